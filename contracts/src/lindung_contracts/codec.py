@@ -1,0 +1,111 @@
+"""The one codec for Lindung events on Kafka, used by aiokafka producers and Faust agents.
+
+Events are written in the CloudEvents Kafka binding's structured content mode: the whole
+event is the JSON record value, `content-type: application/cloudevents+json`, and the
+record key is the `partitionkey` extension (the case id on case-scoped topics). Binary
+content mode (`ce_*` headers, `data` as the value) is read too, so agency systems may
+publish with any CloudEvents SDK.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._base import Payload
+from .envelope import Envelope
+from .identification import FieldError
+from .topics import PAYLOAD_TYPES, topic_for
+
+__all__ = [
+    "STRUCTURED_CONTENT_TYPE",
+    "DecodeError",
+    "KafkaRecord",
+    "decode",
+    "encode",
+    "field_errors",
+]
+
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+_BINARY_PREFIX = "ce_"
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """What goes onto Kafka for one event."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class DecodeError(ValueError):
+    """A record is not a valid Lindung event; `errors` says every reason."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = tuple(errors)
+
+
+def encode(envelope: Envelope[Any]) -> KafkaRecord:
+    """Serialize an event for its registry topic."""
+    return KafkaRecord(
+        topic=topic_for(type(envelope.data)).name,
+        key=envelope.partitionkey.encode(),
+        value=envelope.model_dump_json().encode(),
+        headers=(("content-type", STRUCTURED_CONTENT_TYPE.encode()),),
+    )
+
+
+def decode(
+    value: bytes | None,
+    headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...] | None = None,
+    *,
+    expect: tuple[type[Payload], ...] | None = None,
+) -> Envelope[Any]:
+    """Parse and validate one record into a typed envelope, or raise `DecodeError`."""
+    if not value:
+        raise DecodeError([FieldError(field="value", reason="record has no value")])
+    try:
+        document = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DecodeError([FieldError(field="value", reason=f"not JSON: {exc}")]) from None
+    ce_headers = _binary_attributes(headers or ())
+    if ce_headers:
+        document = {**ce_headers, "data": document}
+    if not isinstance(document, dict):
+        raise DecodeError([FieldError(field="value", reason="must be a JSON object")])
+    event_type = document.get("type")
+    payload_cls = PAYLOAD_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if payload_cls is None:
+        reason = f"unknown event type {event_type!r}"
+        raise DecodeError([FieldError(field="type", reason=reason)])
+    if expect is not None and payload_cls not in expect:
+        names = ", ".join(p.event_type for p in expect)
+        reason = f"{event_type} is not accepted here (expected {names})"
+        raise DecodeError([FieldError(field="type", reason=reason)])
+    try:
+        return Envelope[payload_cls].model_validate(document)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise DecodeError(field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """Turn pydantic's errors into plain field/reason pairs (no input values echoed)."""
+    return [
+        FieldError(field=".".join(str(p) for p in err["loc"]) or "value", reason=err["msg"])
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def _binary_attributes(headers: tuple[tuple[str, bytes], ...] | list[tuple[str, bytes]]) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    for name, raw in headers:
+        lowered = name.lower()
+        if lowered.startswith(_BINARY_PREFIX):
+            attrs[lowered.removeprefix(_BINARY_PREFIX)] = raw.decode("utf-8", "replace")
+    return attrs

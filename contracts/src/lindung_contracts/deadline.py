@@ -1,0 +1,40 @@
+"""Warnings before a referral's deadline and escalations after it, from the sla-monitor."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from typing import ClassVar
+
+from pydantic import Field
+
+from ._base import CaseId, Payload, ProviderId, ReferralId
+from .referral import RecipientRole, ServiceType  # noqa: TC001
+
+__all__ = ["DeadlineMissed", "DeadlineWarning"]
+
+
+class _DeadlineFact(Payload):
+    referral_id: ReferralId
+    case_id: CaseId
+    provider_id: ProviderId
+    service: ServiceType = Field(description="The service of the referral.")
+    requested_at: datetime = Field(description="Start of the response window.")
+    due_at: datetime = Field(description="The deadline.")
+    notify: RecipientRole = Field(description="Who must be told.")
+    fired_at: datetime = Field(description="When the sla-monitor raised it.")
+
+
+class DeadlineWarning(_DeadlineFact):
+    """Part of the response window has passed without acceptance."""
+
+    event_type: ClassVar[str] = "org.lindung.deadline.warning.v1"
+    percent_of_window: int = Field(ge=1, le=99, description="How much of the window is gone.")
+
+
+class DeadlineMissed(_DeadlineFact):
+    """The deadline passed without acceptance: escalation at the given level."""
+
+    event_type: ClassVar[str] = "org.lindung.deadline.missed.v1"
+    escalation_level: int = Field(
+        ge=1, le=3, description="1 case coordinator, 2 supervisor, 3 national secretariat."
+    )

@@ -1,0 +1,246 @@
+"""What an agency reports when it identifies a child, and what intake makes of it."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from enum import StrEnum
+from typing import ClassVar, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload
+
+__all__ = [
+    "ADULT_AGE",
+    "CaseOpened",
+    "ChildProfile",
+    "ExploitationIndicator",
+    "FieldError",
+    "Gender",
+    "Identification",
+    "IdentificationRejected",
+    "IdentificationReported",
+    "Location",
+    "MalaysianState",
+    "NationalityStatus",
+    "Situation",
+]
+
+ADULT_AGE = 18
+
+
+class Gender(StrEnum):
+    """Gender as recorded by the identifying officer."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class NationalityStatus(StrEnum):
+    """Legal status: decides whether UNHCR is referred."""
+
+    CITIZEN = "citizen"
+    DOCUMENTED_MIGRANT = "documented_migrant"
+    UNDOCUMENTED = "undocumented"
+    REFUGEE = "refugee"
+    ASYLUM_SEEKER = "asylum_seeker"
+    STATELESS = "stateless"
+    UNKNOWN = "unknown"
+
+
+class ExploitationIndicator(StrEnum):
+    """Trafficking indicators seen at identification."""
+
+    SEXUAL_EXPLOITATION = "sexual_exploitation"
+    SEXUAL_VIOLENCE = "sexual_violence"
+    FORCED_LABOUR = "forced_labour"
+    FORCED_OR_CHILD_MARRIAGE = "forced_or_child_marriage"
+    DOMESTIC_SERVITUDE = "domestic_servitude"
+    FORCED_BEGGING = "forced_begging"
+    FORCED_CRIMINALITY = "forced_criminality"
+    ORGAN_REMOVAL = "organ_removal"
+    OTHER = "other"
+
+
+class Location(StrEnum):
+    """Where the child is now."""
+
+    IMMIGRATION_DETENTION = "immigration_detention"
+    POLICE_LOCKUP = "police_lockup"
+    HOSPITAL = "hospital"
+    SHELTER = "shelter"
+    FAMILY = "family"
+    WORKPLACE = "workplace"
+    COMMUNITY = "community"
+    UNKNOWN = "unknown"
+
+
+class MalaysianState(StrEnum):
+    """State or federal territory where the child is now: decides which providers serve."""
+
+    JOHOR = "johor"
+    KEDAH = "kedah"
+    KELANTAN = "kelantan"
+    MELAKA = "melaka"
+    NEGERI_SEMBILAN = "negeri_sembilan"
+    PAHANG = "pahang"
+    PENANG = "penang"
+    PERAK = "perak"
+    PERLIS = "perlis"
+    SABAH = "sabah"
+    SARAWAK = "sarawak"
+    SELANGOR = "selangor"
+    TERENGGANU = "terengganu"
+    KUALA_LUMPUR = "kuala_lumpur"
+    LABUAN = "labuan"
+    PUTRAJAYA = "putrajaya"
+
+
+class ChildProfile(ContractModel):
+    """The child, without anything that identifies them personally."""
+
+    age_years: int | None = Field(
+        default=None,
+        ge=0,
+        le=30,
+        description="Estimated age in whole years; null when unknown (treated as a child).",
+    )
+    age_disputed: bool = Field(
+        default=False,
+        description="Age is disputed: the child is treated as a child until determined "
+        "otherwise (Council of Europe Convention art. 10(3)).",
+    )
+    gender: Gender = Field(description="Gender as recorded.")
+    nationality_status: NationalityStatus = Field(description="Legal status.")
+    languages: tuple[LanguageCode, ...] = Field(
+        default=(), max_length=10, description="Languages the child speaks, best first."
+    )
+
+    @model_validator(mode="after")
+    def _presumed_minor(self) -> Self:
+        if (
+            self.age_years is not None
+            and self.age_years >= ADULT_AGE
+            and not self.age_disputed
+        ):
+            msg = (
+                f"age_years is {self.age_years}: Lindung refers children; set age_disputed "
+                "when the age is not established (the child is then treated as a child)"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class Situation(ContractModel):
+    """The circumstances that decide which services are needed and how urgently."""
+
+    indicators: tuple[ExploitationIndicator, ...] = Field(
+        default=(), max_length=len(ExploitationIndicator), description="Indicators seen."
+    )
+    sexual_violence_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the most recent sexual violence happened, if known: starts the "
+        "72 h post-exposure prophylaxis clock.",
+    )
+    location: Location = Field(description="Where the child is now.")
+    state: MalaysianState = Field(description="State or federal territory the child is in.")
+    safe_place_tonight: bool = Field(
+        default=True, description="The child has a safe place to sleep tonight."
+    )
+    court_date_pending: bool = Field(
+        default=False, description="A court date or protection order hearing is pending."
+    )
+    interview_scheduled: bool = Field(
+        default=False, description="An interview with the child is scheduled."
+    )
+    interpreter_requested: bool = Field(
+        default=False, description="The agency or the child asked for an interpreter."
+    )
+    agency_languages: tuple[LanguageCode, ...] = Field(
+        default=("ms", "en"),
+        max_length=10,
+        description="Languages the referring officers speak.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_indicators(self) -> Self:
+        if len(set(self.indicators)) != len(self.indicators):
+            raise ValueError("indicators must not repeat")
+        return self
+
+
+class Identification(ContractModel):
+    """An agency's identification of a child: the body of `POST /v1/identifications`."""
+
+    agency_reference: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.:-]*$",
+        description="The agency's own reference for this identification; sending it again "
+        "returns the same case (idempotency).",
+    )
+    identified_at: AwareDatetime = Field(
+        description="When the child was identified; legal clocks start here, not on arrival."
+    )
+    child: ChildProfile = Field(description="The child.")
+    situation: Situation = Field(description="Circumstances at identification.")
+
+    @model_validator(mode="after")
+    def _violence_before_identification(self) -> Self:
+        at = self.situation.sexual_violence_at
+        if at is not None and at > self.identified_at:
+            raise ValueError("situation.sexual_violence_at is after identified_at")
+        return self
+
+
+class IdentificationReported(Payload):
+    """An identification published by an agency system straight onto the agency topic."""
+
+    event_type: ClassVar[str] = "org.lindung.identification.reported.v1"
+    key_field: ClassVar[str] = "agency_id"
+    subject_field: ClassVar[str] = "agency_reference"
+
+    agency_id: AgencyId
+    agency_reference: str = Field(
+        min_length=1, max_length=64, description="Same as `Identification.agency_reference`."
+    )
+    identification: Identification = Field(description="The identification itself.")
+
+
+class FieldError(ContractModel):
+    """One reason an input was refused."""
+
+    field: str = Field(description="Dotted path of the offending field, or `body`.")
+    reason: str = Field(description="Why it was refused, in plain words.")
+
+
+class IdentificationRejected(Payload):
+    """An identification from the agency topic that intake refused; a dead letter."""
+
+    event_type: ClassVar[str] = "org.lindung.identification.rejected.v1"
+    key_field: ClassVar[str] = "agency_id"
+    subject_field: ClassVar[str] = "agency_id"
+
+    agency_id: str = Field(description="Agency id as far as it could be read, else `unknown`.")
+    errors: tuple[FieldError, ...] = Field(min_length=1, description="Every reason found.")
+    original_topic: str = Field(description="Topic the record was read from.")
+    original_partition: int = Field(ge=0, description="Its partition.")
+    original_offset: int = Field(ge=0, description="Its offset.")
+    original_key_b64: str | None = Field(description="The original key bytes, base64.")
+    original_value_b64: str = Field(description="The original value bytes, base64.")
+    rejected_at: datetime = Field(description="When intake refused it.")
+
+
+class CaseOpened(Payload):
+    """Intake accepted an identification and opened a case."""
+
+    event_type: ClassVar[str] = "org.lindung.case.opened.v1"
+
+    case_id: CaseId
+    agency_id: AgencyId
+    identified_at: datetime = Field(description="When the child was identified.")
+    opened_at: datetime = Field(description="When intake stored the case.")
+    child: ChildProfile = Field(description="The child, without personal data.")
+    situation: Situation = Field(description="Circumstances at identification.")

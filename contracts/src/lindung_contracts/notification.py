@@ -1,0 +1,47 @@
+"""What the notifier did with each thing it had to deliver."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID  # noqa: TC003
+
+from pydantic import Field
+
+from ._base import CaseId, Payload
+
+__all__ = ["Channel", "NotificationDelivered", "NotificationFailed"]
+
+
+class Channel(StrEnum):
+    """How a notification travels."""
+
+    WEBHOOK = "webhook"
+
+
+class _NotificationFact(Payload):
+    notification_id: UUID = Field(description="One delivery of one event to one recipient.")
+    case_id: CaseId
+    referral_id: UUID | None = Field(description="The referral concerned, if any.")
+    cause_event_id: UUID = Field(description="Id of the event that was delivered.")
+    cause_type: str = Field(description="CloudEvents type of that event.")
+    recipient: str = Field(description="Provider id or role that was addressed.")
+    channel: Channel = Field(description="How it travelled.")
+    attempts: int = Field(ge=1, description="Attempts made.")
+
+
+class NotificationDelivered(_NotificationFact):
+    """The recipient's endpoint acknowledged the notification."""
+
+    event_type: ClassVar[str] = "org.lindung.notification.delivered.v1"
+    delivered_at: datetime = Field(description="When the endpoint acknowledged it.")
+    status_code: int = Field(description="HTTP status returned by the endpoint.")
+
+
+class NotificationFailed(_NotificationFact):
+    """Every attempt failed; the notifier gave up."""
+
+    event_type: ClassVar[str] = "org.lindung.notification.failed.v1"
+    failed_at: datetime = Field(description="When the notifier gave up.")
+    error: str = Field(description="The last error, without personal data.")

@@ -1,0 +1,192 @@
+"""The referral lifecycle, owned by the router (states after HL7 FHIR Task)."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID  # noqa: TC003
+
+from pydantic import Field
+
+from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
+from .identification import Gender  # noqa: TC001
+
+__all__ = [
+    "ChildSummary",
+    "EscalationStep",
+    "NoProviderAvailable",
+    "ProviderResponded",
+    "RecipientRole",
+    "ReferralAccepted",
+    "ReferralCancelled",
+    "ReferralCompleted",
+    "ReferralDeclined",
+    "ReferralRequested",
+    "ReferralRerouted",
+    "ReferralStarted",
+    "ResponseKind",
+    "ServiceType",
+    "StepKind",
+]
+
+
+class ServiceType(StrEnum):
+    """A service a child can be referred to."""
+
+    CHILD_PROTECTOR = "child_protector"
+    SAFE_SHELTER = "safe_shelter"
+    HEALTH = "health"
+    LEGAL_AID = "legal_aid"
+    UNHCR = "unhcr"
+    INTERPRETATION = "interpretation"
+    PSYCHOSOCIAL = "psychosocial"
+
+
+class RecipientRole(StrEnum):
+    """Who is told about a referral's deadline."""
+
+    PROVIDER = "provider"
+    CASE_COORDINATOR = "case_coordinator"
+    SUPERVISOR = "supervisor"
+    SECRETARIAT = "secretariat"
+
+
+class StepKind(StrEnum):
+    """A warning before the deadline, or an escalation after it."""
+
+    WARNING = "warning"
+    ESCALATION = "escalation"
+
+
+class EscalationStep(ContractModel):
+    """One rung of the escalation ladder, with its absolute time."""
+
+    kind: StepKind = Field(description="Warning before the deadline or escalation after it.")
+    level: int = Field(ge=0, le=3, description="Escalation level 1-3; 0 for a warning.")
+    percent_of_window: int = Field(
+        ge=0, description="Where in the response window the step falls (100 = the deadline)."
+    )
+    at: datetime = Field(description="When the step fires unless the referral is accepted.")
+    notify: RecipientRole = Field(description="Who is told.")
+
+
+class ChildSummary(ContractModel):
+    """The projection of the child that a provider receives: nothing that names them."""
+
+    age_years: int | None = Field(description="Estimated age; null when unknown.")
+    age_disputed: bool = Field(description="Age disputed; treated as a child.")
+    gender: Gender = Field(description="Gender as recorded.")
+    languages: tuple[LanguageCode, ...] = Field(description="Languages the child speaks.")
+
+
+class ReferralRequested(Payload):
+    """The router referred a case to one provider for one service, with a deadline."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.requested.v1"
+
+    referral_id: ReferralId
+    case_id: CaseId
+    agency_id: AgencyId
+    service: ServiceType = Field(description="The service asked for.")
+    provider_id: ProviderId
+    attempt: int = Field(ge=1, description="1 for the first provider, 2 after one re-route...")
+    urgent: bool = Field(description="The urgent deadline applies.")
+    reasons: tuple[str, ...] = Field(min_length=1, description="Why this referral was made.")
+    requested_at: datetime = Field(description="Start of the response window.")
+    due_at: datetime = Field(description="The provider must accept by then.")
+    escalation: tuple[EscalationStep, ...] = Field(
+        description="The ladder for this referral, from the policy in force."
+    )
+    policy_version: str = Field(description="Version of the routing policy that decided this.")
+    child: ChildSummary = Field(description="What the provider may know of the child.")
+
+
+class _ReferralFact(Payload):
+    """Common fields of every referral state change."""
+
+    referral_id: ReferralId
+    case_id: CaseId
+    provider_id: ProviderId
+    service: ServiceType = Field(description="The service of the referral.")
+    at: datetime = Field(description="When it happened (the provider's time where given).")
+
+
+class ReferralAccepted(_ReferralFact):
+    """The provider accepted: the deadline clock stops."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.accepted.v1"
+
+
+class ReferralDeclined(_ReferralFact):
+    """The provider declined, with its reason."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.declined.v1"
+    reason: str = Field(min_length=1, max_length=500, description="The provider's reason.")
+
+
+class ReferralStarted(_ReferralFact):
+    """The provider started delivering the service."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.started.v1"
+
+
+class ReferralCompleted(_ReferralFact):
+    """The provider completed the service."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.completed.v1"
+
+
+class ReferralCancelled(_ReferralFact):
+    """The referral was withdrawn (by the router or a coordinator)."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.cancelled.v1"
+    reason: str = Field(min_length=1, max_length=500, description="Why it was withdrawn.")
+
+
+class ReferralRerouted(_ReferralFact):
+    """The referral moved to another provider; a new ReferralRequested follows."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.rerouted.v1"
+    reason: str = Field(min_length=1, max_length=500, description="Why it moved.")
+    new_referral_id: UUID = Field(description="The referral that replaces this one.")
+    new_provider_id: ProviderId
+
+
+class NoProviderAvailable(Payload):
+    """No suitable provider is left for a service: escalates at once."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.no-provider.v1"
+
+    case_id: CaseId
+    service: ServiceType = Field(description="The service nobody can provide.")
+    reasons: tuple[str, ...] = Field(min_length=1, description="Why the service is needed.")
+    tried: tuple[ProviderId, ...] = Field(description="Providers already tried, in order.")
+    at: datetime = Field(description="When the router gave up.")
+
+
+class ResponseKind(StrEnum):
+    """A provider's answer to a referral."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    STARTED = "started"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ProviderResponded(Payload):
+    """A provider answered a referral through intake."""
+
+    event_type: ClassVar[str] = "org.lindung.provider.responded.v1"
+    subject_field: ClassVar[str] = "referral_id"
+
+    response_id: UUID = Field(description="Unique id of this answer.")
+    referral_id: ReferralId
+    case_id: CaseId
+    provider_id: ProviderId
+    response: ResponseKind = Field(description="The answer.")
+    reason: str | None = Field(
+        default=None, max_length=500, description="Reason (required to decline)."
+    )
+    responded_at: datetime = Field(description="When the provider answered.")

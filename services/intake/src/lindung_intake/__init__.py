@@ -1,0 +1,1 @@
+"""Lindung intake: the only door in."""

@@ -1,0 +1,1 @@
+"""Lindung notifier: delivers referrals and alerts, and records each delivery."""

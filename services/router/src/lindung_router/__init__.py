@@ -1,0 +1,1 @@
+"""Lindung router: which services a child needs, which provider, by when."""

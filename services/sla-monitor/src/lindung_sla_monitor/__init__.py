@@ -1,0 +1,1 @@
+"""Lindung sla-monitor: every open deadline, warned before and escalated after."""
