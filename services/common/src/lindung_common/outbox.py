@@ -62,9 +62,10 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled; failures are logged and retried with backoff."""
+        channel = f"{self._schema}_outbox"
         listener = await self._pool.acquire()
         try:
-            await listener.add_listener(f"{self._schema}_outbox", self._on_notify)
+            await listener.add_listener(channel, self._on_notify)
             backoff = 0.1
             while True:
                 try:
@@ -80,6 +81,7 @@ class OutboxRelay:
                 if sent < self._batch_size:
                     await self._wait()
         finally:
+            await listener.remove_listener(channel, self._on_notify)
             await self._pool.release(listener)
 
     async def relay_once(self) -> int:
