@@ -3,6 +3,7 @@
 Import from here; the submodules are private.
 """
 
+from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
 from .codec import STRUCTURED_CONTENT_TYPE, DecodeError, KafkaRecord, decode, encode, field_errors
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning
@@ -40,7 +41,6 @@ from .referral import (
     ServiceType,
     StepKind,
 )
-from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
 from .topics import (
     AGENCY_IDENTIFICATIONS,
     CASES,

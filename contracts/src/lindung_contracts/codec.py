@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ._base import Payload
 from .envelope import Envelope
 from .identification import FieldError
 from .topics import PAYLOAD_TYPES, topic_for
+
+if TYPE_CHECKING:
+    from ._base import Payload
 
 __all__ = [
     "STRUCTURED_CONTENT_TYPE",
@@ -102,7 +104,9 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-def _binary_attributes(headers: tuple[tuple[str, bytes], ...] | list[tuple[str, bytes]]) -> dict[str, str]:
+def _binary_attributes(
+    headers: tuple[tuple[str, bytes], ...] | list[tuple[str, bytes]],
+) -> dict[str, str]:
     attrs: dict[str, str] = {}
     for name, raw in headers:
         lowered = name.lower()

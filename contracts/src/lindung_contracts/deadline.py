@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
 from ._base import CaseId, Payload, ProviderId, ReferralId
-from .referral import RecipientRole, ServiceType  # noqa: TC001
+from .referral import RecipientRole, ServiceType
 
 __all__ = ["DeadlineMissed", "DeadlineWarning"]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
-from typing import Any, Generic, Literal, TypeVar
-from uuid import UUID  # noqa: TC003
+from typing import Any, Final, Generic, Literal, TypeVar, cast
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -14,7 +14,7 @@ __all__ = ["DATA_CONTENT_TYPE", "Envelope", "schema_uri"]
 
 P = TypeVar("P", bound=Payload)
 
-DATA_CONTENT_TYPE = "application/json"
+DATA_CONTENT_TYPE: Final = "application/json"
 
 
 def schema_uri(event_type: str) -> str:
@@ -51,7 +51,9 @@ class Envelope(BaseModel, Generic[P]):
     @classmethod
     def wrap(cls, payload: P, *, event_id: UUID, time: datetime, source: str) -> Envelope[P]:
         """Put a payload in an envelope; the id and time are the caller's, never read here."""
-        return Envelope[type(payload)](  # type: ignore[misc]
+        # Parametrized by the payload's own class, so `data` validates and dumps as that type.
+        model: Any = Envelope[type(payload)]  # type: ignore[misc]
+        envelope = model(
             id=event_id,
             source=source,
             type=payload.event_type,
@@ -61,6 +63,7 @@ class Envelope(BaseModel, Generic[P]):
             partitionkey=payload.kafka_key(),
             data=payload,
         )
+        return cast("Envelope[P]", envelope)
 
     def attributes(self) -> dict[str, Any]:
         """The context attributes without the data, for logs and headers."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Self
 
@@ -120,11 +120,7 @@ class ChildProfile(ContractModel):
 
     @model_validator(mode="after")
     def _presumed_minor(self) -> Self:
-        if (
-            self.age_years is not None
-            and self.age_years >= ADULT_AGE
-            and not self.age_disputed
-        ):
+        if self.age_years is not None and self.age_years >= ADULT_AGE and not self.age_disputed:
             msg = (
                 f"age_years is {self.age_years}: Lindung refers children; set age_disputed "
                 "when the age is not established (the child is then treated as a child)"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
-from uuid import UUID  # noqa: TC003
+from uuid import UUID
 
 from pydantic import Field
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at runtime
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
-from uuid import UUID  # noqa: TC003
+from uuid import UUID
 
 from pydantic import Field
 
 from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
-from .identification import Gender  # noqa: TC001
+from .identification import Gender
 
 __all__ = [
     "ChildSummary",

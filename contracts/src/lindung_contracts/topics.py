@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ._base import Payload
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
@@ -20,6 +20,9 @@ from .referral import (
     ReferralRerouted,
     ReferralStarted,
 )
+
+if TYPE_CHECKING:
+    from ._base import Payload
 
 __all__ = [
     "AGENCY_IDENTIFICATIONS",

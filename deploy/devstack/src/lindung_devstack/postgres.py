@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
 import shutil
 import subprocess
@@ -27,10 +26,10 @@ def find_pg_bin() -> Path | None:
     if on_path:
         return Path(on_path).parent
     candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
     )
-    return Path(candidates[-1]).parent if candidates else None
+    return candidates[-1].parent if candidates else None
 
 
 @dataclass

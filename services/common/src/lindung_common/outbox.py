@@ -9,6 +9,7 @@ and mark sends a row again: consumers absorb that by event id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,14 @@ async def add_to_outbox(conn: asyncpg.Connection, *envelopes: Envelope[Any]) -> 
         record = encode(envelope)
         headers = [[name, value.decode()] for name, value in record.headers]
         rows.append(
-            (envelope.id, envelope.type, record.topic, record.key, record.value, json.dumps(headers))
+            (
+                envelope.id,
+                envelope.type,
+                record.topic,
+                record.key,
+                record.value,
+                json.dumps(headers),
+            )
         )
     await conn.executemany(
         "INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
@@ -120,14 +128,14 @@ class OutboxRelay:
     async def backlog(self) -> int:
         """How many committed events wait to be published."""
         async with self._pool.acquire() as conn:
-            return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+            return int(
+                await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            )
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
     async def _wait(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        except TimeoutError:
-            pass
         self._wake.clear()

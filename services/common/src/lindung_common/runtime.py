@@ -129,7 +129,9 @@ class Runtime:
 
     def envelope(self, payload: Payload) -> Envelope[Any]:
         """Wrap a payload with a fresh id, the clock's time and this service as source."""
-        return Envelope.wrap(payload, event_id=self.ids(), time=self.clock.now(), source=self.source)
+        return Envelope.wrap(
+            payload, event_id=self.ids(), time=self.clock.now(), source=self.source
+        )
 
     async def process(
         self, consumer: str, record: Record, handlers: Mapping[type[Payload], Handler]
@@ -144,7 +146,9 @@ class Runtime:
         handler = handlers.get(type(envelope.data))
         if handler is None:
             return  # a valid event of a type this consumer does not act on
-        bound = log.bind(event_id=str(envelope.id), event_type=envelope.type, subject=envelope.subject)
+        bound = log.bind(
+            event_id=str(envelope.id), event_type=envelope.type, subject=envelope.subject
+        )
         failures = 0
         delay = 0.1
         while True:

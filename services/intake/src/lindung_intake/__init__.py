@@ -1,1 +1,1 @@
-"""Lindung intake: the only door in."""
+"""Lindung intake: the only door in (HTTP API and the agency Kafka topic)."""

@@ -1,0 +1,1 @@
+"""Intake's adapters: PostgreSQL and the API keys file."""

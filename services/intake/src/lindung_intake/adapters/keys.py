@@ -1,0 +1,54 @@
+"""The API keys file: SHA-256 hashes of keys, each bound to one agency or one provider."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from lindung_contracts import AgencyId, ProviderId
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lindung_intake.domain import Principal, PrincipalKind
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["KeyRing", "load_keys"]
+
+
+class _Key(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
+    kind: Literal["agency", "provider"] = Field(description="What the key holder is.")
+    id: AgencyId | ProviderId = Field(description="Directory id of the holder.")
+
+
+class _KeysFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keys: tuple[_Key, ...] = Field(description="Every valid key.")
+
+
+class KeyRing:
+    """Looks callers up by the hash of the key they present."""
+
+    def __init__(self, principals: dict[str, Principal]) -> None:
+        self._by_hash = principals
+
+    def find(self, key_hash: str) -> Principal | None:
+        """The caller holding the key with this hash, if any."""
+        return self._by_hash.get(key_hash)
+
+    def is_agency(self, agency_id: str) -> bool:
+        """Whether an agency with this id holds a key (the Kafka door checks senders)."""
+        wanted = Principal(PrincipalKind.AGENCY, agency_id)
+        return wanted in self._by_hash.values()
+
+
+def load_keys(path: Path) -> KeyRing:
+    """Read and validate the keys file; a bad file stops start-up with the reason."""
+    try:
+        parsed = _KeysFile.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        raise SystemExit(f"invalid INTAKE_API_KEYS_FILE {path}: {exc}") from None
+    return KeyRing({k.sha256: Principal(PrincipalKind(k.kind), k.id) for k in parsed.keys})

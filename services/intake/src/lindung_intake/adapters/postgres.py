@@ -1,0 +1,127 @@
+"""Intake's queries. Every function takes a connection inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    import asyncpg
+    from lindung_contracts import Identification, ProviderResponded, ReferralRequested
+
+__all__ = [
+    "ReferralAccess",
+    "StoredCase",
+    "find_case",
+    "find_referral",
+    "find_response",
+    "insert_case",
+    "insert_referral_access",
+    "insert_response",
+]
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    """What is needed to answer a repeated identification."""
+
+    case_id: UUID
+    body_sha256: str
+
+
+@dataclass(frozen=True)
+class ReferralAccess:
+    """Who a referral is addressed to."""
+
+    referral_id: UUID
+    case_id: UUID
+    provider_id: str
+    service: str
+
+
+async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) -> StoredCase | None:
+    """The case an agency already opened under this reference."""
+    row = await conn.fetchrow(
+        "SELECT case_id, body_sha256 FROM cases WHERE agency_id = $1 AND agency_reference = $2",
+        agency_id,
+        reference,
+    )
+    return StoredCase(row["case_id"], row["body_sha256"]) if row else None
+
+
+async def insert_case(
+    conn: asyncpg.Connection,
+    *,
+    case_id: UUID,
+    agency_id: str,
+    identification: Identification,
+    channel: str,
+    received_at: datetime,
+    body_sha256: str,
+) -> bool:
+    """Store a new case; False when the agency's reference was taken meanwhile."""
+    status = await conn.execute(
+        "INSERT INTO cases (case_id, agency_id, agency_reference, channel, identified_at,"
+        " received_at, body_sha256, identification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (agency_id, agency_reference) DO NOTHING",
+        case_id,
+        agency_id,
+        identification.agency_reference,
+        channel,
+        identification.identified_at,
+        received_at,
+        body_sha256,
+        identification.model_dump_json(),
+    )
+    return bool(status == "INSERT 0 1")
+
+
+async def insert_referral_access(conn: asyncpg.Connection, referral: ReferralRequested) -> None:
+    """Remember which provider a referral is addressed to."""
+    await conn.execute(
+        "INSERT INTO referral_access (referral_id, case_id, provider_id, service, requested_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO NOTHING",
+        referral.referral_id,
+        referral.case_id,
+        referral.provider_id,
+        referral.service.value,
+        referral.requested_at,
+    )
+
+
+async def find_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralAccess | None:
+    """The referral with this id, if intake has heard of it."""
+    row = await conn.fetchrow(
+        "SELECT referral_id, case_id, provider_id, service FROM referral_access"
+        " WHERE referral_id = $1",
+        referral_id,
+    )
+    return ReferralAccess(**dict(row)) if row else None
+
+
+async def find_response(conn: asyncpg.Connection, referral_id: UUID, response: str) -> UUID | None:
+    """The id of an answer of this kind already given to the referral."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT response_id FROM provider_responses WHERE referral_id = $1 AND response = $2",
+        referral_id,
+        response,
+    )
+
+
+async def insert_response(conn: asyncpg.Connection, answer: ProviderResponded) -> bool:
+    """Store a provider's answer; False when the same kind of answer was already given."""
+    status = await conn.execute(
+        "INSERT INTO provider_responses (response_id, referral_id, provider_id, response, reason,"
+        " responded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (referral_id, response)"
+        " DO NOTHING",
+        answer.response_id,
+        answer.referral_id,
+        answer.provider_id,
+        answer.response.value,
+        answer.reason,
+        answer.responded_at,
+    )
+    return bool(status == "INSERT 0 1")

@@ -1,0 +1,1 @@
+"""Intake's doors: the HTTP API and the Kafka consumer."""

@@ -1,0 +1,192 @@
+"""The HTTP API: agencies report identifications, providers answer referrals."""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from lindung_common import Runtime, health_router
+from lindung_contracts import FieldError, Identification, ResponseKind
+from pydantic import BaseModel, Field
+
+from lindung_intake.domain import Principal, PrincipalKind, hash_key
+from lindung_intake.handlers import Conflict, Intake, NotFound, Refused
+
+__all__ = ["create_api"]
+
+
+class CaseAccepted(BaseModel):
+    """The answer to an identification."""
+
+    case_id: UUID = Field(description="The case opened (or already open) for it.")
+    created: bool = Field(description="False when the same identification was sent before.")
+
+
+class Answer(BaseModel):
+    """The optional body of a provider's answer."""
+
+    reason: str | None = Field(
+        default=None, max_length=500, description="Why (required to decline or fail)."
+    )
+
+
+class AnswerRecorded(BaseModel):
+    """The answer to a provider's response."""
+
+    response_id: UUID = Field(description="Id of the recorded answer.")
+
+
+class Problem(BaseModel):
+    """Every error: each field at fault and why."""
+
+    errors: list[FieldError]
+
+
+class Action(StrEnum):
+    """What a provider does with a referral addressed to it."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    START = "start"
+    COMPLETE = "complete"
+    FAIL = "fail"
+
+
+_RESPONSE_OF = {
+    Action.ACCEPT: ResponseKind.ACCEPTED,
+    Action.DECLINE: ResponseKind.DECLINED,
+    Action.START: ResponseKind.STARTED,
+    Action.COMPLETE: ResponseKind.COMPLETED,
+    Action.FAIL: ResponseKind.FAILED,
+}
+_bearer = HTTPBearer(auto_error=False)
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem} for code in (401, 403, 404, 409, 422)
+}
+
+
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+def _caller(
+    intake: Annotated[Intake, Depends(_intake)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(401, "a bearer API key is required", challenge)
+    principal = intake.keys.find(hash_key(credentials.credentials))
+    if principal is None:
+        raise HTTPException(401, "unknown API key", challenge)
+    return principal
+
+
+def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind != PrincipalKind.AGENCY:
+        raise HTTPException(403, "only an agency key may report identifications")
+    return principal
+
+
+def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind != PrincipalKind.PROVIDER:
+        raise HTTPException(403, "only a provider key may answer referrals")
+    return principal
+
+
+routes = APIRouter(prefix="/v1", responses=_PROBLEMS)
+
+
+@routes.post(
+    "/identifications",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"model": CaseAccepted, "description": "Already reported: same case."}},
+    tags=["agencies"],
+)
+async def identify(
+    identification: Identification,
+    response: Response,
+    agency: Annotated[Principal, Depends(_agency)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> CaseAccepted:
+    """Report an identified child; 202 opens a case, 200 returns the case already open."""
+    try:
+        opened = await intake.open_case(agency.id, identification, channel="http")
+    except Refused as exc:
+        raise _ProblemError(422, exc.errors) from None
+    except Conflict as exc:
+        raise _ProblemError(409, [FieldError(field="agency_reference", reason=str(exc))]) from None
+    if not opened.created:
+        response.status_code = status.HTTP_200_OK
+    return CaseAccepted(case_id=opened.case_id, created=opened.created)
+
+
+@routes.post(
+    "/referrals/{referral_id}/{action}",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["providers"],
+)
+async def answer(
+    referral_id: UUID,
+    action: Action,
+    provider: Annotated[Principal, Depends(_provider)],
+    intake: Annotated[Intake, Depends(_intake)],
+    body: Answer | None = None,
+) -> AnswerRecorded:
+    """A provider answers a referral addressed to it; repeating an answer is harmless."""
+    reason = body.reason if body else None
+    try:
+        response_id = await intake.respond(provider, referral_id, _RESPONSE_OF[action], reason)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Refused as exc:
+        raise _ProblemError(422, exc.errors) from None
+    return AnswerRecorded(response_id=response_id)
+
+
+class _ProblemError(Exception):
+    def __init__(self, code: int, errors: list[FieldError]) -> None:
+        self.code = code
+        self.errors = errors
+
+
+def create_api(intake: Intake, runtime: Runtime) -> FastAPI:
+    """The FastAPI app; OpenAPI is served at /openapi.json and /docs."""
+    api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
+    api.state.intake = intake
+    api.include_router(health_router(runtime))
+    api.include_router(routes)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(
+                field=".".join(str(p) for p in err["loc"][1:] if p != "body") or str(err["loc"][0]),
+                reason=err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        return _problem(status.HTTP_422_UNPROCESSABLE_ENTITY, errors)
+
+    @api.exception_handler(_ProblemError)
+    async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
+        return _problem(exc.code, exc.errors)
+
+    @api.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        field = "authorization" if exc.status_code in {401, 403} else "path"
+        response = _problem(exc.status_code, [FieldError(field=field, reason=str(exc.detail))])
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    return api
+
+
+def _problem(code: int, errors: list[FieldError]) -> JSONResponse:
+    return JSONResponse(status_code=code, content=Problem(errors=errors).model_dump(mode="json"))

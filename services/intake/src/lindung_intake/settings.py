@@ -1,0 +1,30 @@
+"""Intake's settings, read once from `INTAKE_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lindung_common import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+__all__ = ["IntakeSettings"]
+
+
+class IntakeSettings(ServiceSettings):
+    """Intake: the HTTP API, the agency Kafka door and the referral projection."""
+
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore", frozen=True)
+
+    http_port: int = Field(default=8080, title="HTTP port", description="Port of the API.")
+    api_keys_file: Path = Field(
+        title="API keys file",
+        description="JSON file of SHA-256 hashes of API keys, each bound to one agency or "
+        "one provider. Keys themselves are never stored.",
+    )
+    clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        title="Clock skew",
+        description="How far in the future an `identified_at` may be before it is refused.",
+    )
