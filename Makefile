@@ -1,0 +1,56 @@
+# Lindung: `make demo` runs the whole system on a demo scenario, `make test` runs the tests.
+# Both set everything up first (virtual environment from uv.lock, the Kafka broker via Maven).
+
+UV_VERSION := 0.13.9
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+PY         := $(VENV)/bin/python
+PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindung_router \
+              -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
+SOURCES    := contracts services deploy/devstack tests bench
+
+.PHONY: demo test test-unit lint format contracts contracts-check setup prereqs up clean
+
+demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
+	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
+
+test: setup ## Unit, integration and end-to-end tests (starts its own Kafka and PostgreSQL)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-unit: setup ## Only the tests that need no infrastructure
+	$(VENV)/bin/pytest tests/unit contracts/tests $(PYTEST_ARGS)
+
+lint: setup ## ruff, ruff format --check, mypy (strict for contracts and every domain)
+	$(VENV)/bin/ruff check $(SOURCES)
+	$(VENV)/bin/ruff format --check $(SOURCES)
+	$(VENV)/bin/mypy $(PACKAGES)
+
+format: setup ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix $(SOURCES)
+	$(VENV)/bin/ruff format $(SOURCES)
+
+contracts: setup ## Regenerate JSON Schemas, the AsyncAPI document and topic pages
+	$(PY) -m lindung_contracts.generate
+
+contracts-check: setup ## Fail when generated contract files drift from the models
+	$(PY) -m lindung_contracts.generate --check
+
+up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
+	$(PY) -m lindung_devstack up
+
+setup: prereqs $(VENV)/.synced
+
+prereqs:
+	@./deploy/prereqs.sh
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python python3
+	@touch $@
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""`python -m lindung_devstack {up,demo,topics}`: local infrastructure and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from typing import NoReturn
+
+from .demo import run_demo
+from .kafka import create_topics
+from .stack import Stack
+
+
+def _interrupt(*_: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Parse the command line and run."""
+    parser = argparse.ArgumentParser(prog="python -m lindung_devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run Kafka and PostgreSQL until Ctrl-C")
+    commands.add_parser("topics", help="create the registry's topics at $KAFKA_BOOTSTRAP_SERVERS")
+    demo = commands.add_parser("demo", help="run everything on the demo scenario")
+    demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
+    demo.add_argument("--exit", action="store_true", help="stop after the summary")
+    args = parser.parse_args()
+    # SIGTERM stops everything as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    if args.command == "demo":
+        run_demo(seconds=args.seconds, stay=not args.exit)
+        return
+    if args.command == "topics":
+        created = asyncio.run(create_topics(os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
+        print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
+        return
+    with Stack() as stack:
+        print("Kafka and PostgreSQL are up. In another shell:")
+        for name, value in stack.env().items():
+            print(f"  export {name}={value}")
+        print("Ctrl-C stops both.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("\nstopping ...", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The demo: four identified children travel through all four services while you watch.
+
+Deadlines in the demo policy are seconds, so warnings and escalations happen live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiokafka import AIOKafkaProducer
+from lindung_contracts import Envelope, Identification, IdentificationReported, encode
+
+from .services import ServiceSet
+from .stack import Stack
+from .timeline import Timeline
+from .world import Behaviour, StandIn, write_endpoints, write_keys
+
+__all__ = ["provider_behaviour", "run_demo"]
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
+
+# Which agency reports which child, and the label the timeline shows.
+CASES: dict[str, tuple[str, str]] = {
+    "pdrm-selangor": ("A", "refugee boy picked up in a police raid, Selangor"),
+    "imi-johor": ("B", "girl found in an immigration depot, Johor"),
+    "ocsc-sabah": ("C", "14-year-old married off, seen at a hospital crisis centre, Sabah"),
+    "jtk-perak": ("D", "citizen boy in forced labour on a plantation, Perak (Kafka door)"),
+}
+
+
+def provider_behaviour(referral: dict[str, Any]) -> Behaviour:
+    """How the stand-in providers answer: some accept, a shelter is full, some stay silent."""
+    service, attempt = referral["service"], referral["attempt"]
+    if service == "safe_shelter" and attempt == 1:
+        return Behaviour("decline", 2.0, "at capacity tonight")
+    if service in {"legal_aid", "interpretation"}:
+        return Behaviour("ignore")
+    delays = {"child_protector": 2.0, "safe_shelter": 3.0, "health": 4.0, "unhcr": 5.0}
+    return Behaviour("accept", delays.get(service, 6.0))
+
+
+def identifications(now: datetime) -> dict[str, dict[str, Any]]:
+    """The four children, as the agencies would report them (no names: none are needed)."""
+    at = now.isoformat()
+    return {
+        "pdrm-selangor": {
+            "agency_reference": "PDRM/SGR/2026/0411",
+            "identified_at": at,
+            "child": {"age_years": 15, "gender": "male", "nationality_status": "refugee",
+                      "languages": ["rhg", "my"]},
+            "situation": {"indicators": ["forced_labour"], "location": "police_lockup",
+                          "state": "selangor", "safe_place_tonight": False},
+        },
+        "imi-johor": {
+            "agency_reference": "JIM-JHR-DEPOT-88213",
+            "identified_at": at,
+            "child": {"age_years": 17, "age_disputed": True, "gender": "female",
+                      "nationality_status": "undocumented", "languages": ["my"]},
+            "situation": {"indicators": ["sexual_exploitation", "sexual_violence"],
+                          "sexual_violence_at": (now - timedelta(hours=30)).isoformat(),
+                          "location": "immigration_detention", "state": "johor",
+                          "safe_place_tonight": False, "interview_scheduled": True},
+        },
+        "ocsc-sabah": {
+            "agency_reference": "OSCC-QEH-2026-1907",
+            "identified_at": at,
+            "child": {"age_years": 14, "gender": "female", "nationality_status": "stateless",
+                      "languages": ["ms"]},
+            "situation": {"indicators": ["forced_or_child_marriage"], "location": "hospital",
+                          "state": "sabah", "court_date_pending": True},
+        },
+        "jtk-perak": {
+            "agency_reference": "JTK-PRK-INSP-5520",
+            "identified_at": at,
+            "child": {"age_years": 13, "gender": "male", "nationality_status": "citizen",
+                      "languages": ["ms", "ta"]},
+            "situation": {"indicators": ["forced_labour"], "location": "workplace",
+                          "state": "perak", "safe_place_tonight": False},
+        },
+    }  # fmt: skip
+
+
+def _providers() -> list[str]:
+    directory = json.loads((DEMO_DIR / "directory.json").read_text())
+    return [p["id"] for p in directory["providers"]]
+
+
+async def _report(
+    stack: Stack, intake_url: str, agency_keys: dict[str, str], now: datetime
+) -> None:
+    bodies = identifications(now)
+    async with aiohttp.ClientSession() as http:
+        for agency, body in bodies.items():
+            if agency == "jtk-perak":
+                continue  # this agency's system publishes straight onto Kafka, below
+            headers = {"Authorization": f"Bearer {agency_keys[agency]}"}
+            async with http.post(
+                f"{intake_url}/v1/identifications", json=body, headers=headers
+            ) as response:
+                answer = await response.json()
+                print(f"  POST /v1/identifications by {agency}: {response.status} {answer}")
+        bad = {
+            **bodies["pdrm-selangor"],
+            "agency_reference": "PDRM/SGR/2026/0412",
+            "child": {"age_years": 19, "gender": "male", "nationality_status": "refugee"},
+        }
+        headers = {"Authorization": f"Bearer {agency_keys['pdrm-selangor']}"}
+        async with http.post(f"{intake_url}/v1/identifications", json=bad, headers=headers) as r:
+            print(f"  a bad identification is refused with each field and reason: "
+                  f"{r.status} {await r.json()}")  # fmt: skip
+    reported = IdentificationReported(
+        agency_id="jtk-perak",
+        agency_reference=bodies["jtk-perak"]["agency_reference"],
+        identification=Identification.model_validate(bodies["jtk-perak"]),
+    )
+    record = encode(
+        Envelope.wrap(reported, event_id=uuid.uuid4(), time=now, source="/agencies/jtk-perak")
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(record.topic, record.value, key=record.key,
+                                     headers=list(record.headers))  # fmt: skip
+    finally:
+        await producer.stop()
+    print(f"  jtk-perak published an identification onto {record.topic}")
+
+
+async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
+    keys = write_keys(workdir / "api-keys.json", list(CASES), _providers())
+    services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
+    standin = StandIn("", keys, provider_behaviour)
+    write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
+    services.settings = {
+        "intake": {"api_keys_file": str(workdir / "api-keys.json")},
+        "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
+                   "directory_file": str(DEMO_DIR / "directory.json")},
+        "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
+                     "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5"},
+        "sla-monitor": {"tick_seconds": "0.5"},
+    }  # fmt: skip
+    began = time.monotonic()
+    print("Starting intake, router, notifier and sla-monitor ...", flush=True)
+    services.start()
+    print(f"  all four healthy in {time.monotonic() - began:.1f} s; logs in {workdir / 'logs'}")
+    intake_url = services["intake"].url
+    standin.intake_url = intake_url  # known only once intake has a port
+    await standin.start()
+    timeline = Timeline(
+        stack.kafka_bootstrap_servers, agency_labels={a: lbl for a, (lbl, _) in CASES.items()}
+    )
+    print("\nThe children (no names travel: cases are pseudonymous ids):")
+    for label, story in CASES.values():
+        print(f"  {label}  {story}")
+    print("\nTimeline (demo policy: deadlines in seconds):\n")
+    watcher = asyncio.create_task(timeline.run())
+    try:
+        await _report(stack, intake_url, keys.agencies, datetime.now(UTC))
+        await asyncio.sleep(seconds)
+        _summary(timeline, services, workdir)
+        if stay:
+            print("\nLindung keeps running for you to explore. Press Ctrl-C to stop everything.")
+            await asyncio.Event().wait()
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+        await standin.stop()
+        codes = services.stop()
+        print(f"\nServices stopped (exit codes {codes}).")
+
+
+def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
+    print("\nPer case:")
+    for label, story in CASES.values():
+        c = timeline.counts.get(label, {})
+        print(
+            f"  {label}  {story}\n"
+            f"     {c.get('referral.requested', 0)} referrals requested, "
+            f"{c.get('referral.accepted', 0)} accepted, {c.get('referral.rerouted', 0)} re-routed, "
+            f"{c.get('deadline.warning', 0)} warnings, {c.get('deadline.missed', 0)} escalations, "
+            f"{c.get('notification.delivered', 0)} webhooks delivered"
+        )
+    print("\nWhere to look next:")
+    print(f"  API docs (OpenAPI)   {services['intake'].url}/docs")
+    for name, service in services.processes.items():
+        print(f"  {name:<12} health  {service.url}/health    log {service.log_file}")
+    print(f"  demo config          {workdir} (API keys file holds hashes only)")
+    print("  contracts            contracts/asyncapi.json, contracts/schemas/")
+
+
+def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
+    """Start the infrastructure and the services, play the scenario, stop on Ctrl-C."""
+    began = time.monotonic()
+    print("Starting PostgreSQL and the Kafka broker (KRaft) ...", flush=True)
+    with Stack() as stack:
+        broker = f"{stack.broker.started_in:.1f} s" if stack.broker else "existing"
+        print(f"  Kafka at {stack.kafka_bootstrap_servers} (broker start {broker}), "
+              f"PostgreSQL at {stack.database_url}; infrastructure up in "
+              f"{time.monotonic() - began:.1f} s")  # fmt: skip
+        try:
+            asyncio.run(_play(stack, stack.workdir, seconds, stay=stay))
+        except KeyboardInterrupt:
+            print("\nInterrupted: stopping everything ...")
+    print("Kafka and PostgreSQL stopped. Their logs stay in", stack.workdir)

@@ -1,0 +1,164 @@
+"""A small world for the services to run in: API keys, webhook endpoints, stand-in providers.
+
+Used by the demo and by the end-to-end tests. The stand-in is one aiohttp server that
+plays every provider and every coordinator role: it receives the notifier's webhooks
+(CloudEvents in structured mode) and answers referrals through intake's API, as a real
+provider would, following a behaviour chosen per referral.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import aiohttp
+from aiohttp import web
+
+from ._proc import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+__all__ = ["Behaviour", "Keys", "Received", "StandIn", "write_endpoints", "write_keys"]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What a stand-in provider does with one referral."""
+
+    action: Literal["accept", "decline", "ignore"]
+    after_seconds: float = 0.0
+    reason: str | None = None
+
+
+@dataclass
+class Keys:
+    """Plain API keys by holder id (kept in memory only; the file holds hashes)."""
+
+    agencies: dict[str, str] = field(default_factory=dict)
+    providers: dict[str, str] = field(default_factory=dict)
+
+
+def write_keys(path: Path, agencies: list[str], providers: list[str]) -> Keys:
+    """Make a key per agency and provider; write intake's keys file (hashes only)."""
+    keys = Keys(
+        agencies={a: secrets.token_urlsafe(24) for a in agencies},
+        providers={p: secrets.token_urlsafe(24) for p in providers},
+    )
+    entries = [
+        {"sha256": hashlib.sha256(key.encode()).hexdigest(), "kind": kind, "id": holder}
+        for kind, held in (("agency", keys.agencies), ("provider", keys.providers))
+        for holder, key in held.items()
+    ]
+    path.write_text(json.dumps({"keys": entries}, indent=2))
+    return keys
+
+
+def write_endpoints(path: Path, base_url: str, providers: list[str]) -> None:
+    """Write the notifier's endpoints file pointing every provider and role at `base_url`."""
+    roles = ("case_coordinator", "supervisor", "secretariat")
+    document = {
+        "providers": {p: {"webhook_url": f"{base_url}/providers/{p}"} for p in providers},
+        "roles": {r: {"webhook_url": f"{base_url}/roles/{r}"} for r in roles},
+    }
+    path.write_text(json.dumps(document, indent=2))
+
+
+@dataclass(frozen=True)
+class Received:
+    """One webhook the stand-in received."""
+
+    path: str
+    event: dict[str, object]
+    headers: dict[str, str]
+
+
+class StandIn:
+    """Plays providers and coordinators on one loopback port."""
+
+    def __init__(
+        self,
+        intake_url: str,
+        keys: Keys,
+        behaviour: Callable[[dict[str, object]], Behaviour],
+    ) -> None:
+        self.port = free_port()
+        self.received: list[Received] = []
+        self.answers: list[tuple[str, str, int]] = []  # (referral id, action, HTTP status)
+        self.intake_url = intake_url
+        self._keys = keys
+        self._behaviour = behaviour
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def base_url(self) -> str:
+        """Where the notifier should send webhooks."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Serve the webhooks."""
+        app = web.Application()
+        app.router.add_post("/providers/{provider_id}", self._on_provider)
+        app.router.add_post("/roles/{role}", self._on_role)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        """Stop answering and serving."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def at(self, prefix: str) -> list[Received]:
+        """The webhooks received on paths starting with `prefix`."""
+        return [r for r in self.received if r.path.startswith(prefix)]
+
+    async def _on_provider(self, request: web.Request) -> web.Response:
+        event = await self._record(request)
+        if event.get("type") == "org.lindung.referral.requested.v1":
+            data = event["data"]
+            assert isinstance(data, dict)
+            chosen = self._behaviour(data)
+            if chosen.action != "ignore":
+                task = asyncio.create_task(self._answer(data, chosen))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        return web.json_response({"received": True})
+
+    async def _on_role(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        return web.json_response({"received": True})
+
+    async def _record(self, request: web.Request) -> dict[str, object]:
+        event: dict[str, object] = json.loads(await request.read())
+        self.received.append(Received(request.path, event, dict(request.headers)))
+        return event
+
+    async def _answer(self, referral: dict[str, object], behaviour: Behaviour) -> None:
+        await asyncio.sleep(behaviour.after_seconds)
+        assert self._session is not None
+        referral_id, provider_id = str(referral["referral_id"]), str(referral["provider_id"])
+        url = f"{self.intake_url}/v1/referrals/{referral_id}/{behaviour.action}"
+        body = {"reason": behaviour.reason} if behaviour.reason else None
+        headers = {"Authorization": f"Bearer {self._keys.providers[provider_id]}"}
+        # Intake learns of a referral from Kafka; an answer can race it, so retry a 404.
+        for _ in range(20):
+            async with self._session.post(url, json=body, headers=headers) as response:
+                if response.status != 404:  # noqa: PLR2004
+                    self.answers.append((referral_id, behaviour.action, response.status))
+                    return
+            await asyncio.sleep(0.5)
+        self.answers.append((referral_id, behaviour.action, 404))
