@@ -1,0 +1,175 @@
+"""The AsyncAPI 3.0.0 document of every Lindung topic, built from the topic registry.
+
+Each topic is a channel, each payload type a message whose payload is the whole CloudEvent
+(structured content mode: the envelope with `data` set to that type's schema), and each
+producer or consumer named in the registry gets a `send` or `receive` operation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final
+
+from ._schemas import JsonObject, envelope_schema, shared_schemas
+from .codec import STRUCTURED_CONTENT_TYPE
+from .envelope import schema_uri
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ._base import Payload
+    from .topics import Topic
+
+__all__ = ["CONTENT_TYPE", "asyncapi_document", "channel_id", "operation_id"]
+
+CONTENT_TYPE: Final = "application/cloudevents+json"
+_KAFKA_BINDING: Final = "0.5.0"
+_ENVELOPE: Final = "CloudEvent"
+_SCHEMAS: Final = "#/components/schemas/"
+
+
+def channel_id(topic: Topic) -> str:
+    """The channel's key in the document: the topic name without prefix, e.g. `cases-v1`."""
+    return _slug(topic.name.removeprefix("lindung."))
+
+
+def operation_id(service: str, action: str, topic: Topic) -> str:
+    """An operation's key, named after the service, e.g. `router-send-referrals-v1`."""
+    return f"{_slug(service)}-{action}-{channel_id(topic)}"
+
+
+def asyncapi_document(
+    topics: tuple[Topic, ...], version: str, examples: Mapping[str, JsonObject]
+) -> JsonObject:
+    """The whole document; `examples` maps event types to their golden example events."""
+    payloads = tuple(p for topic in topics for p in topic.payloads)
+    schemas = shared_schemas(payloads, _SCHEMAS + "{model}")
+    envelope = {k: v for k, v in envelope_schema().items() if k not in {"$schema", "$id"}}
+    schemas[_ENVELOPE] = envelope
+    channels: JsonObject = {}
+    operations: JsonObject = {}
+    messages: JsonObject = {}
+    for topic in topics:
+        cid = channel_id(topic)
+        channels[cid] = _channel(topic)
+        for payload in topic.payloads:
+            messages[payload.__name__] = _message(payload, topic, examples.get(payload.event_type))
+        for action, services in (("send", topic.producers), ("receive", topic.consumers)):
+            for service in services:
+                operations[operation_id(service, action, topic)] = _operation(
+                    service, action, topic
+                )
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Lindung events",
+            "version": version,
+            "description": (
+                "Every Kafka topic of Lindung, which routes referrals for children "
+                "identified as possible trafficking survivors. Events are CloudEvents 1.0 in "
+                "the Kafka binding's structured content mode; binary content mode (`ce_*` "
+                "headers) is accepted on read. Kafka keys keep one case's events in order. "
+                "Within a version only additive changes are made; a breaking change is a "
+                "new event type."
+            ),
+        },
+        "defaultContentType": CONTENT_TYPE,
+        "channels": channels,
+        "operations": operations,
+        "components": {"schemas": schemas, "messages": messages},
+    }
+
+
+def _channel(topic: Topic) -> JsonObject:
+    return {
+        "address": topic.name,
+        "title": topic.name,
+        "description": f"{topic.description}\n\nKey: {topic.key}.",
+        "messages": {
+            p.__name__: {"$ref": f"#/components/messages/{p.__name__}"} for p in topic.payloads
+        },
+        "bindings": {
+            "kafka": {
+                "topic": topic.name,
+                "partitions": topic.partitions,
+                "bindingVersion": _KAFKA_BINDING,
+            }
+        },
+        "x-key": topic.key,
+        "x-producers": list(topic.producers),
+        "x-consumers": list(topic.consumers),
+    }
+
+
+def _message(payload: type[Payload], topic: Topic, example: JsonObject | None) -> JsonObject:
+    data_schema = payload.model_json_schema()
+    key_schema = {
+        k: v
+        for k, v in data_schema["properties"][payload.key_field].items()
+        if k not in {"title", "default"}
+    }
+    summary = (payload.__doc__ or payload.__name__).strip().splitlines()[0]
+    message: JsonObject = {
+        "name": payload.event_type,
+        "title": payload.__name__,
+        "summary": summary,
+        "contentType": CONTENT_TYPE,
+        "headers": {
+            "type": "object",
+            "properties": {
+                "content-type": {
+                    "const": STRUCTURED_CONTENT_TYPE,
+                    "description": "Kafka record header of the structured content mode.",
+                }
+            },
+        },
+        "payload": {
+            "type": "object",
+            "description": f"A CloudEvent of type `{payload.event_type}`.",
+            "allOf": [{"$ref": _SCHEMAS + _ENVELOPE}],
+            "properties": {
+                "type": {"const": payload.event_type},
+                "dataschema": {"const": schema_uri(payload.event_type)},
+                "data": {"$ref": _SCHEMAS + payload.__name__},
+            },
+        },
+        "bindings": {
+            "kafka": {
+                "key": {**key_schema, "description": _key_description(payload, topic)},
+                "bindingVersion": _KAFKA_BINDING,
+            }
+        },
+    }
+    if example is not None:
+        message["examples"] = [
+            {
+                "name": "golden",
+                "summary": f"contracts/examples/{payload.event_type}.json",
+                "headers": {"content-type": STRUCTURED_CONTENT_TYPE},
+                "payload": example,
+            }
+        ]
+    return message
+
+
+def _key_description(payload: type[Payload], topic: Topic) -> str:
+    _, _, why = topic.key.partition(": ")
+    text = f"The payload's `{payload.key_field}`"
+    return f"{text}: {why}." if why else f"{text}."
+
+
+def _operation(service: str, action: str, topic: Topic) -> JsonObject:
+    cid = channel_id(topic)
+    verb = "publishes to" if action == "send" else "consumes"
+    return {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{cid}"},
+        "title": f"{service} {verb} {topic.name}",
+        "summary": f"{service} {verb} `{topic.name}`: {topic.description}",
+        "messages": [{"$ref": f"#/channels/{cid}/messages/{p.__name__}"} for p in topic.payloads],
+        "tags": [{"name": service}],
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
