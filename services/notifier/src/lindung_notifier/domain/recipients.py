@@ -1,0 +1,74 @@
+"""Who must be told about an event: a provider, or a role with authority over the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from lindung_contracts import (
+    DeadlineMissed,
+    DeadlineWarning,
+    NoProviderAvailable,
+    RecipientRole,
+    ReferralRequested,
+)
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from lindung_contracts import Payload
+
+__all__ = ["Recipient", "RecipientKind", "recipients_for", "referral_of"]
+
+
+class RecipientKind(StrEnum):
+    """Whether a recipient is a provider from the directory or a role."""
+
+    PROVIDER = "provider"
+    ROLE = "role"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee of a notification: a provider id, or a role name."""
+
+    kind: RecipientKind
+    name: str
+
+    @classmethod
+    def provider(cls, provider_id: str) -> Recipient:
+        """A provider, by its directory id."""
+        return cls(RecipientKind.PROVIDER, provider_id)
+
+    @classmethod
+    def role(cls, role: RecipientRole) -> Recipient:
+        """A role (case coordinator, supervisor, secretariat)."""
+        if role is RecipientRole.PROVIDER:
+            raise ValueError("the provider role names no one until a referral says which")
+        return cls(RecipientKind.ROLE, role.value)
+
+    def describe(self) -> str:
+        """Human-readable, for errors and logs: `provider shelter-kl-1`, `role supervisor`."""
+        return f"{self.kind.value} {self.name}"
+
+
+def recipients_for(payload: Payload) -> tuple[Recipient, ...]:
+    """Everyone who must receive this event; empty when the notifier does not deliver it."""
+    match payload:
+        case ReferralRequested(provider_id=provider_id):
+            return (Recipient.provider(provider_id),)
+        case NoProviderAvailable():
+            return (Recipient.role(RecipientRole.CASE_COORDINATOR),)
+        case DeadlineWarning() | DeadlineMissed():
+            if payload.notify is RecipientRole.PROVIDER:
+                return (Recipient.provider(payload.provider_id),)
+            return (Recipient.role(payload.notify),)
+        case _:
+            return ()
+
+
+def referral_of(payload: Payload) -> UUID | None:
+    """The referral an event concerns, when it concerns one."""
+    referral_id: UUID | None = getattr(payload, "referral_id", None)
+    return referral_id

@@ -1,0 +1,1 @@
+"""How the notifier is started: the Faust app."""

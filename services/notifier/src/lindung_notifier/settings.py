@@ -1,0 +1,66 @@
+"""The notifier's settings, read once from `NOTIFIER_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from lindung_common import ServiceSettings
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+__all__ = ["NotifierSettings"]
+
+
+class NotifierSettings(ServiceSettings):
+    """Connections (from `ServiceSettings`), the endpoints file and the delivery policy."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", frozen=True)
+
+    http_port: int = Field(default=8082, title="HTTP port", description="Port of /health.")
+    db_schema: str = Field(
+        default="notifier",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        title="Database schema",
+        description="PostgreSQL schema the notifier owns.",
+    )
+    endpoints_file: Path = Field(
+        title="Endpoints file",
+        description="JSON file with the webhook of every provider and role.",
+    )
+    max_attempts: int = Field(
+        default=8, ge=1, title="Attempts", description="Attempts per delivery before giving up."
+    )
+    backoff_base_seconds: float = Field(
+        default=1.0, gt=0, title="Backoff base", description="Longest wait after attempt 1."
+    )
+    backoff_cap_seconds: float = Field(
+        default=300.0, gt=0, title="Backoff cap", description="Longest wait between attempts."
+    )
+    request_timeout_seconds: float = Field(
+        default=10.0, gt=0, title="Request timeout", description="Whole webhook request."
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        title="Delivery lease",
+        description="How long a claimed delivery is reserved; retried after if not recorded.",
+    )
+    dispatcher_idle_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        title="Dispatcher idle interval",
+        description="Longest wait between scans for due deliveries.",
+    )
+    dispatcher_batch_size: int = Field(
+        default=20, ge=1, title="Dispatcher batch", description="Deliveries sent concurrently."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.backoff_cap_seconds < self.backoff_base_seconds:
+            raise ValueError("backoff_cap_seconds must be at least backoff_base_seconds")
+        # A lease shorter than a request would hand a delivery to a second sender mid-call.
+        if self.lease_seconds <= self.request_timeout_seconds:
+            raise ValueError("lease_seconds must exceed request_timeout_seconds")
+        return self

@@ -1,0 +1,205 @@
+"""Deliveries inside the notifier: handler, PostgreSQL, dispatcher, a real webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from lindung_contracts import (
+    NoProviderAvailable,
+    NotificationDelivered,
+    NotificationFailed,
+    RecipientRole,
+    ReferralAccepted,
+    ServiceType,
+)
+from lindung_notifier.domain import verify
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_referral_handled_twice_is_delivered_once_with_the_event_as_body(
+    start_notifier, receiver, referral_requested, clock
+):
+    notifier = await start_notifier()
+    event = referral_requested("shelter-kl-1")
+
+    await notifier.handle(event)
+    await notifier.handle(event, offset=1)  # redelivered by Kafka
+    assert await notifier.dispatcher.dispatch_once() == 1
+    assert await notifier.dispatcher.dispatch_once() == 0
+
+    [sent] = receiver.to("/shelter-kl-1")
+    [row] = await notifier.deliveries()
+    assert len(receiver.requests) == 1
+    assert sent.headers["Content-Type"] == "application/cloudevents+json; charset=UTF-8"
+    assert sent.headers["Idempotency-Key"] == str(row["notification_id"])
+    assert sent.headers["X-Lindung-Delivery-Attempt"] == "1"
+    assert verify(
+        sent.headers["X-Lindung-Signature"],
+        "shelter-kl-1-signing-secret",
+        sent.body,
+        clock.now(),
+        tolerance_seconds=300,
+    )
+    body = json.loads(sent.body)
+    assert body == json.loads(event.model_dump_json())
+    assert body["specversion"] == "1.0"
+    assert body["type"] == "org.lindung.referral.requested.v1"
+    assert (row["status"], row["attempts"]) == ("delivered", 1)
+    [delivered] = await notifier.outbox()
+    assert isinstance(delivered, NotificationDelivered)
+    assert delivered.notification_id == row["notification_id"]
+    assert delivered.cause_event_id == event.id
+    assert delivered.cause_type == "org.lindung.referral.requested.v1"
+    assert delivered.case_id == event.data.case_id
+    assert delivered.referral_id == event.data.referral_id
+    assert delivered.recipient == "shelter-kl-1"
+    assert (delivered.attempts, delivered.status_code) == (1, 200)
+
+
+async def test_a_failing_receiver_is_retried_after_backoff_until_it_answers(
+    start_notifier, receiver, referral_requested, clock
+):
+    notifier = await start_notifier(backoff_base_seconds=2, backoff_cap_seconds=4)
+    receiver.answer("/shelter-kl-1", 500, 200)
+    await notifier.handle(referral_requested("shelter-kl-1"))
+
+    assert await notifier.dispatcher.dispatch_once() == 1
+    [row] = await notifier.deliveries()
+    assert (row["status"], row["attempts"], row["last_error"]) == (
+        "pending",
+        1,
+        "endpoint answered HTTP 500",
+    )
+    assert clock.now() < row["next_attempt_at"] <= clock.now() + timedelta(seconds=2)
+    assert await notifier.outbox() == []
+    assert await notifier.dispatcher.dispatch_once() == 0  # not due yet: backing off
+
+    clock.advance(2)
+    assert await notifier.dispatcher.dispatch_once() == 1
+
+    first, second = receiver.to("/shelter-kl-1")
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+    assert first.headers["X-Lindung-Delivery-Attempt"] == "1"
+    assert second.headers["X-Lindung-Delivery-Attempt"] == "2"
+    [row] = await notifier.deliveries()
+    assert (row["status"], row["attempts"]) == ("delivered", 2)
+    history = await notifier.attempts(row["notification_id"])
+    assert [(a["attempt"], a["status_code"]) for a in history] == [(1, 500), (2, 200)]
+    [delivered] = await notifier.outbox()
+    assert isinstance(delivered, NotificationDelivered)
+    assert (delivered.attempts, delivered.status_code) == (2, 200)
+
+
+async def test_a_receiver_that_never_succeeds_ends_in_notification_failed(
+    start_notifier, receiver, referral_requested, clock
+):
+    notifier = await start_notifier(max_attempts=3, backoff_base_seconds=1, backoff_cap_seconds=2)
+    receiver.answer("/legal-aid-kl", *[503] * 10)
+    event = referral_requested("legal-aid-kl")
+    await notifier.handle(event)
+
+    for _ in range(10):
+        await notifier.dispatcher.dispatch_once()
+        clock.advance(2)
+
+    assert len(receiver.to("/legal-aid-kl")) == 3
+    [row] = await notifier.deliveries()
+    assert (row["status"], row["attempts"]) == ("failed", 3)
+    [failed] = await notifier.outbox()
+    assert isinstance(failed, NotificationFailed)
+    assert failed.attempts == 3
+    assert failed.error == "endpoint answered HTTP 503"
+    assert failed.recipient == "legal-aid-kl"
+    assert failed.cause_event_id == event.id
+    assert failed.failed_at == row["finished_at"]
+
+
+async def test_a_recipient_without_an_endpoint_fails_at_once_saying_why(
+    start_notifier, receiver, referral_requested
+):
+    notifier = await start_notifier()
+    await notifier.handle(referral_requested("clinic-nowhere"))
+
+    assert await notifier.dispatcher.dispatch_once() == 1
+
+    assert receiver.requests == []
+    [row] = await notifier.deliveries()
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    [failed] = await notifier.outbox()
+    assert isinstance(failed, NotificationFailed)
+    assert failed.error == "no webhook configured for provider clinic-nowhere"
+    assert failed.recipient == "clinic-nowhere"
+
+
+async def test_a_role_without_an_endpoint_fails_at_once_saying_why(
+    start_notifier, receiver, deadline_missed
+):
+    notifier = await start_notifier()
+    await notifier.handle(deadline_missed(RecipientRole.SECRETARIAT))
+
+    await notifier.dispatcher.dispatch_once()
+
+    assert receiver.requests == []
+    [failed] = await notifier.outbox()
+    assert isinstance(failed, NotificationFailed)
+    assert failed.error == "no webhook configured for role secretariat"
+
+
+async def test_a_missed_deadline_reaches_the_case_coordinator(
+    start_notifier, receiver, deadline_missed
+):
+    notifier = await start_notifier()
+    event = deadline_missed(RecipientRole.CASE_COORDINATOR)
+    await notifier.handle(event)
+
+    await notifier.dispatcher.dispatch_once()
+
+    [sent] = receiver.to("/roles/case_coordinator")
+    assert json.loads(sent.body)["type"] == "org.lindung.deadline.missed.v1"
+    assert json.loads(sent.body)["data"]["referral_id"] == str(event.data.referral_id)
+    # The role's endpoint has no secret: nothing to sign with.
+    assert "X-Lindung-Signature" not in sent.headers
+    [delivered] = await notifier.outbox()
+    assert isinstance(delivered, NotificationDelivered)
+    assert delivered.recipient == "case_coordinator"
+    assert delivered.referral_id == event.data.referral_id
+
+
+async def test_no_provider_available_reaches_the_case_coordinator(start_notifier, receiver, clock):
+    notifier = await start_notifier()
+    payload = NoProviderAvailable(
+        case_id=uuid.uuid4(),
+        service=ServiceType.INTERPRETATION,
+        reasons=("child speaks Rohingya",),
+        tried=("interpreters-kl",),
+        at=clock.now(),
+    )
+    await notifier.handle(notifier.runtime.envelope(payload))
+
+    await notifier.dispatcher.dispatch_once()
+
+    [sent] = receiver.to("/roles/case_coordinator")
+    assert json.loads(sent.body)["type"] == "org.lindung.referral.no-provider.v1"
+    [delivered] = await notifier.outbox()
+    assert isinstance(delivered, NotificationDelivered)
+    assert delivered.referral_id is None
+
+
+async def test_events_the_notifier_does_not_deliver_store_nothing(start_notifier, receiver, clock):
+    notifier = await start_notifier()
+    payload = ReferralAccepted(
+        referral_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        provider_id="shelter-kl-1",
+        service=ServiceType.SAFE_SHELTER,
+        at=clock.now(),
+    )
+    await notifier.handle(notifier.runtime.envelope(payload))
+
+    assert await notifier.dispatcher.dispatch_once() == 0
+    assert await notifier.deliveries() == []
+    assert receiver.requests == []

@@ -1,0 +1,140 @@
+"""`python -m lindung_notifier` as a process: Kafka in, webhook out, the outcome on Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from lindung_contracts import NOTIFICATIONS, NotificationDelivered, decode, encode
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_worker(tmp_path, env_overrides: dict[str, str]) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "NOTIFIER_HTTP_PORT": str(free_port()),
+        "NOTIFIER_DISPATCHER_IDLE_SECONDS": "0.2",
+        **env_overrides,
+    }
+    # The worker keeps a data directory in its working directory: keep it in tmp_path.
+    return subprocess.Popen(
+        [sys.executable, "-m", "lindung_notifier"],
+        cwd=tmp_path,
+        env=env,
+        stdout=(tmp_path / "worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
+
+
+async def publish(bootstrap_servers: str, envelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        record = encode(envelope)
+        await producer.send_and_wait(
+            record.topic, value=record.value, key=record.key, headers=list(record.headers)
+        )
+    finally:
+        await producer.stop()
+
+
+async def notification_about(bootstrap_servers: str, cause_event_id) -> NotificationDelivered:
+    # No group: every partition, from the beginning, nothing committed.
+    consumer = AIOKafkaConsumer(
+        NOTIFICATIONS.name, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        give_up = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < give_up:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    event = decode(record.value, record.headers).data
+                    if getattr(event, "cause_event_id", None) == cause_event_id:
+                        return event
+        pytest.fail("no notification event reached Kafka")
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+def worker_env(stack, schema, endpoints_file) -> dict[str, str]:
+    return {
+        "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        "NOTIFIER_DATABASE_URL": stack.database_url,
+        "NOTIFIER_ENDPOINTS_FILE": str(endpoints_file),
+        "NOTIFIER_DB_SCHEMA": schema,
+    }
+
+
+async def test_the_worker_delivers_a_referral_from_kafka_and_reports_it_on_kafka(
+    stack, worker_env, tmp_path, receiver, referral_requested
+):
+    process = start_worker(tmp_path, worker_env)
+    try:
+        event = referral_requested("shelter-kl-1")
+        await publish(stack.kafka_bootstrap_servers, event)
+
+        give_up = time.monotonic() + DEADLINE_SECONDS
+        while not receiver.to("/shelter-kl-1") and process.poll() is None:
+            assert time.monotonic() < give_up, "the webhook was never called"
+            await asyncio.sleep(0.2)
+        assert process.poll() is None, (tmp_path / "worker.log").read_text()
+
+        [sent] = receiver.to("/shelter-kl-1")
+        assert json.loads(sent.body)["id"] == str(event.id)
+        reported = await notification_about(stack.kafka_bootstrap_servers, event.id)
+        assert isinstance(reported, NotificationDelivered)
+        assert reported.recipient == "shelter-kl-1"
+        assert str(reported.notification_id) == sent.headers["Idempotency-Key"]
+    finally:
+        code = await asyncio.to_thread(stop_worker, process)
+    assert code == 0, (tmp_path / "worker.log").read_text()
+
+
+async def test_the_worker_refuses_to_start_with_a_bad_endpoints_file(tmp_path):
+    bad = tmp_path / "endpoints.json"
+    bad.write_text('{"roles": {"supervisors": {"webhook_url": "http://127.0.0.1/"}}}')
+    process = start_worker(
+        tmp_path,
+        {
+            "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            "NOTIFIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+            "NOTIFIER_ENDPOINTS_FILE": str(bad),
+        },
+    )
+
+    code = await asyncio.to_thread(process.wait, 60)
+
+    log = (tmp_path / "worker.log").read_text()
+    assert code == 2, log
+    assert "bad endpoints file" in log
+    assert "roles.supervisors" in log

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lindung_notifier
+import pytest
+from lindung_notifier.adapters.endpoints_file import EndpointsFileError, parse_endpoints
+from lindung_notifier.domain import Recipient, RecipientKind
+
+SECRET = "shelter-kl-1-signing-secret"
+GOOD = {
+    "providers": {
+        "shelter-kl-1": {"webhook_url": "https://shelter.example/hooks/lindung", "secret": SECRET},
+        "legal-aid-kl": {"webhook_url": "http://127.0.0.1:9000/legal"},
+    },
+    "roles": {
+        "case_coordinator": {"webhook_url": "https://jkm.example/coordinator"},
+        "supervisor": {"webhook_url": "https://jkm.example/supervisor"},
+    },
+}
+
+
+def test_a_good_file_gives_each_recipient_its_endpoint():
+    endpoints = parse_endpoints(json.dumps(GOOD), source="endpoints.json")
+
+    shelter = endpoints.for_recipient(Recipient(RecipientKind.PROVIDER, "shelter-kl-1"))
+    legal = endpoints.for_recipient(Recipient(RecipientKind.PROVIDER, "legal-aid-kl"))
+    coordinator = endpoints.for_recipient(Recipient(RecipientKind.ROLE, "case_coordinator"))
+    assert shelter is not None
+    assert str(shelter.webhook_url) == "https://shelter.example/hooks/lindung"
+    assert shelter.secret is not None
+    assert shelter.secret.get_secret_value() == SECRET
+    assert legal is not None
+    assert legal.secret is None
+    assert coordinator is not None
+    assert str(coordinator.webhook_url) == "https://jkm.example/coordinator"
+
+
+def test_unconfigured_recipients_have_no_endpoint():
+    endpoints = parse_endpoints(json.dumps(GOOD), source="endpoints.json")
+
+    assert endpoints.for_recipient(Recipient(RecipientKind.PROVIDER, "clinic-x")) is None
+    assert endpoints.for_recipient(Recipient(RecipientKind.ROLE, "secretariat")) is None
+    assert endpoints.missing_roles() == ["secretariat"]
+
+
+def test_an_empty_object_is_valid_and_configures_no_one():
+    endpoints = parse_endpoints("{}", source="endpoints.json")
+
+    assert endpoints.providers == {}
+    assert endpoints.missing_roles() == ["case_coordinator", "supervisor", "secretariat"]
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ("not json", "(file)"),
+        ('{"providers": []}', "providers"),
+        ('{"providers": {"shelter-kl-1": {}}}', "providers.shelter-kl-1.webhook_url"),
+        (
+            '{"providers": {"shelter-kl-1": {"webhook_url": "ftp://x.example/"}}}',
+            "providers.shelter-kl-1.webhook_url",
+        ),
+        (
+            '{"providers": {"shelter-kl-1": {"webhook_url": "http://x.example/", "secrt": "x"}}}',
+            "providers.shelter-kl-1.secrt",
+        ),
+        ('{"providers": {"Shelter KL": {"webhook_url": "http://x.example/"}}}', "Shelter KL"),
+        ('{"roles": {"supervisors": {"webhook_url": "http://x.example/"}}}', "roles.supervisors"),
+        ('{"roles": {"provider": {"webhook_url": "http://x.example/"}}}', "roles.provider"),
+        ('{"providerz": {}}', "providerz"),
+    ],
+    ids=[
+        "not json",
+        "providers not an object",
+        "missing webhook_url",
+        "not an http url",
+        "misspelt key",
+        "bad provider id",
+        "unknown role",
+        "provider is not a role",
+        "unknown section",
+    ],
+)
+def test_a_bad_file_is_refused_saying_where(document, where):
+    with pytest.raises(EndpointsFileError) as refused:
+        parse_endpoints(document, source="/etc/lindung/endpoints.json")
+
+    message = str(refused.value)
+    assert message.startswith("endpoints file /etc/lindung/endpoints.json: ")
+    assert where in message
+
+
+def test_a_short_secret_is_refused_without_echoing_it():
+    document = {
+        "providers": {"shelter-kl-1": {"webhook_url": "http://x.example/", "secret": "pw123"}}
+    }
+
+    with pytest.raises(EndpointsFileError) as refused:
+        parse_endpoints(json.dumps(document), source="endpoints.json")
+
+    assert "providers.shelter-kl-1.secret" in str(refused.value)
+    assert "pw123" not in str(refused.value)
+
+
+def test_the_example_file_shipped_with_the_service_is_valid():
+    example = Path(lindung_notifier.__file__).parents[2] / "endpoints.example.json"
+
+    endpoints = parse_endpoints(example.read_text(), source=str(example))
+
+    assert endpoints.missing_roles() == []
+    assert "shelter-kl-1" in endpoints.providers

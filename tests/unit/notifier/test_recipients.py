@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+from lindung_contracts import DeadlineMissed, DeadlineWarning, RecipientRole
+from lindung_notifier.domain import Recipient, RecipientKind, recipients_for, referral_of
+
+
+def test_a_referral_goes_to_its_provider(referral_requested):
+    payload = referral_requested(provider_id="legal-aid-kl")
+
+    assert recipients_for(payload) == (Recipient(RecipientKind.PROVIDER, "legal-aid-kl"),)
+    assert referral_of(payload) == payload.referral_id
+
+
+def test_no_provider_available_goes_to_the_case_coordinator(no_provider):
+    assert recipients_for(no_provider) == (Recipient(RecipientKind.ROLE, "case_coordinator"),)
+    assert referral_of(no_provider) is None
+
+
+@pytest.mark.parametrize("kind", [DeadlineWarning, DeadlineMissed])
+@pytest.mark.parametrize(
+    ("notify", "expected"),
+    [
+        (RecipientRole.PROVIDER, Recipient(RecipientKind.PROVIDER, "shelter-kl-1")),
+        (RecipientRole.CASE_COORDINATOR, Recipient(RecipientKind.ROLE, "case_coordinator")),
+        (RecipientRole.SUPERVISOR, Recipient(RecipientKind.ROLE, "supervisor")),
+        (RecipientRole.SECRETARIAT, Recipient(RecipientKind.ROLE, "secretariat")),
+    ],
+)
+def test_deadline_alerts_go_to_whom_they_name(deadline, kind, notify, expected):
+    payload = deadline(kind, notify)
+
+    assert recipients_for(payload) == (expected,)
+    assert referral_of(payload) == payload.referral_id
+
+
+def test_events_the_notifier_does_not_deliver_have_no_recipient(referral_accepted):
+    assert recipients_for(referral_accepted) == ()
+
+
+def test_a_provider_and_a_role_of_the_same_name_stay_apart():
+    # Provider ids are slugs and could spell a role: the kind keeps them distinct.
+    assert Recipient.provider("supervisor") != Recipient.role(RecipientRole.SUPERVISOR)
+    assert Recipient.provider("supervisor").describe() == "provider supervisor"
+    assert Recipient.role(RecipientRole.SUPERVISOR).describe() == "role supervisor"
+
+
+def test_the_provider_role_alone_names_no_one():
+    with pytest.raises(ValueError, match="provider role"):
+        Recipient.role(RecipientRole.PROVIDER)
