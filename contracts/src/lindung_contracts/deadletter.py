@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from ._base import Payload
 
@@ -26,4 +25,4 @@ class EventDeadLettered(Payload):
     original_offset: int = Field(ge=0, description="Its offset.")
     original_key_b64: str | None = Field(description="The original key bytes, base64.")
     original_value_b64: str = Field(description="The original value bytes, base64.")
-    dead_lettered_at: datetime = Field(description="When it was set aside.")
+    dead_lettered_at: AwareDatetime = Field(description="When it was set aside.")

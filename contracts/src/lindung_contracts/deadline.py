@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from ._base import CaseId, Payload, ProviderId, ReferralId
 from .referral import RecipientRole, ServiceType
@@ -18,10 +17,10 @@ class _DeadlineFact(Payload):
     case_id: CaseId
     provider_id: ProviderId
     service: ServiceType = Field(description="The service of the referral.")
-    requested_at: datetime = Field(description="Start of the response window.")
-    due_at: datetime = Field(description="The deadline.")
+    requested_at: AwareDatetime = Field(description="Start of the response window.")
+    due_at: AwareDatetime = Field(description="The deadline.")
     notify: RecipientRole = Field(description="Who must be told.")
-    fired_at: datetime = Field(description="When the sla-monitor raised it.")
+    fired_at: AwareDatetime = Field(description="When the sla-monitor raised it.")
 
 
 class DeadlineWarning(_DeadlineFact):

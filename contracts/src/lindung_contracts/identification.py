@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Self
 
@@ -226,7 +225,7 @@ class IdentificationRejected(Payload):
     original_offset: int = Field(ge=0, description="Its offset.")
     original_key_b64: str | None = Field(description="The original key bytes, base64.")
     original_value_b64: str = Field(description="The original value bytes, base64.")
-    rejected_at: datetime = Field(description="When intake refused it.")
+    rejected_at: AwareDatetime = Field(description="When intake refused it.")
 
 
 class CaseOpened(Payload):
@@ -236,7 +235,7 @@ class CaseOpened(Payload):
 
     case_id: CaseId
     agency_id: AgencyId
-    identified_at: datetime = Field(description="When the child was identified.")
-    opened_at: datetime = Field(description="When intake stored the case.")
+    identified_at: AwareDatetime = Field(description="When the child was identified.")
+    opened_at: AwareDatetime = Field(description="When intake stored the case.")
     child: ChildProfile = Field(description="The child, without personal data.")
     situation: Situation = Field(description="Circumstances at identification.")
