@@ -1,0 +1,1 @@
+"""The sla-monitor's I/O: its PostgreSQL tables."""

@@ -1,0 +1,203 @@
+"""Queries on the sla-monitor's tables; every function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lindung_contracts import RecipientRole, ServiceType, StepKind
+
+from lindung_sla_monitor.domain import Deadline, DeadlineState, DeadlineStatus, Step, StepState
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    import asyncpg
+
+    from lindung_sla_monitor.domain import CloseReason
+
+__all__ = [
+    "close_deadline",
+    "fill_request",
+    "insert_closed",
+    "insert_open",
+    "insert_steps",
+    "lock_due_steps",
+    "lock_referral",
+    "mark_fired",
+    "mark_skipped",
+]
+
+
+async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> DeadlineState | None:
+    """Serialize every change to one referral for this transaction, then read what is known.
+
+    The advisory lock also covers a referral with no row yet, so a request and a closure
+    racing for a new referral cannot both think they came first.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"deadline:{referral_id}")
+    row = await conn.fetchrow(
+        "SELECT status, requested_at IS NOT NULL AS requested FROM deadlines"
+        " WHERE referral_id = $1",
+        referral_id,
+    )
+    if row is None:
+        return None
+    return DeadlineState(status=DeadlineStatus(row["status"]), requested=row["requested"])
+
+
+async def insert_open(conn: asyncpg.Connection, deadline: Deadline) -> None:
+    """Start a referral's clock."""
+    await conn.execute(
+        "INSERT INTO deadlines (referral_id, case_id, provider_id, service, requested_at, due_at,"
+        " status) VALUES ($1, $2, $3, $4, $5, $6, 'open')",
+        deadline.referral_id,
+        deadline.case_id,
+        deadline.provider_id,
+        deadline.service.value,
+        deadline.requested_at,
+        deadline.due_at,
+    )
+
+
+async def fill_request(conn: asyncpg.Connection, deadline: Deadline) -> None:
+    """Keep a late request's window on a referral that was closed before it arrived."""
+    await conn.execute(
+        "UPDATE deadlines SET requested_at = $2, due_at = $3 WHERE referral_id = $1",
+        deadline.referral_id,
+        deadline.requested_at,
+        deadline.due_at,
+    )
+
+
+async def insert_closed(
+    conn: asyncpg.Connection,
+    *,
+    referral_id: UUID,
+    case_id: UUID,
+    provider_id: str,
+    service: ServiceType,
+    reason: CloseReason,
+    closed_at: datetime,
+) -> None:
+    """Remember the closure of a referral whose request has not arrived."""
+    await conn.execute(
+        "INSERT INTO deadlines (referral_id, case_id, provider_id, service, status,"
+        " closed_reason, closed_at) VALUES ($1, $2, $3, $4, 'closed', $5, $6)",
+        referral_id,
+        case_id,
+        provider_id,
+        service.value,
+        reason.value,
+        closed_at,
+    )
+
+
+async def close_deadline(
+    conn: asyncpg.Connection, referral_id: UUID, reason: CloseReason, closed_at: datetime
+) -> int:
+    """Stop an open clock and cancel its unfired steps; returns how many were cancelled."""
+    await conn.execute(
+        "UPDATE deadlines SET status = 'closed', closed_reason = $2, closed_at = $3"
+        " WHERE referral_id = $1",
+        referral_id,
+        reason.value,
+        closed_at,
+    )
+    status = await conn.execute(
+        "UPDATE deadline_steps SET state = 'cancelled', settled_at = $2, note = $3"
+        " WHERE referral_id = $1 AND state = 'pending'",
+        referral_id,
+        closed_at,
+        f"referral {reason.value}",
+    )
+    return int(status.split()[-1])
+
+
+async def insert_steps(
+    conn: asyncpg.Connection,
+    referral_id: UUID,
+    steps: list[tuple[Step, StepState, str | None]],
+    settled_at: datetime,
+) -> None:
+    """Store a referral's ladder; a step already stored is left as it is."""
+    await conn.executemany(
+        "INSERT INTO deadline_steps (referral_id, step_no, kind, level, percent_of_window, at,"
+        " notify, state, settled_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT (referral_id, step_no) DO NOTHING",
+        [
+            (
+                referral_id,
+                step.step_no,
+                step.kind.value,
+                step.level,
+                step.percent_of_window,
+                step.at,
+                step.notify.value,
+                state.value,
+                None if state is StepState.PENDING else settled_at,
+                note,
+            )
+            for step, state, note in steps
+        ],
+    )
+
+
+async def lock_due_steps(
+    conn: asyncpg.Connection, now: datetime, limit: int
+) -> list[tuple[Deadline, Step]]:
+    """Lock the earliest due, unfired steps of open deadlines that no one else holds."""
+    rows = await conn.fetch(
+        "SELECT s.step_no, s.kind, s.level, s.percent_of_window, s.at, s.notify,"
+        " d.referral_id, d.case_id, d.provider_id, d.service, d.requested_at, d.due_at"
+        " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
+        " WHERE s.state = 'pending' AND s.at <= $1 AND d.status = 'open'"
+        " ORDER BY s.at, s.referral_id, s.step_no LIMIT $2"
+        # Another scheduler's rows are skipped, not waited for: each step goes to one.
+        " FOR UPDATE OF s SKIP LOCKED",
+        now,
+        limit,
+    )
+    return [
+        (
+            Deadline(
+                referral_id=row["referral_id"],
+                case_id=row["case_id"],
+                provider_id=row["provider_id"],
+                service=ServiceType(row["service"]),
+                requested_at=row["requested_at"],
+                due_at=row["due_at"],
+            ),
+            Step(
+                step_no=row["step_no"],
+                kind=StepKind(row["kind"]),
+                level=row["level"],
+                percent_of_window=row["percent_of_window"],
+                at=row["at"],
+                notify=RecipientRole(row["notify"]),
+            ),
+        )
+        for row in rows
+    ]
+
+
+async def mark_fired(
+    conn: asyncpg.Connection, fired: list[tuple[UUID, int, UUID]], now: datetime
+) -> None:
+    """Record that each (referral, step) raised its event."""
+    await conn.executemany(
+        "UPDATE deadline_steps SET state = 'fired', settled_at = $4, event_id = $3"
+        " WHERE referral_id = $1 AND step_no = $2 AND state = 'pending'",
+        [(referral_id, step_no, event_id, now) for referral_id, step_no, event_id in fired],
+    )
+
+
+async def mark_skipped(
+    conn: asyncpg.Connection, skipped: list[tuple[UUID, int]], now: datetime, note: str
+) -> None:
+    """Record that each (referral, step) was settled without an event."""
+    await conn.executemany(
+        "UPDATE deadline_steps SET state = 'skipped', settled_at = $3, note = $4"
+        " WHERE referral_id = $1 AND step_no = $2 AND state = 'pending'",
+        [(referral_id, step_no, now, note) for referral_id, step_no in skipped],
+    )

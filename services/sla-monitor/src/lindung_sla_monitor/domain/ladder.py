@@ -1,0 +1,163 @@
+"""Which steps of a deadline's ladder are due at a given time, and what each one raises."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from lindung_contracts import (
+    DeadlineMissed,
+    DeadlineWarning,
+    EscalationStep,
+    RecipientRole,
+    ServiceType,
+    StepKind,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+__all__ = [
+    "Deadline",
+    "Step",
+    "StepState",
+    "Verdict",
+    "deadline_event",
+    "due_steps",
+    "step_event_id",
+    "step_from_contract",
+    "step_problem",
+    "verdict",
+]
+
+# Fixed forever: event ids derived from it must stay the same across releases.
+_STEP_EVENT_NAMESPACE = uuid.UUID("6f1d3c2e-5b0a-4f43-9a57-2d1c8e0b7a41")
+_MAX_LEVEL = 3
+_MAX_WARNING_PERCENT = 99
+
+
+class StepState(StrEnum):
+    """Where a step of the ladder stands."""
+
+    PENDING = "pending"
+    FIRED = "fired"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class Verdict(StrEnum):
+    """What to do with a pending step at a given time."""
+
+    NOT_YET = "not_yet"
+    FIRE = "fire"
+    SKIP_STALE = "skip_stale"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One referral's response window."""
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    provider_id: str
+    service: ServiceType
+    requested_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of a referral's ladder; `step_no` is its position in the ladder received."""
+
+    step_no: int
+    kind: StepKind
+    level: int
+    percent_of_window: int
+    at: datetime
+    notify: RecipientRole
+
+
+def step_from_contract(step_no: int, step: EscalationStep) -> Step:
+    """The ladder rung as the router sent it."""
+    return Step(
+        step_no=step_no,
+        kind=step.kind,
+        level=step.level,
+        percent_of_window=step.percent_of_window,
+        at=step.at,
+        notify=step.notify,
+    )
+
+
+def step_problem(step: Step) -> str | None:
+    """Why a step can never raise a valid event, or None when it can.
+
+    Such a step is recorded as skipped when the referral arrives, so it cannot block the
+    timer later by failing every time it comes due.
+    """
+    if step.kind is StepKind.WARNING and not 1 <= step.percent_of_window <= _MAX_WARNING_PERCENT:
+        return f"warning at {step.percent_of_window}% of the window is not within 1-99%"
+    if step.kind is StepKind.ESCALATION and not 1 <= step.level <= _MAX_LEVEL:
+        return f"escalation level {step.level} is not within 1-3"
+    return None
+
+
+def verdict(step: Step, due_at: datetime, now: datetime) -> Verdict:
+    """Fire a step whose time has come; skip a warning once its deadline has passed.
+
+    A warning that only goes out after the deadline helps nobody: the escalation at the
+    deadline carries the news.
+    """
+    if step.at > now:
+        return Verdict.NOT_YET
+    if step.kind is StepKind.WARNING and due_at <= now:
+        return Verdict.SKIP_STALE
+    return Verdict.FIRE
+
+
+def due_steps(
+    pending: Iterable[tuple[Deadline, Step]], now: datetime
+) -> list[tuple[Deadline, Step, Verdict]]:
+    """The pending steps whose time has come, in time order, each with its verdict."""
+    ordered = sorted(
+        pending, key=lambda item: (item[1].at, str(item[0].referral_id), item[1].step_no)
+    )
+    decided = ((deadline, step, verdict(step, deadline.due_at, now)) for deadline, step in ordered)
+    return [item for item in decided if item[2] is not Verdict.NOT_YET]
+
+
+def step_event_id(referral_id: uuid.UUID, step_no: int) -> uuid.UUID:
+    """The one event id a step can ever raise, so that any second raise is a duplicate."""
+    return uuid.uuid5(_STEP_EVENT_NAMESPACE, f"{referral_id}/{step_no}")
+
+
+def deadline_event(
+    deadline: Deadline, step: Step, now: datetime
+) -> DeadlineWarning | DeadlineMissed:
+    """The event a firing step raises: a warning before the deadline, an escalation after."""
+    if step.kind is StepKind.WARNING:
+        return DeadlineWarning(
+            referral_id=deadline.referral_id,
+            case_id=deadline.case_id,
+            provider_id=deadline.provider_id,
+            service=deadline.service,
+            requested_at=deadline.requested_at,
+            due_at=deadline.due_at,
+            notify=step.notify,
+            fired_at=now,
+            percent_of_window=step.percent_of_window,
+        )
+    return DeadlineMissed(
+        referral_id=deadline.referral_id,
+        case_id=deadline.case_id,
+        provider_id=deadline.provider_id,
+        service=deadline.service,
+        requested_at=deadline.requested_at,
+        due_at=deadline.due_at,
+        notify=step.notify,
+        fired_at=now,
+        escalation_level=step.level,
+    )

@@ -1,0 +1,1 @@
+"""How the sla-monitor meets the world: the Faust worker."""

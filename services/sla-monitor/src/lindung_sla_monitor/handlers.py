@@ -1,0 +1,181 @@
+"""The sla-monitor's use cases: each loads, decides and saves with its events in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from lindung_common import add_to_outbox, first_delivery
+from lindung_contracts import Envelope, ReferralRequested
+
+from .adapters import postgres as db
+from .domain import (
+    CLOSING_EVENTS,
+    CloseOutcome,
+    Deadline,
+    DeadlineStatus,
+    RequestOutcome,
+    StepState,
+    Verdict,
+    close_reason,
+    deadline_event,
+    due_steps,
+    initial_step_state,
+    on_close,
+    on_request,
+    step_event_id,
+    step_from_contract,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from uuid import UUID
+
+    from lindung_common import Handler, Runtime
+    from lindung_contracts import Payload
+
+__all__ = ["CONSUMER", "FireReport", "SlaMonitor"]
+
+CONSUMER = "sla-monitor"
+_STALE_NOTE = "deadline already passed: the escalation carries the news"
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class FireReport:
+    """What one `fire_due` call did: the events raised and the steps skipped."""
+
+    fired: list[Envelope[Any]] = field(default_factory=list)
+    skipped: list[tuple[UUID, int]] = field(default_factory=list)
+
+
+class SlaMonitor:
+    """The sla-monitor's handlers, bound to a runtime (pool, clock, outbox)."""
+
+    def __init__(self, runtime: Runtime, *, batch_size: int = 500) -> None:
+        self.runtime = runtime
+        self._batch_size = batch_size
+
+    def handlers(self) -> Mapping[type[Payload], Handler]:
+        """The handler for each REFERRALS payload this service acts on."""
+        handlers: dict[type[Payload], Handler] = {ReferralRequested: self.on_requested}
+        handlers.update(dict.fromkeys(CLOSING_EVENTS, self.on_closed))
+        return handlers
+
+    async def on_requested(self, envelope: Envelope[Any]) -> None:
+        """Start the referral's clock and store its ladder, once, unless it is already closed."""
+        request: ReferralRequested = envelope.data
+        deadline = Deadline(
+            referral_id=request.referral_id,
+            case_id=request.case_id,
+            provider_id=request.provider_id,
+            service=request.service,
+            requested_at=request.requested_at,
+            due_at=request.due_at,
+        )
+        bound = log.bind(
+            event_id=str(envelope.id),
+            case_id=str(request.case_id),
+            referral_id=str(request.referral_id),
+        )
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            if not await first_delivery(conn, CONSUMER, envelope.id):
+                return
+            outcome = on_request(await db.lock_referral(conn, request.referral_id))
+            if outcome is RequestOutcome.DUPLICATE:
+                bound.info("referral already known; request ignored")
+                return
+            if outcome is RequestOutcome.OPEN:
+                await db.insert_open(conn, deadline)
+                status = DeadlineStatus.OPEN
+            else:
+                await db.fill_request(conn, deadline)
+                status = DeadlineStatus.CLOSED
+            steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
+            stored = [(step, *initial_step_state(step, status)) for step in steps]
+            await db.insert_steps(conn, request.referral_id, stored, self.runtime.clock.now())
+        bound.info(
+            "deadline recorded",
+            status=status.value,
+            due_at=request.due_at.isoformat(),
+            steps=len(steps),
+            skipped_steps=[s.step_no for s, state, _ in stored if state is StepState.SKIPPED],
+        )
+
+    async def on_closed(self, envelope: Envelope[Any]) -> None:
+        """Stop the referral's clock; remember the closure even if the request is still to come."""
+        fact = envelope.data
+        reason = close_reason(fact)
+        if reason is None:  # pragma: no cover - only closing events are routed here
+            return
+        bound = log.bind(
+            event_id=str(envelope.id), case_id=str(fact.case_id), referral_id=str(fact.referral_id)
+        )
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            if not await first_delivery(conn, CONSUMER, envelope.id):
+                return
+            outcome = on_close(await db.lock_referral(conn, fact.referral_id))
+            cancelled = 0
+            if outcome is CloseOutcome.CLOSE:
+                cancelled = await db.close_deadline(conn, fact.referral_id, reason, fact.at)
+            elif outcome is CloseOutcome.CLOSE_UNSEEN:
+                await db.insert_closed(
+                    conn,
+                    referral_id=fact.referral_id,
+                    case_id=fact.case_id,
+                    provider_id=fact.provider_id,
+                    service=fact.service,
+                    reason=reason,
+                    closed_at=fact.at,
+                )
+        bound.info(
+            "deadline closed", reason=reason.value, outcome=outcome.value, cancelled=cancelled
+        )
+
+    async def fire_due(self, now: datetime) -> FireReport:
+        """Raise every warning and escalation due at `now`, each exactly once, in time order.
+
+        Each batch is one transaction: the step is marked fired and its event written to
+        the outbox together. Steps locked by another scheduler are left to it.
+        """
+        report = FireReport()
+        while True:
+            locked = await self._fire_batch(now, report)
+            if locked < self._batch_size:
+                return report
+
+    async def _fire_batch(self, now: datetime, report: FireReport) -> int:
+        fired: list[tuple[UUID, int, Envelope[Any]]] = []
+        skipped: list[tuple[UUID, int]] = []
+        async with self.runtime.pool.acquire() as conn, conn.transaction():
+            locked = await db.lock_due_steps(conn, now, self._batch_size)
+            for deadline, step, decision in due_steps(locked, now):
+                key = (deadline.referral_id, step.step_no)
+                if decision is Verdict.SKIP_STALE:
+                    skipped.append(key)
+                    continue
+                event = Envelope.wrap(
+                    deadline_event(deadline, step, now),
+                    event_id=step_event_id(*key),
+                    time=now,
+                    source=self.runtime.source,
+                )
+                fired.append((*key, event))
+            await add_to_outbox(conn, *(event for _, _, event in fired))
+            await db.mark_fired(conn, [(rid, no, event.id) for rid, no, event in fired], now)
+            await db.mark_skipped(conn, skipped, now, _STALE_NOTE)
+        for _, step_no, event in fired:
+            log.info(
+                "deadline step fired",
+                event_id=str(event.id),
+                event_type=event.type,
+                case_id=str(event.data.case_id),
+                referral_id=str(event.data.referral_id),
+                step_no=step_no,
+                notify=event.data.notify.value,
+            )
+        report.fired += [event for _, _, event in fired]
+        report.skipped += skipped
+        return len(locked)

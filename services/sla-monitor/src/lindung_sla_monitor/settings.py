@@ -1,0 +1,35 @@
+"""The sla-monitor's settings, read once from `SLA_MONITOR_*` environment variables."""
+
+from __future__ import annotations
+
+from lindung_common import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+__all__ = ["SlaMonitorSettings"]
+
+
+class SlaMonitorSettings(ServiceSettings):
+    """The sla-monitor: the referral consumer, the deadline timer and its database."""
+
+    model_config = SettingsConfigDict(env_prefix="SLA_MONITOR_", extra="ignore", frozen=True)
+
+    http_port: int = Field(default=8083, title="HTTP port", description="Port of /health.")
+    db_schema: str = Field(
+        default="sla_monitor",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        title="Database schema",
+        description="The PostgreSQL schema this service owns (tables, outbox, inbox).",
+    )
+    tick_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        title="Tick interval",
+        description="How often the leader looks for due warnings and escalations.",
+    )
+    fire_batch_size: int = Field(
+        default=500,
+        ge=1,
+        title="Firing batch",
+        description="Steps fired per transaction; a tick keeps going until none are due.",
+    )

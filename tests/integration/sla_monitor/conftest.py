@@ -1,0 +1,154 @@
+"""A started sla-monitor on its own schema, and builders for the router's events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from lindung_contracts import (
+    ChildSummary,
+    Envelope,
+    EscalationStep,
+    RecipientRole,
+    ReferralRequested,
+    ServiceType,
+    StepKind,
+    decode,
+)
+from lindung_sla_monitor.bootstrap import bootstrap
+from lindung_sla_monitor.settings import SlaMonitorSettings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+    from lindung_sla_monitor.handlers import SlaMonitor
+
+ROUTER = "/lindung/router"
+
+# The default ladder (DESIGN.md): warnings at 50 % and 75 %, then levels 1, 2 and 3.
+LADDER = (
+    (StepKind.WARNING, 0, 50, RecipientRole.PROVIDER),
+    (StepKind.WARNING, 0, 75, RecipientRole.CASE_COORDINATOR),
+    (StepKind.ESCALATION, 1, 100, RecipientRole.CASE_COORDINATOR),
+    (StepKind.ESCALATION, 2, 150, RecipientRole.SUPERVISOR),
+    (StepKind.ESCALATION, 3, 200, RecipientRole.SECRETARIAT),
+)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One referral as the router would send it, and the times of its window."""
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    requested_at: datetime
+    due_at: datetime
+
+    def at_percent(self, percent: float) -> datetime:
+        """The time `percent` of the way through the response window."""
+        return self.requested_at + (self.due_at - self.requested_at) * percent / 100
+
+    def requested(self, ladder: tuple[tuple[StepKind, int, int, RecipientRole], ...] = LADDER):
+        """A fresh ReferralRequested event (new event id) for this referral."""
+        payload = ReferralRequested(
+            referral_id=self.referral_id,
+            case_id=self.case_id,
+            agency_id="pdrm-kl",
+            service=ServiceType.SAFE_SHELTER,
+            provider_id="shelter-kl-1",
+            attempt=1,
+            urgent=False,
+            reasons=("every identified child",),
+            requested_at=self.requested_at,
+            due_at=self.due_at,
+            escalation=tuple(
+                EscalationStep(
+                    kind=kind,
+                    level=level,
+                    percent_of_window=percent,
+                    at=self.at_percent(percent),
+                    notify=role,
+                )
+                for kind, level, percent, role in ladder
+            ),
+            policy_version="test-1",
+            child=ChildSummary(
+                age_years=14, age_disputed=False, gender="female", languages=("ms",)
+            ),
+        )
+        return Envelope.wrap(payload, event_id=uuid.uuid4(), time=self.requested_at, source=ROUTER)
+
+    def fact(self, payload_type: type, at: datetime, **extra: Any):
+        """A lifecycle event of this referral (accepted, declined, ...) at `at`."""
+        payload = payload_type(
+            referral_id=self.referral_id,
+            case_id=self.case_id,
+            provider_id="shelter-kl-1",
+            service=ServiceType.SAFE_SHELTER,
+            at=at,
+            **extra,
+        )
+        return Envelope.wrap(payload, event_id=uuid.uuid4(), time=at, source=ROUTER)
+
+
+@pytest.fixture
+def new_referral() -> Callable[..., Referral]:
+    """Makes referrals with a 4 h window starting at a fixed time (the clock is explicit)."""
+
+    def make(
+        requested_at: datetime = datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        window: timedelta = timedelta(hours=4),
+    ) -> Referral:
+        return Referral(uuid.uuid4(), uuid.uuid4(), requested_at, requested_at + window)
+
+    return make
+
+
+def settings_for(stack: Any, **overrides: Any) -> SlaMonitorSettings:
+    """Settings pointing at the test infrastructure."""
+    return SlaMonitorSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        database_url=stack.database_url,
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def start_monitor(stack: Any, schema: str) -> AsyncIterator[Callable[..., Any]]:
+    """Starts sla-monitors on this test's own schema (as separate processes would be)."""
+    started: list[SlaMonitor] = []
+
+    async def start(**overrides: Any) -> SlaMonitor:
+        monitor = bootstrap(settings_for(stack, **overrides), schema=schema)
+        await monitor.runtime.start()
+        started.append(monitor)
+        return monitor
+
+    yield start
+    for monitor in started:
+        await monitor.runtime.stop()
+
+
+@pytest.fixture
+async def monitor(start_monitor: Callable[..., Any]) -> SlaMonitor:
+    """One started sla-monitor on this test's own schema."""
+    return await start_monitor()
+
+
+@pytest.fixture
+def outbox(monitor: SlaMonitor) -> Callable[..., Awaitable[list[Envelope[Any]]]]:
+    """Reads every event the service queued for Kafka, decoded as a consumer would, in order."""
+
+    async def read(via: SlaMonitor | None = None) -> list[Envelope[Any]]:
+        async with (via or monitor).runtime.pool.acquire() as conn:
+            rows = await conn.fetch("SELECT value, headers FROM outbox ORDER BY id")
+        return [
+            decode(bytes(row["value"]), [(n, v.encode()) for n, v in json.loads(row["headers"])])
+            for row in rows
+        ]
+
+    return read

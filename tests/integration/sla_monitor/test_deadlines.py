@@ -1,0 +1,256 @@
+"""The deadline clock against the real PostgreSQL: warnings, escalations, closures, catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from lindung_contracts import (
+    DeadlineMissed,
+    DeadlineWarning,
+    RecipientRole,
+    ReferralAccepted,
+    ReferralCancelled,
+    ReferralCompleted,
+    ReferralDeclined,
+    ReferralRerouted,
+    ReferralStarted,
+    StepKind,
+)
+from lindung_sla_monitor.handlers import SlaMonitor
+
+pytestmark = pytest.mark.integration
+
+
+def _summary(events):
+    """(type, level or percent, referral) of each deadline event, in outbox order."""
+    out = []
+    for event in events:
+        data = event.data
+        if isinstance(data, DeadlineWarning):
+            out.append(("warning", data.percent_of_window, data.referral_id))
+        elif isinstance(data, DeadlineMissed):
+            out.append(("missed", data.escalation_level, data.referral_id))
+    return out
+
+
+async def test_the_ladder_fires_each_step_once_at_its_time(monitor, new_referral, outbox):
+    referral = new_referral()
+    rid = referral.referral_id
+    await monitor.on_requested(referral.requested())
+
+    await monitor.fire_due(referral.at_percent(49.9))
+    assert _summary(await outbox()) == []
+
+    await monitor.fire_due(referral.at_percent(50))
+    assert _summary(await outbox()) == [("warning", 50, rid)]
+
+    await monitor.fire_due(referral.at_percent(75))
+    for _ in range(5):  # every tick until the deadline finds nothing new
+        await monitor.fire_due(referral.at_percent(99))
+    assert _summary(await outbox()) == [("warning", 50, rid), ("warning", 75, rid)]
+
+    # Many ticks at and after the deadline, two of them at once: level 1 goes out once.
+    at_deadline = referral.due_at
+    await monitor.fire_due(at_deadline)
+    await asyncio.gather(monitor.fire_due(at_deadline), monitor.fire_due(at_deadline))
+    for _ in range(5):
+        await monitor.fire_due(at_deadline + timedelta(minutes=30))
+    events = await outbox()
+    assert _summary(events)[2:] == [("missed", 1, rid)]
+    missed = events[2].data
+    assert missed.notify is RecipientRole.CASE_COORDINATOR
+    assert (missed.case_id, missed.due_at, missed.fired_at) == (
+        referral.case_id,
+        referral.due_at,
+        at_deadline,
+    )
+    assert events[2].partitionkey == str(referral.case_id)
+
+    await monitor.fire_due(referral.at_percent(150))
+    await monitor.fire_due(referral.at_percent(199))
+    await monitor.fire_due(referral.at_percent(200))
+    await monitor.fire_due(referral.at_percent(1000))
+    events = await outbox()
+    assert _summary(events) == [
+        ("warning", 50, rid),
+        ("warning", 75, rid),
+        ("missed", 1, rid),
+        ("missed", 2, rid),
+        ("missed", 3, rid),
+    ]
+    assert [e.data.notify for e in events] == [
+        RecipientRole.PROVIDER,
+        RecipientRole.CASE_COORDINATOR,
+        RecipientRole.CASE_COORDINATOR,
+        RecipientRole.SUPERVISOR,
+        RecipientRole.SECRETARIAT,
+    ]
+    assert len({e.id for e in events}) == 5
+
+
+async def test_concurrent_schedulers_raise_one_event_per_step(monitor, new_referral, outbox):
+    referrals = [new_referral() for _ in range(12)]
+    for referral in referrals:
+        await monitor.on_requested(referral.requested())
+    # Small batches make the schedulers interleave transaction by transaction.
+    schedulers = [SlaMonitor(monitor.runtime, batch_size=3) for _ in range(3)]
+    now = referrals[0].at_percent(160)  # past level 2 of every referral
+
+    reports = await asyncio.gather(*(s.fire_due(now) for s in schedulers), monitor.fire_due(now))
+
+    expected = sorted(
+        (kind, level, r.referral_id)
+        for r in referrals
+        for kind, level in (("missed", 1), ("missed", 2))
+    )
+    assert sorted(_summary(await outbox())) == expected
+    assert sum(len(r.fired) for r in reports) == len(expected)
+    assert sum(len(r.skipped) for r in reports) == 2 * len(referrals)  # the stale warnings
+
+
+CLOSINGS = {
+    "accepted": (ReferralAccepted, {}),
+    "declined": (ReferralDeclined, {"reason": "at capacity"}),
+    "started": (ReferralStarted, {}),
+    "completed": (ReferralCompleted, {}),
+    "cancelled": (ReferralCancelled, {"reason": "child moved to another state"}),
+    "rerouted": (ReferralRerouted, {"reason": "declined", "new_provider_id": "shelter-kl-2"}),
+}
+
+
+@pytest.mark.parametrize("reason", list(CLOSINGS))
+async def test_a_closed_referral_fires_nothing_more(monitor, new_referral, outbox, reason):
+    closing, extra = CLOSINGS[reason]
+    referral = new_referral()
+    if closing is ReferralRerouted:
+        extra = {**extra, "new_referral_id": new_referral().referral_id}
+    await monitor.on_requested(referral.requested())
+    await monitor.fire_due(referral.at_percent(50))
+
+    await monitor.on_closed(referral.fact(closing, referral.at_percent(60), **extra))
+    for percent in (75, 100, 150, 200, 1000):
+        await monitor.fire_due(referral.at_percent(percent))
+
+    assert _summary(await outbox()) == [("warning", 50, referral.referral_id)]
+    async with monitor.runtime.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT status, closed_reason, closed_at FROM deadlines WHERE referral_id = $1",
+            referral.referral_id,
+        )
+    assert (row["status"], row["closed_reason"]) == ("closed", reason)
+    assert row["closed_at"] == referral.at_percent(60)
+
+
+async def test_a_redelivered_request_adds_no_steps(monitor, new_referral, outbox):
+    referral = new_referral()
+    first = referral.requested()
+    await monitor.on_requested(first)
+    await monitor.on_requested(first)  # the same event again (Kafka redelivery)
+    await monitor.on_requested(referral.requested())  # the same referral, a new event id
+
+    async with monitor.runtime.pool.acquire() as conn:
+        steps = await conn.fetchval(
+            "SELECT count(*) FROM deadline_steps WHERE referral_id = $1", referral.referral_id
+        )
+    assert steps == 5
+    await monitor.fire_due(referral.at_percent(1000))
+    assert [kind for kind, _, _ in _summary(await outbox())] == ["missed"] * 3
+
+
+async def test_catch_up_fires_overdue_escalations_once_and_skips_stale_warnings(
+    monitor, new_referral, outbox
+):
+    referral = new_referral()
+    await monitor.on_requested(referral.requested())
+
+    # The service was down from before the first warning until past level 2.
+    report = await monitor.fire_due(referral.at_percent(175))
+    await monitor.fire_due(referral.at_percent(175))
+    await monitor.fire_due(referral.at_percent(180))
+
+    rid = referral.referral_id
+    assert _summary(await outbox()) == [("missed", 1, rid), ("missed", 2, rid)]
+    assert sorted(report.skipped) == [(rid, 0), (rid, 1)]
+    async with monitor.runtime.pool.acquire() as conn:
+        states = await conn.fetch(
+            "SELECT kind, state FROM deadline_steps WHERE referral_id = $1 ORDER BY step_no", rid
+        )
+    assert [(r["kind"], r["state"]) for r in states] == [
+        ("warning", "skipped"),
+        ("warning", "skipped"),
+        ("escalation", "fired"),
+        ("escalation", "fired"),
+        ("escalation", "pending"),
+    ]
+
+
+async def test_a_restarted_monitor_fires_what_came_due_while_it_was_down(
+    monitor, start_monitor, new_referral, outbox
+):
+    referral = new_referral()
+    await monitor.on_requested(referral.requested())
+    await monitor.fire_due(referral.at_percent(50))
+    await monitor.runtime.stop()  # the process dies; the database remembers
+
+    restarted = await start_monitor()
+    await restarted.fire_due(referral.at_percent(110))
+    await restarted.fire_due(referral.at_percent(110))
+
+    rid = referral.referral_id
+    assert _summary(await outbox(via=restarted)) == [("warning", 50, rid), ("missed", 1, rid)]
+
+
+async def test_catch_up_fires_in_time_order_across_referrals(monitor, new_referral, outbox):
+    early = new_referral(window=timedelta(hours=1))
+    late = new_referral(window=timedelta(hours=2))
+    await monitor.on_requested(late.requested())
+    await monitor.on_requested(early.requested())
+
+    await monitor.fire_due(late.at_percent(300))
+
+    fired = await outbox()
+    assert [e.data.fired_at for e in fired] == [late.at_percent(300)] * len(fired)
+    # Level 1 of the 1 h window (11:00) comes before its level 2 (11:30), then the 2 h
+    # window's level 1 (12:00), level 3 of the 1 h window (12:00), level 2 (13:00) ...
+    order = [(e.data.referral_id, e.data.escalation_level) for e in fired]
+    assert order[:2] == [(early.referral_id, 1), (early.referral_id, 2)]
+    assert set(order) == {(r.referral_id, n) for r in (early, late) for n in (1, 2, 3)}
+    assert order.index((late.referral_id, 2)) > order.index((early.referral_id, 3))
+
+
+async def test_a_closure_before_the_request_keeps_the_clock_stopped(monitor, new_referral, outbox):
+    referral = new_referral()
+    await monitor.on_closed(referral.fact(ReferralAccepted, referral.at_percent(10)))
+    await monitor.on_requested(referral.requested())
+
+    for percent in (50, 75, 100, 150, 200):
+        await monitor.fire_due(referral.at_percent(percent))
+
+    assert _summary(await outbox()) == []
+    async with monitor.runtime.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT status, closed_reason, due_at FROM deadlines WHERE referral_id = $1",
+            referral.referral_id,
+        )
+    assert (row["status"], row["closed_reason"], row["due_at"]) == (
+        "closed",
+        "accepted",
+        referral.due_at,
+    )
+
+
+async def test_a_step_that_cannot_be_raised_does_not_block_the_others(
+    monitor, new_referral, outbox
+):
+    referral = new_referral()
+    broken = (
+        (StepKind.WARNING, 0, 0, RecipientRole.PROVIDER),  # a warning at 0 % is meaningless
+        (StepKind.ESCALATION, 1, 100, RecipientRole.CASE_COORDINATOR),
+    )
+    await monitor.on_requested(referral.requested(broken))
+
+    await monitor.fire_due(referral.at_percent(100))
+
+    assert _summary(await outbox()) == [("missed", 1, referral.referral_id)]
