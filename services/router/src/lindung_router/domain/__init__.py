@@ -1,0 +1,45 @@
+"""The router's rules: needs, deadlines, ladders, provider choice, lifecycle. No I/O."""
+
+from .directory import NATIONWIDE, Choice, Directory, Provider, choose_provider
+from .durations import Duration, format_duration, parse_duration
+from .lifecycle import (
+    Outcome,
+    ReferralState,
+    ReferralStatus,
+    apply_response,
+    reason_of,
+    transition,
+)
+from .policy import Ladder, Policy, Window, due_time, escalation_ladder
+from .routing import CaseFacts, Routed, reroute, route
+from .rules import PEP_WINDOW, Need, needs, pep_deadline
+
+__all__ = [
+    "NATIONWIDE",
+    "PEP_WINDOW",
+    "CaseFacts",
+    "Choice",
+    "Directory",
+    "Duration",
+    "Ladder",
+    "Need",
+    "Outcome",
+    "Policy",
+    "Provider",
+    "ReferralState",
+    "ReferralStatus",
+    "Routed",
+    "Window",
+    "apply_response",
+    "choose_provider",
+    "due_time",
+    "escalation_ladder",
+    "format_duration",
+    "needs",
+    "parse_duration",
+    "pep_deadline",
+    "reason_of",
+    "reroute",
+    "route",
+    "transition",
+]

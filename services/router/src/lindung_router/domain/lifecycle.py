@@ -1,0 +1,134 @@
+"""The referral lifecycle (after HL7 FHIR Task) and what a provider's answer does to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from lindung_contracts import (
+    ReferralAccepted,
+    ReferralCompleted,
+    ReferralDeclined,
+    ReferralStarted,
+    ResponseKind,
+    ServiceType,
+)
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from lindung_contracts import Payload, ProviderResponded
+
+__all__ = [
+    "Outcome",
+    "ReferralState",
+    "ReferralStatus",
+    "apply_response",
+    "reason_of",
+    "transition",
+]
+
+
+class ReferralStatus(StrEnum):
+    """Where a referral stands."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    FAILED = "failed"
+
+
+_S = ReferralStatus
+_R = ResponseKind
+# Every allowed (current status, answer) pair; anything else is refused.
+_TRANSITIONS: Final[dict[tuple[ReferralStatus, ResponseKind], ReferralStatus]] = {
+    (_S.REQUESTED, _R.ACCEPTED): _S.ACCEPTED,
+    (_S.REQUESTED, _R.DECLINED): _S.DECLINED,
+    (_S.REQUESTED, _R.FAILED): _S.FAILED,
+    (_S.ACCEPTED, _R.STARTED): _S.IN_PROGRESS,
+    # A one-visit service (a medical examination) may be completed without a separate start.
+    (_S.ACCEPTED, _R.COMPLETED): _S.COMPLETED,
+    (_S.ACCEPTED, _R.FAILED): _S.FAILED,
+    (_S.IN_PROGRESS, _R.COMPLETED): _S.COMPLETED,
+    (_S.IN_PROGRESS, _R.FAILED): _S.FAILED,
+}
+_FACTS: Final[dict[ResponseKind, type[ReferralAccepted | ReferralStarted | ReferralCompleted]]] = {
+    _R.ACCEPTED: ReferralAccepted,
+    _R.STARTED: ReferralStarted,
+    _R.COMPLETED: ReferralCompleted,
+}
+# The provider will not deliver the service: someone else must be asked.
+REROUTE_STATUSES: Final = frozenset({_S.DECLINED, _S.FAILED})
+
+
+def transition(status: ReferralStatus, response: ResponseKind) -> ReferralStatus | None:
+    """The status after this answer, or None when the answer is not allowed now."""
+    return _TRANSITIONS.get((status, response))
+
+
+@dataclass(frozen=True)
+class ReferralState:
+    """What the router knows of one referral when an answer arrives."""
+
+    referral_id: UUID
+    case_id: UUID
+    provider_id: str
+    service: ServiceType
+    status: ReferralStatus
+    attempt: int
+    urgent: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an answer does: the new status and its event, or why it changed nothing."""
+
+    status: ReferralStatus | None
+    events: tuple[Payload, ...] = ()
+    ignored: str | None = None
+
+    @property
+    def reroute(self) -> bool:
+        """Whether the service must now be asked of another provider."""
+        return self.status in REROUTE_STATUSES
+
+
+def apply_response(referral: ReferralState, answer: ProviderResponded) -> Outcome:
+    """Decide what a provider's answer does to its referral."""
+    if answer.provider_id != referral.provider_id or answer.case_id != referral.case_id:
+        return Outcome(None, ignored="answer from a provider the referral is not addressed to")
+    new = transition(referral.status, answer.response)
+    if new is None:
+        why = f"{answer.response.value} is not allowed when the referral is {referral.status.value}"
+        return Outcome(None, ignored=why)
+    fact: Payload
+    if answer.response is _R.DECLINED:
+        fact = ReferralDeclined(
+            referral_id=referral.referral_id,
+            case_id=referral.case_id,
+            provider_id=referral.provider_id,
+            service=referral.service,
+            at=answer.responded_at,
+            reason=reason_of(answer),
+        )
+    elif answer.response is _R.FAILED:
+        # No event of its own: the re-route that follows says what happened.
+        return Outcome(new)
+    else:
+        fact = _FACTS[answer.response](
+            referral_id=referral.referral_id,
+            case_id=referral.case_id,
+            provider_id=referral.provider_id,
+            service=referral.service,
+            at=answer.responded_at,
+        )
+    return Outcome(new, (fact,))
+
+
+def reason_of(answer: ProviderResponded) -> str:
+    """The provider's reason as an event may carry it (never empty, at most 500 chars)."""
+    return (answer.reason or "no reason given").strip()[:500] or "no reason given"

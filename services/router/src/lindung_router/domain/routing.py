@@ -1,0 +1,179 @@
+"""Turning a need into a referral: a provider, a deadline and its escalation ladder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, overload
+
+from lindung_contracts import (
+    CaseOpened,
+    ChildSummary,
+    MalaysianState,
+    NoProviderAvailable,
+    ReferralRequested,
+    ReferralRerouted,
+)
+
+from .directory import Choice, Directory, choose_provider
+from .policy import Policy, due_time, escalation_ladder
+from .rules import Need, pep_deadline
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from .lifecycle import ReferralState
+
+__all__ = ["CaseFacts", "Routed", "reroute", "route"]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the router keeps of a case to route and re-route it; nothing names the child."""
+
+    case_id: UUID
+    agency_id: str
+    state: MalaysianState
+    child: ChildSummary
+    identified_at: datetime
+    sexual_violence_at: datetime | None
+
+    @classmethod
+    def of(cls, case: CaseOpened) -> CaseFacts:
+        """The facts of a newly opened case."""
+        child = case.child
+        return cls(
+            case_id=case.case_id,
+            agency_id=case.agency_id,
+            state=case.situation.state,
+            child=ChildSummary(
+                age_years=child.age_years,
+                age_disputed=child.age_disputed,
+                gender=child.gender,
+                languages=child.languages,
+            ),
+            identified_at=_aware(case.identified_at),
+            sexual_violence_at=_aware(case.situation.sexual_violence_at),
+        )
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The result of routing one need: a referral, or nobody to refer to."""
+
+    need: Need
+    choice: Choice
+    requested: ReferralRequested | None
+    unmet: NoProviderAvailable | None
+
+
+def route(
+    facts: CaseFacts,
+    need: Need,
+    *,
+    policy: Policy,
+    directory: Directory,
+    start: datetime,
+    now: datetime,
+    referral_id: UUID,
+    attempt: int = 1,
+    tried: tuple[str, ...] = (),
+) -> Routed:
+    """Refer one need to the best untried provider, its window starting at `start`."""
+    choice = choose_provider(
+        directory,
+        need.service,
+        state=facts.state,
+        languages=facts.child.languages,
+        tried=tried,
+    )
+    if choice.provider is None:
+        unmet = NoProviderAvailable(
+            case_id=facts.case_id, service=need.service, reasons=need.reasons, tried=tried, at=now
+        )
+        return Routed(need, choice, None, unmet)
+    due = due_time(policy, need.service, urgent=need.urgent, start=start, latest=need.latest_due)
+    requested = ReferralRequested(
+        referral_id=referral_id,
+        case_id=facts.case_id,
+        agency_id=facts.agency_id,
+        service=need.service,
+        provider_id=choice.provider.id,
+        attempt=attempt,
+        urgent=need.urgent,
+        reasons=need.reasons,
+        requested_at=start,
+        due_at=due,
+        escalation=escalation_ladder(policy.ladder, start=start, due=due),
+        policy_version=policy.version,
+        child=facts.child,
+    )
+    return Routed(need, choice, requested, None)
+
+
+def reroute(
+    facts: CaseFacts,
+    previous: ReferralState,
+    *,
+    why: str,
+    detail: str,
+    policy: Policy,
+    directory: Directory,
+    tried: tuple[str, ...],
+    at: datetime,
+    now: datetime,
+    referral_id: UUID,
+) -> tuple[Routed, ReferralRerouted | None]:
+    """Ask the next untried provider after `previous` gave the service up at `at`.
+
+    `why` (e.g. "declined") goes into the new referral's reasons; the provider's own words
+    (`detail`) only into the ReferralRerouted, not to the next provider.
+    """
+    note = f"re-routed after {previous.provider_id} {why}"
+    need = Need(
+        service=previous.service,
+        urgent=previous.urgent,
+        reasons=(*previous.reasons, note),
+        latest_due=pep_deadline(previous.service, facts.sexual_violence_at)
+        if previous.urgent
+        else None,
+    )
+    routed = route(
+        facts,
+        need,
+        policy=policy,
+        directory=directory,
+        start=at,
+        now=now,
+        referral_id=referral_id,
+        attempt=previous.attempt + 1,
+        tried=tried,
+    )
+    if routed.requested is None:
+        # Nobody left: the coordinator needs the original reasons, not the re-route note.
+        unmet = routed.unmet
+        if unmet is not None:
+            unmet = unmet.model_copy(update={"reasons": previous.reasons})
+        return replace(routed, unmet=unmet), None
+    rerouted = ReferralRerouted(
+        referral_id=previous.referral_id,
+        case_id=previous.case_id,
+        provider_id=previous.provider_id,
+        service=previous.service,
+        at=at,
+        reason=f"{previous.provider_id} {why}: {detail}"[:500],
+        new_referral_id=routed.requested.referral_id,
+        new_provider_id=routed.requested.provider_id,
+    )
+    return routed, rerouted
+
+
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+def _aware(value: datetime | None) -> datetime | None:
+    # Legal clocks compare instants; a naive time from a producer is read as UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

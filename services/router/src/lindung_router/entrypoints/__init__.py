@@ -1,0 +1,1 @@
+"""How the router is driven: the Faust worker."""

@@ -1,0 +1,38 @@
+"""The router's settings, read once from `ROUTER_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lindung_common import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+__all__ = ["DEFAULT_POLICY_FILE", "RouterSettings"]
+
+DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.toml"
+
+
+class RouterSettings(ServiceSettings):
+    """The router: its two consumers, its database schema, its policy and directory."""
+
+    model_config = SettingsConfigDict(env_prefix="ROUTER_", extra="ignore", frozen=True)
+
+    http_port: int = Field(default=8081, title="HTTP port", description="Port of /health.")
+    db_schema: str = Field(
+        default="router",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        title="Database schema",
+        description="The PostgreSQL schema this service owns (tables, outbox, inbox).",
+    )
+    policy_file: Path = Field(
+        default=DEFAULT_POLICY_FILE,
+        title="Policy file",
+        description="TOML routing policy: response windows per service and the escalation "
+        "ladder. Defaults to the packaged policy (DESIGN.md defaults).",
+    )
+    directory_file: Path = Field(
+        title="Directory file",
+        description="JSON provider directory: who offers which service, where, in which "
+        "languages, whether accepting, in which order.",
+    )

@@ -1,0 +1,240 @@
+"""The router's handlers against the real PostgreSQL: referrals stored, events in the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from lindung_common import Record
+from lindung_contracts import (
+    CASES,
+    ExploitationIndicator,
+    Location,
+    NationalityStatus,
+    NoProviderAvailable,
+    ReferralAccepted,
+    ReferralCompleted,
+    ReferralDeclined,
+    ReferralRequested,
+    ReferralRerouted,
+    ReferralStarted,
+    ResponseKind,
+    ServiceType,
+    encode,
+)
+
+pytestmark = pytest.mark.integration
+
+S = ServiceType
+IDENTIFIED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # as in conftest
+
+
+def requested_by_service(events):
+    return {e.service: e for _, e in events if isinstance(e, ReferralRequested)}
+
+
+async def test_a_case_is_referred_for_each_needed_service(router, case_opened, outbox, referrals):
+    envelope = case_opened(location=Location.POLICE_LOCKUP)
+    await router.router.on_case_opened(envelope)
+
+    events = await outbox(router)
+    assert {key for key, _ in events} == {str(envelope.data.case_id).encode()}
+    sent = requested_by_service(events)
+    assert set(sent) == {S.CHILD_PROTECTOR, S.SAFE_SHELTER, S.HEALTH, S.LEGAL_AID}
+    assert sent[S.SAFE_SHELTER].provider_id == "shelter-a"
+    # Detained: the urgent windows, counted from identification, not from arrival.
+    assert sent[S.CHILD_PROTECTOR].urgent
+    assert sent[S.CHILD_PROTECTOR].due_at == IDENTIFIED + timedelta(minutes=15)
+    assert sent[S.SAFE_SHELTER].due_at == IDENTIFIED + timedelta(hours=4)
+    assert sent[S.HEALTH].due_at == IDENTIFIED + timedelta(hours=48)
+    assert all(e.policy_version == "lindung-default-2026.1" for e in sent.values())
+    assert all(len(e.escalation) == 5 for e in sent.values())
+
+    stored = {row["service"]: row for row in await referrals(router)}
+    assert set(stored) == {s.value for s in sent}
+    for service, event in sent.items():
+        row = stored[service.value]
+        assert row["referral_id"] == event.referral_id
+        assert row["provider_id"] == event.provider_id
+        assert row["status"] == "requested"
+        assert row["attempt"] == 1
+        assert row["due_at"] == event.due_at
+        assert tuple(row["reasons"]) == event.reasons
+
+
+async def test_a_service_nobody_offers_is_reported_at_once(router, case_opened, outbox):
+    envelope = case_opened(nationality_status=NationalityStatus.REFUGEE)
+    await router.router.on_case_opened(envelope)
+
+    events = [e for _, e in await outbox(router)]
+    (unmet,) = [e for e in events if isinstance(e, NoProviderAvailable)]
+    assert unmet.service is S.UNHCR
+    assert unmet.tried == ()
+    assert any("refugee" in r for r in unmet.reasons)
+    assert len([e for e in events if isinstance(e, ReferralRequested)]) == 4
+
+
+async def test_the_same_case_opened_twice_changes_nothing(router, case_opened, outbox, referrals):
+    envelope = case_opened()
+    await router.router.on_case_opened(envelope)
+    before = (await outbox(router), await referrals(router))
+
+    await router.router.on_case_opened(envelope)  # redelivered
+    # The same case under a new event id (intake published it twice).
+    again = envelope.model_copy(update={"id": uuid.uuid4()})
+    await router.router.on_case_opened(again)
+
+    assert (await outbox(router), await referrals(router)) == before
+
+
+async def test_the_consume_path_decodes_and_routes_a_record(router, case_opened, referrals):
+    envelope = case_opened()
+    record = encode(envelope)
+    await router.runtime.process(
+        "router",
+        Record(topic=CASES.name, partition=0, offset=0, key=record.key, value=record.value,
+               headers=record.headers),
+        router.handlers,
+    )  # fmt: skip
+    assert len(await referrals(router)) == 4
+
+
+async def open_case(router, case_opened, outbox, **situation):
+    envelope = case_opened(**situation)
+    await router.router.on_case_opened(envelope)
+    return requested_by_service(await outbox(router))
+
+
+async def test_accept_start_complete(router, case_opened, provider_responded, outbox, referrals):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    queued = len(await outbox(router))
+
+    for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED, ResponseKind.COMPLETED):
+        await router.router.on_provider_responded(provider_responded(shelter, response))
+
+    events = [e for _, e in (await outbox(router))[queued:]]
+    assert [type(e) for e in events] == [ReferralAccepted, ReferralStarted, ReferralCompleted]
+    assert all(e.referral_id == shelter.referral_id for e in events)
+    row = next(r for r in await referrals(router) if r["referral_id"] == shelter.referral_id)
+    assert row["status"] == "completed"
+
+
+async def test_decline_reroutes_to_another_provider(
+    router, case_opened, provider_responded, outbox, referrals
+):
+    shelter = (await open_case(router, case_opened, outbox, safe_place_tonight=False))[
+        S.SAFE_SHELTER
+    ]
+    queued = len(await outbox(router))
+    answered_at = IDENTIFIED + timedelta(hours=1)
+
+    answer = provider_responded(
+        shelter, ResponseKind.DECLINED, reason="at capacity", at=answered_at
+    )
+    await router.router.on_provider_responded(answer)
+
+    declined, rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(declined, ReferralDeclined)
+    assert declined.reason == "at capacity"
+    assert isinstance(rerouted, ReferralRerouted)
+    assert isinstance(requested, ReferralRequested)
+    assert (rerouted.referral_id, rerouted.new_referral_id) == (
+        shelter.referral_id,
+        requested.referral_id,
+    )
+    assert (requested.provider_id, requested.attempt) == ("shelter-b", 2)
+    assert requested.urgent
+    assert requested.requested_at == answered_at
+    assert requested.due_at == answered_at + timedelta(hours=4)
+
+    rows = [r for r in await referrals(router) if r["service"] == "safe_shelter"]
+    assert [(r["provider_id"], r["attempt"], r["status"]) for r in rows] == [
+        ("shelter-a", 1, "declined"),
+        ("shelter-b", 2, "requested"),
+    ]
+    assert rows[0]["status_reason"] == "at capacity"
+
+
+async def test_decline_with_nobody_left_reports_no_provider(
+    router, case_opened, provider_responded, outbox
+):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    await router.router.on_provider_responded(
+        provider_responded(shelter, ResponseKind.DECLINED, reason="full")
+    )
+    second = requested_by_service((await outbox(router))[-1:])[S.SAFE_SHELTER]
+    queued = len(await outbox(router))
+
+    await router.router.on_provider_responded(
+        provider_responded(second, ResponseKind.DECLINED, reason="full too")
+    )
+
+    declined, unmet = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(declined, ReferralDeclined)
+    assert isinstance(unmet, NoProviderAvailable)
+    assert unmet.service is S.SAFE_SHELTER
+    assert unmet.tried == ("shelter-a", "shelter-b")
+
+
+async def test_a_failure_after_acceptance_reroutes(router, case_opened, provider_responded, outbox):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    await router.router.on_provider_responded(provider_responded(shelter, ResponseKind.ACCEPTED))
+    queued = len(await outbox(router))
+
+    await router.router.on_provider_responded(
+        provider_responded(shelter, ResponseKind.FAILED, reason="child ran away")
+    )
+
+    rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(rerouted, ReferralRerouted)
+    assert "reported failure" in rerouted.reason
+    assert isinstance(requested, ReferralRequested)
+    assert requested.provider_id == "shelter-b"
+
+
+async def test_answers_that_are_not_allowed_change_nothing(
+    router, case_opened, provider_responded, outbox, referrals
+):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    accept = provider_responded(shelter, ResponseKind.ACCEPTED)
+    await router.router.on_provider_responded(accept)
+    before = (await outbox(router), await referrals(router))
+
+    ignored = [
+        accept,  # redelivered
+        provider_responded(shelter, ResponseKind.ACCEPTED),  # a second accept
+        provider_responded(shelter, ResponseKind.DECLINED, reason="changed our mind"),
+        provider_responded(shelter, ResponseKind.COMPLETED, provider_id="shelter-b"),
+    ]
+    for answer in ignored:
+        await router.router.on_provider_responded(answer)
+
+    assert (await outbox(router), await referrals(router)) == before
+
+
+async def test_a_wrong_providers_decline_does_not_reroute(
+    router, case_opened, provider_responded, outbox, referrals
+):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    before = (await outbox(router), await referrals(router))
+
+    await router.router.on_provider_responded(
+        provider_responded(shelter, ResponseKind.DECLINED, provider_id="shelter-b", reason="x")
+    )
+
+    assert (await outbox(router), await referrals(router)) == before
+
+
+async def test_urgent_health_after_sexual_violence_is_due_within_the_prophylaxis_window(
+    router, case_opened, outbox
+):
+    sent = await open_case(
+        router,
+        case_opened,
+        outbox,
+        indicators=(ExploitationIndicator.SEXUAL_VIOLENCE,),
+        sexual_violence_at=IDENTIFIED - timedelta(hours=71),
+    )
+    assert sent[S.HEALTH].urgent
+    assert sent[S.HEALTH].due_at == IDENTIFIED + timedelta(hours=1)
