@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+from typing import TYPE_CHECKING
 
 import uvicorn
 from lindung_common import configure_logging
@@ -11,6 +13,21 @@ from lindung_common import configure_logging
 from .bootstrap import build
 from .entrypoints.consumer import consume_forever
 from .settings import IntakeSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling.
+
+    uvicorn re-raises SIGTERM once it has served, which would end the process before the
+    consumer and the outbox relay have stopped.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def serve(settings: IntakeSettings) -> None:
@@ -20,13 +37,16 @@ async def serve(settings: IntakeSettings) -> None:
     consumer = asyncio.create_task(
         consume_forever(intake, runtime, settings.kafka_bootstrap_servers), name="consumer"
     )
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             api, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
         )
     )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.handle_exit, sig, None)
     try:
-        await server.serve()  # returns on SIGTERM/SIGINT
+        await server.serve()  # returns once a signal asked it to
     finally:
         consumer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
