@@ -8,10 +8,13 @@ Integration and end-to-end tests get the real Kafka broker and the real PostgreS
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from lindung_devstack.stack import Stack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(scope="session")

@@ -184,6 +184,7 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
             f"  {label}  {story}\n"
             f"     {c.get('referral.requested', 0)} referrals requested, "
             f"{c.get('referral.accepted', 0)} accepted, {c.get('referral.rerouted', 0)} re-routed, "
+            f"{c.get('referral.no-provider', 0)} without a provider, "
             f"{c.get('deadline.warning', 0)} warnings, {c.get('deadline.missed', 0)} escalations, "
             f"{c.get('notification.delivered', 0)} webhooks delivered"
         )
