@@ -1,0 +1,176 @@
+"""The transactional outbox: stored once, relayed in order, once, keyed by case, promptly."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from lindung_common import (
+    OutboxRelay,
+    Runtime,
+    ServiceSettings,
+    add_to_outbox,
+    create_pool,
+    create_producer,
+)
+from lindung_contracts import (
+    PROVIDER_RESPONSES,
+    STRUCTURED_CONTENT_TYPE,
+    Envelope,
+    ProviderResponded,
+    ResponseKind,
+    decode,
+)
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+
+
+def _answer(case_id: uuid.UUID) -> Envelope[ProviderResponded]:
+    payload = ProviderResponded(
+        response_id=uuid.uuid4(),
+        referral_id=uuid.uuid4(),
+        case_id=case_id,
+        provider_id="shelter-kl-1",
+        response=ResponseKind.ACCEPTED,
+        responded_at=NOW,
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=NOW, source="/lindung/test")
+
+
+async def _queue(pool, *envelopes) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await add_to_outbox(conn, *envelopes)
+
+
+def _mine(records, ids: set[uuid.UUID]) -> list:
+    """The records carrying one of these event ids, in the order read."""
+    return [r for r in records if decode(r.value, r.headers).id in ids]
+
+
+async def test_relay_once_publishes_in_id_order_keyed_by_case_then_sends_nothing(
+    schema, pool, producer, tail, outbox
+):
+    case_a, case_b = uuid.uuid4(), uuid.uuid4()
+    events = [_answer(case_a), _answer(case_b), _answer(case_a), _answer(case_a)]
+    for envelope in events:  # one transaction each: ids follow the order of commits here
+        await _queue(pool, envelope)
+    reader = await tail(PROVIDER_RESPONSES)
+    relay = OutboxRelay(pool, producer, schema, batch_size=100)
+
+    assert await relay.relay_once() == 4
+    ids = {e.id for e in events}
+    records = _mine(await reader.until(lambda rs: len(_mine(rs, ids)) >= 4), ids)
+
+    by_case: dict[bytes, list[uuid.UUID]] = {}
+    for record in records:
+        assert dict(record.headers)["content-type"] == STRUCTURED_CONTENT_TYPE.encode()
+        by_case.setdefault(record.key, []).append(decode(record.value, record.headers).id)
+    # The key is the case id, so one case's events share a partition and keep their order.
+    assert by_case == {
+        str(case_a).encode(): [events[0].id, events[2].id, events[3].id],
+        str(case_b).encode(): [events[1].id],
+    }
+    assert len({r.partition for r in records if r.key == str(case_a).encode()}) == 1
+
+    rows = await outbox(pool)
+    assert all(row["published_at"] is not None for row in rows)
+    assert [row["event_id"] for row in rows] == [e.id for e in events]
+
+    assert await relay.relay_once() == 0
+    assert len(_mine(await reader.to_end(), ids)) == 4
+    assert relay.published == 4
+    assert await relay.backlog() == 0
+
+
+async def test_a_batch_limit_splits_the_backlog_and_keeps_the_order(schema, pool, producer, tail):
+    case_id = uuid.uuid4()
+    events = [_answer(case_id) for _ in range(5)]
+    await _queue(pool, *events)
+    reader = await tail(PROVIDER_RESPONSES)
+    relay = OutboxRelay(pool, producer, schema, batch_size=2)
+
+    assert [await relay.relay_once() for _ in range(4)] == [2, 2, 1, 0]
+    ids = {e.id for e in events}
+    records = _mine(await reader.to_end(), ids)
+    assert [decode(r.value).id for r in records] == [e.id for e in events]
+
+
+async def test_the_same_event_queued_twice_is_stored_once(pool, outbox):
+    envelope = _answer(uuid.uuid4())
+    await _queue(pool, envelope, envelope)  # twice in one call
+    await _queue(pool, envelope)  # and again in another transaction
+    rows = await outbox(pool)
+    assert [row["event_id"] for row in rows] == [envelope.id]
+    assert rows[0]["event"] == envelope
+
+
+async def test_an_event_queued_in_a_rolled_back_transaction_is_never_published(pool, outbox):
+    class Undone(Exception):
+        pass
+
+    async def change_that_fails() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, _answer(uuid.uuid4()))
+            raise Undone
+
+    with pytest.raises(Undone):
+        await change_that_fails()
+    assert await outbox(pool) == []
+
+
+async def test_two_relays_on_one_schema_never_publish_a_row_twice(
+    stack, schema, pool, producer, tail
+):
+    events = [_answer(uuid.uuid4()) for _ in range(60)]
+    for start in range(0, len(events), 10):
+        await _queue(pool, *events[start : start + 10])
+    reader = await tail(PROVIDER_RESPONSES)
+    # A second instance of the service: its own pool and producer, the same schema.
+    other_pool = await create_pool(stack.database_url, schema)
+    other_producer = create_producer(stack.kafka_bootstrap_servers, "test-common-relay-2")
+    await other_producer.start()
+    try:
+        relays = [
+            OutboxRelay(pool, producer, schema, batch_size=7),
+            OutboxRelay(other_pool, other_producer, schema, batch_size=7),
+        ]
+        async with asyncio.timeout(60):
+            while await relays[0].backlog():
+                await asyncio.gather(*(r.relay_once() for r in relays for _ in range(3)))
+    finally:
+        await other_producer.stop()
+        await other_pool.close()
+
+    assert sum(r.published for r in relays) == len(events)
+    ids = {e.id for e in events}
+    published = [decode(r.value).id for r in _mine(await reader.to_end(), ids)]
+    assert sorted(published) == sorted(ids)  # each exactly once
+
+
+async def test_the_running_relay_publishes_on_notify_without_waiting_for_the_poll(
+    stack, schema, migrations, tail, outbox
+):
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        database_url=stack.database_url,
+        http_port=0,
+        outbox_poll_seconds=30,
+    )
+    runtime = Runtime(service="svc", schema=schema, settings=settings, migrations=migrations)
+    reader = await tail(PROVIDER_RESPONSES)
+    await runtime.start()
+    try:
+        first = _answer(uuid.uuid4())
+        await _queue(runtime.pool, first)
+        await reader.until(lambda rs: bool(_mine(rs, {first.id})), timeout=40)
+        # The relay has published and gone back to waiting: only a NOTIFY wakes it in time.
+        await asyncio.sleep(0.5)
+        second = _answer(uuid.uuid4())
+        await _queue(runtime.pool, second)
+        await reader.until(lambda rs: bool(_mine(rs, {second.id})), timeout=10)
+    finally:
+        await runtime.stop()

@@ -1,0 +1,277 @@
+"""Intake wired to the real PostgreSQL and Kafka, in a schema of its own per test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from lindung_contracts import (
+    ChildSummary,
+    EscalationStep,
+    Gender,
+    RecipientRole,
+    ReferralRequested,
+    ServiceType,
+    StepKind,
+    decode,
+)
+from lindung_contracts import Envelope as _Envelope
+from lindung_intake.bootstrap import build
+from lindung_intake.domain import hash_key
+from lindung_intake.settings import IntakeSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aiokafka.structs import ConsumerRecord
+    from fastapi import FastAPI
+    from lindung_common import Runtime
+    from lindung_contracts import Topic
+    from lindung_intake.handlers import Intake
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+IDENTIFIED = NOW - timedelta(minutes=40)
+
+# The keys callers present; the file holds only their hashes.
+AGENCY, OTHER_AGENCY = "pdrm-kl", "jtk-johor"
+PROVIDER, OTHER_PROVIDER = "shelter-kl-1", "shelter-kl-2"
+KEYS = {
+    "key-of-pdrm-kl-3f9a": ("agency", AGENCY),
+    "key-of-jtk-johor-77c1": ("agency", OTHER_AGENCY),
+    "key-of-shelter-kl-1-0b2e": ("provider", PROVIDER),
+    "key-of-shelter-kl-2-d4a8": ("provider", OTHER_PROVIDER),
+}
+
+
+def _bearer(holder: str) -> dict[str, str]:
+    key = next(k for k, (_, who) in KEYS.items() if who == holder)
+    return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass(frozen=True)
+class Callers:
+    """Authorization headers for each key holder."""
+
+    agency: dict[str, str]
+    other_agency: dict[str, str]
+    provider: dict[str, str]
+    other_provider: dict[str, str]
+
+
+class FixedClock:
+    """A clock that says what the test tells it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass(frozen=True)
+class Wired:
+    """Intake as `bootstrap.build` wires it, started."""
+
+    runtime: Runtime
+    intake: Intake
+    api: FastAPI
+    settings: IntakeSettings
+
+
+def write_keys_file(path) -> None:
+    """The API keys file for KEYS: hashes only."""
+    entries = [
+        {"sha256": hash_key(key), "kind": kind, "id": who} for key, (kind, who) in KEYS.items()
+    ]
+    path.write_text(json.dumps({"keys": entries}))
+
+
+@pytest.fixture
+def callers() -> Callers:
+    return Callers(
+        agency=_bearer(AGENCY),
+        other_agency=_bearer(OTHER_AGENCY),
+        provider=_bearer(PROVIDER),
+        other_provider=_bearer(OTHER_PROVIDER),
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def keys_file(tmp_path):
+    path = tmp_path / "keys.json"
+    write_keys_file(path)
+    return path
+
+
+@pytest.fixture
+async def wired(stack, schema, keys_file, clock):
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        database_url=stack.database_url,
+        api_keys_file=keys_file,
+        http_port=0,
+    )
+    runtime, intake, api = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
+    await runtime.start()
+    try:
+        yield Wired(runtime, intake, api, settings)
+    finally:
+        await runtime.stop()
+
+
+@pytest.fixture
+async def client(wired):
+    transport = httpx.ASGITransport(app=wired.api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        yield http
+
+
+def _identification(**changes: Any) -> dict[str, Any]:
+    """A valid identification body with a reference of its own; `child`/`situation` merge."""
+    body: dict[str, Any] = {
+        "agency_reference": f"PDRM/KL/2026/{uuid.uuid4().hex[:10]}",
+        "identified_at": IDENTIFIED.isoformat(),
+        "child": {
+            "age_years": 15,
+            "gender": "female",
+            "nationality_status": "refugee",
+            "languages": ["rhg", "ms"],
+        },
+        "situation": {
+            "indicators": ["sexual_exploitation", "sexual_violence"],
+            "sexual_violence_at": (IDENTIFIED - timedelta(hours=10)).isoformat(),
+            "location": "police_lockup",
+            "state": "kuala_lumpur",
+            "safe_place_tonight": False,
+            "interview_scheduled": True,
+        },
+    }
+    for name in ("child", "situation"):
+        body[name] |= changes.pop(name, {})
+    return body | changes
+
+
+def _referral_requested(
+    *, provider_id: str = PROVIDER, case_id: uuid.UUID | None = None
+) -> _Envelope[ReferralRequested]:
+    """A ReferralRequested from the router, addressed to one provider."""
+    due = NOW + timedelta(hours=4)
+    payload = ReferralRequested(
+        referral_id=uuid.uuid4(),
+        case_id=case_id or uuid.uuid4(),
+        agency_id=AGENCY,
+        service=ServiceType.SAFE_SHELTER,
+        provider_id=provider_id,
+        attempt=1,
+        urgent=True,
+        reasons=("every identified child is referred to a safe shelter",),
+        requested_at=NOW,
+        due_at=due,
+        escalation=(
+            EscalationStep(
+                kind=StepKind.ESCALATION,
+                level=1,
+                percent_of_window=100,
+                at=due,
+                notify=RecipientRole.CASE_COORDINATOR,
+            ),
+        ),
+        policy_version="test-1",
+        child=ChildSummary(
+            age_years=15, age_disputed=False, gender=Gender.FEMALE, languages=("ms",)
+        ),
+    )
+    return _Envelope.wrap(payload, event_id=uuid.uuid4(), time=NOW, source="/lindung/router")
+
+
+async def _outbox(runtime) -> list[dict[str, Any]]:
+    """Every event intake queued, in order, decoded (`event`) beside the raw row."""
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT * FROM outbox ORDER BY id")
+    return [dict(row) | {"event": decode(bytes(row["value"]))} for row in rows]
+
+
+class Tail:
+    """Reads one topic from the end offsets it saw when opened: only what came after."""
+
+    def __init__(self, bootstrap_servers: str, topic: Topic) -> None:
+        self.records: list[ConsumerRecord[bytes, bytes]] = []
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
+        )
+        self._partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+
+    async def open(self) -> None:
+        await self._consumer.start()
+        self._consumer.assign(self._partitions)
+        for partition, offset in (await self._consumer.end_offsets(self._partitions)).items():
+            self._consumer.seek(partition, offset)
+
+    async def close(self) -> None:
+        await self._consumer.stop()
+
+    async def until(
+        self, done: Callable[[list[Any]], bool], *, timeout: float = 30
+    ) -> list[ConsumerRecord[bytes, bytes]]:
+        """Read until `done(records)` holds; raises TimeoutError after `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            while not done(self.records):
+                batches = await self._consumer.getmany(timeout_ms=200)
+                for batch in batches.values():
+                    self.records.extend(batch)
+        return self.records
+
+
+@pytest.fixture
+async def tail(stack):
+    """`await tail(TOPIC)` opens a Tail at the topic's current end; closed after the test."""
+    opened: list[Tail] = []
+
+    async def open_tail(topic: Topic) -> Tail:
+        reader = Tail(stack.kafka_bootstrap_servers, topic)
+        await reader.open()
+        opened.append(reader)
+        return reader
+
+    yield open_tail
+    for reader in opened:
+        await reader.close()
+
+
+# Helpers as fixtures: test modules are imported by path, so they cannot import this file.
+@pytest.fixture
+def identification():
+    return _identification
+
+
+@pytest.fixture
+def referral_requested():
+    return _referral_requested
+
+
+@pytest.fixture
+def outbox(wired):
+    """`await outbox()`: every event this intake queued, in order."""
+
+    async def read() -> list[dict[str, Any]]:
+        return await _outbox(wired.runtime)
+
+    return read
+
+
+@pytest.fixture
+def keys():
+    """The raw keys by holder, for tests that must present them over real HTTP."""
+    return {who: key for key, (_, who) in KEYS.items()}

@@ -1,0 +1,175 @@
+"""Providers answer referrals addressed to them; nobody else's; a repeat changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from lindung_contracts import PROVIDER_RESPONSES, ProviderResponded, ResponseKind
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
+
+
+@pytest.fixture
+async def referral(wired, referral_requested):
+    """A referral to shelter-kl-1, as intake learns of it from the router."""
+    envelope = referral_requested(provider_id="shelter-kl-1")
+    await wired.intake.on_referral_requested(envelope)
+    return envelope.data
+
+
+def _url(referral_id: object, action: str) -> str:
+    return f"/v1/referrals/{referral_id}/{action}"
+
+
+async def test_the_addressed_provider_accepts_and_provider_responded_is_queued(
+    client, callers, referral, outbox
+):
+    response = await client.post(_url(referral.referral_id, "accept"), headers=callers.provider)
+
+    assert response.status_code == 202
+    response_id = uuid.UUID(response.json()["response_id"])
+    rows = await outbox()
+    assert len(rows) == 1
+    answer = rows[0]["event"].data
+    assert isinstance(answer, ProviderResponded)
+    assert answer == ProviderResponded(
+        response_id=response_id,
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        provider_id="shelter-kl-1",
+        response=ResponseKind.ACCEPTED,
+        reason=None,
+        responded_at=NOW,
+    )
+    assert rows[0]["topic"] == PROVIDER_RESPONSES.name
+    assert bytes(rows[0]["key"]) == str(referral.case_id).encode()
+
+
+async def test_a_repeated_accept_returns_the_same_answer_and_queues_nothing(
+    client, callers, referral, outbox
+):
+    url = _url(referral.referral_id, "accept")
+    first = await client.post(url, headers=callers.provider)
+    again = await client.post(url, headers=callers.provider)
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json()
+    assert len(await outbox()) == 1
+
+
+async def test_each_kind_of_answer_is_recorded_once(client, callers, referral, outbox):
+    for action in ("accept", "start", "complete", "start"):
+        response = await client.post(_url(referral.referral_id, action), headers=callers.provider)
+        assert response.status_code == 202
+    responses = [row["event"].data.response for row in await outbox()]
+    assert responses == [ResponseKind.ACCEPTED, ResponseKind.STARTED, ResponseKind.COMPLETED]
+
+
+async def test_another_provider_gets_the_same_404_as_for_an_unknown_referral(
+    client, callers, referral, outbox
+):
+    theirs = await client.post(_url(referral.referral_id, "accept"), headers=callers.other_provider)
+    unknown_id = uuid.uuid4()
+    unknown = await client.post(_url(unknown_id, "accept"), headers=callers.other_provider)
+
+    assert (theirs.status_code, unknown.status_code) == (404, 404)
+    # Identical apart from the id asked about: no hint that the referral exists.
+    shape = theirs.json()
+    assert shape == {
+        "errors": [{"field": "path", "reason": f"referral {referral.referral_id} not found"}]
+    }
+    assert unknown.json() == {
+        "errors": [{"field": "path", "reason": f"referral {unknown_id} not found"}]
+    }
+    assert await outbox() == []
+
+
+async def test_another_provider_cannot_decline_it_either(client, callers, referral, outbox):
+    response = await client.post(
+        _url(referral.referral_id, "decline"),
+        json={"reason": "we are full"},
+        headers=callers.other_provider,
+    )
+    assert response.status_code == 404
+    assert await outbox() == []
+
+
+@pytest.mark.parametrize("body", [None, {}, {"reason": None}, {"reason": "   "}])
+async def test_a_decline_without_a_reason_is_refused_naming_reason(
+    client, callers, referral, outbox, body
+):
+    url = _url(referral.referral_id, "decline")
+    response = await client.post(url, headers=callers.provider, json=body)
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert await outbox() == []
+
+
+async def test_a_decline_with_a_reason_carries_it(client, callers, referral, outbox):
+    response = await client.post(
+        _url(referral.referral_id, "decline"),
+        json={"reason": "at capacity tonight"},
+        headers=callers.provider,
+    )
+    assert response.status_code == 202
+    answer = (await outbox())[0]["event"].data
+    assert (answer.response, answer.reason) == (ResponseKind.DECLINED, "at capacity tonight")
+
+
+async def test_a_reason_longer_than_500_characters_is_refused(client, callers, referral, outbox):
+    response = await client.post(
+        _url(referral.referral_id, "decline"),
+        json={"reason": "x" * 501},
+        headers=callers.provider,
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert await outbox() == []
+
+
+async def test_an_unknown_action_is_refused_naming_it(client, callers, referral):
+    response = await client.post(_url(referral.referral_id, "ignore"), headers=callers.provider)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["action"]
+
+
+async def test_a_referral_heard_of_twice_is_remembered_once(
+    wired, client, callers, referral_requested
+):
+    envelope = referral_requested()
+    await wired.intake.on_referral_requested(envelope)
+    await wired.intake.on_referral_requested(envelope)  # redelivered
+    async with wired.runtime.pool.acquire() as conn:
+        count = await conn.fetchval("SELECT count(*) FROM referral_access")
+    assert count == 1
+    response = await client.post(
+        _url(envelope.data.referral_id, "accept"), headers=callers.provider
+    )
+    assert response.status_code == 202
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="a NUL character in `reason` passes validation and PostgreSQL refuses it on insert"
+    " (CharacterNotInRepertoireError): the provider gets a 500 instead of a 422",
+)
+async def test_a_reason_with_a_nul_character_is_refused_not_a_server_error(
+    wired, callers, referral, outbox
+):
+    transport = httpx.ASGITransport(app=wired.api, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+        response = await client.post(
+            _url(referral.referral_id, "decline"),
+            json={"reason": "full\u0000tonight"},
+            headers=callers.provider,
+        )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert await outbox() == []

@@ -1,0 +1,210 @@
+"""The agency topic: valid identifications open cases; every bad record is refused with why."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from lindung_common import Record
+from lindung_contracts import (
+    AGENCY_IDENTIFICATIONS,
+    STRUCTURED_CONTENT_TYPE,
+    CaseOpened,
+    Envelope,
+    Identification,
+    IdentificationRejected,
+    IdentificationReported,
+    decode,
+    encode,
+)
+from lindung_intake.entrypoints.consumer import consume_forever
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
+HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
+
+
+def _reported(body: dict, agency_id: str = "pdrm-kl", **data: object) -> Envelope:
+    payload = IdentificationReported(
+        agency_id=agency_id,
+        agency_reference=str(data.pop("agency_reference", body["agency_reference"])),
+        identification=Identification.model_validate(body),
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=NOW, source=f"/agencies/{agency_id}")
+
+
+def _raw(envelope: Envelope, spoil) -> bytes:
+    """The envelope's JSON with one field spoiled, as a careless agency system might send."""
+    document = json.loads(encode(envelope).value)
+    spoil(document["data"]["identification"])
+    return json.dumps(document).encode()
+
+
+async def _rejections(runtime) -> dict[tuple[int, int], IdentificationRejected]:
+    """This schema's rejections of agency-topic records, by (partition, offset)."""
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT value FROM outbox WHERE event_type = $1 ORDER BY id",
+            IdentificationRejected.event_type,
+        )
+    found: dict[tuple[int, int], IdentificationRejected] = {}
+    for row in rows:
+        rejection = decode(bytes(row["value"])).data
+        position = (rejection.original_partition, rejection.original_offset)
+        assert position not in found, f"record at {position} rejected twice"
+        found[position] = rejection
+    return found
+
+
+async def _cases(runtime, reference: str) -> list[dict]:
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT * FROM cases WHERE agency_reference = $1", reference)
+    return [dict(row) for row in rows]
+
+
+async def _read_at(wired, partition: int, offset: int) -> Record:
+    """The record at one position of the agency topic, read again (a redelivery)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=wired.settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        where = TopicPartition(AGENCY_IDENTIFICATIONS.name, partition)
+        consumer.assign([where])
+        consumer.seek(where, offset)
+        message = await asyncio.wait_for(consumer.getone(), timeout=30)
+    finally:
+        await consumer.stop()
+    return Record(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=tuple(message.headers),
+    )
+
+
+@contextlib.asynccontextmanager
+async def _consuming(wired):
+    task = asyncio.create_task(
+        consume_forever(wired.intake, wired.runtime, wired.settings.kafka_bootstrap_servers)
+    )
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
+    stack, wired, identification, outbox
+):
+    good = identification()
+    future = identification()
+    future["identified_at"] = (NOW + timedelta(hours=2)).isoformat()
+    future["situation"]["sexual_violence_at"] = None
+    adult = _raw(_reported(identification()), lambda i: i["child"].update(age_years=19))
+    garbage = b"\x00not an event " + uuid.uuid4().hex.encode()
+    sent = {
+        "good": (_reported(good), None),
+        "garbage": (None, garbage),
+        "keyless-agency": (_reported(identification(), agency_id="sentinel-agency"), None),
+        "adult": (None, adult),
+        "future": (_reported(future), None),
+        "mismatch": (_reported(identification(), agency_reference="OTHER/REF/1"), None),
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    await producer.start()
+    positions: dict[str, tuple[int, int]] = {}
+    originals: dict[str, bytes] = {}
+    try:
+        for name, (envelope, raw) in sent.items():
+            value = encode(envelope).value if envelope else raw
+            key = encode(envelope).key if envelope else None
+            meta = await producer.send_and_wait(
+                AGENCY_IDENTIFICATIONS.name, value=value, key=key, headers=HEADERS
+            )
+            positions[name] = (meta.partition, meta.offset)
+            originals[name] = value
+    finally:
+        await producer.stop()
+
+    bad = {name: positions[name] for name in sent if name != "good"}
+    reference = good["agency_reference"]
+    async with _consuming(wired), asyncio.timeout(90):
+        while True:
+            rejected = set(await _rejections(wired.runtime))
+            if set(bad.values()) <= rejected and await _cases(wired.runtime, reference):
+                break
+            await asyncio.sleep(0.2)
+
+    rejections = await _rejections(wired.runtime)
+    for name, position in bad.items():
+        rejection = rejections[position]
+        assert base64.b64decode(rejection.original_value_b64) == originals[name], name
+        assert rejection.original_topic == AGENCY_IDENTIFICATIONS.name
+        assert rejection.rejected_at == NOW
+    fields = {name: [e.field for e in rejections[p].errors] for name, p in bad.items()}
+    assert fields == {
+        "garbage": ["value"],
+        "keyless-agency": ["data.agency_id"],
+        "adult": ["data.identification.child"],
+        "future": ["identified_at"],
+        "mismatch": ["data.agency_reference"],
+    }
+    assert "age_years" in rejections[bad["adult"]].errors[0].reason
+    assert rejections[bad["garbage"]].agency_id == "unknown"
+    assert rejections[bad["keyless-agency"]].agency_id == "sentinel-agency"
+    assert rejections[bad["future"]].agency_id == "pdrm-kl"
+
+    cases = await _cases(wired.runtime, good["agency_reference"])
+    assert len(cases) == 1
+    assert (cases[0]["agency_id"], cases[0]["channel"]) == ("pdrm-kl", "kafka")
+    opened = [
+        row["event"].data
+        for row in await outbox()
+        if isinstance(row["event"].data, CaseOpened)
+        and row["event"].data.case_id == cases[0]["case_id"]
+    ]
+    assert len(opened) == 1
+    assert opened[0].child == Identification.model_validate(good).child
+
+    # Kafka hands the same records over again (no commit before a crash): nothing doubles.
+    before = len(await outbox())
+    for name in ("good", "garbage", "adult"):
+        await wired.intake.on_agency_record(await _read_at(wired, *positions[name]))
+    assert len(await outbox()) == before
+    assert len(await _cases(wired.runtime, good["agency_reference"])) == 1
+
+
+async def test_the_same_identification_over_http_and_kafka_is_one_case(
+    wired, client, callers, identification, outbox
+):
+    body = identification()
+    over_http = await client.post("/v1/identifications", json=body, headers=callers.agency)
+    envelope = _reported(body)
+    record = encode(envelope)
+    producer = AIOKafkaProducer(bootstrap_servers=wired.settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(
+            record.topic, value=record.value, key=record.key, headers=list(record.headers)
+        )
+    finally:
+        await producer.stop()
+
+    await wired.intake.on_agency_record(await _read_at(wired, meta.partition, meta.offset))
+
+    assert over_http.status_code == 202
+    cases = await _cases(wired.runtime, body["agency_reference"])
+    assert [str(c["case_id"]) for c in cases] == [over_http.json()["case_id"]]
+    assert len(await outbox()) == 1

@@ -1,0 +1,121 @@
+"""`python -m lindung_intake` as a process: serves HTTP, publishes to Kafka, stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from lindung_contracts import CASES, CaseOpened, decode
+from lindung_intake.domain import hash_key
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _intake_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    return env | {f"INTAKE_{k.upper()}": v for k, v in settings.items()}
+
+
+async def _healthy(http: httpx.AsyncClient) -> bool:
+    try:
+        return (await http.get("/health", timeout=2)).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path):
+    keys = tmp_path / "keys.json"
+    keys.write_text('{"keys": [{"sha256": "not-a-hash", "kind": "agency", "id": "pdrm-kl"}]}')
+    done = subprocess.run(
+        [sys.executable, "-m", "lindung_intake"],
+        env=_intake_env(
+            kafka_bootstrap_servers="127.0.0.1:1",
+            database_url="postgresql://nobody@127.0.0.1:1/none",
+            api_keys_file=str(keys),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert str(keys) in done.stderr
+    assert "INTAKE_API_KEYS_FILE" in done.stderr
+
+
+async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on_sigterm(
+    stack, tmp_path, tail, keys, identification
+):
+    keys_file = tmp_path / "keys.json"
+    entries = [{"sha256": hash_key(keys["pdrm-kl"]), "kind": "agency", "id": "pdrm-kl"}]
+    keys_file.write_text(json.dumps({"keys": entries}))
+    port = _free_port()
+    log_path = tmp_path / "intake.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled below
+            [sys.executable, "-m", "lindung_intake"],
+            env=_intake_env(
+                kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+                database_url=stack.database_url,
+                api_keys_file=str(keys_file),
+                http_port=str(port),
+            ),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            async with asyncio.timeout(120):
+                while not await _healthy(http):
+                    assert process.poll() is None, log_path.read_text()
+                    await asyncio.sleep(0.5)
+            reader = await tail(CASES)
+            # The process uses the real clock: an identification of a few minutes ago.
+            body = identification()
+            response = await http.post(
+                "/v1/identifications",
+                json=body | {"identified_at": _minutes_ago(5)},
+                headers={"Authorization": f"Bearer {keys['pdrm-kl']}"},
+            )
+        assert response.status_code == 202, response.text
+        case_id = uuid.UUID(response.json()["case_id"])
+
+        def published(records) -> list:
+            return [
+                r
+                for r in records
+                if isinstance(event := decode(r.value, r.headers).data, CaseOpened)
+                and event.case_id == case_id
+            ]
+
+        records = published(await reader.until(lambda rs: bool(published(rs)), timeout=60))
+        assert len(records) == 1
+        assert records[0].key == str(case_id).encode()
+        assert decode(records[0].value).data.agency_id == "pdrm-kl"
+
+        process.send_signal(signal.SIGTERM)
+        returncode = await asyncio.to_thread(process.wait, 30)
+        assert returncode == 0, log_path.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            await asyncio.to_thread(process.wait, 30)
+
+
+def _minutes_ago(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()

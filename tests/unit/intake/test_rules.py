@@ -1,0 +1,109 @@
+"""Intake's own rules: no identification from the future, no silent decline, key hashing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from lindung_contracts import (
+    ChildProfile,
+    FieldError,
+    Gender,
+    Identification,
+    Location,
+    MalaysianState,
+    NationalityStatus,
+    ResponseKind,
+    Situation,
+)
+from lindung_intake.domain import (
+    Principal,
+    PrincipalKind,
+    check_identification_time,
+    check_response,
+    hash_key,
+)
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+SKEW = timedelta(minutes=5)
+MYT = timezone(timedelta(hours=8))
+
+
+def _identified(at: datetime) -> Identification:
+    return Identification(
+        agency_reference="PDRM/KL/2026/000001",
+        identified_at=at,
+        child=ChildProfile(
+            age_years=14, gender=Gender.FEMALE, nationality_status=NationalityStatus.REFUGEE
+        ),
+        situation=Situation(location=Location.COMMUNITY, state=MalaysianState.KUALA_LUMPUR),
+    )
+
+
+@pytest.mark.parametrize(
+    ("identified_at", "refused"),
+    [
+        (NOW - timedelta(days=30), False),  # offline intake, reported late: still accepted
+        (NOW, False),
+        (NOW + SKEW, False),  # the agency's clock may run a little ahead
+        (NOW + SKEW + timedelta(seconds=1), True),
+        (NOW + timedelta(days=1), True),
+        # The same instant written in Malaysian time compares as the same instant.
+        ((NOW + SKEW).astimezone(MYT), False),
+        ((NOW + SKEW + timedelta(seconds=1)).astimezone(MYT), True),
+    ],
+)
+def test_an_identification_from_the_future_is_refused(identified_at, refused):
+    errors = check_identification_time(_identified(identified_at), now=NOW, skew=SKEW)
+    if refused:
+        assert errors == [FieldError(field="identified_at", reason="is in the future")]
+    else:
+        assert errors == []
+
+
+def test_with_no_skew_allowed_one_second_ahead_is_refused():
+    at = NOW + timedelta(seconds=1)
+    assert check_identification_time(_identified(at), now=NOW, skew=timedelta(0))
+    assert not check_identification_time(_identified(NOW), now=NOW, skew=timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("response", "reason", "refused"),
+    [
+        (ResponseKind.ACCEPTED, None, False),
+        (ResponseKind.STARTED, None, False),
+        (ResponseKind.COMPLETED, None, False),
+        (ResponseKind.DECLINED, "at capacity tonight", False),
+        (ResponseKind.FAILED, "child left the shelter", False),
+        (ResponseKind.DECLINED, None, True),
+        (ResponseKind.DECLINED, "", True),
+        (ResponseKind.DECLINED, "   \n\t", True),
+        (ResponseKind.FAILED, None, True),
+        (ResponseKind.FAILED, " ", True),
+    ],
+)
+def test_a_decline_or_failure_must_say_why(response, reason, refused):
+    errors = check_response(response, reason)
+    if refused:
+        assert [e.field for e in errors] == ["reason"]
+        assert response.value in errors[0].reason
+    else:
+        assert errors == []
+
+
+def test_a_key_is_stored_as_its_sha256_hex_digest():
+    # The published SHA-256 test vector for "abc" (FIPS 180-2).
+    assert hash_key("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_different_keys_have_different_hashes_and_no_hash_contains_the_key():
+    first, second = hash_key("agency-secret-1"), hash_key("agency-secret-2")
+    assert first != second
+    assert len(first) == 64
+    assert "agency-secret" not in first
+
+
+def test_principals_are_equal_only_with_the_same_kind_and_id():
+    assert Principal(PrincipalKind.AGENCY, "pdrm-kl") == Principal(PrincipalKind.AGENCY, "pdrm-kl")
+    assert Principal(PrincipalKind.AGENCY, "x-1") != Principal(PrincipalKind.PROVIDER, "x-1")
+    assert Principal(PrincipalKind.PROVIDER, "a-1") != Principal(PrincipalKind.PROVIDER, "a-2")
