@@ -121,7 +121,7 @@ class ChildProfile(ContractModel):
     def _presumed_minor(self) -> Self:
         if self.age_years is not None and self.age_years >= ADULT_AGE and not self.age_disputed:
             msg = (
-                f"age_years is {self.age_years}: Lindung refers children; set age_disputed "
+                f"age_years is {ADULT_AGE} or more: Lindung refers children; set age_disputed "
                 "when the age is not established (the child is then treated as a child)"
             )
             raise ValueError(msg)

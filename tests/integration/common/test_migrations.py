@@ -83,12 +83,6 @@ async def test_unqualified_tables_land_in_the_pool_s_own_schema(stack, schema, p
     assert "mine" in await _tables(pool, schema)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply_migrations runs CREATE SCHEMA / CREATE TABLE schema_migrations before it takes"
-    " the advisory lock: two instances starting at once on a new schema collide on"
-    " pg_namespace / pg_type unique indexes (UniqueViolationError)",
-)
 async def test_two_instances_migrating_a_new_schema_at_once_both_start(stack, migrations):
     # Ten fresh schemas: the race is lost most of the time, so one round proves little.
     for _ in range(10):

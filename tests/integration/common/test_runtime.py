@@ -202,11 +202,6 @@ async def test_a_passing_failure_is_retried_until_it_succeeds_without_a_dead_let
     assert await outbox(runtime.pool) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Runtime.dead_letter takes a fresh id from `ids()`; a redelivered bad record is"
-    " dead-lettered again, unlike intake's rejections whose id follows from the position",
-)
 async def test_a_redelivered_undecodable_record_is_dead_lettered_once(runtime, outbox):
     record = Record(
         topic=REFERRALS.name, partition=0, offset=5, key=None, value=b"garbage", headers=()

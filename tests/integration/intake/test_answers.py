@@ -154,12 +154,6 @@ async def test_a_referral_heard_of_twice_is_remembered_once(
     assert response.status_code == 202
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a NUL character in `reason` passes validation and PostgreSQL refuses it on insert"
-    " (CharacterNotInRepertoireError): the provider gets a 500 instead of a 422",
-)
 async def test_a_reason_with_a_nul_character_is_refused_not_a_server_error(
     wired, callers, referral, outbox
 ):

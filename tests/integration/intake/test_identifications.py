@@ -203,12 +203,6 @@ async def test_health_reports_the_database_and_the_backlog(client):
     assert response.json()["service"] == "intake"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the duplicate check hashes `model_dump_json()`, which keeps the UTC offset as"
-    " written: the same instant written in another offset is taken for a different"
-    " identification (409 instead of 200 with the same case)",
-)
 async def test_a_retry_writing_the_same_instant_in_another_offset_is_the_same_identification(
     client, callers, identification, outbox
 ):

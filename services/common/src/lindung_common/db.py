@@ -30,32 +30,32 @@ async def create_pool(dsn: str, schema: str, *, max_size: int = 10) -> asyncpg.P
 
 
 async def apply_migrations(pool: asyncpg.Pool, schema: str, *directories: Path) -> list[str]:
-    """Apply every `*.sql` file not yet recorded, in order, each in its own transaction.
+    """Apply every `*.sql` file not yet recorded, in order, in one transaction.
 
     The shared outbox/inbox migrations come first, then the service's own. An advisory
-    lock keeps two instances of one service from migrating at once.
+    lock, taken before anything is created, keeps two instances of one service from
+    migrating at once; the second sees the first's work and applies nothing.
     """
     _check_schema(schema)
     files = [("common", f) for f in sorted(COMMON_MIGRATIONS.glob("*.sql"))]
     for directory in directories:
         files += [(directory.parent.name, f) for f in sorted(directory.glob("*.sql"))]
     applied: list[str] = []
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.migrate")
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.migrate")
-            done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-            for origin, path in files:
-                name = f"{origin}/{path.name}"
-                if name in done:
-                    continue
-                await conn.execute(path.read_text())
-                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
-                applied.append(name)
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+        for origin, path in files:
+            name = f"{origin}/{path.name}"
+            if name in done:
+                continue
+            await conn.execute(path.read_text())
+            await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+            applied.append(name)
     if applied:
         log.info("migrations applied", schema=schema, migrations=applied)
     return applied

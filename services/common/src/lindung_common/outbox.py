@@ -66,16 +66,22 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
         self.published = 0
 
+    def stop(self) -> None:
+        """Ask `run` to return once the batch in flight (if any) is marked published."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Relay until cancelled; failures are logged and retried with backoff."""
+        """Relay until stopped or cancelled; failures are logged and retried with backoff."""
         channel = f"{self._schema}_outbox"
         listener = await self._pool.acquire()
         try:
             await listener.add_listener(channel, self._on_notify)
             backoff = 0.1
-            while True:
+            while not self._stopping:
                 try:
                     sent = await self.relay_once()
                     backoff = 0.1
@@ -86,7 +92,7 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
-                if sent < self._batch_size:
+                if sent < self._batch_size and not self._stopping:
                     await self._wait()
         finally:
             await listener.remove_listener(channel, self._on_notify)

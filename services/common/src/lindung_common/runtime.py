@@ -9,6 +9,7 @@ passing reason, dead-letter what keeps failing. Nothing is dropped silently.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,8 +115,13 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop the relay, the producer and the pool, in that order."""
-        if self._relay_task is not None:
-            self._relay_task.cancel()
+        if self._relay_task is not None and self.relay is not None:
+            # Let a batch in flight finish, so a clean stop does not send it twice.
+            self.relay.stop()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._relay_task), timeout=10)
+            except TimeoutError:
+                self._relay_task.cancel()
             await asyncio.gather(self._relay_task, return_exceptions=True)
         if self._producer is not None:
             await self._producer.stop()
@@ -170,7 +176,12 @@ class Runtime:
             delay = min(delay * 2, 5.0)
 
     async def dead_letter(self, consumer: str, record: Record, reason: str) -> None:
-        """Set a record aside through the outbox, with the reason and its original bytes."""
+        """Set a record aside through the outbox, with the reason and its original bytes.
+
+        The event id follows from the record's position, so a record read again after a
+        crash is set aside once.
+        """
+        position = f"{consumer}:{record.topic}/{record.partition}/{record.offset}"
         event = dead_letter(
             consumer=consumer,
             reason=reason,
@@ -179,7 +190,7 @@ class Runtime:
             offset=record.offset,
             key=record.key,
             value=record.value,
-            event_id=self.ids(),
+            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"urn:lindung:dead-letter:{position}"),
             now=self.clock.now(),
             source=self.source,
         )

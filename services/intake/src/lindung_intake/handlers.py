@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +25,13 @@ from lindung_contracts import (
 )
 
 from .adapters import postgres as db
-from .domain import Principal, PrincipalKind, check_identification_time, check_response
+from .domain import (
+    Principal,
+    PrincipalKind,
+    check_identification_time,
+    check_response,
+    fingerprint,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -81,7 +86,7 @@ class Intake:
         errors = check_identification_time(identification, now=now, skew=self._skew)
         if errors:
             raise Refused(errors)
-        body_hash = hashlib.sha256(identification.model_dump_json().encode()).hexdigest()
+        body_hash = fingerprint(identification)
         reference = identification.agency_reference
         async with self._rt.pool.acquire() as conn, conn.transaction():
             case_id = self._rt.ids()

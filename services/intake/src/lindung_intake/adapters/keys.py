@@ -49,6 +49,13 @@ def load_keys(path: Path) -> KeyRing:
     """Read and validate the keys file; a bad file stops start-up with the reason."""
     try:
         parsed = _KeysFile.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as exc:
+    except OSError as exc:
         raise SystemExit(f"invalid INTAKE_API_KEYS_FILE {path}: {exc}") from None
+    except ValidationError as exc:
+        # Never echo the file's values: a pasted key must not reach the logs.
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise SystemExit(f"invalid INTAKE_API_KEYS_FILE {path}: {reasons}") from None
     return KeyRing({k.sha256: Principal(PrincipalKind(k.kind), k.id) for k in parsed.keys})

@@ -1,12 +1,13 @@
 """Intake's rules: who may call, and what a valid identification or answer is."""
 
 from .auth import Principal, PrincipalKind, hash_key
-from .rules import check_identification_time, check_response
+from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
     "Principal",
     "PrincipalKind",
     "check_identification_time",
     "check_response",
+    "fingerprint",
     "hash_key",
 ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import FieldError, ResponseKind
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from lindung_contracts import Identification
 
-__all__ = ["check_identification_time", "check_response"]
+__all__ = ["check_identification_time", "check_response", "fingerprint"]
 
 
 def check_identification_time(
@@ -28,4 +31,25 @@ def check_response(response: ResponseKind, reason: str | None) -> list[FieldErro
     needs_reason = response in {ResponseKind.DECLINED, ResponseKind.FAILED}
     if needs_reason and not (reason and reason.strip()):
         return [FieldError(field="reason", reason=f"is required to answer {response.value}")]
+    if reason is not None and "\x00" in reason:
+        return [FieldError(field="reason", reason="must not contain a NUL character")]
     return []
+
+
+def fingerprint(identification: Identification) -> str:
+    """A hash that is equal for equal identifications, however their times were written.
+
+    The same instant written as `...Z` or `...+08:00` is the same identification.
+    """
+    canonical = _utc(identification.model_dump(mode="python"))
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, dict):
+        return {k: _utc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_utc(v) for v in value]
+    return value

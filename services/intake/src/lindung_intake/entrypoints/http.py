@@ -171,7 +171,7 @@ def create_api(intake: Intake, runtime: Runtime) -> FastAPI:
             )
             for err in exc.errors()
         ]
-        return _problem(status.HTTP_422_UNPROCESSABLE_ENTITY, errors)
+        return _problem(422, errors)
 
     @api.exception_handler(_ProblemError)
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
