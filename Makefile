@@ -10,7 +10,7 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: demo test test-unit lint format contracts contracts-check setup prereqs up clean
+.PHONY: demo test test-unit lint format contracts contracts-check setup prereqs up clean bench
 
 demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
@@ -54,3 +54,6 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+
+bench: setup ## Outbox relay throughput against a raw aiokafka producer in the same run
+	$(PY) bench/outbox_relay.py
