@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from lindung_common import Runtime, ServiceSettings, apply_migrations, create_pool, create_producer
 from lindung_contracts import decode
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from aiokafka.structs import ConsumerRecord
-    from lindung_contracts import Topic
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 
@@ -28,70 +20,6 @@ class FixedClock:
 
     def now(self) -> datetime:
         return NOW
-
-
-class Tail:
-    """Reads one topic from the end offsets it saw when opened: only what came after."""
-
-    def __init__(self, bootstrap_servers: str, topic: Topic) -> None:
-        self.topic = topic
-        self.records: list[ConsumerRecord[bytes, bytes]] = []
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
-        )
-        self._partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
-
-    async def open(self) -> None:
-        await self._consumer.start()
-        self._consumer.assign(self._partitions)
-        for partition, offset in (await self._consumer.end_offsets(self._partitions)).items():
-            self._consumer.seek(partition, offset)
-
-    async def close(self) -> None:
-        await self._consumer.stop()
-
-    async def until(
-        self, done: Callable[[list[Any]], bool], *, timeout: float = 30
-    ) -> list[ConsumerRecord[bytes, bytes]]:
-        """Read until `done(records)` holds; raises TimeoutError after `timeout` seconds."""
-        async with asyncio.timeout(timeout):
-            while not done(self.records):
-                batches = await self._consumer.getmany(timeout_ms=200)
-                for batch in batches.values():
-                    self.records.extend(batch)
-        return self.records
-
-    async def to_end(self, *, timeout: float = 30) -> list[ConsumerRecord[bytes, bytes]]:
-        """Read everything published so far (up to the end offsets as of now)."""
-        ends = await self._consumer.end_offsets(self._partitions)
-        async with asyncio.timeout(timeout):
-            while await self._behind(ends):
-                batches = await self._consumer.getmany(timeout_ms=200)
-                for batch in batches.values():
-                    self.records.extend(batch)
-        return self.records
-
-    async def _behind(self, ends: dict[TopicPartition, int]) -> bool:
-        for partition, end in ends.items():
-            if await self._consumer.position(partition) < end:
-                return True
-        return False
-
-
-@pytest.fixture
-async def tail(stack):
-    """`await tail(TOPIC)` opens a Tail at the topic's current end; closed after the test."""
-    opened: list[Tail] = []
-
-    async def open_tail(topic: Topic) -> Tail:
-        reader = Tail(stack.kafka_bootstrap_servers, topic)
-        await reader.open()
-        opened.append(reader)
-        return reader
-
-    yield open_tail
-    for reader in opened:
-        await reader.close()
 
 
 @pytest.fixture

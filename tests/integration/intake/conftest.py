@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from lindung_contracts import (
     ChildSummary,
     EscalationStep,
@@ -28,12 +26,8 @@ from lindung_intake.domain import hash_key
 from lindung_intake.settings import IntakeSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from aiokafka.structs import ConsumerRecord
     from fastapi import FastAPI
     from lindung_common import Runtime
-    from lindung_contracts import Topic
     from lindung_intake.handlers import Intake
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -201,53 +195,6 @@ async def _outbox(runtime) -> list[dict[str, Any]]:
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch("SELECT * FROM outbox ORDER BY id")
     return [dict(row) | {"event": decode(bytes(row["value"]))} for row in rows]
-
-
-class Tail:
-    """Reads one topic from the end offsets it saw when opened: only what came after."""
-
-    def __init__(self, bootstrap_servers: str, topic: Topic) -> None:
-        self.records: list[ConsumerRecord[bytes, bytes]] = []
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
-        )
-        self._partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
-
-    async def open(self) -> None:
-        await self._consumer.start()
-        self._consumer.assign(self._partitions)
-        for partition, offset in (await self._consumer.end_offsets(self._partitions)).items():
-            self._consumer.seek(partition, offset)
-
-    async def close(self) -> None:
-        await self._consumer.stop()
-
-    async def until(
-        self, done: Callable[[list[Any]], bool], *, timeout: float = 30
-    ) -> list[ConsumerRecord[bytes, bytes]]:
-        """Read until `done(records)` holds; raises TimeoutError after `timeout` seconds."""
-        async with asyncio.timeout(timeout):
-            while not done(self.records):
-                batches = await self._consumer.getmany(timeout_ms=200)
-                for batch in batches.values():
-                    self.records.extend(batch)
-        return self.records
-
-
-@pytest.fixture
-async def tail(stack):
-    """`await tail(TOPIC)` opens a Tail at the topic's current end; closed after the test."""
-    opened: list[Tail] = []
-
-    async def open_tail(topic: Topic) -> Tail:
-        reader = Tail(stack.kafka_bootstrap_servers, topic)
-        await reader.open()
-        opened.append(reader)
-        return reader
-
-    yield open_tail
-    for reader in opened:
-        await reader.close()
 
 
 # Helpers as fixtures: test modules are imported by path, so they cannot import this file.
