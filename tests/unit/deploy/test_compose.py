@@ -1,0 +1,39 @@
+"""docker-compose.yml, checked offline: it must run the same services with valid config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from lindung_devstack.services import SERVICES
+from lindung_intake.adapters.keys import load_keys
+from lindung_notifier.adapters.endpoints_file import load_endpoints
+from lindung_router.adapters.config_files import load_directory
+
+ROOT = Path(__file__).resolve().parents[3]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_every_service_runs_its_own_module_with_its_own_settings():
+    for name, (module, prefix) in SERVICES.items():
+        service = COMPOSE["services"][name]
+        assert service["command"] == ["python", "-m", module]
+        env = service["environment"]
+        assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert env[f"{prefix}DATABASE_URL"].startswith("postgresql://")
+        assert "topics" in service["depends_on"]
+
+
+def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
+    assert COMPOSE["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert COMPOSE["services"]["topics"]["command"][-1] == "topics"
+
+
+def test_mounted_config_files_load_with_the_services_own_loaders():
+    config = ROOT / "deploy" / "compose"
+    keys = load_keys(config / "api-keys.json")
+    assert keys.is_agency("pdrm-selangor")
+    endpoints = load_endpoints(config / "endpoints.json")
+    directory = load_directory(ROOT / "deploy" / "demo" / "directory.json")
+    for provider in directory.providers:
+        assert provider.id in endpoints.providers, provider.id
