@@ -86,8 +86,9 @@ async def system(stack, tmp_path):
     try:
         yield services, standin, keys
     finally:
+        await standin.stop_answering()
+        codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
         await standin.stop()
-        codes = services.stop()
         for name, service in services.processes.items():
             print(f"--- {name} log: {service.log_file}")
         assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"

@@ -171,8 +171,10 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
+        # Services first, so the notifier is not left retrying webhooks nobody serves.
+        await standin.stop_answering()
+        codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
         await standin.stop()
-        codes = services.stop()
         print(f"\nServices stopped (exit codes {codes}).")
 
 

@@ -112,11 +112,15 @@ class StandIn:
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
         self._session = aiohttp.ClientSession()
 
-    async def stop(self) -> None:
-        """Stop answering and serving."""
+    async def stop_answering(self) -> None:
+        """Stop answering referrals; webhooks are still received."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Stop answering and serving."""
+        await self.stop_answering()
         if self._session is not None:
             await self._session.close()
         if self._runner is not None:
