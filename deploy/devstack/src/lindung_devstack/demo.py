@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -154,7 +155,9 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     standin.intake_url = intake_url  # known only once intake has a port
     await standin.start()
     timeline = Timeline(
-        stack.kafka_bootstrap_servers, agency_labels={a: lbl for a, (lbl, _) in CASES.items()}
+        stack.kafka_bootstrap_servers,
+        agency_labels={a: lbl for a, (lbl, _) in CASES.items()},
+        color=sys.stdout.isatty(),
     )
     print("\nThe children (no names travel: cases are pseudonymous ids):")
     for label, story in CASES.values():
@@ -179,12 +182,14 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
 
 
 def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
-    print("\nPer case:")
+    print("\nPer case, in order (webhook receipts left out):")
     for label, story in CASES.values():
         c = timeline.counts.get(label, {})
+        print(f"\n  {label}  {story}")
+        for line in timeline.story(label):
+            print(f"     {line}")
         print(
-            f"  {label}  {story}\n"
-            f"     {c.get('referral.requested', 0)} referrals requested, "
+            f"     = {c.get('referral.requested', 0)} referrals requested, "
             f"{c.get('referral.accepted', 0)} accepted, {c.get('referral.rerouted', 0)} re-routed, "
             f"{c.get('referral.no-provider', 0)} without a provider, "
             f"{c.get('deadline.warning', 0)} warnings, {c.get('deadline.missed', 0)} escalations, "
@@ -210,5 +215,5 @@ def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
         try:
             asyncio.run(_play(stack, stack.workdir, seconds, stay=stay))
         except KeyboardInterrupt:
-            print("\nInterrupted: stopping everything ...")
+            print("Interrupted: stopping Kafka and PostgreSQL ...")
     print("Kafka and PostgreSQL stopped. Their logs stay in", stack.workdir)

@@ -29,7 +29,10 @@ class Timeline:
     bootstrap_servers: str
     labels: dict[str, str] = field(default_factory=dict)  # case id -> short label
     agency_labels: dict[str, str] = field(default_factory=dict)  # agency id -> label
-    lines: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # label -> (seconds since start, event kind, line) for the per-case story at the end
+    lines: dict[str, list[tuple[float, str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     counts: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -68,16 +71,29 @@ class Timeline:
         if text is None:
             return
         self.counts[label][kind] += 1
-        self.lines[label].append(text)
+        self.lines[label].append((self.elapsed(), kind, text))
         self._print(label, text)
 
+    def elapsed(self) -> float:
+        """Seconds since the timeline started."""
+        return time.monotonic() - self._started
+
+    def story(self, label: str) -> list[str]:
+        """One case's events in order, without the delivery receipts."""
+        return [
+            f"+{at:6.1f}s  {self._plain(text)}"
+            for at, kind, text in self.lines.get(label, [])
+            if not kind.startswith("notification.")
+        ]
+
     def _print(self, label: str, text: str) -> None:
-        elapsed = time.monotonic() - self._started
-        plain = text
+        print(f"  +{self.elapsed():6.1f}s  {label:<2} {self._plain(text)}", flush=True)
+
+    def _plain(self, text: str) -> str:
         if not self.color:
             for code in (_GREY, _RED, _GREEN, _YELLOW, _BOLD, _RESET):
-                plain = plain.replace(code, "")
-        print(f"  +{elapsed:6.1f}s  {label:<2} {plain}", flush=True)
+                text = text.replace(code, "")
+        return text
 
 
 def _due_in(data: dict[str, Any]) -> str:
