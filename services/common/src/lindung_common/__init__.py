@@ -8,7 +8,7 @@ from .kafka import create_producer, dead_letter
 from .logging import configure_logging, logging_dict_config
 from .outbox import OutboxRelay, add_to_outbox
 from .runtime import Handler, Record, Runtime
-from .settings import ServiceSettings
+from .settings import ServiceSettings, schema_field
 
 __all__ = [
     "Clock",
@@ -29,4 +29,5 @@ __all__ = [
     "health_router",
     "logging_dict_config",
     "new_id",
+    "schema_field",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServiceSettings"]
+__all__ = ["ServiceSettings", "schema_field"]
 
 
 class ServiceSettings(BaseSettings):
@@ -34,4 +36,14 @@ class ServiceSettings(BaseSettings):
         gt=0,
         title="Outbox poll interval",
         description="Longest wait between outbox scans when no NOTIFY arrives.",
+    )
+
+
+def schema_field(default: str) -> Any:
+    """The `db_schema` setting every service declares, with its own schema as default."""
+    return Field(
+        default=default,
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        title="Database schema",
+        description="The PostgreSQL schema this service owns (tables, outbox, inbox).",
     )

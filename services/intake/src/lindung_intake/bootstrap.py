@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Runtime
+from lindung_common import Runtime, new_id
 
 from .adapters.keys import load_keys
 from .entrypoints.http import create_api
@@ -17,27 +17,26 @@ if TYPE_CHECKING:
 
     from .settings import IntakeSettings
 
-__all__ = ["SCHEMA", "build"]
+__all__ = ["build"]
 
-SCHEMA = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(
     settings: IntakeSettings,
     *,
-    schema: str = SCHEMA,
+    schema: str | None = None,
     clock: Clock | None = None,
     ids: IdFactory | None = None,
 ) -> tuple[Runtime, Intake, FastAPI]:
     """The runtime, the handlers and the HTTP app for these settings."""
     runtime = Runtime(
         service="intake",
-        schema=schema,
+        schema=schema or settings.db_schema,
         settings=settings,
         migrations=MIGRATIONS,
         clock=clock,
-        **({"ids": ids} if ids else {}),
+        ids=ids or new_id,
     )
     intake = Intake(
         runtime, load_keys(settings.api_keys_file), clock_skew_seconds=settings.clock_skew_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lindung_common import ServiceSettings
+from lindung_common import ServiceSettings, schema_field
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -17,6 +17,7 @@ class IntakeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore", frozen=True)
 
     http_port: int = Field(default=8080, title="HTTP port", description="Port of the API.")
+    db_schema: str = schema_field("intake")
     api_keys_file: Path = Field(
         title="API keys file",
         description="JSON file of SHA-256 hashes of API keys, each bound to one agency or "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from lindung_common import ServiceSettings
+from lindung_common import ServiceSettings, schema_field
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -18,12 +18,7 @@ class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", frozen=True)
 
     http_port: int = Field(default=8082, title="HTTP port", description="Port of /health.")
-    db_schema: str = Field(
-        default="notifier",
-        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        title="Database schema",
-        description="PostgreSQL schema the notifier owns.",
-    )
+    db_schema: str = schema_field("notifier")
     endpoints_file: Path = Field(
         title="Endpoints file",
         description="JSON file with the webhook of every provider and role.",

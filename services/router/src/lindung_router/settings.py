@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lindung_common import ServiceSettings
+from lindung_common import ServiceSettings, schema_field
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -19,12 +19,7 @@ class RouterSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ROUTER_", extra="ignore", frozen=True)
 
     http_port: int = Field(default=8081, title="HTTP port", description="Port of /health.")
-    db_schema: str = Field(
-        default="router",
-        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        title="Database schema",
-        description="The PostgreSQL schema this service owns (tables, outbox, inbox).",
-    )
+    db_schema: str = schema_field("router")
     policy_file: Path = Field(
         default=DEFAULT_POLICY_FILE,
         title="Policy file",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lindung_common import ServiceSettings
+from lindung_common import ServiceSettings, schema_field
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -15,12 +15,7 @@ class SlaMonitorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SLA_MONITOR_", extra="ignore", frozen=True)
 
     http_port: int = Field(default=8083, title="HTTP port", description="Port of /health.")
-    db_schema: str = Field(
-        default="sla_monitor",
-        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        title="Database schema",
-        description="The PostgreSQL schema this service owns (tables, outbox, inbox).",
-    )
+    db_schema: str = schema_field("sla_monitor")
     tick_seconds: float = Field(
         default=1.0,
         gt=0,

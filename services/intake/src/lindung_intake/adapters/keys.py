@@ -34,6 +34,7 @@ class KeyRing:
 
     def __init__(self, principals: dict[str, Principal]) -> None:
         self._by_hash = principals
+        self._agencies = {p.id for p in principals.values() if p.kind is PrincipalKind.AGENCY}
 
     def find(self, key_hash: str) -> Principal | None:
         """The caller holding the key with this hash, if any."""
@@ -41,8 +42,7 @@ class KeyRing:
 
     def is_agency(self, agency_id: str) -> bool:
         """Whether an agency with this id holds a key (the Kafka door checks senders)."""
-        wanted = Principal(PrincipalKind.AGENCY, agency_id)
-        return wanted in self._by_hash.values()
+        return agency_id in self._agencies
 
 
 def load_keys(path: Path) -> KeyRing:
