@@ -44,7 +44,7 @@ def binary_mode(event: dict) -> tuple[bytes, list[tuple[str, bytes]]]:
         (b"[1, 2, 3]", "value", "must be a JSON object"),
         (b'"a string"', "value", "must be a JSON object"),
         (b'{"type": "org.lindung.case.closed.v1"}', "type", "unknown event type"),
-        (b'{"specversion": "1.0"}', "type", "unknown event type None"),
+        (b'{"specversion": "1.0"}', "type", "unknown event type"),
     ],
     ids=[
         "none",

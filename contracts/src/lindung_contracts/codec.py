@@ -63,9 +63,12 @@ def encode(envelope: Envelope[Any]) -> KafkaRecord:
     )
 
 
+Headers = list[tuple[str, bytes | None]] | tuple[tuple[str, bytes | None], ...]
+
+
 def decode(
     value: bytes | None,
-    headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...] | None = None,
+    headers: Headers | None = None,
     *,
     expect: tuple[type[Payload], ...] | None = None,
 ) -> Envelope[Any]:
@@ -76,6 +79,8 @@ def decode(
         document = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecodeError([FieldError(field="value", reason=f"not JSON: {exc}")]) from None
+    except RecursionError:
+        raise DecodeError([FieldError(field="value", reason="JSON nested too deeply")]) from None
     ce_headers = _binary_attributes(headers or ())
     if ce_headers:
         document = {**ce_headers, "data": document}
@@ -84,8 +89,8 @@ def decode(
     event_type = document.get("type")
     payload_cls = PAYLOAD_TYPES.get(event_type) if isinstance(event_type, str) else None
     if payload_cls is None:
-        reason = f"unknown event type {event_type!r}"
-        raise DecodeError([FieldError(field="type", reason=reason)])
+        # The unknown value is not echoed: it came from outside.
+        raise DecodeError([FieldError(field="type", reason="unknown event type")])
     if expect is not None and payload_cls not in expect:
         names = ", ".join(p.event_type for p in expect)
         reason = f"{event_type} is not accepted here (expected {names})"
@@ -94,6 +99,8 @@ def decode(
         return Envelope[payload_cls].model_validate(document)  # type: ignore[valid-type]
     except ValidationError as exc:
         raise DecodeError(field_errors(exc)) from None
+    except RecursionError:
+        raise DecodeError([FieldError(field="data", reason="nested too deeply")]) from None
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:
@@ -104,12 +111,13 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     ]
 
 
-def _binary_attributes(
-    headers: tuple[tuple[str, bytes], ...] | list[tuple[str, bytes]],
-) -> dict[str, str]:
+def _binary_attributes(headers: Headers) -> dict[str, str]:
     attrs: dict[str, str] = {}
     for name, raw in headers:
         lowered = name.lower()
         if lowered.startswith(_BINARY_PREFIX):
+            if raw is None:
+                reason = "a CloudEvents header has no value"
+                raise DecodeError([FieldError(field=f"headers.{lowered}", reason=reason)])
             attrs[lowered.removeprefix(_BINARY_PREFIX)] = raw.decode("utf-8", "replace")
     return attrs

@@ -24,5 +24,30 @@ class EventDeadLettered(Payload):
     original_partition: int = Field(ge=0, description="Its partition.")
     original_offset: int = Field(ge=0, description="Its offset.")
     original_key_b64: str | None = Field(description="The original key bytes, base64.")
-    original_value_b64: str = Field(description="The original value bytes, base64.")
+    original_value_b64: str = Field(
+        description="The original value bytes, base64; empty when the value was longer than "
+        "the consumer's dead-letter limit (then `original_size` and `original_sha256` identify "
+        "it, and the consumer's own database keeps it for replay)."
+    )
     dead_lettered_at: AwareDatetime = Field(description="When it was set aside.")
+    original_size: int | None = Field(
+        default=None, ge=0, description="Length of the original value in bytes."
+    )
+    original_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the original value, hex: finds the record however it was kept.",
+    )
+    agency_id: str | None = Field(
+        default=None,
+        description="The agency the record came from, where its key or data says so; then "
+        "also the Kafka key, so an agency finds its own dead letters.",
+    )
+    failure_class: str | None = Field(
+        default=None,
+        description="`deterministic` (the record is at fault) or `unknown` (kept failing).",
+    )
+
+    def kafka_key(self) -> str:
+        """The agency where known, so one agency's dead letters share a key; else the topic."""
+        return self.agency_id or self.original_topic

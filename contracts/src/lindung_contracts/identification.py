@@ -224,8 +224,19 @@ class IdentificationRejected(Payload):
     original_partition: int = Field(ge=0, description="Its partition.")
     original_offset: int = Field(ge=0, description="Its offset.")
     original_key_b64: str | None = Field(description="The original key bytes, base64.")
-    original_value_b64: str = Field(description="The original value bytes, base64.")
+    original_value_b64: str = Field(
+        description="The original value bytes, base64; empty when the value was longer than "
+        "intake's dead-letter limit (then `original_size` and `original_sha256` identify it)."
+    )
     rejected_at: AwareDatetime = Field(description="When intake refused it.")
+    original_size: int | None = Field(
+        default=None, ge=0, description="Length of the original value in bytes."
+    )
+    original_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the original value, hex.",
+    )
 
 
 class CaseOpened(Payload):

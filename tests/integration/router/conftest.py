@@ -21,7 +21,8 @@ from lindung_contracts import (
     Situation,
     decode,
 )
-from lindung_router.bootstrap import bootstrap
+from lindung_common import Runtime
+from lindung_router.bootstrap import build
 from lindung_router.settings import RouterSettings
 
 IDENTIFIED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -61,7 +62,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def router(stack, schema, tmp_path, clock):
-    """The router's runtime (pool, outbox relay to the real broker) and handlers, started."""
+    """The router started without Faust: `deliver` hands it events as its consumer would."""
     directory_file = tmp_path / "directory.json"
     directory_file.write_text(json.dumps(DIRECTORY))
     settings = RouterSettings(
@@ -69,12 +70,12 @@ async def router(stack, schema, tmp_path, clock):
         database_url=stack.database_url,
         directory_file=directory_file,
     )
-    wired = bootstrap(settings, schema=schema, clock=clock)
-    await wired.runtime.start()
+    runtime = Runtime(build(settings, schema=schema, clock=clock))
+    await runtime.start()
     try:
-        yield wired
+        yield runtime
     finally:
-        await wired.runtime.stop()
+        await runtime.stop()
 
 
 def _case_opened(case_id: uuid.UUID | None = None, **situation: Any) -> Envelope[CaseOpened]:
@@ -119,14 +120,14 @@ def _provider_responded(
 
 async def _outbox(wired) -> list[tuple[bytes, Any]]:
     """Every event the router queued, in order: (Kafka key, decoded payload)."""
-    async with wired.runtime.pool.acquire() as conn:
+    async with wired.service.db.pool.acquire() as conn:
         rows = await conn.fetch("SELECT key, value FROM outbox ORDER BY id")
     return [(bytes(row["key"]), decode(bytes(row["value"])).data) for row in rows]
 
 
 async def _referrals(wired) -> list[dict[str, Any]]:
     """Every stored referral, in the order they were made."""
-    async with wired.runtime.pool.acquire() as conn:
+    async with wired.service.db.pool.acquire() as conn:
         rows = await conn.fetch("SELECT * FROM referrals ORDER BY created_at, service, attempt")
     return [dict(row) for row in rows]
 

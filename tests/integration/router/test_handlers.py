@@ -36,7 +36,7 @@ def requested_by_service(events):
 
 async def test_a_case_is_referred_for_each_needed_service(router, case_opened, outbox, referrals):
     envelope = case_opened(location=Location.POLICE_LOCKUP)
-    await router.router.on_case_opened(envelope)
+    await router.deliver(envelope)
 
     events = await outbox(router)
     assert {key for key, _ in events} == {str(envelope.data.case_id).encode()}
@@ -65,7 +65,7 @@ async def test_a_case_is_referred_for_each_needed_service(router, case_opened, o
 
 async def test_a_service_nobody_offers_is_reported_at_once(router, case_opened, outbox):
     envelope = case_opened(nationality_status=NationalityStatus.REFUGEE)
-    await router.router.on_case_opened(envelope)
+    await router.deliver(envelope)
 
     events = [e for _, e in await outbox(router)]
     (unmet,) = [e for e in events if isinstance(e, NoProviderAvailable)]
@@ -77,13 +77,13 @@ async def test_a_service_nobody_offers_is_reported_at_once(router, case_opened, 
 
 async def test_the_same_case_opened_twice_changes_nothing(router, case_opened, outbox, referrals):
     envelope = case_opened()
-    await router.router.on_case_opened(envelope)
+    await router.deliver(envelope)
     before = (await outbox(router), await referrals(router))
 
-    await router.router.on_case_opened(envelope)  # redelivered
+    await router.deliver(envelope)  # redelivered
     # The same case under a new event id (intake published it twice).
     again = envelope.model_copy(update={"id": uuid.uuid4()})
-    await router.router.on_case_opened(again)
+    await router.deliver(again)
 
     assert (await outbox(router), await referrals(router)) == before
 
@@ -91,18 +91,16 @@ async def test_the_same_case_opened_twice_changes_nothing(router, case_opened, o
 async def test_the_consume_path_decodes_and_routes_a_record(router, case_opened, referrals):
     envelope = case_opened()
     record = encode(envelope)
-    await router.runtime.process(
-        "router",
+    await router.deliver_records(
         Record(topic=CASES.name, partition=0, offset=0, key=record.key, value=record.value,
                headers=record.headers),
-        router.handlers,
     )  # fmt: skip
     assert len(await referrals(router)) == 4
 
 
 async def open_case(router, case_opened, outbox, **situation):
     envelope = case_opened(**situation)
-    await router.router.on_case_opened(envelope)
+    await router.deliver(envelope)
     return requested_by_service(await outbox(router))
 
 
@@ -111,7 +109,7 @@ async def test_accept_start_complete(router, case_opened, provider_responded, ou
     queued = len(await outbox(router))
 
     for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED, ResponseKind.COMPLETED):
-        await router.router.on_provider_responded(provider_responded(shelter, response))
+        await router.deliver(provider_responded(shelter, response))
 
     events = [e for _, e in (await outbox(router))[queued:]]
     assert [type(e) for e in events] == [ReferralAccepted, ReferralStarted, ReferralCompleted]
@@ -132,7 +130,7 @@ async def test_decline_reroutes_to_another_provider(
     answer = provider_responded(
         shelter, ResponseKind.DECLINED, reason="at capacity", at=answered_at
     )
-    await router.router.on_provider_responded(answer)
+    await router.deliver(answer)
 
     declined, rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(declined, ReferralDeclined)
@@ -160,13 +158,13 @@ async def test_decline_with_nobody_left_reports_no_provider(
     router, case_opened, provider_responded, outbox
 ):
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
-    await router.router.on_provider_responded(
+    await router.deliver(
         provider_responded(shelter, ResponseKind.DECLINED, reason="full")
     )
     second = requested_by_service((await outbox(router))[-1:])[S.SAFE_SHELTER]
     queued = len(await outbox(router))
 
-    await router.router.on_provider_responded(
+    await router.deliver(
         provider_responded(second, ResponseKind.DECLINED, reason="full too")
     )
 
@@ -179,10 +177,10 @@ async def test_decline_with_nobody_left_reports_no_provider(
 
 async def test_a_failure_after_acceptance_reroutes(router, case_opened, provider_responded, outbox):
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
-    await router.router.on_provider_responded(provider_responded(shelter, ResponseKind.ACCEPTED))
+    await router.deliver(provider_responded(shelter, ResponseKind.ACCEPTED))
     queued = len(await outbox(router))
 
-    await router.router.on_provider_responded(
+    await router.deliver(
         provider_responded(shelter, ResponseKind.FAILED, reason="child ran away")
     )
 
@@ -198,7 +196,7 @@ async def test_answers_that_are_not_allowed_change_nothing(
 ):
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
     accept = provider_responded(shelter, ResponseKind.ACCEPTED)
-    await router.router.on_provider_responded(accept)
+    await router.deliver(accept)
     before = (await outbox(router), await referrals(router))
 
     ignored = [
@@ -208,7 +206,7 @@ async def test_answers_that_are_not_allowed_change_nothing(
         provider_responded(shelter, ResponseKind.COMPLETED, provider_id="shelter-b"),
     ]
     for answer in ignored:
-        await router.router.on_provider_responded(answer)
+        await router.deliver(answer)
 
     assert (await outbox(router), await referrals(router)) == before
 
@@ -219,7 +217,7 @@ async def test_a_wrong_providers_decline_does_not_reroute(
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
     before = (await outbox(router), await referrals(router))
 
-    await router.router.on_provider_responded(
+    await router.deliver(
         provider_responded(shelter, ResponseKind.DECLINED, provider_id="shelter-b", reason="x")
     )
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 async def test_referrals_requested_are_published_keyed_by_case(stack, router, case_opened):
     envelope = case_opened()
     case_id = envelope.data.case_id
-    await router.router.on_case_opened(envelope)
+    await router.deliver(envelope)
 
     consumer = AIOKafkaConsumer(
         REFERRALS.name,

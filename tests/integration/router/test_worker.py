@@ -67,7 +67,7 @@ def free_port() -> int:
 
 def healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as response:
             return bool(response.status == 200)
     except OSError:
         return False

@@ -1,33 +1,71 @@
-"""Runtime shared by the Lindung services. Import from here; the submodules are private."""
+"""What every Lindung service is built from. Import from here; the submodules are private.
+
+A service declares a `Service` (consumers with their handlers, timers, tasks, routes) in
+its `bootstrap.build`, and its `__main__` calls `run`. Everything else here is what that
+declaration is made of, and what tests need to drive it without Faust.
+"""
 
 from .clock import Clock, IdFactory, SystemClock, new_id
-from .db import apply_migrations, create_pool
-from .health import health_router
+from .consume import ConsumePath, Consumer, ConsumerState, Handler, Outcome
+from .db import Database, apply_migrations, create_pool
+from .deadletters import DeadLetter, announce_dead_letter, original_bytes
+from .events import Events
+from .failures import Failure, FailureClass, RecordRefused, classify, safe_field_errors
+from .health import Check, Health
 from .inbox import first_delivery
-from .kafka import create_producer, dead_letter
+from .kafka import create_producer
 from .logging import configure_logging, logging_dict_config
-from .outbox import OutboxRelay, add_to_outbox
-from .runtime import Handler, Record, Runtime
+from .outbox import EventTooLarge, OutboxRelay, add_to_outbox
+from .records import Record
+from .replay import replay_dead_letters
+from .run import load_settings, run
+from .runtime import Runtime
+from .service import ConfigError, Service, Task, Timer, foundations
 from .settings import ServiceSettings, schema_field
+from .work import Work
 
 __all__ = [
+    "Check",
     "Clock",
+    "ConfigError",
+    "ConsumePath",
+    "Consumer",
+    "ConsumerState",
+    "Database",
+    "DeadLetter",
+    "EventTooLarge",
+    "Events",
+    "Failure",
+    "FailureClass",
     "Handler",
+    "Health",
     "IdFactory",
     "OutboxRelay",
+    "Outcome",
     "Record",
+    "RecordRefused",
     "Runtime",
+    "Service",
     "ServiceSettings",
     "SystemClock",
+    "Task",
+    "Timer",
+    "Work",
     "add_to_outbox",
+    "announce_dead_letter",
     "apply_migrations",
+    "classify",
     "configure_logging",
     "create_pool",
     "create_producer",
-    "dead_letter",
     "first_delivery",
-    "health_router",
+    "foundations",
+    "load_settings",
     "logging_dict_config",
     "new_id",
+    "original_bytes",
+    "replay_dead_letters",
+    "run",
+    "safe_field_errors",
     "schema_field",
 ]

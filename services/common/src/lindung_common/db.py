@@ -1,32 +1,131 @@
-"""PostgreSQL: one pool per service, confined to the service's own schema, and migrations."""
+"""PostgreSQL: one pool per service, confined to its own schema, with timeouts; migrations."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
 
-__all__ = ["COMMON_MIGRATIONS", "apply_migrations", "create_pool"]
+from .failures import classify
+
+if TYPE_CHECKING:
+    from .settings import ServiceSettings
+
+__all__ = ["COMMON_MIGRATIONS", "Database", "apply_migrations", "create_pool"]
 
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 log = structlog.get_logger(__name__)
 
 
-async def create_pool(dsn: str, schema: str, *, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections see only `schema` (plus pg_catalog) on their search path."""
+async def create_pool(
+    dsn: str,
+    schema: str,
+    *,
+    max_size: int = 10,
+    connect_timeout: float = 10.0,
+    command_timeout: float = 30.0,
+    statement_timeout: float = 15.0,
+) -> asyncpg.Pool:
+    """A pool whose connections see only `schema`, and never wait without a limit.
+
+    `command_timeout` bounds every call on the client side, so a half-open connection
+    cannot block a caller for the kernel's TCP timeout; `statement_timeout` makes the
+    server give up on a statement that runs too long.
+    """
     _check_schema(schema)
     pool = await asyncpg.create_pool(
         dsn,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": f"lindung-{schema}"},
+        timeout=connect_timeout,
+        command_timeout=command_timeout,
+        server_settings={
+            "search_path": schema,
+            "application_name": f"lindung-{schema}",
+            "statement_timeout": str(int(statement_timeout * 1000)),
+            "idle_in_transaction_session_timeout": str(int(command_timeout * 2000)),
+        },
     )
     if pool is None:  # pragma: no cover - asyncpg returns None only when not awaited
         raise RuntimeError("asyncpg did not create a pool")
     return pool
+
+
+class Database:
+    """The service's pool: opened (waiting for the server if need be), migrated, closed."""
+
+    def __init__(self, settings: ServiceSettings, schema: str, migrations: Path | None) -> None:
+        self.schema = schema
+        self._settings = settings
+        self._migrations = migrations
+        self._pool: asyncpg.Pool | None = None
+        self._started = asyncio.Event()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The connection pool; only valid after `start`."""
+        if self._pool is None:
+            raise RuntimeError("database not started")
+        return self._pool
+
+    @property
+    def started(self) -> bool:
+        """Whether the pool is open and migrated."""
+        return self._pool is not None
+
+    async def wait_started(self) -> None:
+        """Wait until `start` has finished."""
+        await self._started.wait()
+
+    async def start(self) -> None:
+        """Open the pool and migrate; a server that is not up yet is waited for."""
+        s = self._settings
+        delay = 0.2
+        while True:
+            try:
+                pool = await create_pool(
+                    s.database_url.get_secret_value(),
+                    self.schema,
+                    max_size=s.db_pool_size,
+                    connect_timeout=s.db_connect_timeout_seconds,
+                    command_timeout=s.db_command_timeout_seconds,
+                    statement_timeout=s.db_statement_timeout_seconds,
+                )
+                try:
+                    dirs = (self._migrations,) if self._migrations else ()
+                    await apply_migrations(pool, self.schema, *dirs)
+                except BaseException:
+                    await pool.close()
+                    raise
+            except Exception as exc:
+                failure = classify(exc)
+                if not failure.transient:
+                    raise
+                log.warning("database not reachable yet; retrying", reason=failure.reason)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, s.retry_backoff_cap_seconds)
+                continue
+            self._pool = pool
+            self._started.set()
+            return
+
+    async def stop(self) -> None:
+        """Close the pool (waits for connections in use, then closes them)."""
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), timeout=10)
+            except TimeoutError:
+                self._pool.terminate()
+
+    async def ping(self) -> None:
+        """One round trip; raises when the server does not answer."""
+        async with self.pool.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1", timeout=2)
 
 
 async def apply_migrations(pool: asyncpg.Pool, schema: str, *directories: Path) -> list[str]:

@@ -1,120 +1,106 @@
-"""What a running service owns (pool, producer, outbox relay) and how it handles a record.
+"""A service running: its connections, outbox relay, consume paths, tasks and health.
 
-`Runtime.process` is the one consume path for every service, whether the record came from
-a Faust agent or a plain aiokafka consumer: decode with the contracts codec, dead-letter
-what cannot be decoded, hand the typed event to its handler, retry what fails for a
-passing reason, dead-letter what keeps failing. Nothing is dropped silently.
+The Faust worker (`worker.py`) drives a `Runtime` for each service process; tests and the
+dead-letter replay command drive one without Faust, through the same consume paths.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import contextlib
+import itertools
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import structlog
-from lindung_contracts import DecodeError, Envelope, Payload, decode
+from aiokafka import TopicPartition
 
-from .clock import Clock, IdFactory, SystemClock, new_id
-from .db import apply_migrations, create_pool
-from .kafka import create_producer, dead_letter
-from .outbox import OutboxRelay, add_to_outbox
+from .consume import ConsumePath, Outcome
+from .health import Health
+from .kafka import create_producer
+from .outbox import OutboxRelay
+from .progress import LagProbe
+from .records import Record
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Callable
 
     from aiokafka import AIOKafkaProducer
+    from lindung_contracts import Envelope
 
-    from .settings import ServiceSettings
+    from .service import Service
 
-__all__ = ["Handler", "Record", "Runtime"]
+__all__ = ["Runtime"]
 
-Handler = Callable[[Envelope[Any]], Awaitable[None]]
 log = structlog.get_logger(__name__)
-
-# Failures that say nothing about the record itself: retry without limit.
-_TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.CannotConnectNowError,
-)
-_ATTEMPTS_BEFORE_DEAD_LETTER = 3
-
-
-@dataclass(frozen=True)
-class Record:
-    """One Kafka record as it arrived, whatever client read it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 class Runtime:
-    """A service's connections and the machinery shared by every handler."""
+    """Starts and stops what a `Service` declares, in a safe order."""
 
-    def __init__(
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.paths = {
+            c.name: ConsumePath(c, service.db, service.events, service.settings)
+            for c in service.consumers
+        }
+        self.health = Health(
+            service.name,
+            service.settings,
+            service.db,
+            [path.state for path in self.paths.values()],
+            service.checks,
+        )
+        self.relay: OutboxRelay | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._background: list[asyncio.Task[None]] = []
+        self._relay_task: asyncio.Task[None] | None = None
+        self._offsets = itertools.count(1)
+
+    async def start(
         self,
         *,
-        service: str,
-        schema: str,
-        settings: ServiceSettings,
-        migrations: Path,
-        clock: Clock | None = None,
-        ids: IdFactory = new_id,
+        relay: bool = True,
+        tasks: bool = True,
+        assigned: Callable[[], set[TopicPartition] | None] | None = None,
     ) -> None:
-        self.service = service
-        self.schema = schema
-        self.settings = settings
-        self.source = f"/lindung/{service}"
-        self.clock: Clock = clock or SystemClock()
-        self.ids = ids
-        self._migrations = migrations
-        self._ready = asyncio.Event()
-        self._pool: asyncpg.Pool | None = None
-        self._producer: AIOKafkaProducer | None = None
-        self.relay: OutboxRelay | None = None
-        self._relay_task: asyncio.Task[None] | None = None
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        """The connection pool; only valid after `start`."""
-        if self._pool is None:
-            raise RuntimeError("runtime not started")
-        return self._pool
-
-    async def start(self) -> None:
-        """Connect, migrate, start the producer and the outbox relay."""
-        dsn = self.settings.database_url.get_secret_value()
-        self._pool = await create_pool(dsn, self.schema)
-        await apply_migrations(self._pool, self.schema, self._migrations)
-        self._producer = create_producer(
-            self.settings.kafka_bootstrap_servers, f"lindung-{self.service}-outbox"
-        )
-        await self._producer.start()
-        self.relay = OutboxRelay(
-            self._pool,
-            self._producer,
-            self.schema,
-            batch_size=self.settings.outbox_batch_size,
-            poll_seconds=self.settings.outbox_poll_seconds,
-        )
-        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
-        self._ready.set()
-        log.info("runtime started", schema=self.schema)
+        """Open the database, then the producer and the relay, then the service's tasks."""
+        s = self.service.settings
+        await self.service.db.start()
+        if relay:
+            self._producer = create_producer(
+                s.kafka_bootstrap_servers,
+                f"{self.service.group_id}-outbox",
+                request_timeout_ms=int(s.kafka_request_timeout_seconds * 1000),
+                max_request_size=s.outbox_max_event_bytes + 65_536,
+            )
+            await self._producer.start()
+            self.relay = OutboxRelay(
+                self.service.db.pool,
+                self._producer,
+                self.service.db.schema,
+                batch_size=s.outbox_batch_size,
+                poll_seconds=s.outbox_poll_seconds,
+                linger_seconds=s.outbox_linger_seconds,
+                backoff_cap_seconds=s.retry_backoff_cap_seconds,
+                service=self.service.name,
+            )
+            self.health.relay = self.relay
+            self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+            self.health.probe = self._lag_probe(assigned)
+            self._spawn(self.health.run_probe(), "lag-probe")
+        if tasks:
+            for task in self.service.tasks:
+                self._spawn(task.run(), task.name)
+        log.info("service started", schema=self.service.db.schema)
 
     async def stop(self) -> None:
-        """Stop the relay, the producer and the pool, in that order."""
+        """Stop tasks, then the relay (letting its batch finish), the producer, the pool."""
+        for background in self._background:
+            background.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        for task in self.service.tasks:
+            with contextlib.suppress(Exception):
+                await task.close()
         if self._relay_task is not None and self.relay is not None:
             # Let a batch in flight finish, so a clean stop does not send it twice.
             self.relay.stop()
@@ -123,84 +109,42 @@ class Runtime:
             except TimeoutError:
                 self._relay_task.cancel()
             await asyncio.gather(self._relay_task, return_exceptions=True)
+        if self.health.probe is not None:
+            with contextlib.suppress(Exception):
+                await self.health.probe.stop()
         if self._producer is not None:
             await self._producer.stop()
-        if self._pool is not None:
-            await self._pool.close()
-        log.info("runtime stopped")
+        await self.service.db.stop()
+        log.info("service stopped")
 
-    async def ready(self) -> None:
-        """Wait until `start` has finished."""
-        await self._ready.wait()
+    async def deliver(
+        self, *envelopes: Envelope[Any], consumer: str | None = None
+    ) -> list[Outcome]:
+        """Hand events to a consumer's path as if read from Kafka (tests, replays)."""
+        records = [Record.of_envelope(e, offset=next(self._offsets)) for e in envelopes]
+        return await self.deliver_records(*records, consumer=consumer)
 
-    def envelope(self, payload: Payload) -> Envelope[Any]:
-        """Wrap a payload with a fresh id, the clock's time and this service as source."""
-        return Envelope.wrap(
-            payload, event_id=self.ids(), time=self.clock.now(), source=self.source
-        )
+    async def deliver_records(self, *records: Record, consumer: str | None = None) -> list[Outcome]:
+        """Hand records to a consumer's path (the only one, unless named)."""
+        path = self.paths[consumer] if consumer else next(iter(self.paths.values()))
+        return await path.handle(list(records))
 
-    async def process(
-        self, consumer: str, record: Record, handlers: Mapping[type[Payload], Handler]
-    ) -> None:
-        """Decode one record and hand it to its handler; see the module docstring."""
-        await self.ready()
-        try:
-            envelope = decode(record.value, record.headers)
-        except DecodeError as exc:
-            await self.dead_letter(consumer, record, f"undecodable: {exc}")
-            return
-        handler = handlers.get(type(envelope.data))
-        if handler is None:
-            return  # a valid event of a type this consumer does not act on
-        bound = log.bind(
-            event_id=str(envelope.id), event_type=envelope.type, subject=envelope.subject
-        )
-        failures = 0
-        delay = 0.1
-        while True:
-            try:
-                await handler(envelope)
-            except asyncio.CancelledError:
-                raise
-            except _TRANSIENT:
-                bound.warning("handler failed for a passing reason; retrying", exc_info=True)
-            except Exception as exc:
-                failures += 1
-                bound.exception("handler failed", attempt=failures)
-                if failures >= _ATTEMPTS_BEFORE_DEAD_LETTER:
-                    await self.dead_letter(consumer, record, f"{type(exc).__name__}: {exc}")
-                    return
-            else:
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    def _spawn(self, coro: Any, name: str) -> None:
+        self._background.append(asyncio.create_task(coro, name=name))
 
-    async def dead_letter(self, consumer: str, record: Record, reason: str) -> None:
-        """Set a record aside through the outbox, with the reason and its original bytes.
-
-        The event id follows from the record's position, so a record read again after a
-        crash is set aside once.
-        """
-        position = f"{consumer}:{record.topic}/{record.partition}/{record.offset}"
-        event = dead_letter(
-            consumer=consumer,
-            reason=reason,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"urn:lindung:dead-letter:{position}"),
-            now=self.clock.now(),
-            source=self.source,
-        )
-        async with self.pool.acquire() as conn, conn.transaction():
-            await add_to_outbox(conn, event)
-        log.warning(
-            "record dead-lettered",
-            consumer=consumer,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            reason=reason[:300],
+    def _lag_probe(self, assigned: Callable[[], set[TopicPartition] | None] | None) -> LagProbe:
+        partitions = {
+            path.consumer.name: [
+                TopicPartition(topic.name, p)
+                for topic in path.consumer.topics
+                for p in range(topic.partitions)
+            ]
+            for path in self.paths.values()
+        }
+        return LagProbe(
+            self.service.settings.kafka_bootstrap_servers,
+            self.service.group_id,
+            partitions,
+            request_timeout_ms=int(self.service.settings.kafka_request_timeout_seconds * 1000),
+            assigned=assigned,
         )

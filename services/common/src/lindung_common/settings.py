@@ -9,9 +9,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ServiceSettings", "schema_field"]
 
+# Kafka's default `message.max.bytes` is 1,048,588: keep room for the key and headers.
+DEFAULT_MAX_EVENT_BYTES = 1_000_000
+
 
 class ServiceSettings(BaseSettings):
-    """Connection and process settings. Subclasses set `env_prefix` (`ROUTER_`, ...)."""
+    """Connection, consumption, outbox, timeout and health settings.
+
+    Subclasses set `env_prefix` (`ROUTER_`, ...); every default is what a production
+    deployment should start from.
+    """
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
@@ -24,10 +31,50 @@ class ServiceSettings(BaseSettings):
         description="postgresql:// URL of the database holding this service's schema.",
     )
     http_host: str = Field(
-        default="127.0.0.1", title="HTTP bind address", description="Where /health listens."
+        default="127.0.0.1", title="HTTP bind address", description="Where the web server listens."
     )
     http_port: int = Field(title="HTTP port", description="Port of the service's web server.")
     log_level: str = Field(default="INFO", title="Log level", description="Python level name.")
+
+    # Consumption.
+    consume_batch_size: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        title="Consume batch",
+        description="Most records handled in one database transaction (per partition).",
+    )
+    consume_batch_wait_seconds: float = Field(
+        default=0.01,
+        gt=0,
+        le=5,
+        title="Consume batch wait",
+        description="Longest wait for a batch to fill before handling what arrived.",
+    )
+    consume_unknown_failure_tries: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        title="Tries on an unknown failure",
+        description="Tries of a record whose handler fails for an unknown reason before it "
+        "is dead-lettered.",
+    )
+    retry_backoff_cap_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        title="Retry backoff cap",
+        description="Longest wait between retries of a transient failure (database or "
+        "broker gone); retries go on for as long as the failure lasts.",
+    )
+    dead_letter_max_bytes: int = Field(
+        default=65_536,
+        ge=0,
+        title="Dead-letter size limit",
+        description="Original values up to this size travel inside the dead-letter event; "
+        "longer ones are identified by size and SHA-256 and kept in the database.",
+    )
+
+    # Outbox.
     outbox_batch_size: int = Field(
         default=500, ge=1, title="Outbox batch", description="Events relayed per transaction."
     )
@@ -36,6 +83,74 @@ class ServiceSettings(BaseSettings):
         gt=0,
         title="Outbox poll interval",
         description="Longest wait between outbox scans when no NOTIFY arrives.",
+    )
+    outbox_linger_seconds: float = Field(
+        default=0.002,
+        ge=0,
+        le=1,
+        title="Outbox linger",
+        description="Wait after a wake-up so that commits close together go in one pass.",
+    )
+    outbox_max_event_bytes: int = Field(
+        default=DEFAULT_MAX_EVENT_BYTES,
+        ge=1024,
+        title="Largest event",
+        description="Events larger than this are refused when written, not when sent: "
+        "keep it below the broker's message.max.bytes.",
+    )
+
+    # Timeouts.
+    db_connect_timeout_seconds: float = Field(
+        default=10.0, gt=0, title="Database connect timeout", description="Per connection attempt."
+    )
+    db_command_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        title="Database command timeout",
+        description="Client-side limit on any one statement, half-open connections included.",
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        title="Statement timeout",
+        description="Server-side statement_timeout of every connection.",
+    )
+    db_pool_size: int = Field(
+        default=10, ge=2, le=100, title="Pool size", description="Most database connections."
+    )
+    kafka_request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        title="Kafka request timeout",
+        description="Producers' and consumers' request timeout.",
+    )
+    timer_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        title="Timer timeout",
+        description="Longest run of one timer tick; a tick that hangs is abandoned and the "
+        "next one tries again.",
+    )
+
+    # Health.
+    health_stuck_after_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        title="Stuck consumer limit",
+        description="A consumer retrying a transient failure, or behind without progress, "
+        "for longer than this makes /health/ready answer 503.",
+    )
+    health_outbox_max_age_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        title="Oldest unpublished event",
+        description="An outbox row waiting longer than this makes /health/ready answer 503.",
+    )
+    health_probe_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        title="Progress probe interval",
+        description="How often committed offsets and end offsets are compared (lag).",
     )
 
 

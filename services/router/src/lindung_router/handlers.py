@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from lindung_common import add_to_outbox, first_delivery
-from lindung_contracts import CaseOpened, ProviderResponded
+from lindung_common import Consumer
+from lindung_contracts import CASES, PROVIDER_RESPONSES, CaseOpened, ProviderResponded
 
 from .adapters import postgres as db
 from .domain import CaseFacts, ReferralStatus, apply_response, needs, reason_of, reroute, route
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     import asyncpg
-    from lindung_common import Handler, Runtime
+    from lindung_common import Work
     from lindung_contracts import Envelope, Payload
 
     from .domain import Directory, Policy, ReferralState, Routed
@@ -27,57 +25,55 @@ log = structlog.get_logger(__name__)
 
 
 class Router:
-    """The router's handlers, bound to a runtime (pool, clock, ids, outbox), policy, directory."""
+    """The router's handlers, bound to its policy and provider directory."""
 
-    def __init__(self, runtime: Runtime, policy: Policy, directory: Directory) -> None:
-        self._rt = runtime
+    def __init__(self, policy: Policy, directory: Directory) -> None:
         self.policy = policy
         self.directory = directory
 
-    @property
-    def handlers(self) -> Mapping[type[Payload], Handler]:
-        """The handler for each event type the router consumes."""
-        return {CaseOpened: self.on_case_opened, ProviderResponded: self.on_provider_responded}
+    def consumer(self) -> Consumer:
+        """What the router reads, and the handler of each event type."""
+        return Consumer(
+            name=CONSUMER,
+            topics=(CASES, PROVIDER_RESPONSES),
+            handlers={
+                CaseOpened: self.on_case_opened,
+                ProviderResponded: self.on_provider_responded,
+            },
+        )
 
-    async def on_case_opened(self, envelope: Envelope[Any]) -> None:
+    async def on_case_opened(self, work: Work, envelope: Envelope[Any]) -> None:
         """Refer a new case for every service it needs; a case seen again changes nothing."""
         case: CaseOpened = envelope.data
         facts = CaseFacts.of(case)
         bound = log.bind(case_id=str(case.case_id), event_id=str(envelope.id))
-        now = self._rt.clock.now()
-        async with self._rt.pool.acquire() as conn, conn.transaction():
-            if not await first_delivery(conn, CONSUMER, envelope.id):
-                bound.info("case already routed; redelivery ignored")
-                return
-            stored = await db.insert_case(
-                conn,
+        stored = await db.insert_case(
+            work.conn,
+            facts,
+            opened_at=case.opened_at,
+            event_id=envelope.id,
+            policy_version=self.policy.version,
+            directory_version=self.directory.version,
+        )
+        if not stored:
+            bound.info("case already routed; repeated CaseOpened ignored")
+            return
+        results = [
+            route(
                 facts,
-                opened_at=case.opened_at,
-                event_id=envelope.id,
-                policy_version=self.policy.version,
-                directory_version=self.directory.version,
+                need,
+                policy=self.policy,
+                directory=self.directory,
+                start=facts.identified_at,
+                now=work.now,
+                referral_id=work.new_id(),
             )
-            if not stored:
-                bound.info("case already routed; repeated CaseOpened ignored")
-                return
-            results = [
-                route(
-                    facts,
-                    need,
-                    policy=self.policy,
-                    directory=self.directory,
-                    start=facts.identified_at,
-                    now=now,
-                    referral_id=self._rt.ids(),
-                )
-                for need in needs(case.child, case.situation, facts.identified_at)
-            ]
-            events = [await self._save(conn, routed) for routed in results]
-            await add_to_outbox(conn, *(self._rt.envelope(e) for e in events))
-        for routed in results:
-            self._log_routed(bound, routed)
+            for need in needs(case.child, case.situation, facts.identified_at)
+        ]
+        work.emit(*[await self._save(work.conn, routed) for routed in results])
+        work.after_commit(lambda: [self._log_routed(bound, routed) for routed in results])
 
-    async def on_provider_responded(self, envelope: Envelope[Any]) -> None:
+    async def on_provider_responded(self, work: Work, envelope: Envelope[Any]) -> None:
         """Apply a provider's answer; re-route on decline or failure; refuse what is not allowed."""
         answer: ProviderResponded = envelope.data
         bound = log.bind(
@@ -86,46 +82,46 @@ class Router:
             event_id=str(envelope.id),
             response=answer.response.value,
         )
-        async with self._rt.pool.acquire() as conn, conn.transaction():
-            if not await first_delivery(conn, CONSUMER, envelope.id):
-                bound.info("answer already applied; redelivery ignored")
-                return
-            referral = await db.lock_referral(conn, answer.referral_id)
-            if referral is None:
-                bound.warning("answer to an unknown referral ignored")
-                return
-            outcome = apply_response(referral, answer)
-            if outcome.status is None:
-                bound.warning(
-                    "answer changes nothing",
-                    why=outcome.ignored,
-                    provider_id=referral.provider_id,
-                    answered_by=answer.provider_id,
-                )
-                return
-            detail = reason_of(answer) if outcome.reroute else None
-            await db.set_status(
-                conn, referral.referral_id, outcome.status, at=answer.responded_at, reason=detail
+        referral = await db.lock_referral(work.conn, answer.referral_id)
+        if referral is None:
+            bound.warning("answer to an unknown referral ignored")
+            return
+        outcome = apply_response(referral, answer)
+        if outcome.status is None:
+            bound.warning(
+                "answer changes nothing",
+                why=outcome.ignored,
+                provider_id=referral.provider_id,
+                answered_by=answer.provider_id,
             )
-            events: list[Payload] = list(outcome.events)
-            routed = None
-            if outcome.reroute:
-                routed, more = await self._reroute(conn, referral, answer, outcome.status)
-                events += more
-            await add_to_outbox(conn, *(self._rt.envelope(e) for e in events))
-        bound.info(
-            "referral moved", status=outcome.status.value, service_type=referral.service.value
+            return
+        status = outcome.status
+        detail = reason_of(answer) if outcome.reroute else None
+        await db.set_status(
+            work.conn, referral.referral_id, status, at=answer.responded_at, reason=detail
         )
-        if routed is not None:
-            self._log_routed(bound, routed)
+        events: list[Payload] = list(outcome.events)
+        routed = None
+        if outcome.reroute:
+            routed, more = await self._reroute(work, referral, answer, status)
+            events += more
+        work.emit(*events)
+
+        def moved() -> None:
+            bound.info("referral moved", status=status.value, service_type=referral.service.value)
+            if routed is not None:
+                self._log_routed(bound, routed)
+
+        work.after_commit(moved)
 
     async def _reroute(
         self,
-        conn: asyncpg.Connection,
+        work: Work,
         referral: ReferralState,
         answer: ProviderResponded,
         status: ReferralStatus,
     ) -> tuple[Routed, list[Payload]]:
+        conn = work.conn
         facts = await db.load_case(conn, referral.case_id)
         if facts is None:  # pragma: no cover - a referral's case is never deleted
             raise RuntimeError(f"case {referral.case_id} of a stored referral is missing")
@@ -138,8 +134,8 @@ class Router:
             directory=self.directory,
             tried=await db.tried_providers(conn, referral.case_id, referral.service),
             at=answer.responded_at,
-            now=self._rt.clock.now(),
-            referral_id=self._rt.ids(),
+            now=work.now,
+            referral_id=work.new_id(),
         )
         new_event = await self._save(conn, routed)
         return routed, [rerouted, new_event] if rerouted is not None else [new_event]

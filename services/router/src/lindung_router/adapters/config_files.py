@@ -6,6 +6,7 @@ import json
 import tomllib
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lindung_common import ConfigError
 from pydantic import BaseModel, ValidationError
 
 from ..domain import Directory, Policy  # noqa: TID252
@@ -19,7 +20,7 @@ __all__ = ["ConfigFileError", "load_directory", "load_policy"]
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigFileError(Exception):
+class ConfigFileError(ConfigError):
     """A policy or directory file cannot be used; the message names the file and each fault."""
 
 

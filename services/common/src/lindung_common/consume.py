@@ -1,0 +1,308 @@
+"""The one consume path: how every record of every consumer becomes an effect or a dead letter.
+
+A batch of records from one partition is handled in ONE database transaction, each
+record inside its own savepoint, in offset order:
+
+1. decode with the contracts codec (a record that cannot be decoded is dead-lettered);
+2. skip an event already handled by this consumer (`processed_events`, same
+   transaction), and an event type this consumer does not act on;
+3. call the handler with a `Work` (the connection, the time, the events it emits);
+4. on failure, ask `failures.classify`: a TRANSIENT failure rolls the whole batch back
+   and retries it with capped backoff for as long as it lasts, holding the partition; a
+   DETERMINISTIC one rolls the record's savepoint back and dead-letters it at once; an
+   UNKNOWN one is tried again a bounded number of times, then dead-lettered.
+
+Dead letters are written in the same transaction, so a failure while dead-lettering is
+retried with the batch, never skipped. The caller acknowledges the records (lets their
+offsets be committed) only after `handle` returns, i.e. after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from lindung_contracts import decode
+
+from . import metrics
+from .deadletters import (
+    DeadLetter,
+    agency_of,
+    announce_dead_letter,
+    dead_letter_id,
+    store_dead_letter,
+)
+from .failures import Failure, FailureClass, classify
+from .inbox import first_delivery
+from .outbox import insert_rows
+from .work import Work
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import asyncpg
+    from lindung_contracts import Envelope, Payload, Topic
+
+    from .db import Database
+    from .deadletters import Announce
+    from .events import Events
+    from .outbox import Row
+    from .records import Record
+    from .settings import ServiceSettings
+
+__all__ = ["ConsumePath", "Consumer", "ConsumerState", "Handler", "Outcome"]
+
+Handler = Callable[[Work, "Envelope[Any]"], Awaitable[None]]
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A service's subscription: its name, topics, and the handler of each event type.
+
+    `dedupe` remembers each event id in `processed_events`; a door that reads events made
+    outside Lindung turns it off and de-duplicates on its own natural key instead (an
+    outside event id proves nothing). `expect` limits the event types decoded at all.
+    """
+
+    name: str
+    topics: tuple[Topic, ...]
+    handlers: Mapping[type[Payload], Handler]
+    expect: tuple[type[Payload], ...] | None = None
+    dedupe: bool = True
+    announce: Announce = announce_dead_letter
+
+
+class Outcome(StrEnum):
+    """What became of one record."""
+
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead-lettered"
+
+
+@dataclass
+class ConsumerState:
+    """What /health/ready needs to know about one consumer, kept up to date by its path."""
+
+    name: str
+    running: bool = False
+    retrying_since: float | None = None
+    retry_reason: str | None = None
+    last_batch_at: float = field(default_factory=time.monotonic)
+    handled: int = 0
+
+
+@dataclass
+class _Batch:
+    """What one batch transaction collects until it commits."""
+
+    replaying: bool
+    rows: list[Row] = field(default_factory=list)
+    callbacks: list[Callable[[], object]] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+class ConsumePath:
+    """Handles batches of records for one consumer; see the module docstring."""
+
+    def __init__(
+        self, consumer: Consumer, db: Database, events: Events, settings: ServiceSettings
+    ) -> None:
+        self.consumer = consumer
+        self.state = ConsumerState(consumer.name)
+        self._db = db
+        self._events = events
+        self._settings = settings
+        self._service = events.service
+
+    async def handle(self, records: Sequence[Record], *, replaying: bool = False) -> list[Outcome]:
+        """Handle records (any partitions), each partition's in order, one transaction each."""
+        outcomes: list[Outcome] = []
+        for _, group in groupby(records, key=lambda r: (r.topic, r.partition)):
+            outcomes += await self._partition(list(group), replaying=replaying)
+        return outcomes
+
+    async def _partition(self, records: list[Record], *, replaying: bool) -> list[Outcome]:
+        decoded = [self._decode(record) for record in records]
+        delay = 0.1
+        while True:
+            try:
+                outcomes = await self._transaction(records, decoded, replaying=replaying)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Whatever escapes the per-record handling (the database gone, the commit
+                # failed, dead-lettering failed) is retried: the partition is held.
+                failure = classify(exc)
+                self._retrying(failure, records[0])
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_backoff_cap_seconds)
+                continue
+            self.state.retrying_since = self.state.retry_reason = None
+            self.state.last_batch_at = time.monotonic()
+            self.state.handled += len(records)
+            return outcomes
+
+    async def _transaction(
+        self,
+        records: list[Record],
+        decoded: list[Envelope[Any] | Failure],
+        *,
+        replaying: bool,
+    ) -> list[Outcome]:
+        batch = _Batch(replaying=replaying)
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            for record, item in zip(records, decoded, strict=True):
+                if isinstance(item, Failure):
+                    outcome = await self._set_aside(conn, record, item, batch)
+                else:
+                    outcome = await self._one(conn, record, item, batch)
+                batch.outcomes.append(outcome)
+            await insert_rows(conn, batch.rows)
+        self._count(records, batch)
+        for callback in batch.callbacks:
+            callback()
+        return batch.outcomes
+
+    async def _one(
+        self, conn: asyncpg.Connection, record: Record, envelope: Envelope[Any], batch: _Batch
+    ) -> Outcome:
+        handler = self.consumer.handlers.get(type(envelope.data))
+        if handler is None:
+            return Outcome.IGNORED  # a valid event of a type this consumer does not act on
+        tries = 0
+        while True:
+            tries += 1
+            work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
+            started = time.perf_counter()
+            try:
+                # A savepoint: one bad record does not undo the rest of the batch.
+                async with conn.transaction():
+                    if self.consumer.dedupe and not await first_delivery(
+                        conn, self.consumer.name, envelope.id
+                    ):
+                        return Outcome.DUPLICATE
+                    await handler(work, envelope)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failure = classify(exc)
+                if failure.transient:
+                    raise
+                if failure.kind is FailureClass.UNKNOWN:
+                    self._log(record, envelope).warning(
+                        "handler failed for an unknown reason",
+                        reason=failure.reason,
+                        attempt=tries,
+                        where=_where(exc),
+                    )
+                    if tries < self._settings.consume_unknown_failure_tries:
+                        metrics.RETRIES.labels(self._service, "handler", failure.kind.value).inc()
+                        await asyncio.sleep(0.05 * tries)
+                        continue
+                return await self._set_aside(conn, record, failure, batch)
+            finally:
+                metrics.HANDLER_SECONDS.labels(self._service, self.consumer.name).observe(
+                    time.perf_counter() - started
+                )
+            batch.rows += work.rows
+            batch.callbacks += work.callbacks
+            return Outcome.PROCESSED
+
+    async def _set_aside(
+        self, conn: asyncpg.Connection, record: Record, failure: Failure, batch: _Batch
+    ) -> Outcome:
+        at = self._events.now()
+        times = await store_dead_letter(
+            conn, self.consumer.name, record, failure, at=at, replaying=batch.replaying
+        )
+        if times is None:
+            return Outcome.DEAD_LETTERED  # read again after a crash: already announced
+        letter = DeadLetter(
+            consumer=self.consumer.name,
+            record=record,
+            failure=failure,
+            at=at,
+            event_id=dead_letter_id(self.consumer.name, record, times),
+            agency_id=agency_of(record),
+            max_bytes=self._settings.dead_letter_max_bytes,
+        )
+        work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
+        work.emit_envelopes(self.consumer.announce(letter, self._events))
+        batch.rows += work.rows
+        batch.letters.append(letter)
+        return Outcome.DEAD_LETTERED
+
+    def _decode(self, record: Record) -> Envelope[Any] | Failure:
+        try:
+            return decode(record.value, record.headers, expect=self.consumer.expect)
+        except Exception as exc:  # DecodeError, and whatever the codec did not foresee
+            failure = classify(exc)
+            if failure.kind is FailureClass.DETERMINISTIC:
+                return failure
+            return Failure(FailureClass.DETERMINISTIC, f"not decodable ({type(exc).__name__})")
+
+    def _retrying(self, failure: Failure, record: Record) -> None:
+        if self.state.retrying_since is None:
+            self.state.retrying_since = time.monotonic()
+        self.state.retry_reason = f"{failure.reason} at {record.position}"
+        metrics.RETRIES.labels(self._service, "consumer", failure.kind.value).inc()
+        log.warning(
+            "batch failed; retrying it",
+            consumer=self.consumer.name,
+            failure_class=failure.kind.value,
+            reason=failure.reason,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+
+    def _count(self, records: list[Record], batch: _Batch) -> None:
+        name, service = self.consumer.name, self._service
+        metrics.BATCH_SIZE.labels(service, name).observe(len(records))
+        for record, outcome in zip(records, batch.outcomes, strict=True):
+            if outcome is not Outcome.DEAD_LETTERED:
+                metrics.PROCESSED.labels(service, name, record.topic, outcome.value).inc()
+        for letter in batch.letters:
+            metrics.DEAD_LETTERED.labels(
+                service, name, letter.record.topic, letter.failure.kind.value
+            ).inc()
+            log.warning(
+                "record dead-lettered",
+                consumer=name,
+                topic=letter.record.topic,
+                partition=letter.record.partition,
+                offset=letter.record.offset,
+                failure_class=letter.failure.kind.value,
+                reason=letter.failure.reason[:300],
+                agency_id=letter.agency_id,
+                dead_letter_id=str(letter.event_id),
+            )
+
+    def _log(self, record: Record, envelope: Envelope[Any]) -> Any:
+        return log.bind(
+            consumer=self.consumer.name,
+            event_id=str(envelope.id),
+            event_type=envelope.type,
+            subject=envelope.subject,
+            position=record.position,
+        )
+
+
+def _where(exc: BaseException) -> str:
+    """Where an exception was raised (file:line), without its message, which may hold input."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(exc).__name__
+    return f"{type(exc).__name__} at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"

@@ -1,0 +1,91 @@
+"""What a service is, declared once: consumers, timers, background tasks, web routes.
+
+Each service's `bootstrap.build(settings)` returns a `Service`; `lindung_common.run`
+starts any of them the same way (a Faust worker), and tests start the same declaration
+without Faust (`Runtime`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from .db import Database
+from .events import Events
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+    from pathlib import Path
+
+    from fastapi import APIRouter, FastAPI
+
+    from .clock import Clock, IdFactory
+    from .consume import Consumer
+    from .health import Check
+    from .settings import ServiceSettings
+
+__all__ = ["ConfigError", "Service", "Task", "Timer", "foundations"]
+
+
+class ConfigError(Exception):
+    """A setting or a configuration file is unusable; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Work done every `seconds`; by one instance of the service when `on_leader`."""
+
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[None]]
+    on_leader: bool = True
+
+
+class Task(Protocol):
+    """Long-running work beside the consumers (the notifier's dispatcher, say)."""
+
+    name: str
+
+    async def run(self) -> None:
+        """Work until cancelled."""
+        ...
+
+    async def close(self) -> None:
+        """Release what `run` held, after it was cancelled."""
+        ...
+
+
+@dataclass
+class Service:
+    """One service: its database and event factory, and everything it runs."""
+
+    name: str
+    settings: ServiceSettings
+    db: Database
+    events: Events
+    consumers: Sequence[Consumer] = ()
+    timers: Sequence[Timer] = ()
+    tasks: Sequence[Task] = ()
+    routes: Sequence[APIRouter] = ()
+    checks: Sequence[Check] = ()
+    api: FastAPI | None = field(default=None)
+
+    @property
+    def group_id(self) -> str:
+        """The Kafka consumer group (and Faust app id) of the service."""
+        return f"lindung-{self.name}"
+
+
+def foundations(
+    name: str,
+    settings: ServiceSettings,
+    migrations: Path,
+    *,
+    schema: str | None = None,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+) -> tuple[Database, Events]:
+    """The database (not yet started) and the event factory every service builds on."""
+    db_schema = str(schema or getattr(settings, "db_schema", name.replace("-", "_")))
+    events = Events(name, clock=clock, ids=ids) if ids else Events(name, clock=clock)
+    return Database(settings, db_schema, migrations), events

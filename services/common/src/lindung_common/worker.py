@@ -1,0 +1,152 @@
+"""A `Service` as a Faust worker: agents, leader timers, the web server, the lifecycle.
+
+What Faust does here: one agent per consumer reads its topics and hands batches
+(`noack_take`) to the consume path; offsets are acknowledged only after the batch's
+transaction committed, so a crash or a stop in the middle replays the batch and never
+skips it. Timers marked `on_leader` run on one instance of the service. The worker owns
+start-up and a clean stop on SIGTERM. The web server (FastAPI, served by Faust's ASGI
+bridge) answers the health endpoints, /metrics and the service's own routes.
+
+What Faust does not do here: its tables and its `exactly_once` guarantee. PostgreSQL is
+the truth and keeps the exactly-once effects (see the README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import faust
+import mode
+import structlog
+from aiokafka import TopicPartition
+from fastapi import FastAPI
+from faust.contrib.asgi import serve_asgi
+
+from . import metrics
+from .failures import classify
+from .logging import configure_logging, logging_dict_config
+from .records import Record
+from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from .consume import ConsumePath
+    from .service import Service, Timer
+
+__all__ = ["create_worker_app", "run_worker"]
+
+log = structlog.get_logger(__name__)
+
+
+def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
+    """The Faust app running `service`, and the runtime it drives."""
+    s = service.settings
+    runtime = Runtime(service)
+    app = faust.App(
+        service.group_id,
+        broker=[f"kafka://{host}" for host in s.kafka_bootstrap_servers.split(",")],
+        processing_guarantee="at_least_once",
+        store="memory://",
+        web_enabled=True,
+        web_bind=s.http_host,
+        web_port=s.http_port,
+        web_host=s.http_host,
+        # Faust would take over stdout; our logs are JSON lines there.
+        worker_redirect_stdouts=False,
+        consumer_auto_offset_reset="earliest",
+        # A killed worker's partitions move in seconds, not the default minute.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
+        broker_commit_interval=1.0,
+        broker_request_timeout=s.kafka_request_timeout_seconds + 10.0,
+        producer_request_timeout=s.kafka_request_timeout_seconds,
+        topic_replication_factor=1,
+        topic_partitions=1,
+    )
+
+    def assigned() -> set[TopicPartition] | None:
+        try:
+            return {TopicPartition(tp.topic, tp.partition) for tp in app.consumer.assignment()}
+        except Exception:  # not started yet: judge every partition
+            return None
+
+    class _RuntimeService(mode.Service):
+        async def on_start(self) -> None:
+            await runtime.start(assigned=assigned)
+
+        async def on_stop(self) -> None:
+            await runtime.stop()
+
+    app.service(_RuntimeService)
+    for path in runtime.paths.values():
+        _agent(app, path, service)
+    for timer in service.timers:
+        _timer(app, timer, service)
+    api = service.api or FastAPI(title=service.group_id, docs_url=None, redoc_url=None)
+    api.include_router(runtime.health.router())
+    for routes in service.routes:
+        api.include_router(routes)
+    serve_asgi(app, api, host=s.http_host, port=s.http_port, log_config=None)
+    return app, runtime
+
+
+def _agent(app: faust.App, path: ConsumePath, service: Service) -> None:
+    names = [topic.name for topic in path.consumer.topics]
+    channel = app.topic(
+        *names,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        internal=False,
+    )
+    size = service.settings.consume_batch_size
+    within = service.settings.consume_batch_wait_seconds
+
+    async def consume(stream: faust.StreamT[bytes]) -> None:
+        await service.db.wait_started()
+        path.state.running = True
+        try:
+            # noack_take: the events are acknowledged below, after the commit.
+            batches = stream.noack_take(size, within=within)  # type: ignore[attr-defined]
+            async for events in batches:
+                await path.handle([Record.of_message(e.message) for e in events])
+                # Only now may the offsets move past these records.
+                for event in events:
+                    await stream.ack(event)
+        finally:
+            path.state.running = False
+
+    consume.__name__ = consume.__qualname__ = path.consumer.name.replace("-", "_")
+    app.agent(channel, name=path.consumer.name)(consume)
+
+
+def _timer(app: faust.App, timer: Timer, service: Service) -> None:
+    limit = service.settings.timer_timeout_seconds
+
+    async def tick() -> None:
+        await service.db.wait_started()
+        try:
+            async with asyncio.timeout(limit):
+                await timer.run()
+        except Exception as exc:
+            # The next tick tries again; the work it missed is still in the database.
+            metrics.TIMER_FAILURES.labels(service.name, timer.name).inc()
+            failure = classify(exc)
+            log.warning("timer tick failed", timer=timer.name, reason=failure.reason)
+
+    tick.__name__ = tick.__qualname__ = timer.name.replace("-", "_")
+    app.timer(timer.seconds, on_leader=timer.on_leader)(tick)
+
+
+def run_worker(app: faust.App, service: str, log_level: str) -> None:
+    """Run the Faust worker in the foreground until SIGTERM/SIGINT."""
+    configure_logging(service, log_level)
+    worker = faust.Worker(
+        app,
+        loglevel=log_level,
+        logging_config=logging_dict_config(service, log_level),
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    worker.execute_from_commandline()

@@ -1,1 +1,0 @@
-"""How the router is driven: the Faust worker."""
