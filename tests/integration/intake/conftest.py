@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from lindung_common import Runtime
 from lindung_contracts import (
     ChildSummary,
     EscalationStep,
@@ -27,7 +28,6 @@ from lindung_intake.settings import IntakeSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from lindung_common import Runtime
     from lindung_intake.handlers import Intake
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -117,10 +117,12 @@ async def wired(stack, schema, keys_file, clock):
         api_keys_file=keys_file,
         http_port=0,
     )
-    runtime, intake, api = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
+    service = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
+    runtime = Runtime(service)
     await runtime.start()
+    assert service.api is not None
     try:
-        yield Wired(runtime, intake, api, settings)
+        yield Wired(runtime, service.api.state.intake, runtime.web(), settings)
     finally:
         await runtime.stop()
 
@@ -192,7 +194,7 @@ def _referral_requested(
 
 async def _outbox(runtime) -> list[dict[str, Any]]:
     """Every event intake queued, in order, decoded (`event`) beside the raw row."""
-    async with runtime.pool.acquire() as conn:
+    async with runtime.service.db.pool.acquire() as conn:
         rows = await conn.fetch("SELECT * FROM outbox ORDER BY id")
     return [dict(row) | {"event": decode(bytes(row["value"]))} for row in rows]
 

@@ -54,7 +54,7 @@ async def test_an_unauthenticated_answer_to_a_referral_is_refused(
     wired, client, referral_requested, outbox
 ):
     referral = referral_requested()
-    await wired.intake.on_referral_requested(referral)
+    await wired.runtime.deliver(referral, consumer="intake")
     url = f"/v1/referrals/{referral.data.referral_id}/accept"
 
     assert (await client.post(url)).status_code == 401
@@ -78,7 +78,7 @@ async def test_an_agency_key_cannot_answer_a_referral(
     wired, client, callers, referral_requested, outbox
 ):
     referral = referral_requested()
-    await wired.intake.on_referral_requested(referral)
+    await wired.runtime.deliver(referral, consumer="intake")
     response = await client.post(
         f"/v1/referrals/{referral.data.referral_id}/accept", headers=callers.agency
     )

@@ -18,7 +18,7 @@ NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
 async def referral(wired, referral_requested):
     """A referral to shelter-kl-1, as intake learns of it from the router."""
     envelope = referral_requested(provider_id="shelter-kl-1")
-    await wired.intake.on_referral_requested(envelope)
+    await wired.runtime.deliver(envelope, consumer="intake")
     return envelope.data
 
 
@@ -143,9 +143,9 @@ async def test_a_referral_heard_of_twice_is_remembered_once(
     wired, client, callers, referral_requested
 ):
     envelope = referral_requested()
-    await wired.intake.on_referral_requested(envelope)
-    await wired.intake.on_referral_requested(envelope)  # redelivered
-    async with wired.runtime.pool.acquire() as conn:
+    await wired.runtime.deliver(envelope, consumer="intake")
+    await wired.runtime.deliver(envelope, consumer="intake")  # redelivered
+    async with wired.runtime.service.db.pool.acquire() as conn:
         count = await conn.fetchval("SELECT count(*) FROM referral_access")
     assert count == 1
     response = await client.post(

@@ -193,14 +193,21 @@ async def test_the_api_documents_itself(client):
     response = await client.get("/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/v1/identifications", "/v1/referrals/{referral_id}/{action}", "/health"} <= set(paths)
+    documented = {"/v1/identifications", "/v1/referrals/{referral_id}/{action}"}
+    assert documented | {"/health/live", "/health/ready", "/metrics"} <= set(paths)
 
 
-async def test_health_reports_the_database_and_the_backlog(client):
-    response = await client.get("/health")
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
-    assert response.json()["service"] == "intake"
+async def test_readiness_tells_the_truth_when_the_kafka_consumers_do_not_run(client):
+    # Here the API runs without the worker's agents: live, but not ready, and it says why.
+    live = await client.get("/health/live")
+    assert (live.status_code, live.json()["service"]) == (200, "intake")
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["database"] == "ok"
+    assert body["outbox"]["waiting"] == 0
+    assert "consumer intake-door is not running" in body["problems"]
+    assert "consumer intake is not running" in body["problems"]
 
 
 async def test_a_retry_writing_the_same_instant_in_another_offset_is_the_same_identification(

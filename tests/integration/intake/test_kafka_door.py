@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from lindung_contracts import (
     decode,
     encode,
 )
-from lindung_intake.entrypoints.consumer import consume_forever
+from lindung_intake.handlers import DOOR
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,7 @@ def _raw(envelope: Envelope, spoil) -> bytes:
 
 async def _rejections(runtime) -> dict[tuple[int, int], IdentificationRejected]:
     """This schema's rejections of agency-topic records, by (partition, offset)."""
-    async with runtime.pool.acquire() as conn:
+    async with runtime.service.db.pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT value FROM outbox WHERE event_type = $1 ORDER BY id",
             IdentificationRejected.event_type,
@@ -64,7 +63,7 @@ async def _rejections(runtime) -> dict[tuple[int, int], IdentificationRejected]:
 
 
 async def _cases(runtime, reference: str) -> list[dict]:
-    async with runtime.pool.acquire() as conn:
+    async with runtime.service.db.pool.acquire() as conn:
         rows = await conn.fetch("SELECT * FROM cases WHERE agency_reference = $1", reference)
     return [dict(row) for row in rows]
 
@@ -92,17 +91,9 @@ async def _read_at(wired, partition: int, offset: int) -> Record:
     )
 
 
-@contextlib.asynccontextmanager
-async def _consuming(wired):
-    task = asyncio.create_task(
-        consume_forever(wired.intake, wired.runtime, wired.settings.kafka_bootstrap_servers)
-    )
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _door(wired, *records: Record) -> None:
+    """Hand records to the agency door's consume path, as the worker's agent does."""
+    await wired.runtime.deliver_records(*records, consumer=DOOR)
 
 
 async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
@@ -140,12 +131,10 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
 
     bad = {name: positions[name] for name in sent if name != "good"}
     reference = good["agency_reference"]
-    async with _consuming(wired), asyncio.timeout(90):
-        while True:
-            rejected = set(await _rejections(wired.runtime))
-            if set(bad.values()) <= rejected and await _cases(wired.runtime, reference):
-                break
-            await asyncio.sleep(0.2)
+    # In offset order per partition, as the worker's agent hands them over.
+    await _door(wired, *[await _read_at(wired, *positions[name]) for name in sorted(
+        sent, key=lambda n: positions[n])])  # fmt: skip
+    assert await _cases(wired.runtime, reference)
 
     rejections = await _rejections(wired.runtime)
     for name, position in bad.items():
@@ -158,7 +147,7 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
         "garbage": ["value"],
         "keyless-agency": ["data.agency_id"],
         "adult": ["data.identification.child"],
-        "future": ["identified_at"],
+        "future": ["data.identification.identified_at"],
         "mismatch": ["data.agency_reference"],
     }
     assert "age_years" in rejections[bad["adult"]].errors[0].reason
@@ -181,7 +170,7 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
     # Kafka hands the same records over again (no commit before a crash): nothing doubles.
     before = len(await outbox())
     for name in ("good", "garbage", "adult"):
-        await wired.intake.on_agency_record(await _read_at(wired, *positions[name]))
+        await _door(wired, await _read_at(wired, *positions[name]))
     assert len(await outbox()) == before
     assert len(await _cases(wired.runtime, good["agency_reference"])) == 1
 
@@ -202,7 +191,7 @@ async def test_the_same_identification_over_http_and_kafka_is_one_case(
     finally:
         await producer.stop()
 
-    await wired.intake.on_agency_record(await _read_at(wired, meta.partition, meta.offset))
+    await _door(wired, await _read_at(wired, meta.partition, meta.offset))
 
     assert over_http.status_code == 202
     cases = await _cases(wired.runtime, body["agency_reference"])

@@ -33,7 +33,7 @@ def _intake_env(**settings: str) -> dict[str, str]:
 
 async def _healthy(http: httpx.AsyncClient) -> bool:
     try:
-        return (await http.get("/health", timeout=2)).status_code == 200
+        return (await http.get("/health/ready", timeout=2)).status_code == 200
     except httpx.TransportError:
         return False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import socket
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
-from lindung_common import Record
+from lindung_common import Outcome, Runtime
 from lindung_contracts import (
     ChildSummary,
     DeadlineMissed,
@@ -24,14 +25,12 @@ from lindung_contracts import (
     ReferralRequested,
     ServiceType,
     decode,
-    encode,
 )
-from lindung_notifier.bootstrap import Notifier, bootstrap
-from lindung_notifier.handlers import CONSUMER
+from lindung_notifier.bootstrap import build
 from lindung_notifier.settings import NotifierSettings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 SECRET = "shelter-kl-1-signing-secret"
@@ -66,6 +65,7 @@ class Receiver:
     # Per path, the statuses to answer in turn; 200 once they run out.
     script: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     delay_seconds: dict[str, float] = field(default_factory=dict)
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -76,8 +76,15 @@ class Receiver:
     def to(self, path: str) -> list[Received]:
         return [r for r in self.requests if r.path == path]
 
+    async def received(self, count: int, seconds: float = 10) -> None:
+        """Wait until `count` requests have arrived."""
+        async with asyncio.timeout(seconds), self.arrived:
+            await self.arrived.wait_for(lambda: len(self.requests) >= count)
+
     async def handle(self, request: web.Request) -> web.Response:
         self.requests.append(Received(request.path, dict(request.headers), await request.read()))
+        async with self.arrived:
+            self.arrived.notify_all()
         if request.path in self.delay_seconds:
             await asyncio.sleep(self.delay_seconds[request.path])
         statuses = self.script[request.path]
@@ -112,13 +119,33 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def endpoints_file(tmp_path, receiver):
+def unaccepting_port() -> Iterator[int]:
+    """A loopback port that listens but never accepts: its queue is full, connecting hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers = []
+    for _ in range(3):  # more than the queue holds; the rest wait in SYN_SENT
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    yield port
+    for sock in (*fillers, listener):
+        sock.close()
+
+
+@pytest.fixture
+def endpoints_file(tmp_path, receiver, unaccepting_port):
     """The endpoints file pointing at the receiver: one provider signs, the roles do not."""
     document = {
         "providers": {
             "shelter-kl-1": {"webhook_url": receiver.url("/shelter-kl-1"), "secret": SECRET},
             "legal-aid-kl": {"webhook_url": receiver.url("/legal-aid-kl")},
             "nobody-home-kl": {"webhook_url": f"http://127.0.0.1:{closed_port()}/hook"},
+            "switchboard-kl": {"webhook_url": f"http://127.0.0.1:{unaccepting_port}/hook"},
         },
         "roles": {
             "case_coordinator": {"webhook_url": receiver.url("/roles/case_coordinator")},
@@ -132,37 +159,33 @@ def endpoints_file(tmp_path, receiver):
 
 @dataclass
 class Running:
-    """A started notifier (runtime + dispatcher, no Faust) and ways to look inside it."""
+    """A started notifier (the service's runtime, no Faust) and ways to look inside it."""
 
-    notifier: Notifier
-
-    @property
-    def runtime(self) -> Any:
-        return self.notifier.runtime
+    runtime: Runtime
 
     @property
     def dispatcher(self) -> Any:
-        return self.notifier.dispatcher
+        [dispatcher] = self.runtime.service.tasks
+        return dispatcher
 
-    async def handle(self, envelope: Envelope[Any], offset: int = 0) -> None:
-        """Consume an event as the agents do: its Kafka record through `Runtime.process`."""
-        encoded = encode(envelope)
-        record = Record(
-            topic=encoded.topic,
-            partition=0,
-            offset=offset,
-            key=encoded.key,
-            value=encoded.value,
-            headers=encoded.headers,
-        )
-        await self.runtime.process(CONSUMER, record, self.notifier.handlers)
+    @property
+    def pool(self) -> Any:
+        return self.runtime.service.db.pool
+
+    def envelope(self, payload: Any) -> Envelope[Any]:
+        """An event made by the notifier's own event factory (its clock, its source)."""
+        return self.runtime.service.events.wrap(payload)
+
+    async def handle(self, envelope: Envelope[Any]) -> list[Outcome]:
+        """Consume an event as the worker does: its Kafka record through the consume path."""
+        return await self.runtime.deliver(envelope)
 
     async def deliveries(self) -> list[Any]:
-        async with self.runtime.pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             return await conn.fetch("SELECT * FROM deliveries ORDER BY created_at, notification_id")
 
     async def attempts(self, notification_id: uuid.UUID) -> list[Any]:
-        async with self.runtime.pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             return await conn.fetch(
                 "SELECT * FROM delivery_attempts WHERE notification_id = $1 ORDER BY attempt",
                 notification_id,
@@ -170,7 +193,7 @@ class Running:
 
     async def outbox(self) -> list[Any]:
         """The events in the outbox, decoded with the contracts codec."""
-        async with self.runtime.pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             rows = await conn.fetch("SELECT value FROM outbox ORDER BY id")
         return [decode(row["value"]).data for row in rows]
 
@@ -179,26 +202,28 @@ class Running:
 async def start_notifier(
     stack, schema, clock, endpoints_file
 ) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
-    """Starts the notifier in the test's own schema, with the test's clock."""
-    started: list[Notifier] = []
+    """Starts the notifier in the test's own schema, with the test's clock.
 
-    async def start(**overrides: Any) -> Running:
+    The dispatcher does not run on its own unless `dispatching=True`: tests drive its
+    passes with `dispatch_once`.
+    """
+    started: list[Runtime] = []
+
+    async def start(*, dispatching: bool = False, **overrides: Any) -> Running:
         settings = NotifierSettings(
             kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
             database_url=stack.database_url,
             endpoints_file=endpoints_file,
-            db_schema=schema,
             **overrides,
         )
-        notifier = bootstrap(settings, clock=clock, rng=random.Random(20261127))
-        await notifier.runtime.start()
-        started.append(notifier)
-        return Running(notifier)
+        runtime = Runtime(build(settings, schema=schema, clock=clock, rng=random.Random(20261127)))
+        await runtime.start(tasks=dispatching)
+        started.append(runtime)
+        return Running(runtime)
 
     yield start
-    for notifier in started:
-        await notifier.dispatcher.close()
-        await notifier.runtime.stop()
+    for runtime in started:
+        await runtime.stop()  # closes the dispatcher's HTTP session too
 
 
 @pytest.fixture

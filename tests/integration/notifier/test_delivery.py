@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from lindung_common import Outcome
 from lindung_contracts import (
     NoProviderAvailable,
     NotificationDelivered,
@@ -26,8 +27,8 @@ async def test_a_referral_handled_twice_is_delivered_once_with_the_event_as_body
     notifier = await start_notifier()
     event = referral_requested("shelter-kl-1")
 
-    await notifier.handle(event)
-    await notifier.handle(event, offset=1)  # redelivered by Kafka
+    assert await notifier.handle(event) == [Outcome.PROCESSED]
+    assert await notifier.handle(event) == [Outcome.DUPLICATE]  # redelivered by Kafka
     assert await notifier.dispatcher.dispatch_once() == 1
     assert await notifier.dispatcher.dispatch_once() == 0
 
@@ -178,7 +179,7 @@ async def test_no_provider_available_reaches_the_case_coordinator(start_notifier
         tried=("interpreters-kl",),
         at=clock.now(),
     )
-    await notifier.handle(notifier.runtime.envelope(payload))
+    await notifier.handle(notifier.envelope(payload))
 
     await notifier.dispatcher.dispatch_once()
 
@@ -198,8 +199,57 @@ async def test_events_the_notifier_does_not_deliver_store_nothing(start_notifier
         service=ServiceType.SAFE_SHELTER,
         at=clock.now(),
     )
-    await notifier.handle(notifier.runtime.envelope(payload))
+    assert await notifier.handle(notifier.envelope(payload)) == [Outcome.IGNORED]
 
     assert await notifier.dispatcher.dispatch_once() == 0
     assert await notifier.deliveries() == []
     assert receiver.requests == []
+
+
+async def test_one_pass_records_every_outcome_of_its_deliveries(
+    start_notifier, receiver, referral_requested, deadline_missed, clock
+):
+    notifier = await start_notifier(max_attempts=2)
+    receiver.answer("/legal-aid-kl", 503)
+    delivered, retried, failed = (
+        referral_requested("shelter-kl-1"),
+        referral_requested("legal-aid-kl"),
+        deadline_missed(RecipientRole.SECRETARIAT),
+    )
+    for event in (delivered, retried, failed):
+        await notifier.handle(event)
+
+    assert await notifier.dispatcher.dispatch_once() == 3
+
+    rows = {row["cause_event_id"]: row for row in await notifier.deliveries()}
+    assert (rows[delivered.id]["status"], rows[delivered.id]["last_status"]) == ("delivered", 200)
+    assert (rows[retried.id]["status"], rows[retried.id]["last_error"]) == (
+        "pending",
+        "endpoint answered HTTP 503",
+    )
+    assert rows[retried.id]["next_attempt_at"] > clock.now()
+    assert (rows[failed.id]["status"], rows[failed.id]["last_error"]) == (
+        "failed",
+        "no webhook configured for role secretariat",
+    )
+    assert all(row["leased_until"] is None for row in rows.values())
+    for row in rows.values():
+        [attempt] = await notifier.attempts(row["notification_id"])
+        assert attempt["attempt"] == 1
+    events = {e.cause_event_id: e for e in await notifier.outbox()}
+    assert set(events) == {delivered.id, failed.id}
+    assert isinstance(events[delivered.id], NotificationDelivered)
+    assert isinstance(events[failed.id], NotificationFailed)
+
+
+async def test_the_running_dispatcher_sends_a_delivery_as_soon_as_it_is_stored(
+    start_notifier, receiver, referral_requested
+):
+    # Idle for a minute between scans: only the wake-up after each commit can be this quick.
+    notifier = await start_notifier(dispatching=True, dispatcher_idle_seconds=60)
+
+    for count in (1, 2):
+        await notifier.handle(referral_requested("shelter-kl-1"))
+        await receiver.received(count, seconds=10)
+
+    assert len(receiver.to("/shelter-kl-1")) == 2

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -26,10 +27,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_worker(tmp_path, env_overrides: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_worker(
+    tmp_path, env_overrides: dict[str, str], port: int | None = None
+) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
-        "NOTIFIER_HTTP_PORT": str(free_port()),
+        **{k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")},
+        "NOTIFIER_HTTP_PORT": str(port or free_port()),
         "NOTIFIER_DISPATCHER_IDLE_SECONDS": "0.2",
         **env_overrides,
     }
@@ -51,6 +54,14 @@ def stop_worker(process: subprocess.Popen[bytes]) -> int:
         except subprocess.TimeoutExpired:
             process.kill()
     return process.wait()
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
 
 
 async def publish(bootstrap_servers: str, envelope) -> None:
@@ -98,8 +109,14 @@ def worker_env(stack, schema, endpoints_file) -> dict[str, str]:
 async def test_the_worker_delivers_a_referral_from_kafka_and_reports_it_on_kafka(
     stack, worker_env, tmp_path, receiver, referral_requested
 ):
-    process = start_worker(tmp_path, worker_env)
+    port = free_port()
+    process = start_worker(tmp_path, worker_env, port)
     try:
+        give_up = time.monotonic() + DEADLINE_SECONDS
+        while not await asyncio.to_thread(ready, port):
+            assert process.poll() is None, (tmp_path / "worker.log").read_text()
+            assert time.monotonic() < give_up, "the worker never became ready"
+            await asyncio.sleep(0.5)
         event = referral_requested("shelter-kl-1")
         await publish(stack.kafka_bootstrap_servers, event)
 
@@ -142,5 +159,23 @@ async def test_the_worker_refuses_to_start_with_a_bad_endpoints_file(tmp_path):
 
     log = (tmp_path / "worker.log").read_text()
     assert code == 2, log
-    assert "bad endpoints file" in log
-    assert "roles.supervisors" in log
+    [line] = log.splitlines()
+    assert line.startswith("lindung-notifier cannot start: endpoints file ")
+    assert str(bad) in line
+    assert "roles.supervisors" in line
+
+
+async def test_the_worker_refuses_to_start_without_an_endpoints_file(tmp_path):
+    process = start_worker(
+        tmp_path,
+        {
+            "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            "NOTIFIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
+        },
+    )
+
+    code = await asyncio.to_thread(process.wait, 60)
+
+    log = (tmp_path / "worker.log").read_text()
+    assert code == 2, log
+    assert "NOTIFIER_ENDPOINTS_FILE" in log

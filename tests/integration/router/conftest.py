@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from lindung_common import Runtime
 from lindung_contracts import (
     CaseOpened,
     ChildProfile,
@@ -21,7 +22,6 @@ from lindung_contracts import (
     Situation,
     decode,
 )
-from lindung_common import Runtime
 from lindung_router.bootstrap import build
 from lindung_router.settings import RouterSettings
 

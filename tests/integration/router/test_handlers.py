@@ -158,15 +158,11 @@ async def test_decline_with_nobody_left_reports_no_provider(
     router, case_opened, provider_responded, outbox
 ):
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
-    await router.deliver(
-        provider_responded(shelter, ResponseKind.DECLINED, reason="full")
-    )
+    await router.deliver(provider_responded(shelter, ResponseKind.DECLINED, reason="full"))
     second = requested_by_service((await outbox(router))[-1:])[S.SAFE_SHELTER]
     queued = len(await outbox(router))
 
-    await router.deliver(
-        provider_responded(second, ResponseKind.DECLINED, reason="full too")
-    )
+    await router.deliver(provider_responded(second, ResponseKind.DECLINED, reason="full too"))
 
     declined, unmet = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(declined, ReferralDeclined)
@@ -180,9 +176,7 @@ async def test_a_failure_after_acceptance_reroutes(router, case_opened, provider
     await router.deliver(provider_responded(shelter, ResponseKind.ACCEPTED))
     queued = len(await outbox(router))
 
-    await router.deliver(
-        provider_responded(shelter, ResponseKind.FAILED, reason="child ran away")
-    )
+    await router.deliver(provider_responded(shelter, ResponseKind.FAILED, reason="child ran away"))
 
     rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(rerouted, ReferralRerouted)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from lindung_common import Runtime
 from lindung_contracts import (
     ChildSummary,
     Envelope,
@@ -19,13 +20,12 @@ from lindung_contracts import (
     StepKind,
     decode,
 )
-from lindung_sla_monitor.bootstrap import bootstrap
+from lindung_sla_monitor.bootstrap import build
+from lindung_sla_monitor.handlers import FireReport, SlaMonitor
 from lindung_sla_monitor.settings import SlaMonitorSettings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
-
-    from lindung_sla_monitor.handlers import SlaMonitor
 
 ROUTER = "/lindung/router"
 
@@ -108,6 +108,21 @@ def new_referral() -> Callable[..., Referral]:
     return make
 
 
+class SettableClock:
+    """A clock that says what the test tells it; the wall clock until told otherwise."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.at or datetime.now(UTC)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
 def settings_for(stack: Any, **overrides: Any) -> SlaMonitorSettings:
     """Settings pointing at the test infrastructure."""
     return SlaMonitorSettings(
@@ -118,33 +133,63 @@ def settings_for(stack: Any, **overrides: Any) -> SlaMonitorSettings:
 
 
 @pytest.fixture
-async def start_monitor(stack: Any, schema: str) -> AsyncIterator[Callable[..., Any]]:
-    """Starts sla-monitors on this test's own schema (as separate processes would be)."""
-    started: list[SlaMonitor] = []
+async def start_monitor(
+    stack: Any, schema: str, clock: SettableClock
+) -> AsyncIterator[Callable[..., Awaitable[Runtime]]]:
+    """Starts sla-monitors without Faust on this test's schema, as separate processes would be.
 
-    async def start(**overrides: Any) -> SlaMonitor:
-        monitor = bootstrap(settings_for(stack, **overrides), schema=schema)
-        await monitor.runtime.start()
-        started.append(monitor)
-        return monitor
+    `runtime.deliver` hands a started one events as its consumer would.
+    """
+    started: list[Runtime] = []
+
+    async def start(**overrides: Any) -> Runtime:
+        runtime = Runtime(build(settings_for(stack, **overrides), schema=schema, clock=clock))
+        await runtime.start()
+        started.append(runtime)
+        return runtime
 
     yield start
-    for monitor in started:
-        await monitor.runtime.stop()
+    for runtime in started:
+        await runtime.stop()
 
 
 @pytest.fixture
-async def monitor(start_monitor: Callable[..., Any]) -> SlaMonitor:
+async def monitor(start_monitor: Callable[..., Awaitable[Runtime]]) -> Runtime:
     """One started sla-monitor on this test's own schema."""
     return await start_monitor()
 
 
+def _scheduler(runtime: Runtime, *, batch_size: int | None = None) -> SlaMonitor:
+    """What the timer of `runtime`'s service fires with, to call at a time of the test's choice."""
+    service = runtime.service
+    settings = service.settings
+    assert isinstance(settings, SlaMonitorSettings)
+    return SlaMonitor(
+        service.db,
+        service.events,
+        batch_size=batch_size or settings.fire_batch_size,
+        max_event_bytes=settings.outbox_max_event_bytes,
+    )
+
+
 @pytest.fixture
-def outbox(monitor: SlaMonitor) -> Callable[..., Awaitable[list[Envelope[Any]]]]:
+def scheduler() -> Callable[..., SlaMonitor]:
+    """`scheduler(runtime, batch_size=...)`: another scheduler on a started sla-monitor."""
+    return _scheduler
+
+
+@pytest.fixture
+def fire_due(monitor: Runtime) -> Callable[[datetime], Awaitable[FireReport]]:
+    """Fires what is due at the given time on `monitor`, as one timer tick would."""
+    return _scheduler(monitor).fire_due
+
+
+@pytest.fixture
+def outbox(monitor: Runtime) -> Callable[..., Awaitable[list[Envelope[Any]]]]:
     """Reads every event the service queued for Kafka, decoded as a consumer would, in order."""
 
-    async def read(via: SlaMonitor | None = None) -> list[Envelope[Any]]:
-        async with (via or monitor).runtime.pool.acquire() as conn:
+    async def read(via: Runtime | None = None) -> list[Envelope[Any]]:
+        async with (via or monitor).service.db.pool.acquire() as conn:
             rows = await conn.fetch("SELECT value, headers FROM outbox ORDER BY id")
         return [
             decode(bytes(row["value"]), [(n, v.encode()) for n, v in json.loads(row["headers"])])

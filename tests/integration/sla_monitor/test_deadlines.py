@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from lindung_common import Outcome
 from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
@@ -18,7 +19,6 @@ from lindung_contracts import (
     ReferralStarted,
     StepKind,
 )
-from lindung_sla_monitor.handlers import SlaMonitor
 
 pytestmark = pytest.mark.integration
 
@@ -35,28 +35,28 @@ def _summary(events):
     return out
 
 
-async def test_the_ladder_fires_each_step_once_at_its_time(monitor, new_referral, outbox):
+async def test_the_ladder_fires_each_step_once_at_its_time(monitor, fire_due, new_referral, outbox):
     referral = new_referral()
     rid = referral.referral_id
-    await monitor.on_requested(referral.requested())
+    assert await monitor.deliver(referral.requested()) == [Outcome.PROCESSED]
 
-    await monitor.fire_due(referral.at_percent(49.9))
+    await fire_due(referral.at_percent(49.9))
     assert _summary(await outbox()) == []
 
-    await monitor.fire_due(referral.at_percent(50))
+    await fire_due(referral.at_percent(50))
     assert _summary(await outbox()) == [("warning", 50, rid)]
 
-    await monitor.fire_due(referral.at_percent(75))
+    await fire_due(referral.at_percent(75))
     for _ in range(5):  # every tick until the deadline finds nothing new
-        await monitor.fire_due(referral.at_percent(99))
+        await fire_due(referral.at_percent(99))
     assert _summary(await outbox()) == [("warning", 50, rid), ("warning", 75, rid)]
 
     # Many ticks at and after the deadline, two of them at once: level 1 goes out once.
     at_deadline = referral.due_at
-    await monitor.fire_due(at_deadline)
-    await asyncio.gather(monitor.fire_due(at_deadline), monitor.fire_due(at_deadline))
+    await fire_due(at_deadline)
+    await asyncio.gather(fire_due(at_deadline), fire_due(at_deadline))
     for _ in range(5):
-        await monitor.fire_due(at_deadline + timedelta(minutes=30))
+        await fire_due(at_deadline + timedelta(minutes=30))
     events = await outbox()
     assert _summary(events)[2:] == [("missed", 1, rid)]
     missed = events[2].data
@@ -68,10 +68,10 @@ async def test_the_ladder_fires_each_step_once_at_its_time(monitor, new_referral
     )
     assert events[2].partitionkey == str(referral.case_id)
 
-    await monitor.fire_due(referral.at_percent(150))
-    await monitor.fire_due(referral.at_percent(199))
-    await monitor.fire_due(referral.at_percent(200))
-    await monitor.fire_due(referral.at_percent(1000))
+    await fire_due(referral.at_percent(150))
+    await fire_due(referral.at_percent(199))
+    await fire_due(referral.at_percent(200))
+    await fire_due(referral.at_percent(1000))
     events = await outbox()
     assert _summary(events) == [
         ("warning", 50, rid),
@@ -90,15 +90,17 @@ async def test_the_ladder_fires_each_step_once_at_its_time(monitor, new_referral
     assert len({e.id for e in events}) == 5
 
 
-async def test_concurrent_schedulers_raise_one_event_per_step(monitor, new_referral, outbox):
+async def test_concurrent_schedulers_raise_one_event_per_step(
+    monitor, fire_due, scheduler, new_referral, outbox
+):
     referrals = [new_referral() for _ in range(12)]
-    for referral in referrals:
-        await monitor.on_requested(referral.requested())
+    outcomes = await monitor.deliver(*(referral.requested() for referral in referrals))
+    assert outcomes == [Outcome.PROCESSED] * len(referrals)
     # Small batches make the schedulers interleave transaction by transaction.
-    schedulers = [SlaMonitor(monitor.runtime, batch_size=3) for _ in range(3)]
+    schedulers = [scheduler(monitor, batch_size=3) for _ in range(3)]
     now = referrals[0].at_percent(160)  # past level 2 of every referral
 
-    reports = await asyncio.gather(*(s.fire_due(now) for s in schedulers), monitor.fire_due(now))
+    reports = await asyncio.gather(*(s.fire_due(now) for s in schedulers), fire_due(now))
 
     expected = sorted(
         (kind, level, r.referral_id)
@@ -121,20 +123,23 @@ CLOSINGS = {
 
 
 @pytest.mark.parametrize("reason", list(CLOSINGS))
-async def test_a_closed_referral_fires_nothing_more(monitor, new_referral, outbox, reason):
+async def test_a_closed_referral_fires_nothing_more(
+    monitor, fire_due, new_referral, outbox, reason
+):
     closing, extra = CLOSINGS[reason]
     referral = new_referral()
     if closing is ReferralRerouted:
         extra = {**extra, "new_referral_id": new_referral().referral_id}
-    await monitor.on_requested(referral.requested())
-    await monitor.fire_due(referral.at_percent(50))
+    await monitor.deliver(referral.requested())
+    await fire_due(referral.at_percent(50))
 
-    await monitor.on_closed(referral.fact(closing, referral.at_percent(60), **extra))
+    closed = referral.fact(closing, referral.at_percent(60), **extra)
+    assert await monitor.deliver(closed) == [Outcome.PROCESSED]
     for percent in (75, 100, 150, 200, 1000):
-        await monitor.fire_due(referral.at_percent(percent))
+        await fire_due(referral.at_percent(percent))
 
     assert _summary(await outbox()) == [("warning", 50, referral.referral_id)]
-    async with monitor.runtime.pool.acquire() as conn:
+    async with monitor.service.db.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT status, closed_reason, closed_at FROM deadlines WHERE referral_id = $1",
             referral.referral_id,
@@ -143,37 +148,38 @@ async def test_a_closed_referral_fires_nothing_more(monitor, new_referral, outbo
     assert row["closed_at"] == referral.at_percent(60)
 
 
-async def test_a_redelivered_request_adds_no_steps(monitor, new_referral, outbox):
+async def test_a_redelivered_request_adds_no_steps(monitor, fire_due, new_referral, outbox):
     referral = new_referral()
     first = referral.requested()
-    await monitor.on_requested(first)
-    await monitor.on_requested(first)  # the same event again (Kafka redelivery)
-    await monitor.on_requested(referral.requested())  # the same referral, a new event id
+    assert await monitor.deliver(first) == [Outcome.PROCESSED]
+    # The same event again (Kafka redelivery), then the same referral under a new event id.
+    assert await monitor.deliver(first) == [Outcome.DUPLICATE]
+    assert await monitor.deliver(referral.requested()) == [Outcome.PROCESSED]
 
-    async with monitor.runtime.pool.acquire() as conn:
+    async with monitor.service.db.pool.acquire() as conn:
         steps = await conn.fetchval(
             "SELECT count(*) FROM deadline_steps WHERE referral_id = $1", referral.referral_id
         )
     assert steps == 5
-    await monitor.fire_due(referral.at_percent(1000))
+    await fire_due(referral.at_percent(1000))
     assert [kind for kind, _, _ in _summary(await outbox())] == ["missed"] * 3
 
 
 async def test_catch_up_fires_overdue_escalations_once_and_skips_stale_warnings(
-    monitor, new_referral, outbox
+    monitor, fire_due, new_referral, outbox
 ):
     referral = new_referral()
-    await monitor.on_requested(referral.requested())
+    await monitor.deliver(referral.requested())
 
     # The service was down from before the first warning until past level 2.
-    report = await monitor.fire_due(referral.at_percent(175))
-    await monitor.fire_due(referral.at_percent(175))
-    await monitor.fire_due(referral.at_percent(180))
+    report = await fire_due(referral.at_percent(175))
+    await fire_due(referral.at_percent(175))
+    await fire_due(referral.at_percent(180))
 
     rid = referral.referral_id
     assert _summary(await outbox()) == [("missed", 1, rid), ("missed", 2, rid)]
     assert sorted(report.skipped) == [(rid, 0), (rid, 1)]
-    async with monitor.runtime.pool.acquire() as conn:
+    async with monitor.service.db.pool.acquire() as conn:
         states = await conn.fetch(
             "SELECT kind, state FROM deadline_steps WHERE referral_id = $1 ORDER BY step_no", rid
         )
@@ -187,28 +193,30 @@ async def test_catch_up_fires_overdue_escalations_once_and_skips_stale_warnings(
 
 
 async def test_a_restarted_monitor_fires_what_came_due_while_it_was_down(
-    monitor, start_monitor, new_referral, outbox
+    monitor, start_monitor, scheduler, new_referral, outbox
 ):
     referral = new_referral()
-    await monitor.on_requested(referral.requested())
-    await monitor.fire_due(referral.at_percent(50))
-    await monitor.runtime.stop()  # the process dies; the database remembers
+    await monitor.deliver(referral.requested())
+    await scheduler(monitor).fire_due(referral.at_percent(50))
+    await monitor.stop()  # the process dies; the database remembers
 
     restarted = await start_monitor()
-    await restarted.fire_due(referral.at_percent(110))
-    await restarted.fire_due(referral.at_percent(110))
+    await scheduler(restarted).fire_due(referral.at_percent(110))
+    await scheduler(restarted).fire_due(referral.at_percent(110))
 
     rid = referral.referral_id
     assert _summary(await outbox(via=restarted)) == [("warning", 50, rid), ("missed", 1, rid)]
 
 
-async def test_catch_up_fires_in_time_order_across_referrals(monitor, new_referral, outbox):
+async def test_catch_up_fires_in_time_order_across_referrals(
+    monitor, fire_due, new_referral, outbox
+):
     early = new_referral(window=timedelta(hours=1))
     late = new_referral(window=timedelta(hours=2))
-    await monitor.on_requested(late.requested())
-    await monitor.on_requested(early.requested())
+    await monitor.deliver(late.requested())
+    await monitor.deliver(early.requested())
 
-    await monitor.fire_due(late.at_percent(300))
+    await fire_due(late.at_percent(300))
 
     fired = await outbox()
     assert [e.data.fired_at for e in fired] == [late.at_percent(300)] * len(fired)
@@ -220,16 +228,18 @@ async def test_catch_up_fires_in_time_order_across_referrals(monitor, new_referr
     assert order.index((late.referral_id, 2)) > order.index((early.referral_id, 3))
 
 
-async def test_a_closure_before_the_request_keeps_the_clock_stopped(monitor, new_referral, outbox):
+async def test_a_closure_before_the_request_keeps_the_clock_stopped(
+    monitor, fire_due, new_referral, outbox
+):
     referral = new_referral()
-    await monitor.on_closed(referral.fact(ReferralAccepted, referral.at_percent(10)))
-    await monitor.on_requested(referral.requested())
+    accepted = referral.fact(ReferralAccepted, referral.at_percent(10))
+    assert await monitor.deliver(accepted, referral.requested()) == [Outcome.PROCESSED] * 2
 
     for percent in (50, 75, 100, 150, 200):
-        await monitor.fire_due(referral.at_percent(percent))
+        await fire_due(referral.at_percent(percent))
 
     assert _summary(await outbox()) == []
-    async with monitor.runtime.pool.acquire() as conn:
+    async with monitor.service.db.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT status, closed_reason, due_at FROM deadlines WHERE referral_id = $1",
             referral.referral_id,
@@ -242,15 +252,32 @@ async def test_a_closure_before_the_request_keeps_the_clock_stopped(monitor, new
 
 
 async def test_a_step_that_cannot_be_raised_does_not_block_the_others(
-    monitor, new_referral, outbox
+    monitor, fire_due, new_referral, outbox
 ):
     referral = new_referral()
     broken = (
         (StepKind.WARNING, 0, 0, RecipientRole.PROVIDER),  # a warning at 0 % is meaningless
         (StepKind.ESCALATION, 1, 100, RecipientRole.CASE_COORDINATOR),
     )
-    await monitor.on_requested(referral.requested(broken))
+    assert await monitor.deliver(referral.requested(broken)) == [Outcome.PROCESSED]
 
-    await monitor.fire_due(referral.at_percent(100))
+    await fire_due(referral.at_percent(100))
 
     assert _summary(await outbox()) == [("missed", 1, referral.referral_id)]
+
+
+async def test_the_timer_fires_what_is_due_by_the_services_clock(
+    monitor, clock, new_referral, outbox
+):
+    referral = new_referral()
+    rid = referral.referral_id
+    await monitor.deliver(referral.requested())
+    (timer,) = monitor.service.timers
+    assert timer.on_leader
+
+    for percent in (40, 60, 60, 100, 100):
+        clock.at = referral.at_percent(percent)
+        await timer.run()
+
+    # At 100 % the 75 % warning is stale: skipped, and level 1 carries the news.
+    assert _summary(await outbox()) == [("warning", 50, rid), ("missed", 1, rid)]

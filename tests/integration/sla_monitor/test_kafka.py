@@ -11,10 +11,10 @@ from lindung_contracts import DEADLINES, DeadlineMissed, decode
 pytestmark = pytest.mark.integration
 
 
-async def test_an_escalation_is_published_keyed_by_case(monitor, new_referral, stack):
+async def test_an_escalation_is_published_keyed_by_case(monitor, fire_due, new_referral, stack):
     referral = new_referral()
-    await monitor.on_requested(referral.requested())
-    report = await monitor.fire_due(referral.due_at)
+    await monitor.deliver(referral.requested())
+    report = await fire_due(referral.due_at)
     assert [type(e.data) for e in report.fired] == [DeadlineMissed]
 
     consumer = AIOKafkaConsumer(

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,29 +24,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 async def test_the_worker_records_a_referral_and_escalates_it(
     stack, schema, new_referral, tmp_path
 ):
-    # A referral whose deadline passed an hour ago: the worker's first ticks must escalate.
-    referral = new_referral(
-        requested_at=datetime.now(UTC) - timedelta(hours=5), window=timedelta(hours=4)
-    )
-    record = encode(referral.requested())
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            record.topic, record.value, key=record.key, headers=list(record.headers)
-        )
-    finally:
-        await producer.stop()
-
+    port = _free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
         "SLA_MONITOR_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
         "SLA_MONITOR_DATABASE_URL": stack.database_url,
         "SLA_MONITOR_DB_SCHEMA": schema,
-        "SLA_MONITOR_HTTP_PORT": str(_free_port()),
+        "SLA_MONITOR_HTTP_PORT": str(port),
         "SLA_MONITOR_TICK_SECONDS": "0.5",
     }
     log_path = tmp_path / "sla-monitor.log"
@@ -62,18 +58,39 @@ async def test_the_worker_records_a_referral_and_escalates_it(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
-    await consumer.start()
     found = []
     try:
         async with asyncio.timeout(120):
-            while not found and worker.poll() is None:
-                batches = await consumer.getmany(timeout_ms=500)
-                records = (r for rs in batches.values() for r in rs)
-                found = [r for r in records if r.key == str(referral.case_id).encode()]
-    except TimeoutError:
-        pass
+            while not await asyncio.to_thread(_ready, port):
+                assert worker.poll() is None, log_path.read_text()[-4000:]
+                await asyncio.sleep(0.5)
+
+        # A referral whose deadline passed an hour ago: the worker's next ticks must escalate.
+        referral = new_referral(
+            requested_at=datetime.now(UTC) - timedelta(hours=5), window=timedelta(hours=4)
+        )
+        record = encode(referral.requested())
+        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
+        finally:
+            await producer.stop()
+
+        await consumer.start()
+        try:
+            async with asyncio.timeout(120):
+                while not found and worker.poll() is None:
+                    batches = await consumer.getmany(timeout_ms=500)
+                    records = (r for rs in batches.values() for r in rs)
+                    found = [r for r in records if r.key == str(referral.case_id).encode()]
+        except TimeoutError:
+            pass
+        finally:
+            await consumer.stop()
     finally:
-        await consumer.stop()
         worker.send_signal(signal.SIGTERM)
         try:
             await asyncio.to_thread(worker.wait, 60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from lindung_common import ConfigError
 from lindung_intake.adapters.keys import load_keys
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
 
@@ -90,15 +91,15 @@ GOOD_HASH = hash_key("k")
 )
 def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path, content):
     path = _write(tmp_path, content)
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(ConfigError) as stopped:
         load_keys(path)
-    message = str(stopped.value.code)
+    message = str(stopped.value)
     assert str(path) in message
     assert "INTAKE_API_KEYS_FILE" in message
 
 
 def test_a_missing_keys_file_stops_start_up_naming_the_file(tmp_path):
     path = tmp_path / "nowhere" / "keys.json"
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(ConfigError) as stopped:
         load_keys(path)
-    assert str(path) in str(stopped.value.code)
+    assert str(path) in str(stopped.value)

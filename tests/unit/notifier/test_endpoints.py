@@ -5,7 +5,12 @@ from pathlib import Path
 
 import lindung_notifier
 import pytest
-from lindung_notifier.adapters.endpoints_file import EndpointsFileError, parse_endpoints
+from lindung_common import ConfigError
+from lindung_notifier.adapters.endpoints_file import (
+    EndpointsFileError,
+    load_endpoints,
+    parse_endpoints,
+)
 from lindung_notifier.domain import Recipient, RecipientKind
 
 SECRET = "shelter-kl-1-signing-secret"
@@ -111,3 +116,22 @@ def test_the_example_file_shipped_with_the_service_is_valid():
 
     assert endpoints.missing_roles() == []
     assert "shelter-kl-1" in endpoints.providers
+
+
+def test_a_bad_file_is_a_configuration_error_that_stops_start_up(tmp_path):
+    bad = tmp_path / "endpoints.json"
+    bad.write_bytes(b"\xff not text")
+
+    with pytest.raises(ConfigError) as refused:
+        load_endpoints(bad)
+
+    assert str(refused.value) == f"endpoints file {bad}: cannot read: not UTF-8"
+
+
+def test_a_missing_file_is_refused_naming_it(tmp_path):
+    missing = tmp_path / "nowhere.json"
+
+    with pytest.raises(ConfigError) as refused:
+        load_endpoints(missing)
+
+    assert str(refused.value) == f"endpoints file {missing}: cannot read: No such file or directory"

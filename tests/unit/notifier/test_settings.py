@@ -20,6 +20,7 @@ def test_defaults_match_the_delivery_policy():
     assert settings.backoff_base_seconds == 1.0
     assert settings.backoff_cap_seconds == 300.0
     assert settings.request_timeout_seconds == 10.0
+    assert settings.connect_timeout_seconds == 5.0
     assert settings.dispatcher_idle_seconds == 0.5
 
 
@@ -41,10 +42,19 @@ def test_settings_are_read_from_notifier_variables(monkeypatch, tmp_path):
     [
         {"backoff_base_seconds": 10, "backoff_cap_seconds": 5},
         {"request_timeout_seconds": 60, "lease_seconds": 30},
+        {"request_timeout_seconds": 3},
+        {"connect_timeout_seconds": 0},
         {"max_attempts": 0},
         {"db_schema": "notifier; drop"},
     ],
-    ids=["cap below base", "lease shorter than a request", "no attempts", "not a schema name"],
+    ids=[
+        "cap below base",
+        "lease shorter than a request",
+        "connect timeout beyond the request timeout",
+        "no connect timeout",
+        "no attempts",
+        "not a schema name",
+    ],
 )
 def test_incoherent_settings_are_refused(changes):
     with pytest.raises(ValidationError):

@@ -147,8 +147,9 @@ async def store_dead_letter(
         if replaying
         else "DO NOTHING"
     )
+    # `conflict` is one of the two constants above, never input.
     times: int | None = await conn.fetchval(
-        "INSERT INTO dead_letters"  # noqa: S608 - `conflict` is one of two constants (consumer, topic, partition, "offset", event_id, key, value,'
+        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, key, value,'  # noqa: S608
         " headers, value_size, value_sha256, failure_class, reason, agency_id, first_at, last_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14, $14)"
         f' ON CONFLICT (consumer, topic, partition, "offset") {conflict} RETURNING times',

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka import TopicPartition
+from fastapi import FastAPI
 
 from .consume import ConsumePath, Outcome
 from .health import Health
@@ -55,6 +56,19 @@ class Runtime:
         self._background: list[asyncio.Task[None]] = []
         self._relay_task: asyncio.Task[None] | None = None
         self._offsets = itertools.count(1)
+        self._web: FastAPI | None = None
+
+    def web(self) -> FastAPI:
+        """The web app: the service's own API and routes, the health endpoints, /metrics."""
+        if self._web is None:
+            api = self.service.api or FastAPI(
+                title=self.service.group_id, docs_url=None, redoc_url=None
+            )
+            api.include_router(self.health.router())
+            for routes in self.service.routes:
+                api.include_router(routes)
+            self._web = api
+        return self._web
 
     async def start(
         self,

@@ -20,7 +20,6 @@ import faust
 import mode
 import structlog
 from aiokafka import TopicPartition
-from fastapi import FastAPI
 from faust.contrib.asgi import serve_asgi
 
 from . import metrics
@@ -82,11 +81,7 @@ def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
         _agent(app, path, service)
     for timer in service.timers:
         _timer(app, timer, service)
-    api = service.api or FastAPI(title=service.group_id, docs_url=None, redoc_url=None)
-    api.include_router(runtime.health.router())
-    for routes in service.routes:
-        api.include_router(routes)
-    serve_asgi(app, api, host=s.http_host, port=s.http_port, log_config=None)
+    serve_asgi(app, runtime.web(), host=s.http_host, port=s.http_port, log_config=None)
     return app, runtime
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Runtime, new_id
+from lindung_common import Service, foundations
 
 from .adapters.keys import load_keys
 from .entrypoints.http import create_api
 from .handlers import Intake
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
     from lindung_common import Clock, IdFactory
 
     from .settings import IntakeSettings
 
-__all__ = ["build"]
+__all__ = ["MIGRATIONS", "SERVICE", "build"]
 
+SERVICE = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -28,17 +28,20 @@ def build(
     schema: str | None = None,
     clock: Clock | None = None,
     ids: IdFactory | None = None,
-) -> tuple[Runtime, Intake, FastAPI]:
-    """The runtime, the handlers and the HTTP app for these settings."""
-    runtime = Runtime(
-        service="intake",
-        schema=schema or settings.db_schema,
-        settings=settings,
-        migrations=MIGRATIONS,
-        clock=clock,
-        ids=ids or new_id,
-    )
+) -> Service:
+    """Intake as a service: the HTTP API, the agency door and the referral projection."""
+    db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     intake = Intake(
-        runtime, load_keys(settings.api_keys_file), clock_skew_seconds=settings.clock_skew_seconds
+        db,
+        events,
+        load_keys(settings.api_keys_file),
+        clock_skew_seconds=settings.clock_skew_seconds,
     )
-    return runtime, intake, create_api(intake, runtime)
+    return Service(
+        name=SERVICE,
+        settings=settings,
+        db=db,
+        events=events,
+        consumers=intake.consumers(),
+        api=create_api(intake),
+    )

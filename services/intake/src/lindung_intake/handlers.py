@@ -1,27 +1,29 @@
-"""Intake's use cases: load, decide, save and queue the event, in one transaction each."""
+"""Intake's use cases: load, decide, save and queue the event, in one transaction each.
+
+The HTTP API calls `open_case` and `respond`, each its own transaction. The Kafka side
+is two consumers on the one consume path: the agency door (`on_reported`), which runs
+the same validation as HTTP inside the batch transaction, and the referral projection
+(`on_referral_requested`), which remembers who each referral is addressed to.
+"""
 
 from __future__ import annotations
 
-import base64
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from lindung_common import add_to_outbox, first_delivery
+from lindung_common import Consumer, RecordRefused, add_to_outbox, original_bytes
 from lindung_contracts import (
+    AGENCY_IDENTIFICATIONS,
+    REFERRALS,
     CaseOpened,
-    DecodeError,
-    Envelope,
     FieldError,
-    Identification,
     IdentificationRejected,
     IdentificationReported,
     ProviderResponded,
     ReferralRequested,
     ResponseKind,
-    decode,
 )
 
 from .adapters import postgres as db
@@ -34,27 +36,36 @@ from .domain import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
-    from lindung_common import Record, Runtime
+    import asyncpg
+    from lindung_common import Database, DeadLetter, Events, Work
+    from lindung_contracts import Envelope, Identification
 
     from .adapters.keys import KeyRing
 
-__all__ = ["Conflict", "Intake", "NotFound", "OpenedCase", "Refused"]
+__all__ = [
+    "CONSUMER",
+    "DOOR",
+    "Conflict",
+    "Intake",
+    "NotFound",
+    "OpenedCase",
+    "Refused",
+    "announce_rejection",
+]
 
 CONSUMER = "intake"
+DOOR = "intake-door"
 log = structlog.get_logger(__name__)
 
 
-class Refused(Exception):
+class Refused(RecordRefused):
     """The input is not acceptable; `errors` names each field and reason."""
 
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
-        self.errors = errors
 
-
-class Conflict(Exception):
+class Conflict(RecordRefused):
     """The agency reused a reference for a different identification."""
 
 
@@ -71,52 +82,49 @@ class OpenedCase:
 
 
 class Intake:
-    """Intake's handlers, bound to a runtime (pool, clock, ids, outbox) and the key ring."""
+    """Intake's handlers, bound to the database, the event factory and the key ring."""
 
-    def __init__(self, runtime: Runtime, keys: KeyRing, *, clock_skew_seconds: int) -> None:
-        self._rt = runtime
+    def __init__(
+        self, db: Database, events: Events, keys: KeyRing, *, clock_skew_seconds: int
+    ) -> None:
+        self._db = db
+        self._events = events
         self.keys = keys
         self._skew = timedelta(seconds=clock_skew_seconds)
+
+    def consumers(self) -> list[Consumer]:
+        """The agency door and the referral projection."""
+        door = Consumer(
+            name=DOOR,
+            topics=(AGENCY_IDENTIFICATIONS,),
+            handlers={IdentificationReported: self.on_reported},
+            expect=(IdentificationReported,),
+            # Agencies choose their event ids: one agency's id must never hide another's
+            # identification. Cases are de-duplicated by agency reference instead.
+            dedupe=False,
+            announce=announce_rejection,
+        )
+        projection = Consumer(
+            name=CONSUMER,
+            topics=(REFERRALS,),
+            handlers={ReferralRequested: self.on_referral_requested},
+        )
+        return [door, projection]
 
     async def open_case(
         self, agency_id: str, identification: Identification, *, channel: str
     ) -> OpenedCase:
         """Store a new case and queue CaseOpened; the same reference returns the same case."""
-        now = self._rt.clock.now()
-        errors = check_identification_time(identification, now=now, skew=self._skew)
-        if errors:
-            raise Refused(errors)
-        body_hash = fingerprint(identification)
-        reference = identification.agency_reference
-        async with self._rt.pool.acquire() as conn, conn.transaction():
-            case_id = self._rt.ids()
-            created = await db.insert_case(
-                conn,
-                case_id=case_id,
-                agency_id=agency_id,
-                identification=identification,
-                channel=channel,
-                received_at=now,
-                body_sha256=body_hash,
+        now = self._events.now()
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            opened, event = await self._open(conn, agency_id, identification, channel, now)
+            if event is not None:
+                await add_to_outbox(conn, self._events.wrap(event, time=now))
+        if opened.created:
+            log.info(
+                "case opened", case_id=str(opened.case_id), agency_id=agency_id, channel=channel
             )
-            if created:
-                event = CaseOpened(
-                    case_id=case_id,
-                    agency_id=agency_id,
-                    identified_at=identification.identified_at,
-                    opened_at=now,
-                    child=identification.child,
-                    situation=identification.situation,
-                )
-                await add_to_outbox(conn, self._rt.envelope(event))
-                log.info("case opened", case_id=str(case_id), agency_id=agency_id, channel=channel)
-                return OpenedCase(case_id, created=True)
-            existing = await db.find_case(conn, agency_id, reference)
-        if existing is None:  # pragma: no cover - the conflicting row cannot vanish
-            raise RuntimeError("case reference conflict without a case")
-        if existing.body_sha256 != body_hash:
-            raise Conflict(f"agency_reference {reference!r} already names another identification")
-        return OpenedCase(existing.case_id, created=False)
+        return opened
 
     async def respond(
         self,
@@ -129,7 +137,7 @@ class Intake:
         errors = check_response(response, reason)
         if errors:
             raise Refused(errors)
-        async with self._rt.pool.acquire() as conn, conn.transaction():
+        async with self._db.pool.acquire() as conn, conn.transaction():
             referral = await db.find_referral(conn, referral_id)
             # Someone else's referral looks exactly like a missing one: no existence leak.
             if referral is None or principal != Principal(
@@ -137,18 +145,18 @@ class Intake:
             ):
                 raise NotFound(f"referral {referral_id} not found")
             answer = ProviderResponded(
-                response_id=self._rt.ids(),
+                response_id=self._events.ids(),
                 referral_id=referral_id,
                 case_id=referral.case_id,
                 provider_id=referral.provider_id,
                 response=response,
                 reason=reason,
-                responded_at=self._rt.clock.now(),
+                responded_at=self._events.now(),
             )
             if not await db.insert_response(conn, answer):
                 previous = await db.find_response(conn, referral_id, response.value)
                 return previous or answer.response_id
-            await add_to_outbox(conn, self._rt.envelope(answer))
+            await add_to_outbox(conn, self._events.wrap(answer))
         log.info(
             "provider responded",
             case_id=str(referral.case_id),
@@ -157,60 +165,92 @@ class Intake:
         )
         return answer.response_id
 
-    async def on_referral_requested(self, envelope: Envelope[Any]) -> None:
+    async def on_referral_requested(self, work: Work, envelope: Envelope[Any]) -> None:
         """Remember which provider a referral is addressed to (for object-level checks)."""
         referral: ReferralRequested = envelope.data
-        async with self._rt.pool.acquire() as conn, conn.transaction():
-            if await first_delivery(conn, CONSUMER, envelope.id):
-                await db.insert_referral_access(conn, referral)
+        await db.insert_referral_access(work.conn, referral)
 
-    async def on_agency_record(self, record: Record) -> None:
-        """The Kafka door: same validation as HTTP; a refusal becomes IdentificationRejected."""
-        agency_id = "unknown"
+    async def on_reported(self, work: Work, envelope: Envelope[Any]) -> None:
+        """The Kafka door: the same checks as HTTP; a refusal is raised, then announced."""
+        reported: IdentificationReported = envelope.data
+        agency_id = reported.agency_id
+        if not self.keys.is_agency(agency_id):
+            raise Refused([FieldError(field="data.agency_id", reason="unknown agency")])
+        if reported.agency_reference != reported.identification.agency_reference:
+            reason = "differs from data.identification.agency_reference"
+            raise Refused([FieldError(field="data.agency_reference", reason=reason)])
         try:
-            envelope = decode(record.value, record.headers, expect=(IdentificationReported,))
-            reported: IdentificationReported = envelope.data
-            agency_id = reported.agency_id
-            if not self.keys.is_agency(agency_id):
-                raise Refused([FieldError(field="data.agency_id", reason="unknown agency")])
-            if reported.agency_reference != reported.identification.agency_reference:
-                reason = "differs from data.identification.agency_reference"
-                raise Refused([FieldError(field="data.agency_reference", reason=reason)])
-            await self.open_case(agency_id, reported.identification, channel="kafka")
-        except DecodeError as exc:
-            await self._reject(record, agency_id, list(exc.errors))
-        except Refused as exc:
-            await self._reject(record, agency_id, exc.errors)
-        except Conflict as exc:
-            errors = [FieldError(field="data.agency_reference", reason=str(exc))]
-            await self._reject(record, agency_id, errors)
+            opened, event = await self._open(
+                work.conn, agency_id, reported.identification, "kafka", work.now
+            )
+        except RecordRefused as exc:
+            # At the door the identification sits under `data.identification`.
+            raise Refused(
+                [FieldError(field=f"data.identification.{e.field}", reason=e.reason)
+                 for e in exc.errors]
+            ) from None  # fmt: skip
+        if event is not None:
+            work.emit(event)
+            work.after_commit(
+                lambda: log.info(
+                    "case opened", case_id=str(opened.case_id), agency_id=agency_id, channel="kafka"
+                )
+            )
 
-    async def _reject(self, record: Record, agency_id: str, errors: list[FieldError]) -> None:
-        now = self._rt.clock.now()
-        rejection = IdentificationRejected(
+    async def _open(
+        self,
+        conn: asyncpg.Connection,
+        agency_id: str,
+        identification: Identification,
+        channel: str,
+        now: datetime,
+    ) -> tuple[OpenedCase, CaseOpened | None]:
+        """Store the case if new; the CaseOpened to publish, or None for a repeat."""
+        errors = check_identification_time(identification, now=now, skew=self._skew)
+        if errors:
+            raise Refused(errors)
+        body_hash = fingerprint(identification)
+        reference = identification.agency_reference
+        case_id = self._events.ids()
+        created = await db.insert_case(
+            conn,
+            case_id=case_id,
             agency_id=agency_id,
-            errors=tuple(errors),
-            original_topic=record.topic,
-            original_partition=record.partition,
-            original_offset=record.offset,
-            original_key_b64=base64.b64encode(record.key).decode() if record.key else None,
-            original_value_b64=base64.b64encode(record.value or b"").decode(),
-            rejected_at=now,
+            identification=identification,
+            channel=channel,
+            received_at=now,
+            body_sha256=body_hash,
         )
-        # The id follows from the record's position, so a redelivered record is refused once.
-        position = f"{record.topic}/{record.partition}/{record.offset}"
-        event = Envelope.wrap(
-            rejection,
-            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"urn:lindung:rejection:{position}"),
-            time=now,
-            source=self._rt.source,
-        )
-        async with self._rt.pool.acquire() as conn, conn.transaction():
-            await add_to_outbox(conn, event)
-        log.warning(
-            "identification rejected",
-            agency_id=agency_id,
-            offset=record.offset,
-            partition=record.partition,
-            fields=[e.field for e in errors],
-        )
+        if created:
+            event = CaseOpened(
+                case_id=case_id,
+                agency_id=agency_id,
+                identified_at=identification.identified_at,
+                opened_at=now,
+                child=identification.child,
+                situation=identification.situation,
+            )
+            return OpenedCase(case_id, created=True), event
+        existing = await db.find_case(conn, agency_id, reference)
+        if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+            raise RuntimeError("case reference conflict without a case")
+        if existing.body_sha256 != body_hash:
+            reason = "already names another identification"
+            raise Conflict([FieldError(field="agency_reference", reason=reason)])
+        return OpenedCase(existing.case_id, created=False), None
+
+
+def announce_rejection(letter: DeadLetter, events: Events) -> Envelope[Any]:
+    """The agency door's dead letter: `IdentificationRejected`, keyed by the agency."""
+    errors = letter.failure.errors or (FieldError(field="value", reason=letter.failure.reason),)
+    record = letter.record
+    rejection = IdentificationRejected(
+        agency_id=letter.agency_id or "unknown",
+        errors=tuple(errors),
+        original_topic=record.topic,
+        original_partition=record.partition,
+        original_offset=record.offset,
+        rejected_at=letter.at,
+        **original_bytes(letter),
+    )
+    return events.wrap(rejection, event_id=letter.event_id, time=letter.at)

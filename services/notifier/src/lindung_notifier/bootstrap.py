@@ -1,83 +1,58 @@
-"""The one place that wires the notifier together: runtime, endpoints, handlers, dispatcher."""
+"""The one place that wires the notifier together: endpoints, handler, dispatcher, service."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
-from lindung_common import Runtime, new_id
-from lindung_contracts import (
-    DeadlineMissed,
-    DeadlineWarning,
-    NoProviderAvailable,
-    ReferralRequested,
-)
+from lindung_common import Consumer, Service, foundations
+from lindung_contracts import DEADLINES, REFERRALS
 
 from .adapters.endpoints_file import load_endpoints
 from .adapters.http import WebhookClient
 from .dispatcher import Dispatcher
 from .domain import RetryPolicy
-from .handlers import store_deliveries
+from .handlers import CONSUMER, DELIVERED_TYPES, handler
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Mapping
 
-    from lindung_common import Clock, Handler, IdFactory
-    from lindung_contracts import Envelope, Payload
+    from lindung_common import Clock, IdFactory
 
     from .adapters.http import WebhookSender
     from .settings import NotifierSettings
 
-__all__ = ["MIGRATIONS", "SERVICE", "Notifier", "bootstrap"]
+__all__ = ["MIGRATIONS", "SERVICE", "build"]
 
 SERVICE = "notifier"
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
-# The events the notifier delivers; every other event on its topics is skipped.
-DELIVERED_TYPES: tuple[type[Payload], ...] = (
-    ReferralRequested,
-    NoProviderAvailable,
-    DeadlineWarning,
-    DeadlineMissed,
-)
 
 
-@dataclass(frozen=True)
-class Notifier:
-    """The wired service: what the entry points need."""
-
-    runtime: Runtime
-    dispatcher: Dispatcher
-    handlers: Mapping[type[Payload], Handler]
-
-
-def bootstrap(
+def build(
     settings: NotifierSettings,
     *,
+    schema: str | None = None,
     clock: Clock | None = None,
-    ids: IdFactory = new_id,
+    ids: IdFactory | None = None,
     sender: WebhookSender | None = None,
     rng: random.Random | None = None,
-) -> Notifier:
-    """Build the notifier; raises `EndpointsFileError` when the endpoints file is bad."""
+) -> Service:
+    """The notifier as a service; raises `EndpointsFileError` when the endpoints file is bad."""
     endpoints = load_endpoints(settings.endpoints_file)
     for role in endpoints.missing_roles():
         log.warning("no webhook configured for role; its alerts will fail", role=role)
-    runtime = Runtime(
-        service=SERVICE,
-        schema=settings.db_schema,
-        settings=settings,
-        migrations=MIGRATIONS,
-        clock=clock,
-        ids=ids,
-    )
+    db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     dispatcher = Dispatcher(
-        runtime=runtime,
+        db=db,
+        events=events,
         endpoints=endpoints,
-        sender=sender or WebhookClient(timeout_seconds=settings.request_timeout_seconds),
+        sender=sender
+        or WebhookClient(
+            timeout_seconds=settings.request_timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+        ),
         policy=RetryPolicy(
             max_attempts=settings.max_attempts,
             base_seconds=settings.backoff_base_seconds,
@@ -86,18 +61,22 @@ def bootstrap(
         batch_size=settings.dispatcher_batch_size,
         idle_seconds=settings.dispatcher_idle_seconds,
         lease_seconds=settings.lease_seconds,
+        backoff_cap_seconds=settings.retry_backoff_cap_seconds,
+        stuck_after_seconds=settings.health_stuck_after_seconds,
+        max_event_bytes=settings.outbox_max_event_bytes,
         rng=rng,
     )
-
-    async def handle(envelope: Envelope[Any]) -> None:
-        stored = await store_deliveries(
-            envelope, pool=runtime.pool, clock=runtime.clock, ids=runtime.ids
-        )
-        if stored:
-            dispatcher.wake()
-
-    return Notifier(
-        runtime=runtime,
-        dispatcher=dispatcher,
-        handlers=dict.fromkeys(DELIVERED_TYPES, handle),
+    consumer = Consumer(
+        name=CONSUMER,
+        topics=(REFERRALS, DEADLINES),
+        handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake)),
+    )
+    return Service(
+        name=SERVICE,
+        settings=settings,
+        db=db,
+        events=events,
+        consumers=[consumer],
+        tasks=[dispatcher],
+        checks=[dispatcher.check],
     )

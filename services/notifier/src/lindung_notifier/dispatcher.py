@@ -1,8 +1,11 @@
-"""Step two of a notification: send due deliveries, record each attempt, report the end.
+"""Step two of a notification: send due deliveries, record each pass, report the end.
 
-Claiming happens in a short transaction that leases the deliveries; the HTTP requests
-run outside any transaction; each result is recorded in its own transaction together
-with the `NotificationDelivered` / `NotificationFailed` event in the outbox.
+A pass claims a batch of due deliveries in a short transaction that leases them, sends
+them concurrently outside any transaction, then records every result of the pass in ONE
+transaction: the attempts, the state changes and the `NotificationDelivered` /
+`NotificationFailed` events in the outbox. An outcome applies only while this dispatcher
+still holds the delivery, so one that was taken over after its lease ran out is never
+recorded twice.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
-from lindung_common import add_to_outbox
+from lindung_common import add_to_outbox, classify
 from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
 
 from .adapters import postgres
@@ -31,8 +35,7 @@ from .domain import (
 if TYPE_CHECKING:
     from uuid import UUID
 
-    import asyncpg
-    from lindung_common import Runtime
+    from lindung_common import Database, Events
     from lindung_contracts import Envelope
 
     from .adapters.http import WebhookSender
@@ -44,29 +47,41 @@ log = structlog.get_logger(__name__)
 
 
 class Dispatcher:
-    """Sends pending deliveries until stopped; `dispatch_once` is one pass."""
+    """Sends pending deliveries until cancelled (a `Task`); `dispatch_once` is one pass."""
+
+    name = "dispatcher"
 
     def __init__(
         self,
         *,
-        runtime: Runtime,
+        db: Database,
+        events: Events,
         endpoints: Endpoints,
         sender: WebhookSender,
         policy: RetryPolicy,
         batch_size: int,
         idle_seconds: float,
         lease_seconds: float,
+        backoff_cap_seconds: float,
+        stuck_after_seconds: float,
+        max_event_bytes: int,
         rng: random.Random | None = None,
     ) -> None:
-        self._runtime = runtime
+        self._db = db
+        self._events = events
         self._endpoints = endpoints
         self._sender = sender
         self._policy = policy
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._lease = timedelta(seconds=lease_seconds)
+        self._backoff_cap = backoff_cap_seconds
+        self._stuck_after = stuck_after_seconds
+        self._max_event_bytes = max_event_bytes
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._wake = asyncio.Event()
+        self._failing_since: float | None = None
+        self._failure: str | None = None
 
     def wake(self) -> None:
         """Look for due deliveries now instead of after the idle interval."""
@@ -74,50 +89,70 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Dispatch until cancelled; a failing pass is logged and retried with backoff."""
-        await self._runtime.ready()
+        await self._db.wait_started()
         log.info("dispatcher started")
         backoff = 0.1
         while True:
+            # Cleared before the pass: a wake-up during it makes the next pass start at once.
+            self._wake.clear()
             try:
                 claimed = await self.dispatch_once()
-                backoff = 0.1
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("dispatch pass failed; retrying")
+            except Exception as exc:
+                self._failed(exc, backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, self._backoff_cap)
                 continue
+            backoff = 0.1
+            self._failing_since = self._failure = None
             if claimed < self._batch_size:
                 await self._idle()
 
     async def dispatch_once(self) -> int:
-        """Claim up to one batch of due deliveries and attempt each; returns how many."""
-        now = self._runtime.clock.now()
-        async with self._runtime.pool.acquire() as conn, conn.transaction():
+        """Claim up to one batch of due deliveries, send them, record them; returns how many.
+
+        Raises when the database cannot record the pass: its deliveries are sent again once
+        their lease runs out (receivers de-duplicate by the idempotency key).
+        """
+        now = self._events.now()
+        async with self._db.pool.acquire() as conn, conn.transaction():
             claimed = await postgres.claim_due(
                 conn, now=now, lease_until=now + self._lease, limit=self._batch_size
             )
+        if not claimed:
+            return 0
         results = await asyncio.gather(
             *(self._attempt(delivery) for delivery in claimed), return_exceptions=True
         )
+        attempts: list[postgres.Attempt] = []
         for delivery, result in zip(claimed, results, strict=True):
-            if isinstance(result, BaseException):
-                # The lease runs out and the delivery is attempted again: nothing is lost.
-                _log(delivery).error("delivery attempt not recorded", exc_info=result)
+            if isinstance(result, postgres.Attempt):
+                attempts.append(result)
+            elif isinstance(result, Exception):
+                _not_recorded(delivery, classify(result).reason)
+            else:
+                raise result  # cancelled: nothing of this pass is recorded
+        await self._record(attempts)
         return len(claimed)
 
     async def close(self) -> None:
         """Release the sender's connections."""
-        close = getattr(self._sender, "close", None)
-        if close is not None:
-            await close()
+        await self._sender.close()
 
-    async def _attempt(self, delivery: postgres.ClaimedDelivery) -> None:
-        clock = self._runtime.clock
-        started_at = clock.now()
+    async def check(self) -> str | None:
+        """For /health/ready: why deliveries are not being recorded, or None."""
+        if self._failing_since is None:
+            return None
+        failing = time.monotonic() - self._failing_since
+        if failing < self._stuck_after:
+            return None
+        return f"dispatcher: passes failing for {failing:.0f} s ({self._failure})"
+
+    async def _attempt(self, delivery: postgres.ClaimedDelivery) -> postgres.Attempt:
+        started_at = self._events.now()
         result = await self._send(delivery)
-        finished_at = clock.now()
+        finished_at = self._events.now()
         outcome = decide(
             result,
             attempt=delivery.attempt,
@@ -125,43 +160,51 @@ class Dispatcher:
             now=finished_at,
             rng=self._rng,
         )
-        async with self._runtime.pool.acquire() as conn, conn.transaction():
-            await postgres.record_attempt(
-                conn,
-                delivery,
-                started_at=started_at,
-                finished_at=finished_at,
-                status_code=result.status_code,
-                error=None if result.succeeded else result.reason(),
-            )
-            applied = await self._apply(conn, delivery, outcome, result.status_code)
-        if applied:
-            _log_outcome(delivery, outcome)
+        return postgres.Attempt(
+            delivery=delivery,
+            started_at=started_at,
+            finished_at=finished_at,
+            status_code=result.status_code,
+            error=None if result.succeeded else result.reason(),
+            outcome=outcome,
+        )
 
-    async def _apply(
-        self,
-        conn: asyncpg.Connection,
-        delivery: postgres.ClaimedDelivery,
-        outcome: Outcome,
-        status_code: int | None,
-    ) -> bool:
-        """Record the outcome, with its event; False when another dispatcher took over."""
-        match outcome:
-            case Delivered(at=at, status_code=code):
-                if not await postgres.mark_delivered(conn, delivery, at=at, status_code=code):
-                    return False
-                await add_to_outbox(conn, self._delivered(delivery, outcome))
-            case RetryLater(at=at, error=error):
-                return await postgres.schedule_retry(
-                    conn, delivery, at=at, error=error, status_code=status_code
-                )
-            case GaveUp(at=at, error=error):
-                if not await postgres.mark_failed(
-                    conn, delivery, at=at, error=error, status_code=status_code
-                ):
-                    return False
-                await add_to_outbox(conn, self._failed(delivery, outcome))
-        return True
+    async def _record(self, attempts: list[postgres.Attempt]) -> None:
+        """Record the pass in one transaction; attempt by attempt if the database refuses it."""
+        if not attempts:
+            return
+        try:
+            await self._record_together(attempts)
+        except Exception as exc:
+            failure = classify(exc)
+            if failure.transient:
+                raise
+            if len(attempts) == 1:
+                _not_recorded(attempts[0].delivery, failure.reason)
+                return
+            # Refused for good: so that one refused attempt does not hold back the others.
+            log.warning("pass refused; recording its attempts one by one", reason=failure.reason)
+            for attempt in attempts:
+                try:
+                    await self._record_together([attempt])
+                except Exception as alone:
+                    failure = classify(alone)
+                    if failure.transient:
+                        raise
+                    _not_recorded(attempt.delivery, failure.reason)
+
+    async def _record_together(self, attempts: list[postgres.Attempt]) -> None:
+        """Record attempts, the state changes and their events in one transaction."""
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            applied = await postgres.record_attempts(conn, attempts)
+            done = [a for a in attempts if a.delivery.notification_id in applied]
+            envelopes = [e for a in done if (e := self._event(a)) is not None]
+            await add_to_outbox(conn, *envelopes, max_event_bytes=self._max_event_bytes)
+        for attempt in attempts:
+            if attempt.delivery.notification_id in applied:
+                _log_outcome(attempt.delivery, attempt.outcome)
+            else:
+                _log(attempt.delivery).info("outcome not recorded: another dispatcher took over")
 
     async def _send(self, delivery: postgres.ClaimedDelivery) -> AttemptResult:
         endpoint = self._endpoints.for_recipient(delivery.recipient)
@@ -172,26 +215,42 @@ class Dispatcher:
             attempt=delivery.attempt,
             body=delivery.body,
             secret=endpoint.secret.get_secret_value() if endpoint.secret else None,
-            now=self._runtime.clock.now(),
+            now=self._events.now(),
         )
         return await self._sender.post(str(endpoint.webhook_url), delivery.body, headers)
 
-    def _delivered(self, delivery: postgres.ClaimedDelivery, outcome: Delivered) -> Envelope[Any]:
-        return self._runtime.envelope(
-            NotificationDelivered(
-                **_facts(delivery), delivered_at=outcome.at, status_code=outcome.status_code
-            )
-        )
+    def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
+        facts = _facts(attempt.delivery)
+        match attempt.outcome:
+            case Delivered(at=at, status_code=code):
+                return self._events.wrap(
+                    NotificationDelivered(**facts, delivered_at=at, status_code=code)
+                )
+            case GaveUp(at=at, error=error):
+                return self._events.wrap(NotificationFailed(**facts, failed_at=at, error=error))
+            case RetryLater():
+                return None
 
-    def _failed(self, delivery: postgres.ClaimedDelivery, outcome: GaveUp) -> Envelope[Any]:
-        return self._runtime.envelope(
-            NotificationFailed(**_facts(delivery), failed_at=outcome.at, error=outcome.error)
+    def _failed(self, exc: Exception, backoff: float) -> None:
+        failure = classify(exc)
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+        self._failure = failure.reason
+        log.warning(
+            "dispatch pass failed; retrying",
+            failure_class=failure.kind.value,
+            reason=failure.reason,
+            retry_in_seconds=backoff,
         )
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
-        self._wake.clear()
+
+
+def _not_recorded(delivery: postgres.ClaimedDelivery, reason: str) -> None:
+    # Its lease runs out and the delivery is attempted again: nothing is lost.
+    _log(delivery).error("delivery attempt not recorded", reason=reason)
 
 
 def _no_endpoint(delivery: postgres.ClaimedDelivery) -> AttemptResult:

@@ -1,31 +1,54 @@
 """Step one of a notification: turn an accepted event into pending deliveries, durably.
 
-The handler only writes rows; the dispatcher sends them. So consuming from Kafka never
-waits on a slow webhook, and what was consumed survives a restart in PostgreSQL.
+The handler only writes rows, in the consume path's transaction; the dispatcher sends
+them. So consuming from Kafka never waits on a slow webhook, and what was consumed
+survives a restart in PostgreSQL.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lindung_common import first_delivery
+from lindung_contracts import (
+    DeadlineMissed,
+    DeadlineWarning,
+    NoProviderAvailable,
+    ReferralRequested,
+)
 
 from .adapters import postgres
 from .domain import recipients_for, referral_of
 
 if TYPE_CHECKING:
-    import asyncpg
-    from lindung_common import Clock, IdFactory
-    from lindung_contracts import Envelope
+    from collections.abc import Callable
 
-__all__ = ["CONSUMER", "store_deliveries"]
+    from lindung_common import Handler, Work
+    from lindung_contracts import Envelope, Payload
+
+__all__ = ["CONSUMER", "DELIVERED_TYPES", "handler", "store_deliveries"]
 
 CONSUMER = "notifier"
+# The events the notifier delivers; every other event on its topics is skipped.
+DELIVERED_TYPES: tuple[type[Payload], ...] = (
+    ReferralRequested,
+    NoProviderAvailable,
+    DeadlineWarning,
+    DeadlineMissed,
+)
 
 
-async def store_deliveries(
-    envelope: Envelope[Any], *, pool: asyncpg.Pool, clock: Clock, ids: IdFactory
-) -> int:
+def handler(wake: Callable[[], object]) -> Handler:
+    """The handler of every delivered event; `wake` runs once what it stored is committed."""
+
+    async def on_delivered_event(work: Work, envelope: Envelope[Any]) -> None:
+        if await store_deliveries(work, envelope):
+            # Not before the commit: the dispatcher would find nothing to claim yet.
+            work.after_commit(wake)
+
+    return on_delivered_event
+
+
+async def store_deliveries(work: Work, envelope: Envelope[Any]) -> int:
     """Store one pending delivery per recipient of the event; returns how many were new."""
     recipients = recipients_for(envelope.data)
     if not recipients:
@@ -33,7 +56,7 @@ async def store_deliveries(
     event_json = envelope.model_dump_json()
     deliveries = [
         postgres.NewDelivery(
-            notification_id=ids(),
+            notification_id=work.new_id(),
             cause_event_id=envelope.id,
             cause_type=envelope.type,
             recipient=recipient,
@@ -43,8 +66,4 @@ async def store_deliveries(
         )
         for recipient in recipients
     ]
-    async with pool.acquire() as conn, conn.transaction():
-        if not await first_delivery(conn, CONSUMER, envelope.id):
-            return 0
-        await postgres.insert_deliveries(conn, deliveries, clock.now())
-    return len(deliveries)
+    return await postgres.insert_deliveries(work.conn, deliveries, work.now)

@@ -35,6 +35,12 @@ class NotifierSettings(ServiceSettings):
     request_timeout_seconds: float = Field(
         default=10.0, gt=0, title="Request timeout", description="Whole webhook request."
     )
+    connect_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        title="Connect timeout",
+        description="Longest wait for a webhook's connection (within the request timeout).",
+    )
     lease_seconds: float = Field(
         default=60.0,
         gt=0,
@@ -55,7 +61,11 @@ class NotifierSettings(ServiceSettings):
     def _coherent(self) -> Self:
         if self.backoff_cap_seconds < self.backoff_base_seconds:
             raise ValueError("backoff_cap_seconds must be at least backoff_base_seconds")
-        # A lease shorter than a request would hand a delivery to a second sender mid-call.
+        # A connect timeout above the total could never fire: the total ends the request first.
+        if self.connect_timeout_seconds > self.request_timeout_seconds:
+            raise ValueError("connect_timeout_seconds must not exceed request_timeout_seconds")
+        # A pass is recorded once its slowest request ends: a lease shorter than a request
+        # would hand a delivery to a second sender before the first could record it.
         if self.lease_seconds <= self.request_timeout_seconds:
             raise ValueError("lease_seconds must exceed request_timeout_seconds")
         return self

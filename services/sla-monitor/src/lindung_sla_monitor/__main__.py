@@ -1,19 +1,16 @@
-"""`python -m lindung_sla_monitor`: load the settings once, configure logging, run the worker."""
+"""`python -m lindung_sla_monitor`: the sla-monitor worker (or `dead-letters list|replay`)."""
 
 from __future__ import annotations
 
-from lindung_common import configure_logging
-from lindung_common.faust_app import run_worker
+from lindung_common import run
 
-from .bootstrap import SERVICE, build_app
+from .bootstrap import SERVICE, build
 from .settings import SlaMonitorSettings
 
 
 def main() -> None:
-    """Run the sla-monitor worker until SIGTERM or SIGINT."""
-    settings = SlaMonitorSettings()
-    configure_logging(SERVICE, settings.log_level)
-    run_worker(build_app(settings), SERVICE, settings.log_level)
+    """Start the sla-monitor; exit 2 with the reason when a setting is bad."""
+    run(SERVICE, SlaMonitorSettings, build)
 
 
 if __name__ == "__main__":

@@ -1,47 +1,58 @@
-"""The one place where the runtime, the handlers and the Faust app are wired together."""
+"""The one place that wires the sla-monitor together: its handlers, its timer, its service shape."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Clock, IdFactory, Runtime, new_id
+import structlog
+from lindung_common import Service, Timer, foundations
 
 from .handlers import SlaMonitor
 
 if TYPE_CHECKING:
-    import faust
+    from lindung_common import Clock, IdFactory
 
     from .settings import SlaMonitorSettings
 
-__all__ = ["MIGRATIONS", "SERVICE", "bootstrap", "build_app"]
+__all__ = ["MIGRATIONS", "SERVICE", "TIMER", "build"]
 
 SERVICE = "sla-monitor"
+TIMER = "fire-due-steps"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger(__name__)
 
 
-def bootstrap(
+def build(
     settings: SlaMonitorSettings,
     *,
     schema: str | None = None,
     clock: Clock | None = None,
-    ids: IdFactory = new_id,
-) -> SlaMonitor:
-    """The handlers on a runtime (not yet started) for `settings`; tests pass their own schema."""
-    runtime = Runtime(
-        service=SERVICE,
-        schema=schema or settings.db_schema,
-        settings=settings,
-        migrations=MIGRATIONS,
-        clock=clock,
-        ids=ids,
+    ids: IdFactory | None = None,
+) -> Service:
+    """The sla-monitor as a service: the REFERRALS consumer and the leader's deadline timer."""
+    db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
+    monitor = SlaMonitor(
+        db,
+        events,
+        batch_size=settings.fire_batch_size,
+        max_event_bytes=settings.outbox_max_event_bytes,
     )
-    return SlaMonitor(runtime, batch_size=settings.fire_batch_size)
 
+    async def fire_due_steps() -> None:
+        """Raise whatever warnings and escalations have come due by the clock's now."""
+        report = await monitor.fire_due(events.now())
+        if report.fired or report.skipped:
+            log.info(
+                "due deadline steps settled", fired=len(report.fired), skipped=len(report.skipped)
+            )
 
-def build_app(settings: SlaMonitorSettings) -> faust.App:
-    """The Faust app that runs the sla-monitor."""
-    from .entrypoints.app import create_app  # noqa: PLC0415 - Faust loads only for the worker
-
-    monitor = bootstrap(settings)
-    return create_app(monitor, settings)
+    return Service(
+        name=SERVICE,
+        settings=settings,
+        db=db,
+        events=events,
+        consumers=[monitor.consumer()],
+        # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
+        timers=[Timer(TIMER, settings.tick_seconds, run=fire_due_steps, on_leader=True)],
+    )

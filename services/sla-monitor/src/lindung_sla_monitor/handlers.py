@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from lindung_common import add_to_outbox, first_delivery
-from lindung_contracts import Envelope, ReferralRequested
+from lindung_common import Consumer, add_to_outbox
+from lindung_contracts import REFERRALS, ReferralRequested
 
 from .adapters import postgres as db
 from .domain import (
@@ -29,12 +29,11 @@ from .domain import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from datetime import datetime
     from uuid import UUID
 
-    from lindung_common import Handler, Runtime
-    from lindung_contracts import Payload
+    from lindung_common import Database, Events, Handler, Work
+    from lindung_contracts import Envelope, Payload
 
 __all__ = ["CONSUMER", "FireReport", "SlaMonitor"]
 
@@ -52,19 +51,23 @@ class FireReport:
 
 
 class SlaMonitor:
-    """The sla-monitor's handlers, bound to a runtime (pool, clock, outbox)."""
+    """The sla-monitor's handlers and its scheduler, bound to its database and event factory."""
 
-    def __init__(self, runtime: Runtime, *, batch_size: int = 500) -> None:
-        self.runtime = runtime
+    def __init__(
+        self, db: Database, events: Events, *, batch_size: int, max_event_bytes: int
+    ) -> None:
+        self._db = db
+        self._events = events
         self._batch_size = batch_size
+        self._max_event_bytes = max_event_bytes
 
-    def handlers(self) -> Mapping[type[Payload], Handler]:
-        """The handler for each REFERRALS payload this service acts on."""
+    def consumer(self) -> Consumer:
+        """What the sla-monitor reads, and the handler of each event type."""
         handlers: dict[type[Payload], Handler] = {ReferralRequested: self.on_requested}
         handlers.update(dict.fromkeys(CLOSING_EVENTS, self.on_closed))
-        return handlers
+        return Consumer(name=CONSUMER, topics=(REFERRALS,), handlers=handlers)
 
-    async def on_requested(self, envelope: Envelope[Any]) -> None:
+    async def on_requested(self, work: Work, envelope: Envelope[Any]) -> None:
         """Start the referral's clock and store its ladder, once, unless it is already closed."""
         request: ReferralRequested = envelope.data
         deadline = Deadline(
@@ -80,31 +83,30 @@ class SlaMonitor:
             case_id=str(request.case_id),
             referral_id=str(request.referral_id),
         )
-        async with self.runtime.pool.acquire() as conn, conn.transaction():
-            if not await first_delivery(conn, CONSUMER, envelope.id):
-                return
-            outcome = on_request(await db.lock_referral(conn, request.referral_id))
-            if outcome is RequestOutcome.DUPLICATE:
-                bound.info("referral already known; request ignored")
-                return
-            if outcome is RequestOutcome.OPEN:
-                await db.insert_open(conn, deadline)
-                status = DeadlineStatus.OPEN
-            else:
-                await db.fill_request(conn, deadline)
-                status = DeadlineStatus.CLOSED
-            steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
-            stored = [(step, *initial_step_state(step, status)) for step in steps]
-            await db.insert_steps(conn, request.referral_id, stored, self.runtime.clock.now())
-        bound.info(
-            "deadline recorded",
-            status=status.value,
-            due_at=request.due_at.isoformat(),
-            steps=len(steps),
-            skipped_steps=[s.step_no for s, state, _ in stored if state is StepState.SKIPPED],
+        outcome = on_request(await db.lock_referral(work.conn, request.referral_id))
+        if outcome is RequestOutcome.DUPLICATE:
+            bound.info("referral already known; request ignored")
+            return
+        if outcome is RequestOutcome.OPEN:
+            await db.insert_open(work.conn, deadline)
+            status = DeadlineStatus.OPEN
+        else:
+            await db.fill_request(work.conn, deadline)
+            status = DeadlineStatus.CLOSED
+        steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
+        stored = [(step, *initial_step_state(step, status)) for step in steps]
+        await db.insert_steps(work.conn, request.referral_id, stored, work.now)
+        work.after_commit(
+            lambda: bound.info(
+                "deadline recorded",
+                status=status.value,
+                due_at=request.due_at.isoformat(),
+                steps=len(steps),
+                skipped_steps=[s.step_no for s, state, _ in stored if state is StepState.SKIPPED],
+            )
         )
 
-    async def on_closed(self, envelope: Envelope[Any]) -> None:
+    async def on_closed(self, work: Work, envelope: Envelope[Any]) -> None:
         """Stop the referral's clock; remember the closure even if the request is still to come."""
         fact = envelope.data
         reason = close_reason(fact)
@@ -113,25 +115,24 @@ class SlaMonitor:
         bound = log.bind(
             event_id=str(envelope.id), case_id=str(fact.case_id), referral_id=str(fact.referral_id)
         )
-        async with self.runtime.pool.acquire() as conn, conn.transaction():
-            if not await first_delivery(conn, CONSUMER, envelope.id):
-                return
-            outcome = on_close(await db.lock_referral(conn, fact.referral_id))
-            cancelled = 0
-            if outcome is CloseOutcome.CLOSE:
-                cancelled = await db.close_deadline(conn, fact.referral_id, reason, fact.at)
-            elif outcome is CloseOutcome.CLOSE_UNSEEN:
-                await db.insert_closed(
-                    conn,
-                    referral_id=fact.referral_id,
-                    case_id=fact.case_id,
-                    provider_id=fact.provider_id,
-                    service=fact.service,
-                    reason=reason,
-                    closed_at=fact.at,
-                )
-        bound.info(
-            "deadline closed", reason=reason.value, outcome=outcome.value, cancelled=cancelled
+        outcome = on_close(await db.lock_referral(work.conn, fact.referral_id))
+        cancelled = 0
+        if outcome is CloseOutcome.CLOSE:
+            cancelled = await db.close_deadline(work.conn, fact.referral_id, reason, fact.at)
+        elif outcome is CloseOutcome.CLOSE_UNSEEN:
+            await db.insert_closed(
+                work.conn,
+                referral_id=fact.referral_id,
+                case_id=fact.case_id,
+                provider_id=fact.provider_id,
+                service=fact.service,
+                reason=reason,
+                closed_at=fact.at,
+            )
+        work.after_commit(
+            lambda: bound.info(
+                "deadline closed", reason=reason.value, outcome=outcome.value, cancelled=cancelled
+            )
         )
 
     async def fire_due(self, now: datetime) -> FireReport:
@@ -149,21 +150,22 @@ class SlaMonitor:
     async def _fire_batch(self, now: datetime, report: FireReport) -> int:
         fired: list[tuple[UUID, int, Envelope[Any]]] = []
         skipped: list[tuple[UUID, int]] = []
-        async with self.runtime.pool.acquire() as conn, conn.transaction():
+        async with self._db.pool.acquire() as conn, conn.transaction():
             locked = await db.lock_due_steps(conn, now, self._batch_size)
             for deadline, step, decision in due_steps(locked, now):
                 key = (deadline.referral_id, step.step_no)
                 if decision is Verdict.SKIP_STALE:
                     skipped.append(key)
                     continue
-                event = Envelope.wrap(
-                    deadline_event(deadline, step, now),
-                    event_id=step_event_id(*key),
-                    time=now,
-                    source=self.runtime.source,
+                event = self._events.wrap(
+                    deadline_event(deadline, step, now), event_id=step_event_id(*key), time=now
                 )
                 fired.append((*key, event))
-            await add_to_outbox(conn, *(event for _, _, event in fired))
+            await add_to_outbox(
+                conn,
+                *(event for _, _, event in fired),
+                max_event_bytes=self._max_event_bytes,
+            )
             await db.mark_fired(conn, [(rid, no, event.id) for rid, no, event in fired], now)
             await db.mark_skipped(conn, skipped, now, _STALE_NOTE)
         for _, step_no, event in fired:

@@ -14,7 +14,11 @@ class SlaMonitorSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="SLA_MONITOR_", extra="ignore", frozen=True)
 
-    http_port: int = Field(default=8083, title="HTTP port", description="Port of /health.")
+    http_port: int = Field(
+        default=8083,
+        title="HTTP port",
+        description="Port of /health/live, /health/ready and /metrics.",
+    )
     db_schema: str = schema_field("sla_monitor")
     tick_seconds: float = Field(
         default=1.0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from lindung_common import ConfigError
 from lindung_contracts import AgencyId, ProviderId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,12 +51,12 @@ def load_keys(path: Path) -> KeyRing:
     try:
         parsed = _KeysFile.model_validate_json(path.read_bytes())
     except OSError as exc:
-        raise SystemExit(f"invalid INTAKE_API_KEYS_FILE {path}: {exc}") from None
+        raise ConfigError(f"INTAKE_API_KEYS_FILE {path}: cannot read: {exc.strerror}") from None
     except ValidationError as exc:
         # Never echo the file's values: a pasted key must not reach the logs.
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
             for e in exc.errors(include_input=False, include_url=False)
         )
-        raise SystemExit(f"invalid INTAKE_API_KEYS_FILE {path}: {reasons}") from None
+        raise ConfigError(f"INTAKE_API_KEYS_FILE {path}: {reasons}") from None
     return KeyRing({k.sha256: Principal(PrincipalKind(k.kind), k.id) for k in parsed.keys})

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from lindung_common import Runtime, health_router
 from lindung_contracts import FieldError, Identification, ResponseKind
 from pydantic import BaseModel, Field
 
@@ -120,7 +119,7 @@ async def identify(
     except Refused as exc:
         raise _ProblemError(422, exc.errors) from None
     except Conflict as exc:
-        raise _ProblemError(409, [FieldError(field="agency_reference", reason=str(exc))]) from None
+        raise _ProblemError(409, exc.errors) from None
     if not opened.created:
         response.status_code = status.HTTP_200_OK
     return CaseAccepted(case_id=opened.case_id, created=opened.created)
@@ -155,11 +154,10 @@ class _ProblemError(Exception):
         self.errors = errors
 
 
-def create_api(intake: Intake, runtime: Runtime) -> FastAPI:
+def create_api(intake: Intake) -> FastAPI:
     """The FastAPI app; OpenAPI is served at /openapi.json and /docs."""
     api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
     api.state.intake = intake
-    api.include_router(health_router(runtime))
     api.include_router(routes)
 
     @api.exception_handler(RequestValidationError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lindung_common import ConfigError
 from pydantic import ValidationError
 
 from ..domain import Endpoints  # noqa: TID252
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["EndpointsFileError", "load_endpoints", "parse_endpoints"]
 
 
-class EndpointsFileError(ValueError):
+class EndpointsFileError(ConfigError):
     """The endpoints file is missing, not JSON, or not valid; the message says where."""
 
 
@@ -24,6 +25,8 @@ def load_endpoints(path: Path) -> Endpoints:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise EndpointsFileError(f"endpoints file {path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise EndpointsFileError(f"endpoints file {path}: cannot read: not UTF-8") from None
     return parse_endpoints(text, source=str(path))
 
 

@@ -21,13 +21,28 @@ class WebhookSender(Protocol):
         """POST `body` to `url`; never raises for a network or HTTP failure."""
         ...
 
+    async def close(self) -> None:
+        """Release the connections; the next `post` opens new ones."""
+        ...
+
 
 class WebhookClient:
     """aiohttp client with one connection pool for the life of the dispatcher."""
 
-    def __init__(self, *, timeout_seconds: float, user_agent: str = "lindung-notifier") -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        connect_timeout_seconds: float,
+        user_agent: str = "lindung-notifier",
+    ) -> None:
+        # The connect limit lets an unreachable host fail fast, leaving the rest of the
+        # total for a receiver that is merely slow to answer.
+        self._timeout = aiohttp.ClientTimeout(
+            total=timeout_seconds, sock_connect=connect_timeout_seconds
+        )
         self._timeout_seconds = timeout_seconds
+        self._connect_timeout_seconds = connect_timeout_seconds
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
 
@@ -45,6 +60,11 @@ class WebhookClient:
                 # The body is the receiver's business and may echo what we sent: never kept.
                 await response.read()
                 return AttemptResult(status_code=response.status)
+        except aiohttp.ConnectionTimeoutError:
+            return AttemptResult(
+                status_code=None,
+                error=f"no connection within {self._connect_timeout_seconds:g} s",
+            )
         except TimeoutError:
             return AttemptResult(
                 status_code=None, error=f"no answer within {self._timeout_seconds:g} s"

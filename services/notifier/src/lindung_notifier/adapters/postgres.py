@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain import Recipient, RecipientKind  # noqa: TID252
+from ..domain import Delivered, GaveUp, Recipient, RecipientKind, RetryLater  # noqa: TID252
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -14,15 +14,15 @@ if TYPE_CHECKING:
 
     import asyncpg
 
+    from ..domain import Outcome  # noqa: TID252
+
 __all__ = [
+    "Attempt",
     "ClaimedDelivery",
     "NewDelivery",
     "claim_due",
     "insert_deliveries",
-    "mark_delivered",
-    "mark_failed",
-    "record_attempt",
-    "schedule_retry",
+    "record_attempts",
 ]
 
 
@@ -53,30 +53,47 @@ class ClaimedDelivery:
     attempt: int
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One finished attempt of a claimed delivery, and the outcome it leads to."""
+
+    delivery: ClaimedDelivery
+    started_at: datetime
+    finished_at: datetime
+    status_code: int | None
+    error: str | None
+    outcome: Outcome
+
+
 async def insert_deliveries(
     conn: asyncpg.Connection, deliveries: Sequence[NewDelivery], now: datetime
-) -> None:
-    """Store pending deliveries, due at once; an (event, recipient) already stored is kept."""
-    await conn.executemany(
+) -> int:
+    """Store pending deliveries, due at once; returns how many were new.
+
+    An (event, recipient) already stored is kept as it is.
+    """
+    if not deliveries:
+        return 0
+    status = await conn.execute(
         "INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
         " recipient, case_id, referral_id, event, next_attempt_at, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
+        " SELECT u.notification_id, u.cause_event_id, u.cause_type, u.recipient_kind,"
+        "  u.recipient, u.case_id, u.referral_id, u.event::json, $9, $9"
+        " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[],"
+        "  $7::uuid[], $8::text[]) AS u(notification_id, cause_event_id, cause_type,"
+        "  recipient_kind, recipient, case_id, referral_id, event)"
         " ON CONFLICT (cause_event_id, recipient_kind, recipient) DO NOTHING",
-        [
-            (
-                d.notification_id,
-                d.cause_event_id,
-                d.cause_type,
-                d.recipient.kind.value,
-                d.recipient.name,
-                d.case_id,
-                d.referral_id,
-                d.event_json,
-                now,
-            )
-            for d in deliveries
-        ],
+        [d.notification_id for d in deliveries],
+        [d.cause_event_id for d in deliveries],
+        [d.cause_type for d in deliveries],
+        [d.recipient.kind.value for d in deliveries],
+        [d.recipient.name for d in deliveries],
+        [d.case_id for d in deliveries],
+        [d.referral_id for d in deliveries],
+        [d.event_json for d in deliveries],
+        now,
     )
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def claim_due(
@@ -116,88 +133,71 @@ async def claim_due(
     ]
 
 
-async def record_attempt(
-    conn: asyncpg.Connection,
-    delivery: ClaimedDelivery,
-    *,
-    started_at: datetime,
-    finished_at: datetime,
-    status_code: int | None,
-    error: str | None,
-) -> None:
-    """Keep the attempt in the delivery's history (once, whoever records it)."""
+async def record_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt]) -> set[UUID]:
+    """Keep each attempt in its delivery's history and apply its outcome, in two statements.
+
+    Returns the deliveries whose outcome was applied; the others were taken over.
+    """
+    if not attempts:
+        return set()
+    # In one order, so that two overlapping passes rarely lock rows in opposite orders (a
+    # deadlock would still only fail the pass, which is retried).
+    attempts = sorted(attempts, key=lambda a: a.delivery.notification_id)
+    ids = [a.delivery.notification_id for a in attempts]
+    numbers = [a.delivery.attempt for a in attempts]
+    codes = [a.status_code for a in attempts]
+    # The history keeps every attempt once, whoever records it.
     await conn.execute(
         "INSERT INTO delivery_attempts"
         " (notification_id, attempt, started_at, finished_at, status_code, error)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        delivery.notification_id,
-        delivery.attempt,
-        started_at,
-        finished_at,
-        status_code,
-        error,
+        " SELECT * FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[],"
+        "  $4::timestamptz[], $5::integer[], $6::text[])"
+        " ON CONFLICT DO NOTHING",
+        ids,
+        numbers,
+        [a.started_at for a in attempts],
+        [a.finished_at for a in attempts],
+        codes,
+        [a.error for a in attempts],
     )
-
-
-# Each transition below applies only while the delivery is pending at the attempt this
-# dispatcher claimed: a holder whose lease ran out and was overtaken changes nothing.
-
-
-async def mark_delivered(
-    conn: asyncpg.Connection, delivery: ClaimedDelivery, *, at: datetime, status_code: int
-) -> bool:
-    """Record success; False when another dispatcher has taken over the delivery."""
-    status = await conn.execute(
-        "UPDATE deliveries SET status = 'delivered', finished_at = $3, last_status = $4,"
-        " last_error = NULL, leased_until = NULL"
-        " WHERE notification_id = $1 AND attempts = $2 AND status = 'pending'",
-        delivery.notification_id,
-        delivery.attempt,
-        at,
-        status_code,
+    changes = [_change(a.outcome) for a in attempts]
+    # An outcome applies only while the delivery is pending at the attempt this dispatcher
+    # claimed: a holder whose lease ran out and was overtaken changes nothing.
+    rows = await conn.fetch(
+        "UPDATE deliveries d SET status = u.status,"
+        "  next_attempt_at = COALESCE(u.next_attempt_at, d.next_attempt_at),"
+        "  finished_at = u.finished_at, last_status = u.last_status,"
+        "  last_error = u.last_error, leased_until = NULL"
+        " FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::timestamptz[],"
+        "  $5::timestamptz[], $6::integer[], $7::text[]) AS u(notification_id, attempt,"
+        "  status, next_attempt_at, finished_at, last_status, last_error)"
+        " WHERE d.notification_id = u.notification_id AND d.attempts = u.attempt"
+        "  AND d.status = 'pending'"
+        " RETURNING d.notification_id",
+        ids,
+        numbers,
+        [c.status for c in changes],
+        [c.next_attempt_at for c in changes],
+        [c.finished_at for c in changes],
+        codes,
+        [c.error for c in changes],
     )
-    return bool(status == "UPDATE 1")
+    return {row["notification_id"] for row in rows}
 
 
-async def schedule_retry(
-    conn: asyncpg.Connection,
-    delivery: ClaimedDelivery,
-    *,
-    at: datetime,
-    error: str,
-    status_code: int | None,
-) -> bool:
-    """Record a failed attempt and when the next is due; False when taken over."""
-    status = await conn.execute(
-        "UPDATE deliveries SET next_attempt_at = $3, last_error = $4, last_status = $5,"
-        " leased_until = NULL"
-        " WHERE notification_id = $1 AND attempts = $2 AND status = 'pending'",
-        delivery.notification_id,
-        delivery.attempt,
-        at,
-        error,
-        status_code,
-    )
-    return bool(status == "UPDATE 1")
+@dataclass(frozen=True)
+class _Change:
+    status: str
+    next_attempt_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
 
 
-async def mark_failed(
-    conn: asyncpg.Connection,
-    delivery: ClaimedDelivery,
-    *,
-    at: datetime,
-    error: str,
-    status_code: int | None,
-) -> bool:
-    """Record that no further attempt will be made; False when taken over."""
-    status = await conn.execute(
-        "UPDATE deliveries SET status = 'failed', finished_at = $3, last_error = $4,"
-        " last_status = $5, leased_until = NULL"
-        " WHERE notification_id = $1 AND attempts = $2 AND status = 'pending'",
-        delivery.notification_id,
-        delivery.attempt,
-        at,
-        error,
-        status_code,
-    )
-    return bool(status == "UPDATE 1")
+def _change(outcome: Outcome) -> _Change:
+    match outcome:
+        case Delivered(at=at):
+            return _Change("delivered", finished_at=at)
+        case RetryLater(at=at, error=error):
+            return _Change("pending", next_attempt_at=at, error=error)
+        case GaveUp(at=at, error=error):
+            return _Change("failed", finished_at=at, error=error)

@@ -1,1 +1,0 @@
-"""How the notifier is started: the Faust app."""

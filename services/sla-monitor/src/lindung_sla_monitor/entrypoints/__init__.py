@@ -1,1 +1,0 @@
-"""How the sla-monitor meets the world: the Faust worker."""
