@@ -122,3 +122,145 @@ def test_binary_content_mode_with_an_unknown_type_is_refused():
         decode(value, headers)
 
     assert "unknown event type" in fields_and_reasons(raised.value)["type"]
+
+
+# Poison: records built to break a consumer. Each must end in `DecodeError` (or, where the
+# record is in fact valid, an envelope), never in another exception that kills the loop.
+
+NAME = "Siti Aminah binti Ali"
+YEAR_ONE = "0001-01-01T00:00:00+05:00"
+
+
+def decode_or_decode_error(value: bytes | None, headers=None):
+    """The envelope, or the `DecodeError`; any other exception fails the test."""
+    try:
+        return decode(value, headers)
+    except DecodeError as exc:
+        return exc
+
+
+def test_a_null_cloudevents_header_value_is_refused():
+    event = example("org.lindung.case.opened.v1")
+    value, headers = binary_mode(event)
+    headers = [(n, None if n == "ce_type" else v) for n, v in headers]
+
+    with pytest.raises(DecodeError) as raised:
+        decode(value, headers)
+
+    assert fields_and_reasons(raised.value) == {
+        "headers.ce_type": "a CloudEvents header has no value"
+    }
+
+
+def test_a_null_header_value_outside_cloudevents_is_ignored():
+    event = example("org.lindung.case.opened.v1")
+
+    envelope = decode(json.dumps(event).encode(), [("traceparent", None)])
+
+    assert str(envelope.data.case_id) == event["data"]["case_id"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(b"[" * 10_000 + b"]" * 10_000, id="arrays"),
+        pytest.param(b'{"a":' * 10_000 + b"1" + b"}" * 10_000, id="objects"),
+    ],
+)
+def test_json_nested_ten_thousand_deep_is_refused(value):
+    with pytest.raises(DecodeError) as raised:
+        decode(value)
+
+    assert fields_and_reasons(raised.value) == {"value": "JSON nested too deeply"}
+
+
+def test_deep_nesting_inside_the_data_of_a_known_type_is_refused():
+    event = example("org.lindung.case.opened.v1")
+    nested: object = []
+    for _ in range(900):
+        nested = [nested]
+    event["data"]["child"]["languages"] = nested
+
+    assert isinstance(decode_or_decode_error(json.dumps(event).encode()), DecodeError)
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        (json.dumps({"type": NAME, "data": {}}).encode(), None),
+        (b"{}", [("ce_type", NAME.encode())]),
+    ],
+    ids=["structured", "binary"],
+)
+def test_an_unknown_type_is_refused_without_echoing_it(value, headers):
+    with pytest.raises(DecodeError) as raised:
+        decode(value, headers)
+
+    assert fields_and_reasons(raised.value) == {"type": "unknown event type"}
+    assert "Siti" not in str(raised.value)
+
+
+def test_not_json_is_refused_without_echoing_it():
+    with pytest.raises(DecodeError) as raised:
+        decode(f'{{"type": "{NAME}", '.encode())
+
+    assert "not JSON" in fields_and_reasons(raised.value)["value"]
+    assert "Siti" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("time",),
+        ("data", "identified_at"),
+        ("data", "opened_at"),
+        ("data", "situation", "sexual_violence_at"),
+    ],
+    ids=".".join,
+)
+def test_a_year_one_timestamp_with_an_offset_decodes_or_is_refused(path):
+    event = example("org.lindung.case.opened.v1")
+    parent = event
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = YEAR_ONE
+
+    outcome = decode_or_decode_error(json.dumps(event).encode())
+
+    if not isinstance(outcome, DecodeError):
+        assert outcome.type == "org.lindung.case.opened.v1"
+
+
+def test_a_value_just_under_one_mebibyte_with_an_unknown_type_is_refused():
+    padding = "x" * (1_048_576 - 100)
+    value = json.dumps({"type": "org.example.unknown.v1", "data": {"pad": padding}}).encode()
+    assert 1_048_476 < len(value) < 1_048_576
+
+    with pytest.raises(DecodeError) as raised:
+        decode(value)
+
+    assert fields_and_reasons(raised.value) == {"type": "unknown event type"}
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        pytest.param(b"\x00" * 64, None, id="nul-bytes"),
+        pytest.param(b"NaN", None, id="nan"),
+        pytest.param(b'{"type": null}', None, id="null-type"),
+        pytest.param(b'{"type": ["org.lindung.case.opened.v1"]}', None, id="list-type"),
+        pytest.param(b'{"type": "org.lindung.case.opened.v1", "data": null}', None, id="null-data"),
+        pytest.param(b'{"type": "org.lindung.case.opened.v1", "data": "x"}', None, id="str-data"),
+        pytest.param(b"{}", [("ce_type", b"\xff\xfe")], id="header-not-utf8"),
+        pytest.param(b"{}", [("CE_TYPE", None)], id="null-header-upper-case"),
+        pytest.param(b"\xef\xbb\xbf{}", None, id="byte-order-mark"),
+        pytest.param(b'"\\ud800"', None, id="lone-surrogate"),
+        pytest.param(
+            b'{"type": "org.lindung.case.opened.v1", "data": {"age": ' + b"1" * 5000 + b"}}",
+            None,
+            id="integer-of-5000-digits",
+        ),
+    ],
+)
+def test_poison_ends_in_decode_error_only(value, headers):
+    assert isinstance(decode_or_decode_error(value, headers), DecodeError)

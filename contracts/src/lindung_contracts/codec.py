@@ -10,6 +10,7 @@ publish with any CloudEvents SDK.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from .identification import FieldError
 from .topics import PAYLOAD_TYPES, topic_for
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from ._base import Payload
 
 __all__ = [
@@ -32,6 +35,9 @@ __all__ = [
 ]
 
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+_PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$|^\d{1,6}$")
+# pydantic error types whose message quotes part of the input after a comma.
+_QUOTING_TYPES = frozenset({"uuid_parsing"})
 _BINARY_PREFIX = "ce_"
 
 
@@ -73,14 +79,7 @@ def decode(
     expect: tuple[type[Payload], ...] | None = None,
 ) -> Envelope[Any]:
     """Parse and validate one record into a typed envelope, or raise `DecodeError`."""
-    if not value:
-        raise DecodeError([FieldError(field="value", reason="record has no value")])
-    try:
-        document = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DecodeError([FieldError(field="value", reason=f"not JSON: {exc}")]) from None
-    except RecursionError:
-        raise DecodeError([FieldError(field="value", reason="JSON nested too deeply")]) from None
+    document = _parse(value)
     ce_headers = _binary_attributes(headers or ())
     if ce_headers:
         document = {**ce_headers, "data": document}
@@ -103,12 +102,47 @@ def decode(
         raise DecodeError([FieldError(field="data", reason="nested too deeply")]) from None
 
 
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    """Turn pydantic's errors into plain field/reason pairs (no input values echoed)."""
-    return [
-        FieldError(field=".".join(str(p) for p in err["loc"]) or "value", reason=err["msg"])
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+def _parse(value: bytes | None) -> Any:
+    if not value:
+        raise DecodeError([FieldError(field="value", reason="record has no value")])
+    try:
+        return json.loads(value)
+    except UnicodeDecodeError:
+        reason = "not JSON: not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        # The message and its position only: `exc.doc` holds the input.
+        reason = f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except ValueError:  # a number too long to convert, for one
+        reason = "not JSON: a value too large"
+    except RecursionError:
+        reason = "JSON nested too deeply"
+    raise DecodeError([FieldError(field="value", reason=reason)])
+
+
+def field_errors(
+    exc: ValidationError | Sequence[Mapping[str, Any]], *, skip: tuple[str, ...] = ()
+) -> list[FieldError]:
+    """Pydantic's errors as plain field/reason pairs: the one formatter, echoing no input.
+
+    Input values are never copied (`include_input=False`); a path part that does not look
+    like a field name or an index (a key made up by the sender, which may be a name) is
+    shown as `<key>`; messages that quote a piece of the input are cut before it. `skip`
+    drops leading path parts such as FastAPI's `body`.
+    """
+    errors = exc.errors(include_url=False, include_input=False) if isinstance(
+        exc, ValidationError
+    ) else exc  # fmt: skip
+    result = []
+    for err in errors:
+        parts = [str(p) for p in err["loc"]]
+        while parts and parts[0] in skip:
+            parts.pop(0)
+        field = ".".join(p if _PLAIN_FIELD.match(p) else "<key>" for p in parts)
+        reason = str(err["msg"])
+        if err.get("type") in _QUOTING_TYPES:
+            reason = reason.split(",", 1)[0]
+        result.append(FieldError(field=field or "value", reason=reason))
+    return result
 
 
 def _binary_attributes(headers: Headers) -> dict[str, str]:

@@ -6,8 +6,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from lindung_common import Runtime, ServiceSettings, apply_migrations, create_pool, create_producer
-from lindung_contracts import decode
+from lindung_common import (
+    Consumer,
+    Runtime,
+    Service,
+    ServiceSettings,
+    apply_migrations,
+    create_pool,
+    create_producer,
+    foundations,
+)
+from lindung_contracts import REFERRALS, decode
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 
@@ -22,13 +31,21 @@ class FixedClock:
         return NOW
 
 
-@pytest.fixture
-def settings(stack) -> ServiceSettings:
+CONSUMER = "test-consumer"
+
+
+def _settings(stack, **overrides: Any) -> ServiceSettings:
     return ServiceSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
         http_port=0,
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(stack) -> ServiceSettings:
+    return _settings(stack)
 
 
 @pytest.fixture
@@ -62,16 +79,37 @@ async def producer(stack):
 
 
 @pytest.fixture
-async def runtime(settings, schema, migrations):
-    """A started Runtime (pool, producer, outbox relay) for a service named `svc`."""
-    started = Runtime(
-        service="svc", schema=schema, settings=settings, migrations=migrations, clock=FixedClock()
-    )
+def handlers() -> dict[type, Any]:
+    """The test consumer's handlers: each test puts in what it needs before delivering."""
+    return {}
+
+
+def _service(settings, schema, migrations, handlers, **consumer: Any) -> Service:
+    """A service `svc` with one consumer of REFERRALS whose handlers are `handlers`."""
+    db, events = foundations("svc", settings, migrations, schema=schema, clock=FixedClock())
+    reads = Consumer(name=CONSUMER, topics=(REFERRALS,), handlers=handlers, **consumer)
+    return Service(name="svc", settings=settings, db=db, events=events, consumers=[reads])
+
+
+@pytest.fixture
+async def runtime(settings, schema, migrations, handlers):
+    """The `svc` service started without Faust (database, producer, relay, health)."""
+    started = Runtime(_service(settings, schema, migrations, handlers))
     await started.start()
     try:
         yield started
     finally:
         await started.stop()
+
+
+@pytest.fixture
+def make_service(stack, schema, migrations, handlers):
+    """`make_service(**settings)`: the `svc` service with other settings, not started."""
+
+    def make(**overrides: Any) -> Service:
+        return _service(_settings(stack, **overrides), schema, migrations, handlers)
+
+    return make
 
 
 async def _outbox(pool) -> list[dict[str, Any]]:

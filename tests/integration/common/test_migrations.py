@@ -29,9 +29,13 @@ async def test_migrations_apply_once_and_are_recorded(stack, schema, migrations)
     pool = await create_pool(stack.database_url, schema)
     try:
         first = await apply_migrations(pool, schema, migrations)
-        assert first == ["common/0001_outbox_inbox.sql", "svc/0001_effects.sql"]
+        assert first == [
+            "common/0001_outbox_inbox.sql",
+            "common/0002_failures.sql",
+            "svc/0001_effects.sql",
+        ]
         assert await _recorded(pool) == sorted(first)
-        assert {"outbox", "processed_events", "effects", "schema_migrations"} <= await _tables(
+        assert {"outbox", "processed_events", "dead_letters", "effects"} <= await _tables(
             pool, schema
         )
 
@@ -94,6 +98,7 @@ async def test_two_instances_migrating_a_new_schema_at_once_both_start(stack, mi
             )
             assert sorted(applied[0] + applied[1]) == [
                 "common/0001_outbox_inbox.sql",
+                "common/0002_failures.sql",
                 "svc/0001_effects.sql",
             ]
         finally:
@@ -116,9 +121,10 @@ async def test_two_instances_migrating_an_existing_schema_apply_each_file_once(
         applied = await asyncio.gather(*(apply_migrations(p, schema, migrations) for p in pools))
         assert sorted(applied[0] + applied[1]) == [
             "common/0001_outbox_inbox.sql",
+            "common/0002_failures.sql",
             "svc/0001_effects.sql",
         ]
-        assert len(await _recorded(pools[0])) == 2
+        assert len(await _recorded(pools[0])) == 3
     finally:
         for p in pools:
             await p.close()

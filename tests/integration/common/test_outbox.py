@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 from lindung_common import (
+    EventTooLarge,
     OutboxRelay,
     Runtime,
-    ServiceSettings,
     add_to_outbox,
     create_pool,
     create_producer,
@@ -83,7 +83,7 @@ async def test_relay_once_publishes_in_id_order_keyed_by_case_then_sends_nothing
     assert await relay.relay_once() == 0
     assert len(_mine(await reader.to_end(), ids)) == 4
     assert relay.published == 4
-    assert await relay.backlog() == 0
+    assert (await relay.backlog())[0] == 0
 
 
 async def test_a_batch_limit_splits_the_backlog_and_keeps_the_order(schema, pool, producer, tail):
@@ -139,7 +139,7 @@ async def test_two_relays_on_one_schema_never_publish_a_row_twice(
             OutboxRelay(other_pool, other_producer, schema, batch_size=7),
         ]
         async with asyncio.timeout(60):
-            while await relays[0].backlog():
+            while (await relays[0].backlog())[0]:
                 await asyncio.gather(*(r.relay_once() for r in relays for _ in range(3)))
     finally:
         await other_producer.stop()
@@ -152,25 +152,79 @@ async def test_two_relays_on_one_schema_never_publish_a_row_twice(
 
 
 async def test_the_running_relay_publishes_on_notify_without_waiting_for_the_poll(
-    stack, schema, migrations, tail, outbox
+    make_service, tail
 ):
-    settings = ServiceSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
-        database_url=stack.database_url,
-        http_port=0,
-        outbox_poll_seconds=30,
-    )
-    runtime = Runtime(service="svc", schema=schema, settings=settings, migrations=migrations)
+    runtime = Runtime(make_service(outbox_poll_seconds=30))
     reader = await tail(PROVIDER_RESPONSES)
     await runtime.start()
+    pool = runtime.service.db.pool
     try:
         first = _answer(uuid.uuid4())
-        await _queue(runtime.pool, first)
+        await _queue(pool, first)
         await reader.until(lambda rs: bool(_mine(rs, {first.id})), timeout=40)
         # The relay has published and gone back to waiting: only a NOTIFY wakes it in time.
         await asyncio.sleep(0.5)
         second = _answer(uuid.uuid4())
-        await _queue(runtime.pool, second)
+        await _queue(pool, second)
         await reader.until(lambda rs: bool(_mine(rs, {second.id})), timeout=10)
     finally:
         await runtime.stop()
+
+
+async def _raw_row(pool, *, topic: str, value: bytes) -> uuid.UUID:
+    """A row no writer would make (bypassing the checks), as an older release might have."""
+    event_id = uuid.uuid4()
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (event_id, event_type, topic, key, value)"
+            " VALUES ($1, 'org.example.v1', $2, 'k', $3)",
+            event_id,
+            topic,
+            value,
+        )
+    return event_id
+
+
+@pytest.mark.parametrize(
+    ("topic", "value", "reason"),
+    [
+        ("lindung.no-such-topic.v1", b"{}", "the topic does not exist on the broker"),
+        (PROVIDER_RESPONSES.name, b"x" * 2_000_000, "the broker refuses it"),
+    ],
+    ids=["unknown-topic", "too-large"],
+)
+async def test_a_row_the_broker_refuses_for_good_is_set_aside_and_the_rows_behind_go_on(
+    schema, pool, producer, tail, topic, value, reason
+):
+    reader = await tail(PROVIDER_RESPONSES)
+    case = uuid.uuid4()  # one case: one partition, so the order read is the order sent
+    before = _answer(case)
+    await _queue(pool, before)
+    stuck = await _raw_row(pool, topic=topic, value=value)
+    behind = [_answer(case) for _ in range(3)]
+    await _queue(pool, *behind)
+    relay = OutboxRelay(pool, producer, schema, batch_size=500)
+
+    async with asyncio.timeout(90):
+        while (await relay.backlog())[0]:
+            await relay.relay_once()
+
+    wanted = {before.id} | {e.id for e in behind}
+    published = await reader.until(lambda rs: len(_mine(rs, wanted)) == 4, timeout=30)
+    assert [decode(r.value).id for r in _mine(published, wanted)] == [before.id] + [
+        e.id for e in behind
+    ]
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM outbox WHERE event_id = $1", stuck)
+    assert row["published_at"] is None
+    assert row["set_aside_at"] is not None
+    assert row["set_aside_reason"].startswith(reason)
+    assert await relay.backlog() == (0, 0.0, 1)
+
+
+async def test_an_event_larger_than_the_broker_takes_is_refused_when_written(pool, outbox):
+    envelope = _answer(uuid.uuid4())
+    with pytest.raises(EventTooLarge, match="the limit is 200"):
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, envelope, max_event_bytes=200)
+    assert await outbox(pool) == []

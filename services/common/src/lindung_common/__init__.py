@@ -10,7 +10,7 @@ from .consume import ConsumePath, Consumer, ConsumerState, Handler, Outcome
 from .db import Database, apply_migrations, create_pool
 from .deadletters import DeadLetter, announce_dead_letter, original_bytes
 from .events import Events
-from .failures import Failure, FailureClass, RecordRefused, classify, safe_field_errors
+from .failures import Failure, FailureClass, RecordRefused, classify
 from .health import Check, Health
 from .inbox import first_delivery
 from .kafka import create_producer
@@ -66,6 +66,5 @@ __all__ = [
     "original_bytes",
     "replay_dead_letters",
     "run",
-    "safe_field_errors",
     "schema_field",
 ]

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lindung_contracts import EventDeadLettered
+from lindung_contracts import TOPICS, EventDeadLettered
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 _AGENCY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# Topics whose record key is the sending agency, by the registry.
+_AGENCY_KEYED = frozenset(t.name for t in TOPICS if t.key == "agency_id")
 # Looking for an agency id inside a refused value is a courtesy: never parse a huge one.
 _AGENCY_SCAN_LIMIT = 1_048_576
 
@@ -74,8 +76,8 @@ def dead_letter_id(consumer: str, record: Record, times: int) -> uuid.UUID:
 
 
 def agency_of(record: Record) -> str | None:
-    """The agency a record names: its key if that is an agency id, else `data.agency_id`."""
-    if record.key is not None:
+    """The agency a record names: its key on an agency-keyed topic, else `data.agency_id`."""
+    if record.key is not None and record.topic in _AGENCY_KEYED:
         key = record.key.decode("ascii", "replace")
         if _AGENCY.match(key):
             return key

@@ -27,7 +27,7 @@ from aiokafka import errors as kafka_errors
 from lindung_contracts import DecodeError, FieldError, field_errors
 from pydantic import ValidationError
 
-__all__ = ["Failure", "FailureClass", "RecordRefused", "classify", "safe_field_errors"]
+__all__ = ["Failure", "FailureClass", "RecordRefused", "classify"]
 
 
 class FailureClass(StrEnum):
@@ -74,18 +74,17 @@ _TRANSIENT_SQLSTATES = frozenset(
 )
 # Data the database refuses for what it is: the record will fail every time.
 _DETERMINISTIC_SQLSTATE_CLASSES = ("22", "23")
-
-_PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$|^\d{1,6}$")
+_PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$|^\d{1,6}$|^<key>$")
 
 
 def classify(exc: BaseException) -> Failure:  # noqa: PLR0911 - one return per class: a table
     """The class of `exc` and a reason that carries no input values."""
     name = type(exc).__name__
     if isinstance(exc, DecodeError):
-        errors = tuple(_scrub(e) for e in exc.errors)
+        errors = tuple(exc.errors)  # already formatted by the codec, input-free
         return Failure(FailureClass.DETERMINISTIC, _joined("not decodable", errors), errors)
     if isinstance(exc, ValidationError):
-        errors = tuple(safe_field_errors(exc))
+        errors = tuple(field_errors(exc))
         return Failure(FailureClass.DETERMINISTIC, _joined("invalid", errors), errors)
     if isinstance(exc, RecordRefused):
         errors = tuple(_scrub(e) for e in exc.errors)
@@ -108,11 +107,6 @@ def classify(exc: BaseException) -> Failure:  # noqa: PLR0911 - one return per c
     return Failure(FailureClass.UNKNOWN, f"handler failed ({name})")
 
 
-def safe_field_errors(exc: ValidationError) -> list[FieldError]:
-    """Pydantic's errors as field/reason pairs, without input values or input-made keys."""
-    return [_scrub(e) for e in field_errors(exc)]
-
-
 def _classify_postgres(exc: asyncpg.PostgresError, name: str) -> Failure:
     sqlstate = str(getattr(exc, "sqlstate", "") or "")
     if sqlstate in _TRANSIENT_SQLSTATES or sqlstate.startswith(_TRANSIENT_SQLSTATE_CLASSES):
@@ -125,7 +119,7 @@ def _classify_postgres(exc: asyncpg.PostgresError, name: str) -> Failure:
 
 
 def _scrub(error: FieldError) -> FieldError:
-    """Keep path parts that look like field names or indexes; anything else came from input."""
+    """A refusal names fields by our own paths; a part that is not one came from input."""
     parts = [p if _PLAIN_FIELD.match(p) else "<key>" for p in error.field.split(".")]
     return FieldError(field=".".join(parts), reason=error.reason)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from lindung_contracts import FieldError, Identification, ResponseKind
+from lindung_contracts import FieldError, Identification, ResponseKind, field_errors
 from pydantic import BaseModel, Field
 
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
@@ -162,14 +162,7 @@ def create_api(intake: Intake) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldError(
-                field=".".join(str(p) for p in err["loc"][1:] if p != "body") or str(err["loc"][0]),
-                reason=err["msg"],
-            )
-            for err in exc.errors()
-        ]
-        return _problem(422, errors)
+        return _problem(422, field_errors(exc.errors(), skip=("body", "path", "query", "header")))
 
     @api.exception_handler(_ProblemError)
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
