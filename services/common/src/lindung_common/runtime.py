@@ -16,6 +16,7 @@ from aiokafka import TopicPartition
 from fastapi import FastAPI
 
 from .consume import ConsumePath, Outcome
+from .failures import classify
 from .health import Health
 from .kafka import create_producer
 from .outbox import OutboxRelay
@@ -49,13 +50,15 @@ class Runtime:
             service.settings,
             service.db,
             [path.state for path in self.paths.values()],
-            service.checks,
+            [*service.checks, self._tasks_running],
         )
         self.relay: OutboxRelay | None = None
         self._producer: AIOKafkaProducer | None = None
         self._background: list[asyncio.Task[None]] = []
         self._relay_task: asyncio.Task[None] | None = None
         self._offsets = itertools.count(1)
+        self._stopping = False
+        self._ended: dict[str, str] = {}
         self._web: FastAPI | None = None
 
     def web(self) -> FastAPI:
@@ -109,6 +112,15 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop tasks, then the relay (letting its batch finish), the producer, the pool."""
+        self._stopping = True
+        stoppable = {t.name for t in self.service.tasks if hasattr(t, "stop")}
+        for task in self.service.tasks:
+            if task.name in stoppable:
+                task.stop()  # type: ignore[attr-defined]
+        # Tasks that can finish their work in flight get a moment to; then all are cancelled.
+        finishing = [b for b in self._background if b.get_name() in stoppable]
+        if finishing:
+            await asyncio.wait(finishing, timeout=10)
         for background in self._background:
             background.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -144,7 +156,23 @@ class Runtime:
         return await path.handle(list(records))
 
     def _spawn(self, coro: Any, name: str) -> None:
-        self._background.append(asyncio.create_task(coro, name=name))
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._ended_early)
+        self._background.append(task)
+
+    def _ended_early(self, task: asyncio.Task[None]) -> None:
+        """A background task must run for the life of the service: its end is reported."""
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        reason = classify(error).reason if error is not None else "returned"
+        self._ended[task.get_name()] = reason
+        log.error("background task ended", task=task.get_name(), reason=reason)
+
+    async def _tasks_running(self) -> str | None:
+        if not self._ended:
+            return None
+        return "; ".join(f"task {name} ended: {why}" for name, why in sorted(self._ended.items()))
 
     def _lag_probe(self, assigned: Callable[[], set[TopicPartition] | None] | None) -> LagProbe:
         partitions = {

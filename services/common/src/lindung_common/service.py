@@ -42,12 +42,16 @@ class Timer:
 
 
 class Task(Protocol):
-    """Long-running work beside the consumers (the notifier's dispatcher, say)."""
+    """Long-running work beside the consumers (the notifier's dispatcher, say).
+
+    A task may also have `stop()`: asked to return from `run` once its work in flight is
+    done, before it is cancelled at shutdown.
+    """
 
     name: str
 
     async def run(self) -> None:
-        """Work until cancelled."""
+        """Work until cancelled (or stopped)."""
         ...
 
     async def close(self) -> None:

@@ -80,6 +80,7 @@ class Dispatcher:
         self._max_event_bytes = max_event_bytes
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._wake = asyncio.Event()
+        self._stopping = False
         self._failing_since: float | None = None
         self._failure: str | None = None
 
@@ -87,12 +88,17 @@ class Dispatcher:
         """Look for due deliveries now instead of after the idle interval."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Let the pass in flight be recorded, then return from `run`."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         """Dispatch until cancelled; a failing pass is logged and retried with backoff."""
         await self._db.wait_started()
         log.info("dispatcher started")
         backoff = 0.1
-        while True:
+        while not self._stopping:
             # Cleared before the pass: a wake-up during it makes the next pass start at once.
             self._wake.clear()
             try:
@@ -106,7 +112,7 @@ class Dispatcher:
                 continue
             backoff = 0.1
             self._failing_since = self._failure = None
-            if claimed < self._batch_size:
+            if claimed < self._batch_size and not self._stopping:
                 await self._idle()
 
     async def dispatch_once(self) -> int:
