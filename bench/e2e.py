@@ -1,0 +1,232 @@
+"""End-to-end throughput, latency and CPU split of the four services, against raw Kafka.
+
+    .venv/bin/python bench/e2e.py [--seconds 20] [--rates 10,50,100] [--max-clients 16]
+                                  [--skip-max] [--quick]
+
+Starts Kafka and PostgreSQL, measures a raw aiokafka produce -> consume baseline on a
+scratch topic, then starts intake, router, notifier and sla-monitor as processes with the
+demo provider directory and the default policy (deadlines in hours, so no warnings fire)
+and every webhook pointed at a receiver in its own process. Identifications are POSTed at
+each offered rate, then by back-to-back clients; after each phase the run waits until
+every case's referral webhooks have arrived and reports throughput, latency (POST ->
+first referral webhook) and the CPU seconds each component spent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import aiohttp
+from _e2e_baseline import produce_consume
+from _e2e_cpu import TICK, CpuMeter, machine, postmaster_pid
+from _e2e_load import AGENCIES, Load
+from _e2e_receiver import Receiver
+from _e2e_report import REQUESTED, Phase, render
+from lindung_devstack.services import ServiceSet
+from lindung_devstack.stack import Stack
+from lindung_devstack.world import write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from _e2e_load import Sent
+
+DEMO = Path(__file__).resolve().parents[1] / "deploy" / "demo"
+
+
+def parse_args() -> argparse.Namespace:
+    """Options; --quick shrinks everything to check that the script works."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    parser.add_argument("--rates", default="10,50,100", help="offered identifications/s")
+    parser.add_argument("--max-clients", type=int, default=16, help="back-to-back clients")
+    parser.add_argument("--skip-max", action="store_true", help="no back-to-back phase")
+    parser.add_argument("--baseline-messages", type=int, default=20_000)
+    parser.add_argument("--drain-timeout", type=float, default=120.0)
+    parser.add_argument("--settle", type=float, default=2.0, help="quiet seconds that end a drain")
+    parser.add_argument("--quick", action="store_true", help="3 s phases at 5/s, 2 clients")
+    args = parser.parse_args()
+    args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if args.quick:
+        args.seconds, args.rates, args.max_clients = 3.0, [5.0], 2
+        args.baseline_messages, args.settle = 2_000, 1.0
+    return args
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def drain(receiver: Receiver, cases: set[str], settle: float, limit: float) -> bool:
+    """Wait until every case has a referral webhook and none has come for `settle` s."""
+    seen: set[str] = set()
+    last_new = time.monotonic()
+    give_up = last_new + limit
+    while time.monotonic() < give_up:
+        for _, case_id, kind in await asyncio.to_thread(receiver.fetch):
+            if kind == REQUESTED and case_id in cases:
+                seen.add(case_id)
+                last_new = time.monotonic()
+        if seen >= cases and time.monotonic() - last_new >= settle:
+            return True
+        await asyncio.sleep(0.25)
+    return False
+
+
+async def run_phase(
+    name: str,
+    go: Callable[[], Awaitable[list[Sent]]],
+    *,
+    offered: float | None,
+    receiver: Receiver,
+    meter: CpuMeter,
+    args: argparse.Namespace,
+) -> Phase:
+    """Offer the load, drain, and account for what it cost."""
+    print(f"Phase {name}: {args.seconds:.0f} s of load ...", flush=True)
+    before, began = meter.snapshot(), time.monotonic()
+    sent = await go()
+    phase = Phase(name, offered, sent)
+    phase.drained = await drain(receiver, set(phase.cases), args.settle, args.drain_timeout)
+    after = meter.snapshot()
+    phase.wall = time.monotonic() - began
+    phase.cpu = {k: after[k] - before[k] for k in after if not k.startswith("_")}
+    ticks = after["_total"] - before["_total"]
+    phase.busy = (after["_busy"] - before["_busy"]) / ticks
+    # Another workload on the machine skews every figure; this shows how much there was.
+    phase.others = max(0.0, phase.busy - sum(phase.cpu.values()) * TICK / ticks)
+    phase.measure(receiver.records)
+    f = phase.figures
+    drained = "drained" if phase.drained else "drain TIMED OUT"
+    print(
+        f"  POSTed {f['posted']:.0f}, accepted {f['accepted']:.0f}, referrals for "
+        f"{f['delivered']:.0f} cases ({f['webhooks']:.0f} webhooks), p99 {f['p99']:.0f} ms, "
+        f"{drained} after {phase.wall:.1f} s"
+    )
+    return phase
+
+
+async def bench(
+    intake_url: str,
+    keys: dict[str, str],
+    receiver: Receiver,
+    meter: CpuMeter,
+    args: argparse.Namespace,
+) -> list[Phase]:
+    """Warm up, then every phase in turn."""
+    connector = aiohttp.TCPConnector(limit=max(200, args.max_clients))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        load = Load(session, intake_url, keys)
+        # Consumer groups join and pools fill on first use; keep that out of the figures.
+        began = time.monotonic()
+        warm = await load.offered(5, 2)
+        ok = await drain(receiver, {s.case_id for s in warm if s.status == 202}, 1.0, 180)
+        outcome = "all referred" if ok else "NOT all referred"
+        print(
+            f"Warm-up: {len(warm)} identifications, {outcome} in {time.monotonic() - began:.1f} s"
+        )
+        plan: list[tuple[str, float | None, Callable[[], Awaitable[list[Sent]]]]] = [
+            (f"{rate:g}/s", rate, lambda r=rate: load.offered(r, args.seconds))
+            for rate in args.rates
+        ]
+        if not args.skip_max:
+            closed = (
+                f"max({args.max_clients})",
+                None,
+                lambda: load.closed(args.max_clients, args.seconds),
+            )
+            plan.append(closed)
+        return [
+            await run_phase(name, go, offered=rate, receiver=receiver, meter=meter, args=args)
+            for name, rate, go in plan
+        ]
+
+
+def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[str, str]]:
+    """The four services on the demo directory and default policy; the agencies' API keys."""
+    work = stack.workdir
+    directory = json.loads((DEMO / "directory.json").read_text())
+    providers = [p["id"] for p in directory["providers"]]
+    keys = write_keys(work / "api-keys.json", list(AGENCIES), providers)
+    write_endpoints(work / "endpoints.json", receiver.base_url, providers)
+    services = ServiceSet(work / "logs", stack.kafka_bootstrap_servers, stack.database_url)
+    services.settings = {
+        "intake": {"api_keys_file": str(work / "api-keys.json")},
+        "router": {"directory_file": str(DEMO / "directory.json")},
+        "notifier": {"endpoints_file": str(work / "endpoints.json")},
+    }
+    print("Starting intake, router, notifier and sla-monitor ...", flush=True)
+    services.start()
+    return services, keys.agencies
+
+
+def process_roots(stack: Stack, services: ServiceSet, receiver: Receiver) -> dict[str, int]:
+    """The pid at the root of each component's process tree."""
+    assert stack.broker is not None
+    assert stack.broker.process is not None
+    assert stack.postgres is not None
+    assert receiver.process is not None
+    roots = {n: s.process.pid for n, s in services.processes.items() if s.process}
+    roots["kafka"] = stack.broker.process.pid
+    roots["postgresql"] = postmaster_pid(stack.postgres.workdir / "data")
+    roots["receiver"] = receiver.process.pid
+    return roots
+
+
+def _interrupted(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Bring everything up, run the phases, print the report, bring everything down."""
+    args = parse_args()
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("LINDUNG_INFRA"):
+        # CPU is read from the processes' /proc entries, so they must run here.
+        sys.exit("bench/e2e.py starts its own Kafka and PostgreSQL: unset those settings")
+    signal.signal(signal.SIGTERM, _interrupted)
+    logging.basicConfig(level=logging.WARNING)
+    print("Starting PostgreSQL and the Kafka broker ...", flush=True)
+    with Stack() as stack:
+        services: ServiceSet | None = None
+        receiver = Receiver(free_port(), stack.workdir / "receiver.log")
+        try:
+            print(f"Raw baseline: {args.baseline_messages} messages ...", flush=True)
+            seconds, size = asyncio.run(
+                produce_consume(stack.kafka_bootstrap_servers, args.baseline_messages)
+            )
+            receiver.start()
+            services, keys = start_services(stack, receiver)
+            meter = CpuMeter(process_roots(stack, services, receiver))
+            phases = asyncio.run(bench(services["intake"].url, keys, receiver, meter, args))
+            print(
+                render(phases, receiver.records, (args.baseline_messages, seconds, size), machine())
+            )
+            print(f"\nLogs: {stack.workdir}")
+        except KeyboardInterrupt:
+            print("\nInterrupted: stopping everything ...", file=sys.stderr)
+        finally:
+            # A second Ctrl-C must not leave processes behind half-stopped.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            if services is not None:
+                # Before the receiver, so no webhook is left retrying.
+                print(f"Services stopped (exit codes {services.stop()}).", flush=True)
+            receiver.stop()
+            print("Stopping Kafka and PostgreSQL ...", flush=True)
+
+
+if __name__ == "__main__":
+    main()
