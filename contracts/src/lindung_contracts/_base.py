@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "AgencyId",
     "CaseId",
     "ContractModel",
+    "Instant",
     "LanguageCode",
     "Payload",
     "ProviderId",
@@ -58,3 +60,17 @@ LanguageCode = Annotated[
     StringConstraints(pattern=r"^[a-z]{2,3}$"),
     Field(description="ISO 639-1 or 639-3 language code, lower case (`ms`, `my`, `rhg`)."),
 ]
+
+
+def _in_utc_range(at: datetime) -> datetime:
+    # `0001-01-01T00:00:00+05:00` is valid ISO 8601 but falls before year 1 in UTC: every
+    # consumer would fail on it in its own way. Refused here, once, for every contract.
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time is out of range once converted to UTC") from None
+    return at
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
+"""A point in time with its UTC offset, representable in UTC."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from ._base import Payload
+from ._base import Instant, Payload
 
 __all__ = ["EventDeadLettered"]
 
@@ -29,7 +29,7 @@ class EventDeadLettered(Payload):
         "the consumer's dead-letter limit (then `original_size` and `original_sha256` identify "
         "it, and the consumer's own database keeps it for replay)."
     )
-    dead_lettered_at: AwareDatetime = Field(description="When it was set aside.")
+    dead_lettered_at: Instant = Field(description="When it was set aside.")
     original_size: int | None = Field(
         default=None, ge=0, description="Length of the original value in bytes."
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from ._base import CaseId, Payload, ProviderId, ReferralId
+from ._base import CaseId, Instant, Payload, ProviderId, ReferralId
 from .referral import RecipientRole, ServiceType
 
 __all__ = ["DeadlineMissed", "DeadlineWarning"]
@@ -17,10 +17,10 @@ class _DeadlineFact(Payload):
     case_id: CaseId
     provider_id: ProviderId
     service: ServiceType = Field(description="The service of the referral.")
-    requested_at: AwareDatetime = Field(description="Start of the response window.")
-    due_at: AwareDatetime = Field(description="The deadline.")
+    requested_at: Instant = Field(description="Start of the response window.")
+    due_at: Instant = Field(description="The deadline.")
     notify: RecipientRole = Field(description="Who must be told.")
-    fired_at: AwareDatetime = Field(description="When the sla-monitor raised it.")
+    fired_at: Instant = Field(description="When the sla-monitor raised it.")
 
 
 class DeadlineWarning(_DeadlineFact):

@@ -6,9 +6,9 @@ from datetime import datetime  # noqa: TC003 - pydantic resolves annotations at 
 from typing import Any, Final, Generic, Literal, TypeVar, cast
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ._base import Payload
+from ._base import Instant, Payload
 
 __all__ = ["DATA_CONTENT_TYPE", "Envelope", "schema_uri"]
 
@@ -37,7 +37,7 @@ class Envelope(BaseModel, Generic[P]):
         min_length=1, description="URI-reference of the producer, e.g. `/lindung/router`."
     )
     type: str = Field(description="Event type, e.g. `org.lindung.case.opened.v1`.")
-    time: AwareDatetime = Field(description="When the fact happened or was recorded.")
+    time: Instant = Field(description="When the fact happened or was recorded.")
     subject: str = Field(description="What the event is about (a case, referral or agency).")
     datacontenttype: Literal["application/json"] = Field(
         default=DATA_CONTENT_TYPE, description="Media type of `data`."

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload
+from ._base import AgencyId, CaseId, ContractModel, Instant, LanguageCode, Payload
 
 __all__ = [
     "ADULT_AGE",
@@ -134,7 +134,7 @@ class Situation(ContractModel):
     indicators: tuple[ExploitationIndicator, ...] = Field(
         default=(), max_length=len(ExploitationIndicator), description="Indicators seen."
     )
-    sexual_violence_at: AwareDatetime | None = Field(
+    sexual_violence_at: Instant | None = Field(
         default=None,
         description="When the most recent sexual violence happened, if known: starts the "
         "72 h post-exposure prophylaxis clock.",
@@ -176,7 +176,7 @@ class Identification(ContractModel):
         description="The agency's own reference for this identification; sending it again "
         "returns the same case (idempotency).",
     )
-    identified_at: AwareDatetime = Field(
+    identified_at: Instant = Field(
         description="When the child was identified; legal clocks start here, not on arrival."
     )
     child: ChildProfile = Field(description="The child.")
@@ -228,7 +228,7 @@ class IdentificationRejected(Payload):
         description="The original value bytes, base64; empty when the value was longer than "
         "intake's dead-letter limit (then `original_size` and `original_sha256` identify it)."
     )
-    rejected_at: AwareDatetime = Field(description="When intake refused it.")
+    rejected_at: Instant = Field(description="When intake refused it.")
     original_size: int | None = Field(
         default=None, ge=0, description="Length of the original value in bytes."
     )
@@ -246,7 +246,7 @@ class CaseOpened(Payload):
 
     case_id: CaseId
     agency_id: AgencyId
-    identified_at: AwareDatetime = Field(description="When the child was identified.")
-    opened_at: AwareDatetime = Field(description="When intake stored the case.")
+    identified_at: Instant = Field(description="When the child was identified.")
+    opened_at: Instant = Field(description="When intake stored the case.")
     child: ChildProfile = Field(description="The child, without personal data.")
     situation: Situation = Field(description="Circumstances at identification.")

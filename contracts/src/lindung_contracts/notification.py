@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from ._base import CaseId, Payload
+from ._base import CaseId, Instant, Payload
 
 __all__ = ["Channel", "NotificationDelivered", "NotificationFailed"]
 
@@ -34,7 +34,7 @@ class NotificationDelivered(_NotificationFact):
     """The recipient's endpoint acknowledged the notification."""
 
     event_type: ClassVar[str] = "org.lindung.notification.delivered.v1"
-    delivered_at: AwareDatetime = Field(description="When the endpoint acknowledged it.")
+    delivered_at: Instant = Field(description="When the endpoint acknowledged it.")
     status_code: int = Field(description="HTTP status returned by the endpoint.")
 
 
@@ -42,5 +42,5 @@ class NotificationFailed(_NotificationFact):
     """Every attempt failed; the notifier gave up."""
 
     event_type: ClassVar[str] = "org.lindung.notification.failed.v1"
-    failed_at: AwareDatetime = Field(description="When the notifier gave up.")
+    failed_at: Instant = Field(description="When the notifier gave up.")
     error: str = Field(description="The last error, without personal data.")

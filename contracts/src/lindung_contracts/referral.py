@@ -6,9 +6,18 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
+from ._base import (
+    AgencyId,
+    CaseId,
+    ContractModel,
+    Instant,
+    LanguageCode,
+    Payload,
+    ProviderId,
+    ReferralId,
+)
 from .identification import Gender
 
 __all__ = [
@@ -66,7 +75,7 @@ class EscalationStep(ContractModel):
     percent_of_window: int = Field(
         ge=0, description="Where in the response window the step falls (100 = the deadline)."
     )
-    at: AwareDatetime = Field(description="When the step fires unless the referral is accepted.")
+    at: Instant = Field(description="When the step fires unless the referral is accepted.")
     notify: RecipientRole = Field(description="Who is told.")
 
 
@@ -92,8 +101,8 @@ class ReferralRequested(Payload):
     attempt: int = Field(ge=1, description="1 for the first provider, 2 after one re-route...")
     urgent: bool = Field(description="The urgent deadline applies.")
     reasons: tuple[str, ...] = Field(min_length=1, description="Why this referral was made.")
-    requested_at: AwareDatetime = Field(description="Start of the response window.")
-    due_at: AwareDatetime = Field(description="The provider must accept by then.")
+    requested_at: Instant = Field(description="Start of the response window.")
+    due_at: Instant = Field(description="The provider must accept by then.")
     escalation: tuple[EscalationStep, ...] = Field(
         description="The ladder for this referral, from the policy in force."
     )
@@ -108,7 +117,7 @@ class _ReferralFact(Payload):
     case_id: CaseId
     provider_id: ProviderId
     service: ServiceType = Field(description="The service of the referral.")
-    at: AwareDatetime = Field(description="When it happened (the provider's time where given).")
+    at: Instant = Field(description="When it happened (the provider's time where given).")
 
 
 class ReferralAccepted(_ReferralFact):
@@ -161,7 +170,7 @@ class NoProviderAvailable(Payload):
     service: ServiceType = Field(description="The service nobody can provide.")
     reasons: tuple[str, ...] = Field(min_length=1, description="Why the service is needed.")
     tried: tuple[ProviderId, ...] = Field(description="Providers already tried, in order.")
-    at: AwareDatetime = Field(description="When the router gave up.")
+    at: Instant = Field(description="When the router gave up.")
 
 
 class ResponseKind(StrEnum):
@@ -188,4 +197,4 @@ class ProviderResponded(Payload):
     reason: str | None = Field(
         default=None, max_length=500, description="Reason (required to decline)."
     )
-    responded_at: AwareDatetime = Field(description="When the provider answered.")
+    responded_at: Instant = Field(description="When the provider answered.")

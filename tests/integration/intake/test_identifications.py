@@ -6,8 +6,12 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
+from lindung_common import Runtime
 from lindung_contracts import CASES, STRUCTURED_CONTENT_TYPE, CaseOpened, Identification
+from lindung_intake.bootstrap import build
+from lindung_intake.settings import IntakeSettings
 
 pytestmark = pytest.mark.integration
 
@@ -225,3 +229,52 @@ async def test_a_retry_writing_the_same_instant_in_another_offset_is_the_same_id
     assert again.status_code == 200
     assert again.json()["case_id"] == first.json()["case_id"]
     assert len(await outbox()) == 1
+
+
+async def test_a_time_before_year_one_in_utc_is_refused_with_422(
+    client, callers, identification, outbox
+):
+    body = identification() | {"identified_at": "0001-01-01T00:00:00+05:00"}
+    body["situation"]["sexual_violence_at"] = None
+    response = await client.post(URL, json=body, headers=callers.agency)
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "identified_at"
+    assert "out of range" in error["reason"]
+    assert await outbox() == []
+
+
+async def test_a_database_that_does_not_answer_in_time_gets_503_and_nothing_is_stored(
+    stack, schema, keys_file, clock, callers, identification
+):
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        database_url=stack.database_url,
+        api_keys_file=keys_file,
+        http_port=0,
+        db_statement_timeout_seconds=0.5,
+    )
+    runtime = Runtime(build(settings, schema=schema, clock=clock))
+    await runtime.start(relay=False)
+    body = identification()
+    transport = httpx.ASGITransport(app=runtime.web())
+    try:
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://intake") as http,
+            runtime.service.db.pool.acquire() as blocker,
+            blocker.transaction(),
+        ):
+            # Another transaction holds the table: the insert times out on the server.
+            await blocker.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
+            response = await http.post(URL, json=body, headers=callers.agency)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert response.json()["errors"][0]["field"] == "service"
+        async with runtime.service.db.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM cases") == 0
+            assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
+        # The agency retries once the database answers: accepted, once.
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+            assert (await http.post(URL, json=body, headers=callers.agency)).status_code == 202
+    finally:
+        await runtime.stop()

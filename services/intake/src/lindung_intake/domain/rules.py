@@ -20,34 +20,10 @@ __all__ = ["check_identification_time", "check_response", "fingerprint"]
 def check_identification_time(
     identification: Identification, *, now: datetime, skew: timedelta
 ) -> list[FieldError]:
-    """Times must be representable in UTC, and an identification cannot be in the future."""
-    errors = [
-        FieldError(field=field, reason="is out of range (before year 1 in UTC)")
-        for field, at in _times(identification)
-        if not _representable(at)
-    ]
-    if errors:
-        return errors
+    """An identification cannot have happened in the future (beyond clock skew)."""
     if identification.identified_at > now + skew:
         return [FieldError(field="identified_at", reason="is in the future")]
     return []
-
-
-def _times(identification: Identification) -> list[tuple[str, datetime]]:
-    times = [("identified_at", identification.identified_at)]
-    violence = identification.situation.sexual_violence_at
-    if violence is not None:
-        times.append(("situation.sexual_violence_at", violence))
-    return times
-
-
-def _representable(at: datetime) -> bool:
-    # `0001-01-01T00:00:00+05:00` is valid ISO 8601 but falls before year 1 in UTC.
-    try:
-        at.astimezone(UTC)
-    except OverflowError:
-        return False
-    return True
 
 
 def check_response(response: ResponseKind, reason: str | None) -> list[FieldError]:

@@ -2,13 +2,15 @@
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from lindung_common import classify
 from lindung_contracts import FieldError, Identification, ResponseKind, field_errors
 from pydantic import BaseModel, Field
 
@@ -16,6 +18,8 @@ from lindung_intake.domain import Principal, PrincipalKind, hash_key
 from lindung_intake.handlers import Conflict, Intake, NotFound, Refused
 
 __all__ = ["create_api"]
+
+log = structlog.get_logger(__name__)
 
 
 class CaseAccepted(BaseModel):
@@ -168,6 +172,15 @@ def create_api(intake: Intake) -> FastAPI:
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
         return _problem(exc.code, exc.errors)
 
+    @api.middleware("http")
+    async def _unexpected(request: Request, call_next: Any) -> Response:
+        # Caught here, not by the server: its traceback could carry input into the logs.
+        try:
+            response: Response = await call_next(request)
+        except Exception as exc:
+            return _failure(exc)
+        return response
+
     @api.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         field = "authorization" if exc.status_code in {401, 403} else "path"
@@ -177,6 +190,18 @@ def create_api(intake: Intake) -> FastAPI:
         return response
 
     return api
+
+
+def _failure(exc: Exception) -> JSONResponse:
+    # Nothing was stored (the transaction rolled back): the caller may safely retry.
+    failure = classify(exc)
+    if failure.transient:
+        reason = "temporarily unavailable; nothing was stored, retry later"
+        response = _problem(503, [FieldError(field="service", reason=reason)])
+        response.headers["Retry-After"] = "5"
+        return response
+    log.error("request failed", reason=failure.reason)
+    return _problem(500, [FieldError(field="service", reason="internal error")])
 
 
 def _problem(code: int, errors: list[FieldError]) -> JSONResponse:
