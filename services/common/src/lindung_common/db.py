@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 import structlog
@@ -53,7 +53,55 @@ async def create_pool(
     )
     if pool is None:  # pragma: no cover - asyncpg returns None only when not awaited
         raise RuntimeError("asyncpg did not create a pool")
-    return pool
+    return cast("asyncpg.Pool", _Pool(pool))
+
+
+# A connection that failed like this may be left in a state asyncpg does not detect (a
+# server killed mid-statement leaves "another operation is in progress"); handed out
+# again, it fails forever. It is terminated instead, so the pool opens a fresh one.
+_BROKEN = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+class _Pool:
+    """An asyncpg pool that never hands out a connection that broke while in use."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    def acquire(self, *, timeout: float | None = None) -> _Acquire:
+        """Like asyncpg's: awaited, or used with `async with`."""
+        return _Acquire(self._pool, timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
+class _Acquire:
+    def __init__(self, pool: asyncpg.Pool, timeout: float | None) -> None:
+        self._pool = pool
+        self._timeout = timeout
+        self._conn: asyncpg.Connection | None = None
+
+    def __await__(self) -> Any:
+        return self._pool.acquire(timeout=self._timeout).__await__()
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        self._conn = await self._pool.acquire(timeout=self._timeout)
+        return self._conn
+
+    async def __aexit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if isinstance(exc, (*_BROKEN, asyncio.CancelledError)) and not conn.is_closed():
+            conn.terminate()
+        await self._pool.release(conn)
 
 
 class Database:

@@ -154,8 +154,12 @@ class OutboxRelay:
         try:
             while not self._stopping:
                 try:
-                    if listener is None or listener.is_closed():
-                        listener = await self._listen(listener, channel)
+                    if listener is not None and _closed(listener):
+                        # The server went away: a new listener once it is back.
+                        old, listener = listener, None
+                        await self._unlisten(old, channel)
+                    if listener is None:
+                        listener = await self._listen(channel)
                     sent = await self.relay_once()
                 except asyncio.CancelledError:
                     raise
@@ -276,10 +280,7 @@ class OutboxRelay:
                 reason=reason,
             )
 
-    async def _listen(self, old: asyncpg.Connection | None, channel: str) -> asyncpg.Connection:
-        if old is not None:
-            with contextlib.suppress(Exception):
-                await self._pool.release(old)
+    async def _listen(self, channel: str) -> asyncpg.Connection:
         listener: asyncpg.Connection = await self._pool.acquire()
         await listener.add_listener(channel, self._on_notify)
         return listener
@@ -288,6 +289,8 @@ class OutboxRelay:
         with contextlib.suppress(Exception):
             await listener.remove_listener(channel, self._on_notify)
         with contextlib.suppress(Exception):
+            if _closed(listener):
+                listener.terminate()
             await self._pool.release(listener)
 
     def _on_notify(self, *_: object) -> None:
@@ -300,3 +303,10 @@ class OutboxRelay:
         if self._linger and not self._stopping:
             # Commits that land within the linger go out in the same pass.
             await asyncio.sleep(self._linger)
+
+
+def _closed(conn: asyncpg.Connection) -> bool:
+    try:
+        return bool(conn.is_closed())
+    except Exception:  # a proxy already given back to the pool
+        return True

@@ -1,0 +1,204 @@
+"""What the fault tests share: a load of identifications, and the checks on the databases.
+
+Imported by path from the fault tests (the tests directory is not a package).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+AGENCY = "pdrm-selangor"
+REQUESTED = "org.lindung.referral.requested.v1"
+SCHEMAS = ("intake", "router", "notifier", "sla_monitor")
+
+
+def identification() -> dict[str, Any]:
+    """A valid identification with a reference of its own: four referrals or more."""
+    return {
+        "agency_reference": f"PDRM/SEL/2026/{uuid.uuid4().hex[:12]}",
+        "identified_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "child": {
+            "age_years": 15,
+            "gender": "male",
+            "nationality_status": "refugee",
+            "languages": ["my", "ms"],
+        },
+        "situation": {
+            "location": "police_lockup",
+            "state": "selangor",
+            "indicators": ["forced_labour"],
+        },
+    }
+
+
+@dataclass
+class Flow:
+    """Posts identifications at a steady rate, retrying each until intake accepts it.
+
+    An agency system does the same: a 503, a refused connection or a timeout means
+    nothing was stored, so the same identification is sent again.
+    """
+
+    intake_url: str
+    agency_key: str
+    rate: float
+    accepted: dict[str, str] = field(default_factory=dict)  # reference -> case id
+    refusals: list[int | str] = field(default_factory=list)
+    _task: asyncio.Task[None] | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def start(self) -> None:
+        """Begin posting in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self, *, timeout: float = 120.0) -> None:
+        """Stop offering new identifications; wait until those in flight are accepted."""
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, timeout=timeout)
+
+    async def _run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.agency_key}"}
+        pending: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession(headers=headers) as http:
+            while not self._stop.is_set():
+                task = asyncio.create_task(self._post(http, identification()))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=1 / self.rate)
+            await asyncio.gather(*pending)
+
+    async def _post(self, http: aiohttp.ClientSession, body: dict[str, Any]) -> None:
+        url = f"{self.intake_url}/v1/identifications"
+        while True:
+            try:
+                async with http.post(url, json=body, timeout=aiohttp.ClientTimeout(10)) as r:
+                    if r.status in {200, 202}:
+                        self.accepted[body["agency_reference"]] = (await r.json())["case_id"]
+                        return
+                    self.refusals.append(r.status)
+                    assert r.status == 503, f"intake answered {r.status}: {await r.text()}"
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                self.refusals.append(type(exc).__name__)
+            await asyncio.sleep(0.5)
+
+
+@dataclass
+class Readiness:
+    """Polls every service's /health/ready and remembers each answer."""
+
+    urls: dict[str, str]
+    seen: dict[str, list[int]] = field(default_factory=dict)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin polling in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop polling."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        async with aiohttp.ClientSession() as http:
+            while True:
+                for name, url in self.urls.items():
+                    try:
+                        async with http.get(
+                            f"{url}/health/ready", timeout=aiohttp.ClientTimeout(3)
+                        ) as r:
+                            code = r.status
+                    except (aiohttp.ClientError, TimeoutError):
+                        code = 0  # not answering at all
+                    self.seen.setdefault(name, []).append(code)
+                await asyncio.sleep(0.25)
+
+
+async def wait_all_ready(urls: dict[str, str], *, timeout: float = 120.0) -> None:
+    """Until every service answers 200 on /health/ready."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            codes = {}
+            for name, url in urls.items():
+                try:
+                    async with http.get(f"{url}/health/ready") as r:
+                        codes[name] = (r.status, await r.text())
+                except aiohttp.ClientError as exc:
+                    codes[name] = (0, type(exc).__name__)
+            if all(code == 200 for code, _ in codes.values()):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not ready in time: {codes}")
+            await asyncio.sleep(0.5)
+
+
+async def settled(database_url: str, case_ids: set[str], *, timeout: float = 180.0) -> dict:
+    """Wait until every case went all the way through; then what each database holds."""
+    deadline = time.monotonic() + timeout
+    conn = await asyncpg.connect(database_url)
+    try:
+        while True:
+            facts = await _facts(conn, case_ids)
+            if facts["complete"]:
+                return facts
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not all cases went through in time: {facts['missing']}")
+            await asyncio.sleep(1)
+    finally:
+        await conn.close()
+
+
+async def _facts(conn: asyncpg.Connection, case_ids: set[str]) -> dict[str, Any]:
+    ids = [uuid.UUID(c) for c in case_ids]
+    q = conn.fetchval
+    referrals = await conn.fetch(
+        "SELECT referral_id FROM router.referrals WHERE case_id = ANY($1::uuid[])", ids
+    )
+    referral_ids = [r["referral_id"] for r in referrals]
+    facts: dict[str, Any] = {
+        "intake_cases": await q("SELECT count(*) FROM intake.cases WHERE case_id = ANY($1)", ids),
+        "router_cases": await q("SELECT count(*) FROM router.cases WHERE case_id = ANY($1)", ids),
+        "referrals": len(referral_ids),
+        "deadlines": await q(
+            "SELECT count(*) FROM sla_monitor.deadlines WHERE referral_id = ANY($1)", referral_ids
+        ),
+        "deliveries": await q(
+            "SELECT count(*) FROM notifier.deliveries WHERE referral_id = ANY($1)"
+            " AND cause_type = $2 AND recipient_kind = 'provider'",
+            referral_ids,
+            REQUESTED,
+        ),
+        "delivered": await q(
+            "SELECT count(*) FROM notifier.deliveries WHERE referral_id = ANY($1)"
+            " AND cause_type = $2 AND recipient_kind = 'provider' AND status = 'delivered'",
+            referral_ids,
+            REQUESTED,
+        ),
+        "access": await q(
+            "SELECT count(*) FROM intake.referral_access WHERE referral_id = ANY($1)", referral_ids
+        ),
+        "dead_letters": {s: await q(f"SELECT count(*) FROM {s}.dead_letters") for s in SCHEMAS},
+    }
+    n = len(ids)
+    missing = {
+        k: v
+        for k, v in facts.items()
+        if (k in {"intake_cases", "router_cases"} and v != n)
+        or (k in {"deadlines", "deliveries", "delivered", "access"} and v != len(referral_ids))
+    }
+    facts["missing"] = missing
+    facts["complete"] = not missing and len(referral_ids) >= 4 * n
+    return facts
