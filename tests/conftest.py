@@ -11,6 +11,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+from lindung_devstack._proc import StartError
 from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
@@ -20,8 +21,19 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """Kafka and PostgreSQL for the whole run; their logs stay in `stack.workdir`."""
-    with Stack() as running:
+    running = Stack()
+    failure = None
+    try:
+        running.up()  # stops whatever it started when it fails
+    except Exception as error:
+        failure = error if isinstance(error, StartError) else f"{type(error).__name__}: {error}"
+    if failure is not None:
+        # The message names the component and carries its log's tail: show it, not a trace.
+        pytest.fail(f"{failure}\n(this run's logs are in {running.workdir})", pytrace=False)
+    try:
         yield running
+    finally:
+        running.down()
 
 
 @pytest.fixture

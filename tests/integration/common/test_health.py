@@ -8,8 +8,15 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from lindung_common import Record, Runtime
-from lindung_contracts import REFERRALS, Envelope, ReferralAccepted, ServiceType, encode
+from lindung_common import Record, Runtime, add_to_outbox
+from lindung_contracts import (
+    REFERRALS,
+    Envelope,
+    ReferralAccepted,
+    ServiceType,
+    decode,
+    encode,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,12 +93,8 @@ async def test_an_outbox_that_does_not_drain_is_not_ready_and_says_how_long(star
         # Another relay holds the schema's outbox: this one cannot send.
         await holder.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.outbox")
         async with pool.acquire() as conn:
-            await conn.execute(
-                "INSERT INTO outbox (event_id, event_type, topic, key, value)"
-                " VALUES ($1, 'org.example.v1', $2, 'k', '{}')",
-                uuid.uuid4(),
-                REFERRALS.name,
-            )
+            # A real event: once released it goes to a topic other tests read.
+            await add_to_outbox(conn, decode(_record(9).value))
         await asyncio.sleep(1.5)
         code, body = await _ready(http)
         assert code == 503

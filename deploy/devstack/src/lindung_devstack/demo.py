@@ -18,7 +18,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 from lindung_contracts import Envelope, Identification, IdentificationReported, encode
 
-from .services import ServiceSet
+from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
 from .timeline import Timeline
 from .world import Behaviour, StandIn, write_endpoints, write_keys
@@ -198,7 +198,8 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
     print("\nWhere to look next:")
     print(f"  API docs (OpenAPI)   {services['intake'].url}/docs")
     for name, service in services.processes.items():
-        print(f"  {name:<12} health  {service.url}/health    log {service.log_file}")
+        print(f"  {name:<12} ready   {service.url}{HEALTH_PATH}  metrics {service.url}/metrics")
+        print(f"  {'':<12} log     {service.log_file}")
     print(f"  demo config          {workdir} (API keys file holds hashes only)")
     print("  contracts            contracts/asyncapi.json, contracts/schemas/")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fcntl
 import hashlib
 import logging
 import os
@@ -16,20 +17,34 @@ import shutil
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 from lindung_contracts import TOPICS
 
-from ._proc import free_port, stop_process, wait_until
+from ._proc import (
+    PORT_ATTEMPTS,
+    StartError,
+    free_port,
+    log_size,
+    run_async,
+    start_with_retries,
+    stop_process,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 __all__ = ["KafkaBroker", "create_topics", "resolve_broker"]
 
 DEPLOY_KAFKA = Path(__file__).resolve().parents[3] / "kafka"
 POM = DEPLOY_KAFKA / "pom.xml"
 LOG4J = DEPLOY_KAFKA / "log4j2.properties"
+# Asked of the controller without creating anything: the broker is ready for topics.
+_PROBE = NewTopic("lindung.readiness-probe", num_partitions=1, replication_factor=1)
 
 
 def cache_root() -> Path:
@@ -44,32 +59,53 @@ def resolve_broker() -> Path:
     lib = cache_root() / f"kafka-{digest}" / "lib"
     if (lib / ".complete").exists():
         return lib
-    partial = lib.with_name(f"lib.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    command = [
-        "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-        "-DincludeScope=runtime", f"-DoutputDirectory={partial}",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"Maven could not resolve the Kafka broker ({' '.join(command)}):\n"
-            f"{result.stdout[-4000:]}{result.stderr[-4000:]}"
-        )
-    (partial / ".complete").write_text(digest)
-    shutil.rmtree(lib, ignore_errors=True)
-    partial.rename(lib)
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    # Runs on one machine share the cache: one resolves while the others wait, so nobody
+    # replaces the jars under a broker that is already running from them.
+    with (lib.parent / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (lib / ".complete").exists():
+            return lib
+        partial = lib.with_name(f"lib.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        command = [
+            "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+            "-DincludeScope=runtime", f"-DoutputDirectory={partial}",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"Maven could not resolve the Kafka broker ({' '.join(command)}):\n"
+                f"{result.stdout[-4000:]}{result.stderr[-4000:]}"
+            )
+        (partial / ".complete").write_text(digest)
+        shutil.rmtree(lib, ignore_errors=True)
+        partial.rename(lib)
     return lib
+
+
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka writes them, never starting with "-"."""
+    # One in 64 base64 ids starts with "-", which the storage tool takes for an option.
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 @dataclass
 class KafkaBroker:
-    """One KRaft broker+controller on loopback ports, its data and log in `workdir`."""
+    """One KRaft broker+controller on loopback ports, its data and logs in `workdir`.
+
+    `stop()` then `start()` (or `restart()`) brings it back on the same ports with its data.
+    Ports left at 0 are chosen at the first start, and chosen again if taken meanwhile.
+    """
 
     workdir: Path
     port: int = 0
     controller_port: int = 0
     heap: str = "768m"
+    java: str = field(default_factory=lambda: shutil.which("java") or "java")
     process: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
 
@@ -83,52 +119,113 @@ class KafkaBroker:
         """The broker's own log (kept after the run)."""
         return self.workdir / "broker.log"
 
-    def start(self, *, timeout: float = 90.0) -> None:
-        """Format storage, start the broker and wait until it answers metadata requests."""
+    @property
+    def out_file(self) -> Path:
+        """The JVM's stdout and stderr, and the storage formatter's output."""
+        return self.workdir / "broker.out"
+
+    @property
+    def data_dir(self) -> Path:
+        """The broker's storage, formatted at the first start and kept afterwards."""
+        return self.workdir / "data"
+
+    def start(self, *, timeout: float = 180.0) -> None:
+        """Start the broker; raises StartError (with its logs' tails) unless ready in time."""
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError(f"{self.bootstrap_servers} is running; stop() it first")
         lib = resolve_broker()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = self.port or free_port()
-        self.controller_port = self.controller_port or free_port()
+        deadline = time.monotonic() + timeout
+        # Ports given, or kept from an earlier start, are not changed.
+        given_port, given_controller = self.port, self.controller_port
+        fresh = not (self.data_dir / "meta.properties").exists()
+
+        def attempt(number: int) -> None:
+            if number > 1:  # our port was taken before the broker bound it
+                shutil.rmtree(self.data_dir, ignore_errors=True)  # formatted for the old ports
+            self.port = given_port or free_port()
+            self.controller_port = given_controller or free_port()
+            self._start_once(lib, deadline)
+
+        began = time.monotonic()
+        movable = fresh and not (given_port and given_controller)
+        start_with_retries(attempt, attempts=PORT_ATTEMPTS if movable else 1)
+        self.started_in = time.monotonic() - began
+
+    def stop(self) -> None:
+        """Stop the broker cleanly (SIGTERM), forcefully after 30 s; data and logs stay."""
+        if self.process is not None:
+            stop_process(self.process, timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        """Stop, then start again on the same ports with the same data."""
+        self.stop()
+        self.start()
+
+    def _start_once(self, lib: Path, deadline: float) -> None:
+        marks = {self.log_file: log_size(self.log_file), self.out_file: log_size(self.out_file)}
         config = self._write_config()
         java = [
-            shutil.which("java") or "java",
+            self.java,
             "-Xms256m", f"-Xmx{self.heap}",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={LOG4J}",
             f"-Dlindung.kafka.log={self.log_file}",
             "-cp", f"{lib}/*",
         ]  # fmt: skip
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        began = time.monotonic()
-        subprocess.run(  # noqa: S603 - fixed argv built above
-            [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
-            check=True,
-            capture_output=True,
-        )
-        out = (self.workdir / "broker.out").open("wb")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv built above
-            [*java, "kafka.Kafka", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         try:
-            wait_until(self._answers, timeout=timeout, what="Kafka broker", interval=0.25)
-        except TimeoutError:
-            self.stop()
-            raise TimeoutError(f"Kafka broker did not start; see {self.log_file}") from None
-        self.started_in = time.monotonic() - began
+            with self.out_file.open("ab") as out:
+                if not (self.data_dir / "meta.properties").exists():
+                    format_ = [*java, "kafka.tools.StorageTool", "format", "-t", new_cluster_id()]
+                    code = subprocess.run(  # noqa: S603 - fixed argv built above
+                        [*format_, "-c", str(config)], stdout=out, stderr=out, check=False
+                    ).returncode
+                    if code != 0:
+                        raise self._failed(f"formatting storage exited with {code}", marks)
+                self.process = subprocess.Popen(  # noqa: S603 - fixed argv built above
+                    [*java, "kafka.Kafka", str(config)],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        except OSError as error:
+            raise self._failed(f"cannot run {self.java}: {error}", marks) from error
+        try:
+            self._wait_ready(deadline, marks)
+        except BaseException:
+            if self.process is not None:
+                stop_process(self.process, timeout=10)
+                self.process = None
+            raise
 
-    def stop(self) -> None:
-        """Stop the broker cleanly (SIGTERM), forcefully after 30 s."""
-        if self.process is not None:
-            stop_process(self.process, timeout=30)
-            self.process = None
+    def _wait_ready(self, deadline: float, marks: dict[Path, int]) -> None:
+        cluster_id = self._cluster_id()
+        while True:
+            assert self.process is not None
+            code = self.process.poll()
+            if code is not None:
+                raise self._failed(f"the broker exited with code {code}", marks)
+            try:
+                last = run_async(_readiness(self.bootstrap_servers, cluster_id))
+            except _ForeignClusterError as error:
+                # Someone else's broker holds our port; ours cannot bind it.
+                raise self._failed(str(error), marks, address_in_use=True) from None
+            if not last:
+                return
+            if time.monotonic() > deadline:
+                raise self._failed(f"not ready in time; last check: {last}", marks)
+            time.sleep(0.25)
 
-    def _answers(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"Kafka broker exited; see {self.log_file}")
-        return asyncio.run(_metadata_ok(self.bootstrap_servers))
+    def _failed(
+        self, reason: str, marks: dict[Path, int], *, address_in_use: bool | None = None
+    ) -> StartError:
+        reason = f"{reason} (port {self.port}, controller port {self.controller_port})"
+        return StartError("Kafka broker", reason, marks, address_in_use=address_in_use)
+
+    def _cluster_id(self) -> str:
+        lines = (self.data_dir / "meta.properties").read_text().splitlines()
+        return next(line.split("=", 1)[1] for line in lines if line.startswith("cluster.id="))
 
     def _write_config(self) -> Path:
         settings = {
@@ -141,7 +238,7 @@ class KafkaBroker:
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "log.dirs": str(self.workdir / "data"),
+            "log.dirs": str(self.data_dir),
             # Single node: internal topics cannot have more replicas than brokers.
             "offsets.topic.replication.factor": "1",
             "offsets.topic.num.partitions": "4",
@@ -161,35 +258,68 @@ class KafkaBroker:
         return path
 
 
-async def _metadata_ok(bootstrap_servers: str) -> bool:
+class _ForeignClusterError(Exception):
+    """A broker of another cluster answers on our port."""
+
+
+@contextlib.asynccontextmanager
+async def _admin(bootstrap_servers: str, **options: Any) -> AsyncIterator[AIOKafkaAdminClient]:
     # While the broker boots, refused connections are expected; aiokafka would log each.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **options)
     try:
         await admin.start()
-        await admin.list_topics()
-    except (KafkaError, OSError):
-        return False
+        yield admin
     finally:
         await admin.close()
-        logging.getLogger("aiokafka").setLevel(logging.NOTSET)
-    return True
+        logger.setLevel(level)
 
 
-async def create_topics(bootstrap_servers: str) -> list[str]:
-    """Create every topic the contracts registry declares; existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
+async def _readiness(bootstrap_servers: str, cluster_id: str) -> str:
+    """What keeps our broker from being ready: "" once it answers and would create a topic."""
     try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
-            for t in TOPICS
-            if t.name not in existing
-        ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        return [t.name for t in wanted]
-    finally:
-        await admin.close()
+        async with asyncio.timeout(15), _admin(bootstrap_servers, request_timeout_ms=5000) as admin:
+            cluster = await admin.describe_cluster()
+            if cluster.get("cluster_id") not in {None, cluster_id}:
+                message = f"a broker of another cluster ({cluster['cluster_id']}) answers"
+                raise _ForeignClusterError(message)
+            if not cluster.get("brokers"):
+                return "no broker registered yet"
+            answer = await admin.create_topics([_PROBE], validate_only=True)
+            codes = [error[1] for error in answer.topic_errors if error[1]]
+            if codes:
+                return f"a topic would not be created yet: {for_code(codes[0]).__name__}"
+    except (KafkaError, OSError) as error:  # OSError covers TimeoutError
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
+async def create_topics(bootstrap_servers: str, *, retry_for: float = 60.0) -> list[str]:
+    """Create the registry's missing topics, retrying up to `retry_for` s until all exist."""
+    deadline = time.monotonic() + retry_for
+    created: set[str] = set()
+    last = "no attempt yet"
+    while True:
+        try:
+            async with _admin(bootstrap_servers) as admin:
+                existing = set(await admin.list_topics())
+                wanted = [
+                    NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
+                    for t in TOPICS
+                    if t.name not in existing
+                ]
+                if not wanted:
+                    return sorted(created)
+                answer = await admin.create_topics(wanted)
+                for name, code, *_ in answer.topic_errors:
+                    if code == 0:
+                        created.add(name)
+                    elif for_code(code) is not TopicAlreadyExistsError:
+                        last = f"{name}: {for_code(code).__name__}"
+        except (KafkaError, OSError) as error:
+            last = f"{type(error).__name__}: {error}"
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics not all created within {retry_for:.0f} s; last: {last}")
+        await asyncio.sleep(0.5)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import asyncpg
 
-from ._proc import free_port
+from ._proc import PORT_ATTEMPTS, StartError, free_port, log_size, run_async, start_with_retries
 
 __all__ = ["PostgresServer", "find_pg_bin"]
 
 DATABASE = "lindung"
+_CONNECT_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def find_pg_bin() -> Path | None:
@@ -34,7 +35,11 @@ def find_pg_bin() -> Path | None:
 
 @dataclass
 class PostgresServer:
-    """A throw-away cluster. As root, it runs as the unprivileged `postgres` user."""
+    """A throw-away cluster. As root, it runs as the unprivileged `postgres` user.
+
+    `stop()` then `start()` (or `restart()`) brings back the same cluster on the same port
+    with its data. A port left at 0 is chosen at the first start, again if taken meanwhile.
+    """
 
     port: int = 0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lindung-pg-")))
@@ -48,53 +53,115 @@ class PostgresServer:
 
     @property
     def log_file(self) -> Path:
-        """The server log."""
+        """The server log (appended to by every start)."""
         return self.workdir / "postgres.log"
 
-    def start(self) -> None:
-        """initdb, start, create the database."""
+    @property
+    def data_dir(self) -> Path:
+        """The cluster's data, created by the first start and kept afterwards."""
+        return self.workdir / "data"
+
+    def start(self, *, timeout: float = 120.0) -> None:
+        """Create the cluster once, start it, wait until the `lindung` database answers."""
+        if self._running:
+            raise RuntimeError(f"PostgreSQL on port {self.port} is running; stop() it first")
         bin_dir = find_pg_bin()
         if bin_dir is None:
-            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found")
+            raise StartError("PostgreSQL", "server binaries (initdb, pg_ctl) not found")
         began = time.monotonic()
-        self.port = self.port or free_port()
+        deadline = began + timeout
+        self.workdir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             # initdb and postgres refuse to run as root; the directory must be theirs.
             shutil.chown(self.workdir, user="postgres", group="postgres")
-        data = self.workdir / "data"
-        self._run(bin_dir / "initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-sync")  # fmt: skip
+        if not (self.data_dir / "PG_VERSION").exists():
+            shutil.rmtree(self.data_dir, ignore_errors=True)  # what a failed initdb left
+            self._run("initdb", bin_dir / "initdb", "-D", self.data_dir, "-A", "trust",
+                      "-U", "postgres", "-E", "UTF8", "--no-sync")  # fmt: skip
+        given = self.port  # a port given, or kept from an earlier start, is not changed
+
+        def attempt(_: int) -> None:
+            self.port = given or free_port()
+            self._start_once(bin_dir, deadline)
+
+        start_with_retries(attempt, attempts=1 if given else PORT_ATTEMPTS)
+        self.started_in = time.monotonic() - began
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown); data and log stay for a later start."""
+        bin_dir = find_pg_bin()
+        if self._running and bin_dir is not None:
+            try:
+                self._run("pg_ctl stop", bin_dir / "pg_ctl", "-D", self.data_dir, "-m", "fast",
+                          "-w", "-t", "60", "stop")  # fmt: skip
+            except StartError as error:
+                raise RuntimeError(f"PostgreSQL did not stop: {error.reason}") from None
+            self._running = False
+
+    def restart(self) -> None:
+        """Stop, then start again on the same port with the same data."""
+        self.stop()
+        self.start()
+
+    def _start_once(self, bin_dir: Path, deadline: float) -> None:
+        marks = {self.log_file: log_size(self.log_file)}
         options = (
             f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c max_connections=200"
         )
-        self._run(bin_dir / "pg_ctl", "-D", str(data), "-o", options,
-                  "-l", str(self.log_file), "-w", "-t", "60", "start")  # fmt: skip
-        self._running = True
-        asyncio.run(self._create_database())
-        self.started_in = time.monotonic() - began
-
-    def stop(self) -> None:
-        """Stop the server (fast shutdown); the directory stays for its log."""
-        bin_dir = find_pg_bin()
-        if self._running and bin_dir is not None:
-            self._run(bin_dir / "pg_ctl", "-D", str(self.workdir / "data"), "-m", "fast",
-                      "-w", "stop")  # fmt: skip
-            self._running = False
-
-    def _run(self, *argv: str | Path) -> None:
-        command = [str(a) for a in argv]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-
-    async def _create_database(self) -> None:
-        admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        conn = await asyncpg.connect(admin)
+        wait = max(1, int(deadline - time.monotonic()))
         try:
-            await conn.execute(f"CREATE DATABASE {DATABASE}")
-        finally:
-            await conn.close()
+            self._run("pg_ctl start", bin_dir / "pg_ctl", "-D", self.data_dir, "-o", options,
+                      "-l", self.log_file, "-w", "-t", str(wait), "start", marks=marks)  # fmt: skip
+            self._running = True
+            run_async(self._ensure_database(deadline, marks))
+        except BaseException:
+            # pg_ctl gives up waiting but leaves a slow server starting: end it too.
+            self._stop_quietly(bin_dir)
+            raise
+
+    def _stop_quietly(self, bin_dir: Path) -> None:
+        command = [str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"]
+        subprocess.run(self._as_postgres(command), capture_output=True, check=False)  # noqa: S603
+        self._running = False
+
+    def _run(self, what: str, *argv: str | Path, marks: dict[Path, int] | None = None) -> None:
+        command = self._as_postgres([str(a) for a in argv])
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        except OSError as error:
+            raise self._failed(f"{what}: {error}") from error
+        if result.returncode != 0:
+            output = f"{result.stdout}{result.stderr}".strip().replace("\n", " / ")
+            raise self._failed(f"{what} failed: {output}", marks)
+
+    def _failed(self, reason: str, marks: dict[Path, int] | None = None) -> StartError:
+        return StartError("PostgreSQL", f"{reason} (port {self.port})", marks)
+
+    @staticmethod
+    def _as_postgres(command: list[str]) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *command]
+        return command
+
+    async def _ensure_database(self, deadline: float, marks: dict[Path, int]) -> None:
+        admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        while True:
+            try:
+                conn = await asyncpg.connect(admin, timeout=10)
+                try:
+                    if not await conn.fetchval(
+                        "SELECT 1 FROM pg_database WHERE datname = $1", DATABASE
+                    ):
+                        await conn.execute(f"CREATE DATABASE {DATABASE}")
+                finally:
+                    await conn.close()
+                await (await asyncpg.connect(self.url, timeout=10)).close()
+            except _CONNECT_ERRORS as error:
+                if time.monotonic() > deadline:
+                    reason = f"no connection to the database in time: {error}"
+                    raise self._failed(reason, marks) from None
+                await asyncio.sleep(0.2)
+            else:
+                return

@@ -5,17 +5,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._proc import free_port, stop_process, wait_until
+from ._proc import (
+    StartError,
+    free_port,
+    kill_process,
+    log_size,
+    start_with_retries,
+    stop_process,
+    wait_until,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["SERVICES", "ServiceProcess", "ServiceSet"]
+__all__ = ["HEALTH_PATH", "SERVICES", "ServiceProcess", "ServiceSet"]
 
 # service name -> (module run with `python -m`, environment prefix)
 SERVICES: dict[str, tuple[str, str]] = {
@@ -24,17 +33,20 @@ SERVICES: dict[str, tuple[str, str]] = {
     "notifier": ("lindung_notifier", "NOTIFIER_"),
     "sla-monitor": ("lindung_sla_monitor", "SLA_MONITOR_"),
 }
+# Where every service answers 200 once it is ready to work.
+HEALTH_PATH = "/health/ready"
 
 
 @dataclass
 class ServiceProcess:
-    """One service process, its port and its log file."""
+    """One service process, its port and its log file; it can be started again after a stop."""
 
     name: str
     port: int
     log_file: Path
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    _log_start: int = 0
 
     @property
     def url(self) -> str:
@@ -42,34 +54,57 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start the process; output goes to its log file."""
+        """Start the process with its port and env; output is appended to its log file."""
+        if self.running():
+            raise RuntimeError(f"{self.name} is running; stop() or kill() it first")
         module, _ = SERVICES[self.name]
-        log = self.log_file.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", module],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._log_start = log_size(self.log_file)
+        with self.log_file.open("ab") as log:  # the child keeps its own copy open
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", module],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def running(self) -> bool:
+        """Whether the process was started and has not exited."""
+        return self.process is not None and self.process.poll() is None
 
     def healthy(self) -> bool:
-        """Whether `GET /health` answers 200; raises if the process died."""
+        """Whether the health endpoint answers 200; raises StartError if the process died."""
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(
-                f"{self.name} exited with code {self.process.returncode}; see {self.log_file}"
-            )
+            reason = f"exited with code {self.process.returncode}"
+            raise StartError(self.name, reason, {self.log_file: self._log_start})
         try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{self.url}{HEALTH_PATH}", timeout=2) as response:  # noqa: S310
                 return bool(response.status == 200)  # noqa: PLR2004
         except (urllib.error.URLError, OSError):
             return False
 
+    def wait_healthy(self, *, timeout: float = 120.0) -> float:
+        """Wait until healthy; returns the seconds it took, raises StartError with the log tail."""
+        try:
+            return wait_until(self.healthy, timeout=timeout, what=self.name, interval=0.25)
+        except TimeoutError:
+            reason = f"{HEALTH_PATH} on port {self.port} did not answer 200 within {timeout:.0f} s"
+            raise StartError(self.name, reason, {self.log_file: self._log_start}) from None
+
     def stop(self, *, timeout: float = 30.0) -> int | None:
-        """SIGTERM and wait; returns the exit code."""
+        """SIGTERM and wait (SIGKILL after `timeout`); returns the exit code."""
         if self.process is None:
             return None
         stop_process(self.process, timeout=timeout)
+        return self.process.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL the process group and wait; returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            kill_process(self.process)
         return self.process.returncode
 
 
@@ -84,27 +119,27 @@ class ServiceSet:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def start(self, *, timeout: float = 120.0) -> None:
-        """Start every service and wait until each answers /health."""
+        """Start every service and wait until each is healthy; a taken port is replaced."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for name, (_, prefix) in SERVICES.items():
-            env = {
-                **os.environ,
-                f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-                f"{prefix}DATABASE_URL": self.database_url,
-                f"{prefix}HTTP_PORT": str(free_port()),
-                **{f"{prefix}{k.upper()}": v for k, v in self.settings.get(name, {}).items()},
-            }
-            service = ServiceProcess(
-                name=name,
-                port=int(env[f"{prefix}HTTP_PORT"]),
-                log_file=self.workdir / f"{name}.log",
-                env=env,
-            )
-            self.processes[name] = service
-            service.start()
-        try:
-            for service in self.processes.values():
-                wait_until(service.healthy, timeout=timeout, what=service.name, interval=0.25)
+        deadline = time.monotonic() + timeout
+        try:  # a failure stops whatever started before it
+            for name, (_, prefix) in SERVICES.items():
+                env = {
+                    **os.environ,
+                    f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+                    f"{prefix}DATABASE_URL": self.database_url,
+                    f"{prefix}HTTP_PORT": str(free_port()),
+                    **{f"{prefix}{k.upper()}": v for k, v in self.settings.get(name, {}).items()},
+                }
+                self.processes[name] = ServiceProcess(
+                    name=name,
+                    port=int(env[f"{prefix}HTTP_PORT"]),
+                    log_file=self.workdir / f"{name}.log",
+                    env=env,
+                )
+                self.processes[name].start()
+            for name, service in self.processes.items():
+                self._until_healthy(name, service, deadline)
         except BaseException:
             self.stop()
             raise
@@ -112,6 +147,18 @@ class ServiceSet:
     def stop(self) -> dict[str, int | None]:
         """Stop every service (SIGTERM, then SIGKILL after 30 s); returns exit codes."""
         return {name: service.stop() for name, service in self.processes.items()}
+
+    def _until_healthy(self, name: str, service: ServiceProcess, deadline: float) -> None:
+        def attempt(number: int) -> None:
+            if number > 1:
+                # Someone took the port between choosing and binding it: move to another.
+                service.stop(timeout=10)
+                service.port = free_port()
+                service.env[f"{SERVICES[name][1]}HTTP_PORT"] = str(service.port)
+                service.start()
+            service.wait_healthy(timeout=max(1.0, deadline - time.monotonic()))
+
+        start_with_retries(attempt)
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]
