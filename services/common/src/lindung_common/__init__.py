@@ -6,7 +6,7 @@ declaration is made of, and what tests need to drive it without Faust.
 """
 
 from .clock import Clock, IdFactory, SystemClock, new_id
-from .consume import ConsumePath, Consumer, ConsumerState, Handler, Outcome
+from .consume import ConsumePath, Consumer, ConsumerState, Handler, Outcome, RunHandler
 from .db import Database, apply_migrations, create_pool
 from .deadletters import DeadLetter, announce_dead_letter, original_bytes
 from .events import Events
@@ -44,6 +44,7 @@ __all__ = [
     "Outcome",
     "Record",
     "RecordRefused",
+    "RunHandler",
     "Runtime",
     "Service",
     "ServiceSettings",

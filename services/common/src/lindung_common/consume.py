@@ -24,7 +24,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -39,7 +38,7 @@ from .deadletters import (
     store_dead_letter,
 )
 from .failures import Failure, FailureClass, classify
-from .inbox import first_delivery
+from .inbox import first_deliveries, first_delivery
 from .outbox import insert_rows
 from .work import Work
 
@@ -56,9 +55,11 @@ if TYPE_CHECKING:
     from .records import Record
     from .settings import ServiceSettings
 
-__all__ = ["ConsumePath", "Consumer", "ConsumerState", "Handler", "Outcome"]
+__all__ = ["ConsumePath", "Consumer", "ConsumerState", "Handler", "Outcome", "RunHandler"]
 
 Handler = Callable[[Work, "Envelope[Any]"], Awaitable[None]]
+# Takes a run of consecutive records of one type at once: one statement for all of them.
+RunHandler = Callable[[Work, "list[Envelope[Any]]"], Awaitable[None]]
 log = structlog.get_logger(__name__)
 
 
@@ -66,17 +67,38 @@ log = structlog.get_logger(__name__)
 class Consumer:
     """A service's subscription: its name, topics, and the handler of each event type.
 
-    `dedupe` remembers each event id in `processed_events`; a door that reads events made
-    outside Lindung turns it off and de-duplicates on its own natural key instead (an
-    outside event id proves nothing). `expect` limits the event types decoded at all.
+    A type's handler takes one record (`handlers`) or a run of consecutive records of
+    that type (`run_handlers`: fewer statements when records come fast; it is also
+    called with a run of one). `dedupe` remembers each event id in `processed_events`; a
+    door that reads events made outside Lindung turns it off and de-duplicates on its
+    own natural key instead (an outside event id proves nothing). `expect` limits the
+    event types decoded at all.
     """
 
     name: str
     topics: tuple[Topic, ...]
-    handlers: Mapping[type[Payload], Handler]
+    handlers: Mapping[type[Payload], Handler] = field(default_factory=dict)
+    run_handlers: Mapping[type[Payload], RunHandler] = field(default_factory=dict)
     expect: tuple[type[Payload], ...] | None = None
     dedupe: bool = True
     announce: Announce = announce_dead_letter
+
+    def handles(self, kind: type[Payload]) -> bool:
+        """Whether this consumer acts on events of this type."""
+        return kind in self.handlers or kind in self.run_handlers
+
+    def handler(self, kind: type[Payload]) -> Handler | None:
+        """The one-record handler of a type (a run of one, for a run handler)."""
+        if kind in self.handlers:
+            return self.handlers[kind]
+        run = self.run_handlers.get(kind)
+        if run is None:
+            return None
+
+        async def one(work: Work, envelope: Envelope[Any]) -> None:
+            await run(work, [envelope])
+
+        return one
 
 
 class Outcome(StrEnum):
@@ -100,11 +122,22 @@ class ConsumerState:
     handled: int = 0
 
 
+class _Careful(Exception):
+    """A record failed on the fast way: the batch is handled again, carefully."""
+
+    def __init__(self, event_ids: set[Any]) -> None:
+        super().__init__("handled again with a savepoint per record")
+        self.event_ids = event_ids
+
+
 @dataclass
 class _Batch:
     """What one batch transaction collects until it commits."""
 
     replaying: bool
+    careful: bool = False
+    fresh: set[Any] | None = None
+    tried: set[Any] = field(default_factory=set)
     rows: list[Row] = field(default_factory=list)
     callbacks: list[Callable[[], object]] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
@@ -126,10 +159,17 @@ class ConsumePath:
 
     async def handle(self, records: Sequence[Record], *, replaying: bool = False) -> list[Outcome]:
         """Handle records (any partitions), each partition's in order, one transaction each."""
-        outcomes: list[Outcome] = []
-        for _, group in groupby(records, key=lambda r: (r.topic, r.partition)):
-            outcomes += await self._partition(list(group), replaying=replaying)
-        return outcomes
+        # Faust interleaves partitions; each partition's records keep their order.
+        by_partition: dict[tuple[str, int], list[Record]] = {}
+        for record in records:
+            by_partition.setdefault((record.topic, record.partition), []).append(record)
+        outcome_of: dict[tuple[str, int, int], Outcome] = {}
+        for group in by_partition.values():
+            for record, outcome in zip(
+                group, await self._partition(group, replaying=replaying), strict=True
+            ):
+                outcome_of[(record.topic, record.partition, record.offset)] = outcome
+        return [outcome_of[(r.topic, r.partition, r.offset)] for r in records]
 
     async def _partition(self, records: list[Record], *, replaying: bool) -> list[Outcome]:
         decoded = [self._decode(record) for record in records]
@@ -159,27 +199,110 @@ class ConsumePath:
         *,
         replaying: bool,
     ) -> list[Outcome]:
-        batch = _Batch(replaying=replaying)
+        # The fast way first: no savepoints, the delivery record of the whole batch in one
+        # statement. Any record that fails sends the whole batch the careful way, where
+        # each record has its savepoint: one bad record never undoes the others.
+        tried: set[Any] = set()
+        if not replaying:
+            try:
+                return await self._attempt(records, decoded, _Batch(replaying=False))
+            except _Careful as failed:
+                # A handler that failed in a run of several may have failed for another
+                # record: only a run of one counts as a try of that record.
+                if len(failed.event_ids) == 1:
+                    tried |= failed.event_ids
+        careful = _Batch(replaying=replaying, careful=True, tried=tried)
+        return await self._attempt(records, decoded, careful)
+
+    async def _attempt(
+        self, records: list[Record], decoded: list[Envelope[Any] | Failure], batch: _Batch
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
         async with self._db.pool.acquire() as conn, conn.transaction():
+            if not batch.careful:
+                batch.fresh = await self._first_deliveries(conn, decoded)
+            run: list[Envelope[Any]] = []
             for record, item in zip(records, decoded, strict=True):
                 if isinstance(item, Failure):
                     outcome = await self._set_aside(conn, record, item, batch)
+                elif batch.careful:
+                    outcome = await self._carefully(conn, record, item, batch)
                 else:
-                    outcome = await self._one(conn, record, item, batch)
-                batch.outcomes.append(outcome)
+                    outcome = self._admit(item, batch)
+                    if outcome is Outcome.PROCESSED:
+                        if run and type(run[0].data) is not type(item.data):
+                            await self._quickly(conn, run, batch)
+                            run = []
+                        run.append(item)
+                outcomes.append(outcome)
+            if run:
+                await self._quickly(conn, run, batch)
             await insert_rows(conn, batch.rows)
+        batch.outcomes = outcomes
         self._count(records, batch)
         for callback in batch.callbacks:
             callback()
-        return batch.outcomes
+        return outcomes
 
-    async def _one(
+    async def _first_deliveries(
+        self, conn: asyncpg.Connection, decoded: list[Envelope[Any] | Failure]
+    ) -> set[Any] | None:
+        """Record every handled event of the batch at once; the ids seen for the first time."""
+        if not self.consumer.dedupe:
+            return None
+        ids = [
+            item.id
+            for item in decoded
+            if not isinstance(item, Failure) and self.consumer.handles(type(item.data))
+        ]
+        return await first_deliveries(conn, self.consumer.name, ids)
+
+    def _admit(self, envelope: Envelope[Any], batch: _Batch) -> Outcome:
+        """On the fast way: whether a decoded record is handled, a duplicate, or ignored."""
+        if not self.consumer.handles(type(envelope.data)):
+            return Outcome.IGNORED  # a valid event of a type this consumer does not act on
+        if batch.fresh is not None:
+            if envelope.id not in batch.fresh:
+                return Outcome.DUPLICATE
+            batch.fresh.discard(envelope.id)  # the same event twice in one batch: once
+        return Outcome.PROCESSED
+
+    async def _quickly(
+        self, conn: asyncpg.Connection, run: list[Envelope[Any]], batch: _Batch
+    ) -> None:
+        """Handle a run of one type without a savepoint; any failure means the careful way."""
+        kind = type(run[0].data)
+        work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
+        started = time.perf_counter()
+        try:
+            run_handler = self.consumer.run_handlers.get(kind)
+            if run_handler is not None:
+                await run_handler(work, run)
+            else:
+                handler = self.consumer.handlers[kind]
+                for envelope in run:
+                    await handler(work, envelope)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if classify(exc).transient:
+                raise
+            raise _Careful({e.id for e in run}) from None
+        finally:
+            each = (time.perf_counter() - started) / len(run)
+            histogram = metrics.HANDLER_SECONDS.labels(self._service, self.consumer.name)
+            for _ in run:
+                histogram.observe(each)
+        batch.rows += work.rows
+        batch.callbacks += work.callbacks
+
+    async def _carefully(
         self, conn: asyncpg.Connection, record: Record, envelope: Envelope[Any], batch: _Batch
     ) -> Outcome:
-        handler = self.consumer.handlers.get(type(envelope.data))
+        handler = self.consumer.handler(type(envelope.data))
         if handler is None:
-            return Outcome.IGNORED  # a valid event of a type this consumer does not act on
-        tries = 0
+            return Outcome.IGNORED
+        tries = 1 if envelope.id in batch.tried else 0  # its failure on the fast way counts
         while True:
             tries += 1
             work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
     import asyncpg
 
-__all__ = ["first_delivery"]
+__all__ = ["first_deliveries", "first_delivery"]
 
 
 async def first_delivery(conn: asyncpg.Connection, consumer: str, event_id: UUID) -> bool:
@@ -24,3 +24,18 @@ async def first_delivery(conn: asyncpg.Connection, consumer: str, event_id: UUID
         event_id,
     )
     return bool(status == "INSERT 0 1")
+
+
+async def first_deliveries(
+    conn: asyncpg.Connection, consumer: str, event_ids: list[UUID]
+) -> set[UUID]:
+    """Record a batch of events for `consumer` at once; the ids it had not handled before."""
+    if not event_ids:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[])"
+        " ON CONFLICT DO NOTHING RETURNING event_id",
+        consumer,
+        event_ids,
+    )
+    return {row["event_id"] for row in rows}

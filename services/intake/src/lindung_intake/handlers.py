@@ -107,7 +107,7 @@ class Intake:
         projection = Consumer(
             name=CONSUMER,
             topics=(REFERRALS,),
-            handlers={ReferralRequested: self.on_referral_requested},
+            run_handlers={ReferralRequested: self.on_referrals_requested},
         )
         return [door, projection]
 
@@ -165,10 +165,9 @@ class Intake:
         )
         return answer.response_id
 
-    async def on_referral_requested(self, work: Work, envelope: Envelope[Any]) -> None:
-        """Remember which provider a referral is addressed to (for object-level checks)."""
-        referral: ReferralRequested = envelope.data
-        await db.insert_referral_access(work.conn, referral)
+    async def on_referrals_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Remember which provider each referral is addressed to (for object-level checks)."""
+        await db.insert_referral_access(work.conn, [e.data for e in envelopes])
 
     async def on_reported(self, work: Work, envelope: Envelope[Any]) -> None:
         """The Kafka door: the same checks as HTTP; a refusal is raised, then announced."""

@@ -69,7 +69,7 @@ def build(
     consumer = Consumer(
         name=CONSUMER,
         topics=(REFERRALS, DEADLINES),
-        handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake)),
+        run_handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake)),
     )
     return Service(
         name=SERVICE,

@@ -22,7 +22,7 @@ from .domain import recipients_for, referral_of
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from lindung_common import Handler, Work
+    from lindung_common import RunHandler, Work
     from lindung_contracts import Envelope, Payload
 
 __all__ = ["CONSUMER", "DELIVERED_TYPES", "handler", "store_deliveries"]
@@ -37,23 +37,19 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
 )
 
 
-def handler(wake: Callable[[], object]) -> Handler:
+def handler(wake: Callable[[], object]) -> RunHandler:
     """The handler of every delivered event; `wake` runs once what it stored is committed."""
 
-    async def on_delivered_event(work: Work, envelope: Envelope[Any]) -> None:
-        if await store_deliveries(work, envelope):
+    async def on_delivered_events(work: Work, envelopes: list[Envelope[Any]]) -> None:
+        if await store_deliveries(work, envelopes):
             # Not before the commit: the dispatcher would find nothing to claim yet.
             work.after_commit(wake)
 
-    return on_delivered_event
+    return on_delivered_events
 
 
-async def store_deliveries(work: Work, envelope: Envelope[Any]) -> int:
-    """Store one pending delivery per recipient of the event; returns how many were new."""
-    recipients = recipients_for(envelope.data)
-    if not recipients:
-        return 0
-    event_json = envelope.model_dump_json()
+async def store_deliveries(work: Work, envelopes: list[Envelope[Any]]) -> int:
+    """Store one pending delivery per recipient of each event, in one statement; how many new."""
     deliveries = [
         postgres.NewDelivery(
             notification_id=work.new_id(),
@@ -64,6 +60,8 @@ async def store_deliveries(work: Work, envelope: Envelope[Any]) -> int:
             referral_id=referral_of(envelope.data),
             event_json=event_json,
         )
-        for recipient in recipients
+        for envelope in envelopes
+        for event_json in (envelope.model_dump_json(),)
+        for recipient in recipients_for(envelope.data)
     ]
     return await postgres.insert_deliveries(work.conn, deliveries, work.now)

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_common import Consumer
-from lindung_contracts import CASES, PROVIDER_RESPONSES, CaseOpened, ProviderResponded
+from lindung_contracts import (
+    CASES,
+    PROVIDER_RESPONSES,
+    CaseOpened,
+    NoProviderAvailable,
+    ProviderResponded,
+    ReferralRequested,
+)
 
 from .adapters import postgres as db
 from .domain import CaseFacts, ReferralStatus, apply_response, needs, reason_of, reroute, route
@@ -36,42 +43,61 @@ class Router:
         return Consumer(
             name=CONSUMER,
             topics=(CASES, PROVIDER_RESPONSES),
-            handlers={
-                CaseOpened: self.on_case_opened,
-                ProviderResponded: self.on_provider_responded,
-            },
+            handlers={ProviderResponded: self.on_provider_responded},
+            run_handlers={CaseOpened: self.on_cases_opened},
         )
 
-    async def on_case_opened(self, work: Work, envelope: Envelope[Any]) -> None:
-        """Refer a new case for every service it needs; a case seen again changes nothing."""
-        case: CaseOpened = envelope.data
-        facts = CaseFacts.of(case)
-        bound = log.bind(case_id=str(case.case_id), event_id=str(envelope.id))
-        stored = await db.insert_case(
+    async def on_cases_opened(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Refer each new case for every service it needs; a case seen again changes nothing."""
+        cases: list[CaseOpened] = [e.data for e in envelopes]
+        facts = [CaseFacts.of(case) for case in cases]
+        new = await db.insert_cases(
             work.conn,
-            facts,
-            opened_at=case.opened_at,
-            event_id=envelope.id,
+            [(f, c.opened_at, e.id) for f, c, e in zip(facts, cases, envelopes, strict=True)],
             policy_version=self.policy.version,
             directory_version=self.directory.version,
         )
-        if not stored:
-            bound.info("case already routed; repeated CaseOpened ignored")
-            return
-        results = [
-            route(
-                facts,
-                need,
-                policy=self.policy,
-                directory=self.directory,
-                start=facts.identified_at,
-                now=work.now,
-                referral_id=work.new_id(),
-            )
-            for need in needs(case.child, case.situation, facts.identified_at)
-        ]
-        work.emit(*[await self._save(work.conn, routed) for routed in results])
-        work.after_commit(lambda: [self._log_routed(bound, routed) for routed in results])
+        routed: list[tuple[Any, list[Routed]]] = []
+        for envelope, case, fact in zip(envelopes, cases, facts, strict=True):
+            bound = log.bind(case_id=str(case.case_id), event_id=str(envelope.id))
+            if case.case_id not in new:
+                bound.info("case already routed; repeated CaseOpened ignored")
+                continue
+            new.discard(case.case_id)  # the same case twice in this run: routed once
+            results = [
+                route(
+                    fact,
+                    need,
+                    policy=self.policy,
+                    directory=self.directory,
+                    start=fact.identified_at,
+                    now=work.now,
+                    referral_id=work.new_id(),
+                )
+                for need in needs(case.child, case.situation, fact.identified_at)
+            ]
+            routed.append((bound, results))
+        events: list[Payload] = []
+        requested: list[ReferralRequested] = []
+        unmet: list[NoProviderAvailable] = []
+        for _, results in routed:
+            for result in results:
+                if result.requested is not None:
+                    requested.append(result.requested)
+                    events.append(result.requested)
+                elif result.unmet is not None:
+                    unmet.append(result.unmet)
+                    events.append(result.unmet)
+        await db.insert_referrals(work.conn, requested)
+        await db.insert_unmet_many(work.conn, unmet)
+        work.emit(*events)
+
+        def logged() -> None:
+            for bound, results in routed:
+                for result in results:
+                    self._log_routed(bound, result)
+
+        work.after_commit(logged)
 
     async def on_provider_responded(self, work: Work, envelope: Envelope[Any]) -> None:
         """Apply a provider's answer; re-route on decline or failure; refuse what is not allowed."""

@@ -14,6 +14,7 @@ from .domain import (
     CLOSING_EVENTS,
     CloseOutcome,
     Deadline,
+    DeadlineState,
     DeadlineStatus,
     RequestOutcome,
     StepState,
@@ -63,48 +64,54 @@ class SlaMonitor:
 
     def consumer(self) -> Consumer:
         """What the sla-monitor reads, and the handler of each event type."""
-        handlers: dict[type[Payload], Handler] = {ReferralRequested: self.on_requested}
-        handlers.update(dict.fromkeys(CLOSING_EVENTS, self.on_closed))
-        return Consumer(name=CONSUMER, topics=(REFERRALS,), handlers=handlers)
+        handlers: dict[type[Payload], Handler] = dict.fromkeys(CLOSING_EVENTS, self.on_closed)
+        return Consumer(
+            name=CONSUMER,
+            topics=(REFERRALS,),
+            handlers=handlers,
+            run_handlers={ReferralRequested: self.on_requested},
+        )
 
-    async def on_requested(self, work: Work, envelope: Envelope[Any]) -> None:
-        """Start the referral's clock and store its ladder, once, unless it is already closed."""
-        request: ReferralRequested = envelope.data
-        deadline = Deadline(
-            referral_id=request.referral_id,
-            case_id=request.case_id,
-            provider_id=request.provider_id,
-            service=request.service,
-            requested_at=request.requested_at,
-            due_at=request.due_at,
-        )
-        bound = log.bind(
-            event_id=str(envelope.id),
-            case_id=str(request.case_id),
-            referral_id=str(request.referral_id),
-        )
-        outcome = on_request(await db.lock_referral(work.conn, request.referral_id))
-        if outcome is RequestOutcome.DUPLICATE:
-            bound.info("referral already known; request ignored")
-            return
-        if outcome is RequestOutcome.OPEN:
-            await db.insert_open(work.conn, deadline)
-            status = DeadlineStatus.OPEN
-        else:
-            await db.fill_request(work.conn, deadline)
-            status = DeadlineStatus.CLOSED
-        steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
-        stored = [(step, *initial_step_state(step, status)) for step in steps]
-        await db.insert_steps(work.conn, request.referral_id, stored, work.now)
-        work.after_commit(
-            lambda: bound.info(
-                "deadline recorded",
-                status=status.value,
-                due_at=request.due_at.isoformat(),
-                steps=len(steps),
-                skipped_steps=[s.step_no for s, state, _ in stored if state is StepState.SKIPPED],
+    async def on_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Start each referral's clock and store its ladder, once, unless already closed."""
+        requests: list[ReferralRequested] = [e.data for e in envelopes]
+        known = await db.lock_referrals(work.conn, [r.referral_id for r in requests])
+        opened: list[Deadline] = []
+        ladders = []
+        recorded = []
+        for envelope, request in zip(envelopes, requests, strict=True):
+            outcome = on_request(known.get(request.referral_id))
+            if outcome is RequestOutcome.DUPLICATE:
+                log.info("referral already known; request ignored", **_ids(envelope))
+                continue
+            deadline = Deadline(
+                referral_id=request.referral_id,
+                case_id=request.case_id,
+                provider_id=request.provider_id,
+                service=request.service,
+                requested_at=request.requested_at,
+                due_at=request.due_at,
             )
-        )
+            if outcome is RequestOutcome.OPEN:
+                opened.append(deadline)
+                status = DeadlineStatus.OPEN
+            else:
+                await db.fill_request(work.conn, deadline)
+                status = DeadlineStatus.CLOSED
+            # The same referral again in this run is a duplicate of this one.
+            known[request.referral_id] = DeadlineState(status=status, requested=True)
+            steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
+            stored = [(step, *initial_step_state(step, status)) for step in steps]
+            ladders.append((request.referral_id, stored))
+            recorded.append((envelope, status, stored))
+        await db.insert_open_many(work.conn, opened)
+        await db.insert_ladders(work.conn, ladders, work.now)
+
+        def logged() -> None:
+            for entry in recorded:
+                _log_recorded(*entry)
+
+        work.after_commit(logged)
 
     async def on_closed(self, work: Work, envelope: Envelope[Any]) -> None:
         """Stop the referral's clock; remember the closure even if the request is still to come."""
@@ -181,3 +188,26 @@ class SlaMonitor:
         report.fired += [event for _, _, event in fired]
         report.skipped += skipped
         return len(locked)
+
+
+def _ids(envelope: Envelope[Any]) -> dict[str, str]:
+    return {
+        "event_id": str(envelope.id),
+        "case_id": str(envelope.data.case_id),
+        "referral_id": str(envelope.data.referral_id),
+    }
+
+
+def _log_recorded(
+    envelope: Envelope[Any],
+    status: DeadlineStatus,
+    stored: list[tuple[Any, StepState, str | None]],
+) -> None:
+    log.info(
+        "deadline recorded",
+        **_ids(envelope),
+        status=status.value,
+        due_at=envelope.data.due_at.isoformat(),
+        steps=len(stored),
+        skipped_steps=[s.step_no for s, state, _ in stored if state is StepState.SKIPPED],
+    )

@@ -79,16 +79,19 @@ async def insert_case(
     return bool(status == "INSERT 0 1")
 
 
-async def insert_referral_access(conn: asyncpg.Connection, referral: ReferralRequested) -> None:
-    """Remember which provider a referral is addressed to."""
+async def insert_referral_access(
+    conn: asyncpg.Connection, referrals: list[ReferralRequested]
+) -> None:
+    """Remember which provider each referral is addressed to, in one statement."""
     await conn.execute(
         "INSERT INTO referral_access (referral_id, case_id, provider_id, service, requested_at)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO NOTHING",
-        referral.referral_id,
-        referral.case_id,
-        referral.provider_id,
-        referral.service.value,
-        referral.requested_at,
+        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])"
+        " ON CONFLICT (referral_id) DO NOTHING",
+        [r.referral_id for r in referrals],
+        [r.case_id for r in referrals],
+        [r.provider_id for r in referrals],
+        [r.service.value for r in referrals],
+        [r.requested_at for r in referrals],
     )
 
 

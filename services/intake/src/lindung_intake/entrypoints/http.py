@@ -72,12 +72,12 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _intake(request: Request) -> Intake:
+async def _intake(request: Request) -> Intake:
     intake: Intake = request.app.state.intake
     return intake
 
 
-def _caller(
+async def _caller(
     intake: Annotated[Intake, Depends(_intake)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -90,13 +90,13 @@ def _caller(
     return principal
 
 
-def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
     if principal.kind != PrincipalKind.AGENCY:
         raise HTTPException(403, "only an agency key may report identifications")
     return principal
 
 
-def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+async def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
     if principal.kind != PrincipalKind.PROVIDER:
         raise HTTPException(403, "only a provider key may answer referrals")
     return principal

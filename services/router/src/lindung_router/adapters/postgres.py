@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "insert_case",
+    "insert_cases",
     "insert_referral",
+    "insert_referrals",
     "insert_unmet",
+    "insert_unmet_many",
     "load_case",
     "lock_referral",
     "set_status",
@@ -56,6 +59,37 @@ async def insert_case(
     return bool(status == "INSERT 0 1")
 
 
+async def insert_cases(
+    conn: asyncpg.Connection,
+    cases: list[tuple[CaseFacts, datetime, UUID]],
+    *,
+    policy_version: str,
+    directory_version: str,
+) -> set[UUID]:
+    """Store several cases (facts, opened at, event id) at once; the ids that were new."""
+    rows = await conn.fetch(
+        "INSERT INTO cases (case_id, agency_id, state, child, identified_at, sexual_violence_at,"
+        " opened_at, event_id, policy_version, directory_version)"
+        " SELECT u.case_id, u.agency_id, u.state, u.child::jsonb, u.identified_at,"
+        "  u.sexual_violence_at, u.opened_at, u.event_id, $9, $10"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
+        "  $6::timestamptz[], $7::timestamptz[], $8::uuid[]) AS u(case_id, agency_id, state,"
+        "  child, identified_at, sexual_violence_at, opened_at, event_id)"
+        " ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+        [f.case_id for f, _, _ in cases],
+        [f.agency_id for f, _, _ in cases],
+        [f.state.value for f, _, _ in cases],
+        [f.child.model_dump_json() for f, _, _ in cases],
+        [f.identified_at for f, _, _ in cases],
+        [f.sexual_violence_at for f, _, _ in cases],
+        [opened_at for _, opened_at, _ in cases],
+        [event_id for _, _, event_id in cases],
+        policy_version,
+        directory_version,
+    )
+    return {row["case_id"] for row in rows}
+
+
 async def load_case(conn: asyncpg.Connection, case_id: UUID) -> CaseFacts | None:
     """The stored facts of a case."""
     row = await conn.fetchrow(
@@ -77,23 +111,34 @@ async def load_case(conn: asyncpg.Connection, case_id: UUID) -> CaseFacts | None
 
 async def insert_referral(conn: asyncpg.Connection, referral: ReferralRequested) -> None:
     """Store a new referral in status `requested`."""
-    ladder = [step.model_dump(mode="json") for step in referral.escalation]
-    await conn.execute(
+    await insert_referrals(conn, [referral])
+
+
+async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralRequested]) -> None:
+    """Store new referrals in status `requested`, pipelined in one round trip."""
+    if not referrals:
+        return
+    await conn.executemany(
         "INSERT INTO referrals (referral_id, case_id, agency_id, service, provider_id, attempt,"
         " status, urgent, reasons, requested_at, due_at, escalation, policy_version, status_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8, $9, $10, $11::jsonb, $12, $9)",
-        referral.referral_id,
-        referral.case_id,
-        referral.agency_id,
-        referral.service.value,
-        referral.provider_id,
-        referral.attempt,
-        referral.urgent,
-        list(referral.reasons),
-        referral.requested_at,
-        referral.due_at,
-        json.dumps(ladder),
-        referral.policy_version,
+        [
+            (
+                r.referral_id,
+                r.case_id,
+                r.agency_id,
+                r.service.value,
+                r.provider_id,
+                r.attempt,
+                r.urgent,
+                list(r.reasons),
+                r.requested_at,
+                r.due_at,
+                json.dumps([step.model_dump(mode="json") for step in r.escalation]),
+                r.policy_version,
+            )
+            for r in referrals
+        ],
     )
 
 
@@ -152,12 +197,15 @@ async def tried_providers(
 
 async def insert_unmet(conn: asyncpg.Connection, unmet: NoProviderAvailable) -> None:
     """Record that nobody could take a service of a case."""
-    await conn.execute(
+    await insert_unmet_many(conn, [unmet])
+
+
+async def insert_unmet_many(conn: asyncpg.Connection, unmet: list[NoProviderAvailable]) -> None:
+    """Record services nobody could take, pipelined in one round trip."""
+    if not unmet:
+        return
+    await conn.executemany(
         "INSERT INTO unmet_services (case_id, service, reasons, tried, at)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, service) DO NOTHING",
-        unmet.case_id,
-        unmet.service.value,
-        list(unmet.reasons),
-        list(unmet.tried),
-        unmet.at,
+        [(u.case_id, u.service.value, list(u.reasons), list(u.tried), u.at) for u in unmet],
     )

@@ -20,10 +20,13 @@ __all__ = [
     "close_deadline",
     "fill_request",
     "insert_closed",
+    "insert_ladders",
     "insert_open",
+    "insert_open_many",
     "insert_steps",
     "lock_due_steps",
     "lock_referral",
+    "lock_referrals",
     "mark_fired",
     "mark_skipped",
 ]
@@ -44,6 +47,45 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Deadline
     if row is None:
         return None
     return DeadlineState(status=DeadlineStatus(row["status"]), requested=row["requested"])
+
+
+async def lock_referrals(
+    conn: asyncpg.Connection, referral_ids: list[UUID]
+) -> dict[UUID, DeadlineState]:
+    """`lock_referral` for many referrals in two statements; locks taken in a fixed order."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(k))"
+        " FROM (SELECT DISTINCT 'deadline:' || r AS k FROM unnest($1::uuid[]) AS r ORDER BY k) s",
+        referral_ids,
+    )
+    rows = await conn.fetch(
+        "SELECT referral_id, status, requested_at IS NOT NULL AS requested FROM deadlines"
+        " WHERE referral_id = ANY($1::uuid[])",
+        referral_ids,
+    )
+    return {
+        row["referral_id"]: DeadlineState(
+            status=DeadlineStatus(row["status"]), requested=row["requested"]
+        )
+        for row in rows
+    }
+
+
+async def insert_open_many(conn: asyncpg.Connection, deadlines: list[Deadline]) -> None:
+    """Start the clocks of several referrals in one statement."""
+    if not deadlines:
+        return
+    await conn.execute(
+        "INSERT INTO deadlines (referral_id, case_id, provider_id, service, requested_at, due_at,"
+        " status) SELECT *, 'open' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
+        " $5::timestamptz[], $6::timestamptz[])",
+        [d.referral_id for d in deadlines],
+        [d.case_id for d in deadlines],
+        [d.provider_id for d in deadlines],
+        [d.service.value for d in deadlines],
+        [d.requested_at for d in deadlines],
+        [d.due_at for d in deadlines],
+    )
 
 
 async def insert_open(conn: asyncpg.Connection, deadline: Deadline) -> None:
@@ -121,25 +163,38 @@ async def insert_steps(
     settled_at: datetime,
 ) -> None:
     """Store a referral's ladder; a step already stored is left as it is."""
-    await conn.executemany(
+    await insert_ladders(conn, [(referral_id, steps)], settled_at)
+
+
+async def insert_ladders(
+    conn: asyncpg.Connection,
+    ladders: list[tuple[UUID, list[tuple[Step, StepState, str | None]]]],
+    settled_at: datetime,
+) -> None:
+    """Store the ladders of several referrals in one statement; stored steps are kept."""
+    rows = [
+        (referral_id, step, state, note)
+        for referral_id, steps in ladders
+        for step, state, note in steps
+    ]
+    if not rows:
+        return
+    await conn.execute(
         "INSERT INTO deadline_steps (referral_id, step_no, kind, level, percent_of_window, at,"
-        " notify, state, settled_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " notify, state, settled_at, note)"
+        " SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::int[],"
+        " $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])"
         " ON CONFLICT (referral_id, step_no) DO NOTHING",
-        [
-            (
-                referral_id,
-                step.step_no,
-                step.kind.value,
-                step.level,
-                step.percent_of_window,
-                step.at,
-                step.notify.value,
-                state.value,
-                None if state is StepState.PENDING else settled_at,
-                note,
-            )
-            for step, state, note in steps
-        ],
+        [r for r, _, _, _ in rows],
+        [step.step_no for _, step, _, _ in rows],
+        [step.kind.value for _, step, _, _ in rows],
+        [step.level for _, step, _, _ in rows],
+        [step.percent_of_window for _, step, _, _ in rows],
+        [step.at for _, step, _, _ in rows],
+        [step.notify.value for _, step, _, _ in rows],
+        [state.value for _, _, state, _ in rows],
+        [None if state is StepState.PENDING else settled_at for _, _, state, _ in rows],
+        [note for _, _, _, note in rows],
     )
 
 
