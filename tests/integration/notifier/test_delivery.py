@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import timedelta
@@ -253,3 +254,24 @@ async def test_the_running_dispatcher_sends_a_delivery_as_soon_as_it_is_stored(
         await receiver.received(count, seconds=10)
 
     assert len(receiver.to("/shelter-kl-1")) == 2
+
+
+async def test_a_slow_endpoint_does_not_hold_back_deliveries_to_the_others(
+    start_notifier, receiver, referral_requested
+):
+    # legal-aid-kl answers only after 5 s; the shelter must not wait for it.
+    receiver.delay_seconds["/legal-aid-kl"] = 5.0
+    notifier = await start_notifier(dispatching=True, dispatcher_idle_seconds=60)
+    await notifier.handle(referral_requested("legal-aid-kl"))
+    await receiver.received(1, seconds=10)  # the slow request is in flight
+
+    began = asyncio.get_running_loop().time()
+    for count in (2, 3, 4):
+        await notifier.handle(referral_requested("shelter-kl-1"))
+        await receiver.received(count, seconds=10)
+    waited = asyncio.get_running_loop().time() - began
+
+    assert waited < 1.0, f"the shelter's deliveries waited {waited:.1f} s behind a slow endpoint"
+    async with asyncio.timeout(15):
+        while len([d for d in await notifier.deliveries() if d["status"] == "delivered"]) < 4:
+            await asyncio.sleep(0.1)

@@ -94,26 +94,80 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Dispatch until cancelled; a failing pass is logged and retried with backoff."""
+        """Dispatch until stopped or cancelled: a pipeline of deliveries in flight.
+
+        Up to `batch_size` deliveries are in flight at once. As soon as a quarter of the
+        slots is free (or a new delivery is stored), more are claimed; results are
+        recorded as they come in, a few milliseconds' worth per transaction. So one slow
+        endpoint holds one slot for its timeout, not every other delivery behind it.
+        """
         await self._db.wait_started()
         log.info("dispatcher started")
+        in_flight: dict[asyncio.Task[postgres.Attempt], postgres.ClaimedDelivery] = {}
         backoff = 0.1
-        while not self._stopping:
-            # Cleared before the pass: a wake-up during it makes the next pass start at once.
-            self._wake.clear()
-            try:
-                claimed = await self.dispatch_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._failed(exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._backoff_cap)
-                continue
-            backoff = 0.1
-            self._failing_since = self._failure = None
-            if claimed < self._batch_size and not self._stopping:
-                await self._idle()
+        try:
+            while not (self._stopping and not in_flight):
+                try:
+                    await self._claim_into(in_flight)
+                    await self._record_finished(in_flight)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self._failed(exc, backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._backoff_cap)
+                    continue
+                backoff = 0.1
+                self._failing_since = self._failure = None
+        finally:
+            for task in in_flight:
+                task.cancel()  # not recorded: sent again once their lease runs out
+
+    async def _claim_into(
+        self, in_flight: dict[asyncio.Task[postgres.Attempt], postgres.ClaimedDelivery]
+    ) -> None:
+        free = self._batch_size - len(in_flight)
+        if self._stopping or (free < max(1, self._batch_size // 4) and not self._wake.is_set()):
+            return
+        # Cleared before the claim: a delivery stored after it wakes the next one.
+        self._wake.clear()
+        now = self._events.now()
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            claimed = await postgres.claim_due(
+                conn, now=now, lease_until=now + self._lease, limit=free
+            )
+        for delivery in claimed:
+            in_flight[asyncio.create_task(self._attempt(delivery))] = delivery
+
+    async def _record_finished(
+        self, in_flight: dict[asyncio.Task[postgres.Attempt], postgres.ClaimedDelivery]
+    ) -> None:
+        """Wait for a result (or a wake-up, or the idle interval); record what finished."""
+        waiting: set[asyncio.Future[Any]] = set(in_flight)
+        waker = asyncio.ensure_future(self._wake.wait())
+        if not self._stopping:  # once stopping, only the deliveries in flight matter
+            waiting.add(waker)
+        try:
+            done, _ = await asyncio.wait(
+                waiting, timeout=self._idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            finished = [t for t in in_flight if t in done]
+            if finished and len(in_flight) > len(finished):
+                # Results close together go in one transaction.
+                rest = [t for t in in_flight if t not in done]
+                more, _ = await asyncio.wait(rest, timeout=0.005)
+                finished += [t for t in rest if t in more]
+        finally:
+            waker.cancel()
+        attempts: list[postgres.Attempt] = []
+        for task in finished:
+            delivery = in_flight.pop(task)
+            error = task.exception()
+            if error is None:
+                attempts.append(task.result())
+            else:
+                _not_recorded(delivery, classify(error).reason)
+        await self._record(attempts)
 
     async def dispatch_once(self) -> int:
         """Claim up to one batch of due deliveries, send them, record them; returns how many.

@@ -54,7 +54,10 @@ class NotifierSettings(ServiceSettings):
         description="Longest wait between scans for due deliveries.",
     )
     dispatcher_batch_size: int = Field(
-        default=20, ge=1, title="Dispatcher batch", description="Deliveries sent concurrently."
+        default=100,
+        ge=1,
+        title="Deliveries in flight",
+        description="Most webhook requests in flight at once (and claimed per scan).",
     )
 
     @model_validator(mode="after")
