@@ -88,13 +88,12 @@ async def test_a_consumer_retrying_a_passing_failure_too_long_is_not_ready_until
 async def test_an_outbox_that_does_not_drain_is_not_ready_and_says_how_long(started):
     runtime, http = started
     pool = runtime.service.db.pool
-    schema = runtime.service.db.schema
+    async with pool.acquire() as conn:
+        # A real event: once released it goes to a topic other tests read.
+        await add_to_outbox(conn, decode(_record(9).value))
     async with pool.acquire() as holder, holder.transaction():
-        # Another relay holds the schema's outbox: this one cannot send.
-        await holder.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.outbox")
-        async with pool.acquire() as conn:
-            # A real event: once released it goes to a topic other tests read.
-            await add_to_outbox(conn, decode(_record(9).value))
+        # Writers of the outbox wait: the relay can send the row but not mark it sent.
+        await holder.execute("LOCK TABLE outbox IN EXCLUSIVE MODE")
         await asyncio.sleep(1.5)
         code, body = await _ready(http)
         assert code == 503

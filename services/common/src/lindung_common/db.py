@@ -61,9 +61,10 @@ async def _reset(conn: asyncpg.Connection) -> None:
     """What a released connection needs before its next use: no open transaction.
 
     asyncpg's default reset is one more round trip on every release (unlock all advisory
-    locks, close cursors, unlisten, reset settings). Lindung takes only transaction-scoped
-    advisory locks, opens no cursors, changes no session settings, and its one listener
-    unlistens before it is released: the round trip buys nothing.
+    locks, close cursors, unlisten, reset settings). Lindung opens no cursors and changes
+    no session settings; the outbox relay, the one user of a session-level lock and of
+    LISTEN, unlocks and unlistens before it gives its connection back (and a connection
+    that broke is terminated, which releases both): the round trip buys nothing.
     """
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")

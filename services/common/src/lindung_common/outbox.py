@@ -147,20 +147,29 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Relay until stopped or cancelled; failures are retried with capped backoff."""
+        """Relay until stopped or cancelled; failures are retried with capped backoff.
+
+        The relay keeps one connection: it listens there for NOTIFY, holds there the
+        schema's relay lock (so one relay per schema is active and the outbox order is
+        the Kafka order), and runs each pass there, two statements and no transaction.
+        If the connection is lost, so is the lock, and another relay may take over.
+        """
         channel = f"{self._schema}_outbox"
-        listener: asyncpg.Connection | None = None
+        holder: asyncpg.Connection | None = None
+        holding = False
         backoff = 0.1
         try:
             while not self._stopping:
                 try:
-                    if listener is not None and _closed(listener):
-                        # The server went away: a new listener once it is back.
-                        old, listener = listener, None
+                    if holder is not None and _closed(holder):
+                        # The server went away: a new connection once it is back.
+                        old, holder, holding = holder, None, False
                         await self._unlisten(old, channel)
-                    if listener is None:
-                        listener = await self._listen(channel)
-                    sent = await self.relay_once()
+                    if holder is None:
+                        holder = await self._listen(channel)
+                    if not holding:
+                        holding = await self._lock(holder)
+                    sent = await self._pass(holder) if holding else 0
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -175,57 +184,76 @@ class OutboxRelay:
                 if sent < self._batch_size and not self._stopping:
                     await self._wait()
         finally:
-            if listener is not None:
-                await self._unlisten(listener, channel)
+            if holder is not None:
+                if holding:
+                    with contextlib.suppress(Exception):
+                        await self._unlock(holder)
+                await self._unlisten(holder, channel)
 
     async def relay_once(self) -> int:
-        """Send one batch of pending rows; returns how many were settled (sent or set aside)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            # One relay per schema at a time, so the outbox order is the Kafka order.
-            got_lock = await conn.fetchval(
-                "SELECT pg_try_advisory_xact_lock(hashtext($1))", f"{self._schema}.outbox"
-            )
-            if not got_lock:
+        """One pass on a connection of its own; 0 when another relay holds the schema."""
+        async with self._pool.acquire() as conn:
+            if not await self._lock(conn):
                 return 0
-            rows = await conn.fetch(
-                "SELECT id, event_id, event_type, topic, key, value, headers FROM outbox"
-                " WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT $1",
-                self._batch_size,
+            try:
+                return await self._pass(conn)
+            finally:
+                await self._unlock(conn)
+
+    async def _lock(self, conn: asyncpg.Connection) -> bool:
+        return bool(
+            await conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1))", f"{self._schema}.outbox"
             )
-            if not rows:
-                return 0
-            unknown = await self._unknown_topics({row["topic"] for row in rows})
-            aside: dict[int, str] = {}
-            sent: list[_Sent] = []
-            for row in rows:
-                if row["topic"] in unknown:
-                    aside[row["id"]] = unknown[row["topic"]]
-                    continue
-                try:
-                    future = await self._producer.send(
-                        row["topic"],
-                        value=row["value"],
-                        key=row["key"],
-                        headers=[(n, v.encode()) for n, v in json.loads(row["headers"])],
-                    )
-                except _PERMANENT as exc:
-                    aside[row["id"]] = f"the broker refuses it ({type(exc).__name__})"
-                    continue
-                sent.append(_Sent(row["id"], future))
-            results = await asyncio.gather(*(s.future for s in sent), return_exceptions=True)
-            published: list[int] = []
-            for item, result in zip(sent, results, strict=True):
-                if isinstance(result, _PERMANENT):
-                    aside[item.row_id] = f"the broker refuses it ({type(result).__name__})"
-                elif isinstance(result, BaseException):
-                    raise result  # passing: the whole batch again, duplicates are absorbed
-                else:
-                    published.append(item.row_id)
-            await conn.execute(
-                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", published
-            )
-            if aside:
-                await self._set_aside(conn, aside, {row["id"]: row for row in rows})
+        )
+
+    async def _unlock(self, conn: asyncpg.Connection) -> None:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"{self._schema}.outbox")
+
+    async def _pass(self, conn: asyncpg.Connection) -> int:
+        """Send one batch of pending rows; how many were settled (sent or set aside).
+
+        The caller holds the schema's relay lock on `conn`.
+        """
+        rows = await conn.fetch(
+            "SELECT id, event_id, event_type, topic, key, value, headers FROM outbox"
+            " WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT $1",
+            self._batch_size,
+        )
+        if not rows:
+            return 0
+        unknown = await self._unknown_topics({row["topic"] for row in rows})
+        aside: dict[int, str] = {}
+        sent: list[_Sent] = []
+        for row in rows:
+            if row["topic"] in unknown:
+                aside[row["id"]] = unknown[row["topic"]]
+                continue
+            try:
+                future = await self._producer.send(
+                    row["topic"],
+                    value=row["value"],
+                    key=row["key"],
+                    headers=[(n, v.encode()) for n, v in json.loads(row["headers"])],
+                )
+            except _PERMANENT as exc:
+                aside[row["id"]] = f"the broker refuses it ({type(exc).__name__})"
+                continue
+            sent.append(_Sent(row["id"], future))
+        results = await asyncio.gather(*(s.future for s in sent), return_exceptions=True)
+        published: list[int] = []
+        for item, result in zip(sent, results, strict=True):
+            if isinstance(result, _PERMANENT):
+                aside[item.row_id] = f"the broker refuses it ({type(result).__name__})"
+            elif isinstance(result, BaseException):
+                raise result  # passing: the whole batch again, duplicates are absorbed
+            else:
+                published.append(item.row_id)
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", published
+        )
+        if aside:
+            await self._set_aside(conn, aside, {row["id"]: row for row in rows})
         self.published += len(published)
         metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(published))
         self.set_aside += len(aside)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_common import Consumer, RecordRefused, add_to_outbox, original_bytes
+from lindung_common.outbox import outbox_rows
 from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
     REFERRALS,
@@ -116,10 +117,11 @@ class Intake:
     ) -> OpenedCase:
         """Store a new case and queue CaseOpened; the same reference returns the same case."""
         now = self._events.now()
-        async with self._db.pool.acquire() as conn, conn.transaction():
-            opened, event = await self._open(conn, agency_id, identification, channel, now)
-            if event is not None:
-                await add_to_outbox(conn, self._events.wrap(event, time=now))
+        # No transaction around it: the case and its event go in one atomic statement.
+        async with self._db.pool.acquire() as conn:
+            opened, _ = await self._open(
+                conn, agency_id, identification, channel, now, queue_event=True
+            )
         if opened.created:
             log.info(
                 "case opened", case_id=str(opened.case_id), agency_id=agency_id, channel=channel
@@ -203,32 +205,30 @@ class Intake:
         identification: Identification,
         channel: str,
         now: datetime,
+        *,
+        queue_event: bool = False,
     ) -> tuple[OpenedCase, CaseOpened | None]:
-        """Store the case if new; the CaseOpened to publish, or None for a repeat."""
+        """Store the case if new; its CaseOpened (queued here, or returned), None for a repeat."""
         errors = check_identification_time(identification, now=now, skew=self._skew)
         if errors:
             raise Refused(errors)
         body_hash = fingerprint(identification)
         reference = identification.agency_reference
         case_id = self._events.ids()
-        created = await db.insert_case(
-            conn,
+        event = CaseOpened(
             case_id=case_id,
             agency_id=agency_id,
-            identification=identification,
-            channel=channel,
-            received_at=now,
-            body_sha256=body_hash,
+            identified_at=identification.identified_at,
+            opened_at=now,
+            child=identification.child,
+            situation=identification.situation,
         )
-        if created:
-            event = CaseOpened(
-                case_id=case_id,
-                agency_id=agency_id,
-                identified_at=identification.identified_at,
-                opened_at=now,
-                child=identification.child,
-                situation=identification.situation,
-            )
+        case = db.NewCase(case_id, agency_id, identification, channel, now, body_hash)
+        if queue_event:
+            (row,) = outbox_rows([self._events.wrap(event, time=now)])
+            if await db.insert_case_with_event(conn, case, row):
+                return OpenedCase(case_id, created=True), None
+        elif await db.insert_case(conn, case):
             return OpenedCase(case_id, created=True), event
         existing = await db.find_case(conn, agency_id, reference)
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish

@@ -132,7 +132,8 @@ class Dispatcher:
         # Cleared before the claim: a delivery stored after it wakes the next one.
         self._wake.clear()
         now = self._events.now()
-        async with self._db.pool.acquire() as conn, conn.transaction():
+        # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
+        async with self._db.pool.acquire() as conn:
             claimed = await postgres.claim_due(
                 conn, now=now, lease_until=now + self._lease, limit=free
             )
@@ -176,7 +177,8 @@ class Dispatcher:
         their lease runs out (receivers de-duplicate by the idempotency key).
         """
         now = self._events.now()
-        async with self._db.pool.acquire() as conn, conn.transaction():
+        # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
+        async with self._db.pool.acquire() as conn:
             claimed = await postgres.claim_due(
                 conn, now=now, lease_until=now + self._lease, limit=self._batch_size
             )

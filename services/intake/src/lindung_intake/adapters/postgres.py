@@ -10,15 +10,18 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
+    from lindung_common.outbox import Row as OutboxRow
     from lindung_contracts import Identification, ProviderResponded, ReferralRequested
 
 __all__ = [
+    "NewCase",
     "ReferralAccess",
     "StoredCase",
     "find_case",
     "find_referral",
     "find_response",
     "insert_case",
+    "insert_case_with_event",
     "insert_referral_access",
     "insert_response",
 ]
@@ -52,31 +55,57 @@ async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) ->
     return StoredCase(row["case_id"], row["body_sha256"]) if row else None
 
 
-async def insert_case(
-    conn: asyncpg.Connection,
-    *,
-    case_id: UUID,
-    agency_id: str,
-    identification: Identification,
-    channel: str,
-    received_at: datetime,
-    body_sha256: str,
-) -> bool:
+@dataclass(frozen=True)
+class NewCase:
+    """A case as intake stores it."""
+
+    case_id: UUID
+    agency_id: str
+    identification: Identification
+    channel: str
+    received_at: datetime
+    body_sha256: str
+
+    def columns(self) -> tuple[object, ...]:
+        """Values for the eight columns of `cases`, in order."""
+        return (
+            self.case_id,
+            self.agency_id,
+            self.identification.agency_reference,
+            self.channel,
+            self.identification.identified_at,
+            self.received_at,
+            self.body_sha256,
+            self.identification.model_dump_json(),
+        )
+
+
+async def insert_case(conn: asyncpg.Connection, case: NewCase) -> bool:
     """Store a new case; False when the agency's reference was taken meanwhile."""
     status = await conn.execute(
         "INSERT INTO cases (case_id, agency_id, agency_reference, channel, identified_at,"
         " received_at, body_sha256, identification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (agency_id, agency_reference) DO NOTHING",
-        case_id,
-        agency_id,
-        identification.agency_reference,
-        channel,
-        identification.identified_at,
-        received_at,
-        body_sha256,
-        identification.model_dump_json(),
+        *case.columns(),
     )
     return bool(status == "INSERT 0 1")
+
+
+async def insert_case_with_event(conn: asyncpg.Connection, case: NewCase, event: OutboxRow) -> bool:
+    """`insert_case` and, only if the case is new, its outbox row: one atomic statement."""
+    status = await conn.fetchval(
+        "WITH new_case AS ("
+        "  INSERT INTO cases (case_id, agency_id, agency_reference, channel, identified_at,"
+        "   received_at, body_sha256, identification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "  ON CONFLICT (agency_id, agency_reference) DO NOTHING RETURNING case_id),"
+        " queued AS ("
+        "  INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
+        "  SELECT $9, $10, $11, $12, $13, $14::jsonb FROM new_case RETURNING 1)"
+        " SELECT count(*) FROM queued",
+        *case.columns(),
+        *event,
+    )
+    return bool(status == 1)
 
 
 async def insert_referral_access(
