@@ -22,6 +22,11 @@ def test_every_service_runs_its_own_module_with_its_own_settings():
         assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env[f"{prefix}DATABASE_URL"].startswith("postgresql://")
         assert "topics" in service["depends_on"]
+        port = (
+            env.get(f"{prefix}HTTP_PORT")
+            or {"intake": "8080", "router": "8081", "notifier": "8082", "sla-monitor": "8083"}[name]
+        )
+        assert f"127.0.0.1:{port}/health/ready" in " ".join(service["healthcheck"]["test"])
 
 
 def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
