@@ -35,11 +35,12 @@ CONSUMER = "test-consumer"
 
 
 def _settings(stack, **overrides: Any) -> ServiceSettings:
+    # Retries of passing failures come quickly here: the tests wait for them.
     return ServiceSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
         http_port=0,
-        **overrides,
+        **({"retry_backoff_cap_seconds": 0.2} | overrides),
     )
 
 

@@ -6,7 +6,8 @@ declaration is made of, and what tests need to drive it without Faust.
 """
 
 from .clock import Clock, IdFactory, SystemClock, new_id
-from .consume import ConsumePath, Consumer, ConsumerState, Handler, Outcome, RunHandler
+from .consume import ConsumePath
+from .consumers import Consumer, ConsumerState, Handler, Outcome, RunHandler
 from .db import Database, apply_migrations, create_pool
 from .deadletters import DeadLetter, announce_dead_letter, original_bytes
 from .events import Events
@@ -15,8 +16,9 @@ from .health import Check, Health
 from .inbox import first_delivery
 from .kafka import create_producer
 from .logging import configure_logging, logging_dict_config
-from .outbox import EventTooLarge, OutboxRelay, add_to_outbox
+from .outbox import EventTooLarge, add_to_outbox
 from .records import Record
+from .relay import OutboxRelay
 from .replay import replay_dead_letters
 from .run import load_settings, run
 from .runtime import Runtime

@@ -21,105 +21,36 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_contracts import decode
 
 from . import metrics
-from .deadletters import (
-    DeadLetter,
-    agency_of,
-    announce_dead_letter,
-    dead_letter_id,
-    store_dead_letter,
-)
+from .consumers import ConsumerState, Outcome
+from .deadletters import DeadLetter, agency_of, dead_letter_id, store_dead_letter
 from .failures import Failure, FailureClass, classify
 from .inbox import first_deliveries, first_delivery
 from .outbox import insert_rows
 from .work import Work
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import asyncpg
-    from lindung_contracts import Envelope, Payload, Topic
+    from lindung_contracts import Envelope
 
+    from .consumers import Consumer
     from .db import Database
-    from .deadletters import Announce
     from .events import Events
     from .outbox import Row
     from .records import Record
     from .settings import ServiceSettings
 
-__all__ = ["ConsumePath", "Consumer", "ConsumerState", "Handler", "Outcome", "RunHandler"]
+__all__ = ["ConsumePath"]
 
-Handler = Callable[[Work, "Envelope[Any]"], Awaitable[None]]
-# Takes a run of consecutive records of one type at once: one statement for all of them.
-RunHandler = Callable[[Work, "list[Envelope[Any]]"], Awaitable[None]]
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Consumer:
-    """A service's subscription: its name, topics, and the handler of each event type.
-
-    A type's handler takes one record (`handlers`) or a run of consecutive records of
-    that type (`run_handlers`: fewer statements when records come fast; it is also
-    called with a run of one). `dedupe` remembers each event id in `processed_events`; a
-    door that reads events made outside Lindung turns it off and de-duplicates on its
-    own natural key instead (an outside event id proves nothing). `expect` limits the
-    event types decoded at all.
-    """
-
-    name: str
-    topics: tuple[Topic, ...]
-    handlers: Mapping[type[Payload], Handler] = field(default_factory=dict)
-    run_handlers: Mapping[type[Payload], RunHandler] = field(default_factory=dict)
-    expect: tuple[type[Payload], ...] | None = None
-    dedupe: bool = True
-    announce: Announce = announce_dead_letter
-
-    def handles(self, kind: type[Payload]) -> bool:
-        """Whether this consumer acts on events of this type."""
-        return kind in self.handlers or kind in self.run_handlers
-
-    def handler(self, kind: type[Payload]) -> Handler | None:
-        """The one-record handler of a type (a run of one, for a run handler)."""
-        if kind in self.handlers:
-            return self.handlers[kind]
-        run = self.run_handlers.get(kind)
-        if run is None:
-            return None
-
-        async def one(work: Work, envelope: Envelope[Any]) -> None:
-            await run(work, [envelope])
-
-        return one
-
-
-class Outcome(StrEnum):
-    """What became of one record."""
-
-    PROCESSED = "processed"
-    DUPLICATE = "duplicate"
-    IGNORED = "ignored"
-    DEAD_LETTERED = "dead-lettered"
-
-
-@dataclass
-class ConsumerState:
-    """What /health/ready needs to know about one consumer, kept up to date by its path."""
-
-    name: str
-    running: bool = False
-    retrying_since: float | None = None
-    retry_reason: str | None = None
-    last_batch_at: float = field(default_factory=time.monotonic)
-    handled: int = 0
 
 
 class _Careful(Exception):

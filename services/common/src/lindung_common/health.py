@@ -25,10 +25,10 @@ from .progress import PartitionLag, Stalls, judge
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .consume import ConsumerState
+    from .consumers import ConsumerState
     from .db import Database
-    from .outbox import OutboxRelay
     from .progress import LagProbe
+    from .relay import OutboxRelay
     from .settings import ServiceSettings
 
 __all__ = ["Check", "Health"]

@@ -2,51 +2,27 @@
 
 `add_to_outbox` is called inside the transaction of the change; it refuses an event the
 broker could never take (too large) right there, so the caller's failure handling sees
-it, not the relay. `OutboxRelay` runs beside the service: it reads committed rows in id
-order, a batch at a time, sends them with an idempotent producer, waits for the
-broker's acknowledgement and only then marks them published. A crash between send and
-mark sends a row again; consumers absorb that by event id.
-
-A row the broker refuses for good (too large, unknown topic) is set aside with its
-reason and reported, and the rows behind it go on. A passing failure (broker down)
-retries the batch with capped backoff, for as long as it lasts.
+it, not the relay (`relay.py`), which sends committed rows to Kafka.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiokafka import errors as kafka_errors
 from lindung_contracts import Envelope, FieldError, encode
 
-from . import metrics
-from .failures import RecordRefused, classify
+from .failures import RecordRefused
 from .settings import DEFAULT_MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     import asyncpg
-    from aiokafka import AIOKafkaProducer
 
-__all__ = ["EventTooLarge", "OutboxRelay", "add_to_outbox", "outbox_rows"]
+__all__ = ["EventTooLarge", "Row", "add_to_outbox", "insert_rows", "outbox_rows"]
 
 log = structlog.get_logger(__name__)
 
-# Refusals that will not change however often the row is sent again.
-_PERMANENT = (
-    kafka_errors.MessageSizeTooLargeError,
-    kafka_errors.RecordTooLargeError,
-    kafka_errors.RecordListTooLargeError,
-    kafka_errors.InvalidTopicError,
-    kafka_errors.TopicAuthorizationFailedError,
-    kafka_errors.CorruptRecordException,
-    kafka_errors.InvalidMessageError,
-)
 _INSERT = """
 INSERT INTO outbox (event_id, event_type, topic, key, value, headers)
 SELECT u.event_id, u.event_type, u.topic, u.key, u.value, u.headers::jsonb
@@ -103,238 +79,3 @@ async def insert_rows(conn: asyncpg.Connection, rows: list[Row]) -> None:
     """Insert encoded outbox rows in one statement; a repeated event id is ignored."""
     if rows:
         await conn.execute(_INSERT, *(list(column) for column in zip(*rows, strict=True)))
-
-
-@dataclass
-class _Sent:
-    row_id: int
-    future: asyncio.Future[Any]
-
-
-class OutboxRelay:
-    """Moves committed outbox rows to Kafka, in order, one active relay per schema."""
-
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        producer: AIOKafkaProducer,
-        schema: str,
-        *,
-        batch_size: int = 500,
-        poll_seconds: float = 1.0,
-        linger_seconds: float = 0.0,
-        backoff_cap_seconds: float = 5.0,
-        service: str = "",
-    ) -> None:
-        self._service = service or schema
-        self._pool = pool
-        self._producer = producer
-        self._schema = schema
-        self._batch_size = batch_size
-        self._poll_seconds = poll_seconds
-        self._linger = linger_seconds
-        self._backoff_cap = backoff_cap_seconds
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self.published = 0
-        self.set_aside = 0
-        self.failing_since: float | None = None
-        self.last_failure: str | None = None
-
-    def stop(self) -> None:
-        """Ask `run` to return once the batch in flight (if any) is marked published."""
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Relay until stopped or cancelled; failures are retried with capped backoff.
-
-        The relay keeps one connection: it listens there for NOTIFY, holds there the
-        schema's relay lock (so one relay per schema is active and the outbox order is
-        the Kafka order), and runs each pass there, two statements and no transaction.
-        If the connection is lost, so is the lock, and another relay may take over.
-        """
-        channel = f"{self._schema}_outbox"
-        holder: asyncpg.Connection | None = None
-        holding = False
-        backoff = 0.1
-        try:
-            while not self._stopping:
-                try:
-                    if holder is not None and _closed(holder):
-                        # The server went away: a new connection once it is back.
-                        old, holder, holding = holder, None, False
-                        await self._unlisten(old, channel)
-                    if holder is None:
-                        holder = await self._listen(channel)
-                    if not holding:
-                        holding = await self._lock(holder)
-                    sent = await self._pass(holder) if holding else 0
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    failure = classify(exc)
-                    self.failing_since = self.failing_since or time.monotonic()
-                    self.last_failure = failure.reason
-                    log.warning("outbox relay failed; retrying", reason=failure.reason)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, self._backoff_cap)
-                    continue
-                backoff, self.failing_since, self.last_failure = 0.1, None, None
-                if sent < self._batch_size and not self._stopping:
-                    await self._wait()
-        finally:
-            if holder is not None:
-                if holding:
-                    with contextlib.suppress(Exception):
-                        await self._unlock(holder)
-                await self._unlisten(holder, channel)
-
-    async def relay_once(self) -> int:
-        """One pass on a connection of its own; 0 when another relay holds the schema."""
-        async with self._pool.acquire() as conn:
-            if not await self._lock(conn):
-                return 0
-            try:
-                return await self._pass(conn)
-            finally:
-                await self._unlock(conn)
-
-    async def _lock(self, conn: asyncpg.Connection) -> bool:
-        return bool(
-            await conn.fetchval(
-                "SELECT pg_try_advisory_lock(hashtext($1))", f"{self._schema}.outbox"
-            )
-        )
-
-    async def _unlock(self, conn: asyncpg.Connection) -> None:
-        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"{self._schema}.outbox")
-
-    async def _pass(self, conn: asyncpg.Connection) -> int:
-        """Send one batch of pending rows; how many were settled (sent or set aside).
-
-        The caller holds the schema's relay lock on `conn`.
-        """
-        rows = await conn.fetch(
-            "SELECT id, event_id, event_type, topic, key, value, headers FROM outbox"
-            " WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY id LIMIT $1",
-            self._batch_size,
-        )
-        if not rows:
-            return 0
-        unknown = await self._unknown_topics({row["topic"] for row in rows})
-        aside: dict[int, str] = {}
-        sent: list[_Sent] = []
-        for row in rows:
-            if row["topic"] in unknown:
-                aside[row["id"]] = unknown[row["topic"]]
-                continue
-            try:
-                future = await self._producer.send(
-                    row["topic"],
-                    value=row["value"],
-                    key=row["key"],
-                    headers=[(n, v.encode()) for n, v in json.loads(row["headers"])],
-                )
-            except _PERMANENT as exc:
-                aside[row["id"]] = f"the broker refuses it ({type(exc).__name__})"
-                continue
-            sent.append(_Sent(row["id"], future))
-        results = await asyncio.gather(*(s.future for s in sent), return_exceptions=True)
-        published: list[int] = []
-        for item, result in zip(sent, results, strict=True):
-            if isinstance(result, _PERMANENT):
-                aside[item.row_id] = f"the broker refuses it ({type(result).__name__})"
-            elif isinstance(result, BaseException):
-                raise result  # passing: the whole batch again, duplicates are absorbed
-            else:
-                published.append(item.row_id)
-        await conn.execute(
-            "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", published
-        )
-        if aside:
-            await self._set_aside(conn, aside, {row["id"]: row for row in rows})
-        self.published += len(published)
-        metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(published))
-        self.set_aside += len(aside)
-        return len(rows)
-
-    async def backlog(self) -> tuple[int, float, int]:
-        """Rows waiting, seconds the oldest has waited, rows set aside."""
-        async with self._pool.acquire(timeout=2) as conn:
-            row = await conn.fetchrow(
-                "SELECT count(*) FILTER (WHERE published_at IS NULL AND set_aside_at IS NULL)"
-                "   AS waiting,"
-                " coalesce(extract(epoch FROM now() - min(created_at)"
-                "   FILTER (WHERE published_at IS NULL AND set_aside_at IS NULL)), 0) AS age,"
-                " count(*) FILTER (WHERE set_aside_at IS NOT NULL) AS aside"
-                " FROM outbox WHERE published_at IS NULL",
-                timeout=2,
-            )
-        return int(row["waiting"]), float(row["age"]), int(row["aside"])
-
-    async def _unknown_topics(self, topics: set[str]) -> dict[str, str]:
-        """Topics the cluster does not have, after a successful metadata refresh."""
-        cluster = self._producer.client.cluster
-        missing = {t for t in topics if cluster.partitions_for_topic(t) is None}
-        if not missing:
-            return {}
-        # Only a fresh, successful answer proves a topic is missing; an unreachable broker
-        # proves nothing and is retried as a passing failure.
-        if not await self._producer.client.force_metadata_update():
-            raise kafka_errors.KafkaConnectionError("no metadata from the broker")
-        cluster = self._producer.client.cluster
-        return {
-            t: "the topic does not exist on the broker"
-            for t in missing
-            if cluster.partitions_for_topic(t) is None
-        }
-
-    async def _set_aside(
-        self, conn: asyncpg.Connection, reasons: dict[int, str], rows: dict[int, Any]
-    ) -> None:
-        await conn.executemany(
-            "UPDATE outbox SET set_aside_at = now(), set_aside_reason = $2 WHERE id = $1",
-            list(reasons.items()),
-        )
-        for row_id, reason in reasons.items():
-            # A person has to look at it: the event it carries never reached its topic.
-            log.error(
-                "outbox event set aside; it will not be sent",
-                outbox_id=row_id,
-                event_id=str(rows[row_id]["event_id"]),
-                event_type=rows[row_id]["event_type"],
-                topic=rows[row_id]["topic"],
-                reason=reason,
-            )
-
-    async def _listen(self, channel: str) -> asyncpg.Connection:
-        listener: asyncpg.Connection = await self._pool.acquire()
-        await listener.add_listener(channel, self._on_notify)
-        return listener
-
-    async def _unlisten(self, listener: asyncpg.Connection, channel: str) -> None:
-        with contextlib.suppress(Exception):
-            await listener.remove_listener(channel, self._on_notify)
-        with contextlib.suppress(Exception):
-            if _closed(listener):
-                listener.terminate()
-            await self._pool.release(listener)
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def _wait(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-        self._wake.clear()
-        if self._linger and not self._stopping:
-            # Commits that land within the linger go out in the same pass.
-            await asyncio.sleep(self._linger)
-
-
-def _closed(conn: asyncpg.Connection) -> bool:
-    try:
-        return bool(conn.is_closed())
-    except Exception:  # a proxy already given back to the pool
-        return True

@@ -17,7 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from .consume import ConsumerState
+    from .consumers import ConsumerState
 
 __all__ = ["LagProbe", "PartitionLag", "Stalls", "judge"]
 

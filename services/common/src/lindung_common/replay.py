@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .consume import Outcome
+from .consumers import Outcome
 from .records import Record
 from .runtime import Runtime
 

@@ -15,13 +15,13 @@ import structlog
 from aiokafka import TopicPartition
 from fastapi import FastAPI
 
-from .consume import ConsumePath, Outcome
+from .consume import ConsumePath
 from .failures import classify
 from .health import Health
 from .kafka import create_producer
-from .outbox import OutboxRelay
 from .progress import LagProbe
 from .records import Record
+from .relay import OutboxRelay
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
     from lindung_contracts import Envelope
 
+    from .consumers import Outcome
     from .service import Service
 
 __all__ = ["Runtime"]

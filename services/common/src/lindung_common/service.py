@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
 
     from .clock import Clock, IdFactory
-    from .consume import Consumer
+    from .consumers import Consumer
     from .health import Check
     from .settings import ServiceSettings
 
