@@ -294,3 +294,31 @@ async def test_a_valid_event_without_a_handler_is_ignored(runtime, handlers, out
     envelope = Envelope.wrap(declined, event_id=uuid.uuid4(), time=NOW, source="/lindung/router")
     assert await runtime.deliver_records(_record(envelope, offset=2)) == [Outcome.IGNORED]
     assert await outbox(runtime.service.db.pool) == []
+
+
+async def test_a_failure_while_dead_lettering_is_retried_never_skipped(runtime, handlers, outbox):
+    # The database refuses the first two dead-letter writes, as a failover would. A
+    # sequence counts them: unlike a table, it is not rolled back with the refusal.
+    async with runtime.service.db.pool.acquire() as conn:
+        await conn.execute(
+            "CREATE SEQUENCE refusals;"
+            " CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN IF nextval('refusals') <= 2 THEN"
+            "   RAISE EXCEPTION 'read-only' USING ERRCODE = '25006'; END IF;"
+            " RETURN NEW; END $$;"
+            " CREATE TRIGGER refuse BEFORE INSERT ON dead_letters"
+            " FOR EACH ROW EXECUTE FUNCTION refuse();"
+        )
+    handlers[ReferralAccepted] = _record_effect
+    good = _accepted()
+    outcomes = await runtime.deliver_records(
+        _record(value=b"garbage", offset=1), _record(good, offset=2)
+    )
+
+    assert outcomes == [Outcome.DEAD_LETTERED, Outcome.PROCESSED]
+    assert await _effects(runtime) == [good.id]
+    assert len(await _dead_letters(runtime)) == 1
+    assert len(_announced(await outbox(runtime.service.db.pool))) == 1
+    async with runtime.service.db.pool.acquire() as conn:
+        # Refused twice, each time the whole batch retried; written the third time.
+        assert await conn.fetchval("SELECT last_value FROM refusals") == 3
