@@ -7,8 +7,9 @@ Integration and end-to-end tests get the real Kafka broker and the real PostgreS
 
 from __future__ import annotations
 
+import signal
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from lindung_devstack._proc import StartError
@@ -16,6 +17,19 @@ from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (a CI timeout, say) stops the run like Ctrl-C: fixtures stop what they started.
+
+    Without it the interpreter would end at once and leave the broker and PostgreSQL
+    running behind it.
+    """
+
+    def interrupted(*_: object) -> NoReturn:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
 
 
 @pytest.fixture(scope="session")

@@ -172,14 +172,7 @@ def create_api(intake: Intake) -> FastAPI:
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
         return _problem(exc.code, exc.errors)
 
-    @api.middleware("http")
-    async def _unexpected(request: Request, call_next: Any) -> Response:
-        # Caught here, not by the server: its traceback could carry input into the logs.
-        try:
-            response: Response = await call_next(request)
-        except Exception as exc:
-            return _failure(exc)
-        return response
+    api.add_middleware(_Unexpected)
 
     @api.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
@@ -190,6 +183,36 @@ def create_api(intake: Intake) -> FastAPI:
         return response
 
     return api
+
+
+class _Unexpected:
+    """Turns an unexpected failure into the documented error shape, here, not in the server.
+
+    The server would log its traceback, and an exception's message can carry input. A
+    plain ASGI middleware: Starlette's `BaseHTTPMiddleware` costs more than the request.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:  # too late for another answer: the connection is closed
+                log.error("response failed", reason=classify(exc).reason)  # noqa: TRY400 - no traceback: it can carry input
+                return
+            await _failure(exc)(scope, receive, send)
 
 
 def _failure(exc: Exception) -> JSONResponse:
