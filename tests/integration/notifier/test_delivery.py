@@ -275,3 +275,22 @@ async def test_a_slow_endpoint_does_not_hold_back_deliveries_to_the_others(
     async with asyncio.timeout(15):
         while len([d for d in await notifier.deliveries() if d["status"] == "delivered"]) < 4:
             await asyncio.sleep(0.1)
+
+
+async def test_an_endpoint_that_refuses_the_request_fails_at_once_and_is_reported(
+    start_notifier, receiver, referral_requested
+):
+    notifier = await start_notifier()
+    receiver.answer("/legal-aid-kl", 404)
+    event = referral_requested("legal-aid-kl")
+    await notifier.handle(event)
+
+    assert await notifier.dispatcher.dispatch_once() == 1
+    assert await notifier.dispatcher.dispatch_once() == 0  # nothing left to retry
+
+    (row,) = await notifier.deliveries()
+    assert (row["status"], row["last_status"]) == ("failed", 404)
+    assert len(await notifier.attempts(row["notification_id"])) == 1
+    (failed,) = await notifier.outbox()
+    assert isinstance(failed, NotificationFailed)
+    assert failed.error == "endpoint answered HTTP 404: refused, not retried"

@@ -81,7 +81,8 @@ def test_any_2xx_is_delivered(status):
     [
         (AttemptResult(status_code=500), "endpoint answered HTTP 500"),
         (AttemptResult(status_code=302), "endpoint answered HTTP 302"),
-        (AttemptResult(status_code=404), "endpoint answered HTTP 404"),
+        (AttemptResult(status_code=408), "endpoint answered HTTP 408"),
+        (AttemptResult(status_code=429), "endpoint answered HTTP 429"),
         (AttemptResult(status_code=None, error="no answer within 10 s"), "no answer within 10 s"),
     ],
 )
@@ -109,3 +110,41 @@ def test_a_permanent_failure_gives_up_at_once():
     outcome = decide(result, attempt=1, policy=DEFAULT, now=NOW, rng=random.Random(1))
 
     assert outcome == GaveUp(at=NOW, error="no webhook configured for provider x")
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 410, 413, 422, 499])
+def test_a_refusal_by_the_endpoint_gives_up_at_once(status):
+    # The request itself is refused: sending it again for hours would change nothing.
+    outcome = decide(
+        AttemptResult(status_code=status), attempt=1, policy=DEFAULT, now=NOW, rng=random.Random(1)
+    )
+
+    assert outcome == GaveUp(at=NOW, error=f"endpoint answered HTTP {status}: refused, not retried")
+
+
+def test_retry_after_is_honoured_when_longer_than_the_backoff():
+    result = AttemptResult(status_code=429, retry_after_seconds=120)
+
+    outcome = decide(result, attempt=1, policy=DEFAULT, now=NOW, rng=random.Random(1))
+
+    assert outcome == RetryLater(
+        at=NOW + timedelta(seconds=120), error="endpoint answered HTTP 429"
+    )
+
+
+def test_retry_after_never_waits_past_the_cap_nor_shortens_the_backoff():
+    policy = RetryPolicy(max_attempts=8, base_seconds=100.0, cap_seconds=300.0)
+    too_long = decide(
+        AttemptResult(status_code=503, retry_after_seconds=86_400),
+        attempt=1, policy=policy, now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(too_long, RetryLater)
+    assert too_long.at == NOW + timedelta(seconds=300)
+    short = decide(
+        AttemptResult(status_code=503, retry_after_seconds=0),
+        attempt=1, policy=policy, now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    plain = decide(
+        AttemptResult(status_code=503), attempt=1, policy=policy, now=NOW, rng=random.Random(1)
+    )
+    assert short == plain

@@ -16,9 +16,9 @@ def test_defaults_match_the_delivery_policy():
 
     assert settings.http_port == 8082
     assert settings.db_schema == "notifier"
-    assert settings.max_attempts == 8
+    assert settings.max_attempts == 24
     assert settings.backoff_base_seconds == 1.0
-    assert settings.backoff_cap_seconds == 300.0
+    assert settings.backoff_cap_seconds == 900.0
     assert settings.request_timeout_seconds == 10.0
     assert settings.connect_timeout_seconds == 5.0
     assert settings.dispatcher_idle_seconds == 0.5

@@ -24,13 +24,21 @@ class NotifierSettings(ServiceSettings):
         description="JSON file with the webhook of every provider and role.",
     )
     max_attempts: int = Field(
-        default=8, ge=1, title="Attempts", description="Attempts per delivery before giving up."
+        default=24,
+        ge=1,
+        title="Attempts",
+        description="Attempts per delivery before giving up: with the default backoff, about "
+        "two hours of retries on average (at most three and a half), so a short outage at an "
+        "endpoint loses nothing.",
     )
     backoff_base_seconds: float = Field(
         default=1.0, gt=0, title="Backoff base", description="Longest wait after attempt 1."
     )
     backoff_cap_seconds: float = Field(
-        default=300.0, gt=0, title="Backoff cap", description="Longest wait between attempts."
+        default=900.0,
+        gt=0,
+        title="Backoff cap",
+        description="Longest wait between attempts (also the most a Retry-After is honoured).",
     )
     request_timeout_seconds: float = Field(
         default=10.0, gt=0, title="Request timeout", description="Whole webhook request."

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+from datetime import UTC, datetime
 from typing import Protocol
 
 import aiohttp
 
 from ..domain import AttemptResult  # noqa: TID252
 
-__all__ = ["WebhookClient", "WebhookSender"]
+__all__ = ["WebhookClient", "WebhookSender", "retry_after"]
 
 _ERROR_LIMIT = 300
 
@@ -59,7 +61,10 @@ class WebhookClient:
             ) as response:
                 # The body is the receiver's business and may echo what we sent: never kept.
                 await response.read()
-                return AttemptResult(status_code=response.status)
+                return AttemptResult(
+                    status_code=response.status,
+                    retry_after_seconds=retry_after(response.headers.get("Retry-After")),
+                )
         except aiohttp.ConnectionTimeoutError:
             return AttemptResult(
                 status_code=None,
@@ -82,3 +87,19 @@ class WebhookClient:
             self._session = None
         # aiohttp closes SSL transports on the next loop turn.
         await asyncio.sleep(0)
+
+
+def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks for: delta-seconds or an HTTP date; None if neither."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)

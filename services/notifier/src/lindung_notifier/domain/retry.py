@@ -21,6 +21,7 @@ __all__ = [
 
 # 2**60 seconds is far beyond any cap; stops the float from overflowing on absurd attempts.
 _MAX_EXPONENT = 60
+_PASSING_4XX = frozenset({408, 429})
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,24 @@ class AttemptResult:
     error: str | None = None
     # Retrying cannot help (no endpoint configured): give up at once.
     permanent: bool = False
+    # What the endpoint asked for with Retry-After (429, 503), in seconds.
+    retry_after_seconds: float | None = None
 
     @property
     def succeeded(self) -> bool:
         """A 2xx answer is the one proof of delivery."""
         return self.status_code is not None and 200 <= self.status_code < 300  # noqa: PLR2004
+
+    @property
+    def final(self) -> bool:
+        """Whether sending the same request again cannot succeed.
+
+        A 4xx answer says the request itself is refused (unknown path, bad signature, gone),
+        except 408 (the endpoint timed out) and 429 (too many requests): those pass.
+        """
+        code = self.status_code
+        refused = code is not None and 400 <= code < 500 and code not in _PASSING_4XX  # noqa: PLR2004
+        return self.permanent or refused
 
     def reason(self) -> str:
         """Why the attempt failed, for records and events (never the response body)."""
@@ -114,6 +128,15 @@ def decide(
         assert result.status_code is not None  # implied by succeeded; for mypy
         return Delivered(at=now, status_code=result.status_code)
     error = result.reason()
-    if result.permanent or attempt >= policy.max_attempts:
+    if result.permanent:
         return GaveUp(at=now, error=error)
-    return RetryLater(at=now + policy.delay(attempt, rng), error=error)
+    if result.final:
+        return GaveUp(at=now, error=f"{error}: refused, not retried")
+    if attempt >= policy.max_attempts:
+        return GaveUp(at=now, error=error)
+    delay = policy.delay(attempt, rng)
+    if result.retry_after_seconds is not None:
+        # The endpoint said when; honoured up to the cap, never sooner than the backoff.
+        asked = timedelta(seconds=min(max(result.retry_after_seconds, 0.0), policy.cap_seconds))
+        delay = max(delay, asked)
+    return RetryLater(at=now + delay, error=error)
