@@ -150,6 +150,7 @@ def endpoints_file(tmp_path, receiver, unaccepting_port):
         "roles": {
             "case_coordinator": {"webhook_url": receiver.url("/roles/case_coordinator")},
             "supervisor": {"webhook_url": receiver.url("/roles/supervisor")},
+            "secretariat": {"webhook_url": receiver.url("/roles/secretariat")},
         },
     }
     path = tmp_path / "endpoints.json"

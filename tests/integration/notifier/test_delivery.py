@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from lindung_common import Outcome
+from lindung_common import ConfigError, Outcome
 from lindung_contracts import (
     NoProviderAvailable,
     NotificationDelivered,
@@ -137,18 +137,13 @@ async def test_a_recipient_without_an_endpoint_fails_at_once_saying_why(
     assert failed.recipient == "clinic-nowhere"
 
 
-async def test_a_role_without_an_endpoint_fails_at_once_saying_why(
-    start_notifier, receiver, deadline_missed
-):
-    notifier = await start_notifier()
-    await notifier.handle(deadline_missed(RecipientRole.SECRETARIAT))
+async def test_a_role_without_an_endpoint_stops_start_up_naming_it(start_notifier, endpoints_file):
+    document = json.loads(endpoints_file.read_text())
+    del document["roles"]["secretariat"]
+    endpoints_file.write_text(json.dumps(document))
 
-    await notifier.dispatcher.dispatch_once()
-
-    assert receiver.requests == []
-    [failed] = await notifier.outbox()
-    assert isinstance(failed, NotificationFailed)
-    assert failed.error == "no webhook configured for role secretariat"
+    with pytest.raises(ConfigError, match="no webhook for role secretariat"):
+        await start_notifier()
 
 
 async def test_a_missed_deadline_reaches_the_case_coordinator(
@@ -215,7 +210,7 @@ async def test_one_pass_records_every_outcome_of_its_deliveries(
     delivered, retried, failed = (
         referral_requested("shelter-kl-1"),
         referral_requested("legal-aid-kl"),
-        deadline_missed(RecipientRole.SECRETARIAT),
+        referral_requested("clinic-nowhere"),
     )
     for event in (delivered, retried, failed):
         await notifier.handle(event)
@@ -231,7 +226,7 @@ async def test_one_pass_records_every_outcome_of_its_deliveries(
     assert rows[retried.id]["next_attempt_at"] > clock.now()
     assert (rows[failed.id]["status"], rows[failed.id]["last_error"]) == (
         "failed",
-        "no webhook configured for role secretariat",
+        "no webhook configured for provider clinic-nowhere",
     )
     assert all(row["leased_until"] is None for row in rows.values())
     for row in rows.values():

@@ -9,7 +9,7 @@ import structlog
 from lindung_common import Consumer, Service, foundations
 from lindung_contracts import DEADLINES, REFERRALS
 
-from .adapters.endpoints_file import load_endpoints
+from .adapters.endpoints_file import EndpointsFileError, load_endpoints
 from .adapters.http import WebhookClient
 from .dispatcher import Dispatcher
 from .domain import RetryPolicy
@@ -41,8 +41,15 @@ def build(
 ) -> Service:
     """The notifier as a service; raises `EndpointsFileError` when the endpoints file is bad."""
     endpoints = load_endpoints(settings.endpoints_file)
-    for role in endpoints.missing_roles():
-        log.warning("no webhook configured for role; its alerts will fail", role=role)
+    missing = endpoints.missing_roles()
+    if missing:
+        # The escalation ladder reaches every role: an alert to one without a webhook
+        # would be found missing only when a child's referral is already late.
+        raise EndpointsFileError(
+            f"endpoints file {settings.endpoints_file}: no webhook for role "
+            + ", ".join(missing)
+            + " (the escalation ladder reaches every role)"
+        )
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     dispatcher = Dispatcher(
         db=db,
