@@ -14,6 +14,7 @@ from lindung_contracts import (
     NationalityStatus,
     NoProviderAvailable,
     ReferralAccepted,
+    ReferralCancelled,
     ReferralCompleted,
     ReferralDeclined,
     ReferralRequested,
@@ -183,6 +184,24 @@ async def test_a_failure_after_acceptance_reroutes(router, case_opened, provider
     assert "reported failure" in rerouted.reason
     assert isinstance(requested, ReferralRequested)
     assert requested.provider_id == "shelter-b"
+
+
+async def test_a_failure_with_no_provider_left_ends_the_referral_and_reports_no_provider(
+    router, case_opened, provider_responded, outbox
+):
+    # The health service has one clinic: when it fails, there is nobody to re-route to.
+    health = (await open_case(router, case_opened, outbox))[S.HEALTH]
+    queued = len(await outbox(router))
+
+    await router.deliver(provider_responded(health, ResponseKind.FAILED, reason="no doctor"))
+
+    ended, unmet = [e for _, e in (await outbox(router))[queued:]]
+    # Ended, so its deadline stops: it would otherwise escalate a referral that is over.
+    assert isinstance(ended, ReferralCancelled)
+    assert ended.referral_id == health.referral_id
+    assert ended.reason == "failed, no provider left: no doctor"
+    assert isinstance(unmet, NoProviderAvailable)
+    assert unmet.service is S.HEALTH
 
 
 async def test_answers_that_are_not_allowed_change_nothing(

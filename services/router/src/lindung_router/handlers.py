@@ -12,6 +12,7 @@ from lindung_contracts import (
     CaseOpened,
     NoProviderAvailable,
     ProviderResponded,
+    ReferralCancelled,
     ReferralRequested,
 )
 
@@ -164,7 +165,21 @@ class Router:
             referral_id=work.new_id(),
         )
         new_event = await self._save(conn, routed)
-        return routed, [rerouted, new_event] if rerouted is not None else [new_event]
+        if rerouted is not None:
+            return routed, [rerouted, new_event]
+        if status is ReferralStatus.FAILED:
+            # A failure has no event of its own; with nobody left to re-route to, the old
+            # referral must still end, or its deadline would keep escalating.
+            ended = ReferralCancelled(
+                referral_id=referral.referral_id,
+                case_id=referral.case_id,
+                provider_id=referral.provider_id,
+                service=referral.service,
+                at=answer.responded_at,
+                reason=f"failed, no provider left: {reason_of(answer)}"[:500],
+            )
+            return routed, [ended, new_event]
+        return routed, [new_event]
 
     @staticmethod
     async def _save(conn: asyncpg.Connection, routed: Routed) -> Payload:
