@@ -278,3 +278,17 @@ async def test_a_database_that_does_not_answer_in_time_gets_503_and_nothing_is_s
             assert (await http.post(URL, json=body, headers=callers.agency)).status_code == 202
     finally:
         await runtime.stop()
+
+
+async def test_an_identification_dated_1900_is_refused_with_422(
+    client, callers, identification, outbox
+):
+    body = identification() | {"identified_at": "1900-01-01T09:00:00+08:00"}
+    body["situation"]["sexual_violence_at"] = None
+    response = await client.post(URL, json=body, headers=callers.agency)
+
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "identified_at"
+    assert "more than 30 days ago" in error["reason"]
+    assert await outbox() == []

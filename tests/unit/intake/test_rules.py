@@ -107,3 +107,30 @@ def test_principals_are_equal_only_with_the_same_kind_and_id():
     assert Principal(PrincipalKind.AGENCY, "pdrm-kl") == Principal(PrincipalKind.AGENCY, "pdrm-kl")
     assert Principal(PrincipalKind.AGENCY, "x-1") != Principal(PrincipalKind.PROVIDER, "x-1")
     assert Principal(PrincipalKind.PROVIDER, "a-1") != Principal(PrincipalKind.PROVIDER, "a-2")
+
+
+@pytest.mark.parametrize(
+    ("age", "refused"),
+    [
+        (timedelta(days=30), False),
+        (timedelta(days=30, seconds=1), True),
+        (timedelta(days=365 * 126), True),  # 1900
+    ],
+    ids=["thirty-days", "just-older", "year-1900"],
+)
+def test_an_identification_older_than_the_limit_is_refused(age, refused):
+    errors = check_identification_time(_identified(NOW - age), now=NOW, skew=SKEW)
+    if refused:
+        (error,) = errors
+        assert error.field == "identified_at"
+        assert error.reason == "is more than 30 days ago; a coordinator must refer this child"
+    else:
+        assert errors == []
+
+
+def test_the_limit_is_the_caller_s():
+    at = NOW - timedelta(days=10)
+    assert check_identification_time(_identified(at), now=NOW, skew=SKEW, oldest=timedelta(days=7))
+    assert not check_identification_time(
+        _identified(at), now=NOW, skew=SKEW, oldest=timedelta(days=14)
+    )

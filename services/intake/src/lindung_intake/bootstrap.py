@@ -36,6 +36,7 @@ def build(
         events,
         load_keys(settings.api_keys_file),
         clock_skew_seconds=settings.clock_skew_seconds,
+        oldest_identification_days=settings.oldest_identification_days,
     )
     return Service(
         name=SERVICE,

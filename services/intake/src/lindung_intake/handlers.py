@@ -86,12 +86,19 @@ class Intake:
     """Intake's handlers, bound to the database, the event factory and the key ring."""
 
     def __init__(
-        self, db: Database, events: Events, keys: KeyRing, *, clock_skew_seconds: int
+        self,
+        db: Database,
+        events: Events,
+        keys: KeyRing,
+        *,
+        clock_skew_seconds: int,
+        oldest_identification_days: int = 30,
     ) -> None:
         self._db = db
         self._events = events
         self.keys = keys
         self._skew = timedelta(seconds=clock_skew_seconds)
+        self._oldest = timedelta(days=oldest_identification_days)
 
     def consumers(self) -> list[Consumer]:
         """The agency door and the referral projection."""
@@ -209,7 +216,9 @@ class Intake:
         queue_event: bool = False,
     ) -> tuple[OpenedCase, CaseOpened | None]:
         """Store the case if new; its CaseOpened (queued here, or returned), None for a repeat."""
-        errors = check_identification_time(identification, now=now, skew=self._skew)
+        errors = check_identification_time(
+            identification, now=now, skew=self._skew, oldest=self._oldest
+        )
         if errors:
             raise Refused(errors)
         body_hash = fingerprint(identification)

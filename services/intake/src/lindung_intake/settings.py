@@ -23,6 +23,14 @@ class IntakeSettings(ServiceSettings):
         description="JSON file of SHA-256 hashes of API keys, each bound to one agency or "
         "one provider. Keys themselves are never stored.",
     )
+    oldest_identification_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        title="Oldest identification",
+        description="An `identified_at` further back than this is refused (422): its whole "
+        "escalation ladder would already have passed.",
+    )
     clock_skew_seconds: int = Field(
         default=300,
         ge=0,

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import FieldError, ResponseKind
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from lindung_contracts import Identification
 
 __all__ = ["check_identification_time", "check_response", "fingerprint"]
 
 
+# Without a limit, a back-dated identification would have every deadline of its ladder
+# already passed: every escalation of every referral at once.
+DEFAULT_OLDEST = timedelta(days=30)
+
+
 def check_identification_time(
-    identification: Identification, *, now: datetime, skew: timedelta
+    identification: Identification,
+    *,
+    now: datetime,
+    skew: timedelta,
+    oldest: timedelta = DEFAULT_OLDEST,
 ) -> list[FieldError]:
-    """An identification cannot have happened in the future (beyond clock skew)."""
+    """Not in the future (beyond clock skew), and not older than `oldest`."""
     if identification.identified_at > now + skew:
         return [FieldError(field="identified_at", reason="is in the future")]
+    if identification.identified_at < now - oldest:
+        reason = f"is more than {oldest.days} days ago; a coordinator must refer this child"
+        return [FieldError(field="identified_at", reason=reason)]
     return []
 
 
