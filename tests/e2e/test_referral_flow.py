@@ -29,8 +29,10 @@ MISSED = "org.lindung.deadline.missed.v1"
 
 
 def behaviour(referral: dict[str, Any]) -> Behaviour:
-    """The protector accepts at once; legal aid never answers; the rest accept."""
+    """Legal aid and the first shelter asked never answer; everyone else accepts at once."""
     if referral["service"] == "legal_aid":
+        return Behaviour("ignore")
+    if referral["service"] == "safe_shelter" and referral["attempt"] == 1:
         return Behaviour("ignore")
     return Behaviour("accept", 0.0)
 
@@ -164,3 +166,72 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
     due = datetime.fromisoformat(protector["due_at"])
     await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 2)
     assert _missed(standin, protector["referral_id"]) == []
+
+
+REROUTED = "org.lindung.referral.rerouted.v1"
+
+
+async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
+    services, standin, keys = system
+    body = {
+        "agency_reference": f"E2E-SILENT-{time.time_ns()}",
+        "identified_at": datetime.now(UTC).isoformat(),
+        "child": {"age_years": 12, "gender": "female", "nationality_status": "citizen"},
+        "situation": {"location": "community", "state": "selangor"},
+    }
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+        response = await client.post(
+            "/v1/identifications",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+        )
+        assert response.status_code == 202, response.text
+        case_id = response.json()["case_id"]
+
+        def shelters() -> dict[int, dict[str, Any]]:
+            found = {}
+            for received in standin.at("/providers/"):
+                data = received.event["data"]
+                if (
+                    received.event["type"] == REQUESTED
+                    and data["case_id"] == case_id  # type: ignore[index]
+                    and data["service"] == "safe_shelter"  # type: ignore[index]
+                ):
+                    found[data["attempt"]] = data  # type: ignore[index]
+            return found
+
+        # The first shelter stays silent past its 6 s deadline: the second one is asked.
+        asked = await _eventually(
+            lambda: shelters() if {1, 2} <= shelters().keys() else None,
+            timeout=60,
+            what="the shelter referral re-routed to a second shelter",
+        )
+        first, second = asked[1], asked[2]
+        assert first["provider_id"] != second["provider_id"]
+
+        # The silent shelter is told the referral is no longer theirs...
+        withdrawn = await _eventually(
+            lambda: [
+                r.event
+                for r in standin.at(f"/providers/{first['provider_id']}")
+                if r.event["type"] == REROUTED
+                and r.event["data"]["referral_id"] == first["referral_id"]  # type: ignore[index]
+            ],
+            timeout=30,
+            what="the withdrawal at the silent shelter",
+        )
+        assert len(withdrawn) == 1
+        # ...and cannot act on it any more: intake refuses its late answer.
+        late = await client.post(
+            f"/v1/referrals/{first['referral_id']}/accept",
+            headers={"Authorization": f"Bearer {keys.providers[first['provider_id']]}"},
+        )
+        assert late.status_code == 409, late.text
+
+    # The coordinator heard of the silence (level 1), and the second shelter accepted.
+    assert _missed(standin, first["referral_id"], level=1)
+    await _eventually(
+        lambda: any(a == (second["referral_id"], "accept", 202) for a in standin.answers),
+        timeout=30,
+        what="the second shelter's acceptance",
+    )

@@ -116,7 +116,8 @@ DEADLINES = Topic(
     partitions=4,
     payloads=(DeadlineWarning, DeadlineMissed),
     producers=("sla-monitor",),
-    consumers=("notifier",),
+    # The router re-routes a referral whose provider stayed silent past its deadline.
+    consumers=("notifier", "router"),
 )
 NOTIFICATIONS = Topic(
     name="lindung.notifications.v1",

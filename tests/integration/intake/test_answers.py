@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from lindung_contracts import PROVIDER_RESPONSES, ProviderResponded, ResponseKind
+from lindung_contracts import (
+    PROVIDER_RESPONSES,
+    Envelope,
+    ProviderResponded,
+    ReferralRerouted,
+    ResponseKind,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -166,4 +172,30 @@ async def test_a_reason_with_a_nul_character_is_refused_not_a_server_error(
         )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert await outbox() == []
+
+
+async def test_a_referral_taken_back_from_its_provider_is_refused_with_409(
+    wired, client, callers, referral, outbox
+):
+    withdrawn = ReferralRerouted(
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        provider_id=referral.provider_id,
+        service=referral.service,
+        at=NOW,
+        reason="re-routed after shelter-kl-1 did not answer before the deadline",
+        new_referral_id=uuid.uuid4(),
+        new_provider_id="shelter-kl-2",
+    )
+    envelope = Envelope.wrap(withdrawn, event_id=uuid.uuid4(), time=NOW, source="/lindung/router")
+    await wired.runtime.deliver(envelope, consumer="intake")
+
+    response = await client.post(_url(referral.referral_id, "accept"), headers=callers.provider)
+
+    assert response.status_code == 409
+    (error,) = response.json()["errors"]
+    assert error["field"] == "referral"
+    assert "withdrawn" in error["reason"]
+    assert "shelter-kl-2" not in response.text  # nothing of who has it now
     assert await outbox() == []

@@ -9,10 +9,13 @@ import pytest
 from lindung_common import Record
 from lindung_contracts import (
     CASES,
+    DeadlineMissed,
+    Envelope,
     ExploitationIndicator,
     Location,
     NationalityStatus,
     NoProviderAvailable,
+    RecipientRole,
     ReferralAccepted,
     ReferralCancelled,
     ReferralCompleted,
@@ -29,6 +32,7 @@ pytestmark = pytest.mark.integration
 
 S = ServiceType
 IDENTIFIED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # as in conftest
+NOW = IDENTIFIED + timedelta(minutes=5)  # the conftest clock
 
 
 def requested_by_service(events):
@@ -199,7 +203,7 @@ async def test_a_failure_with_no_provider_left_ends_the_referral_and_reports_no_
     # Ended, so its deadline stops: it would otherwise escalate a referral that is over.
     assert isinstance(ended, ReferralCancelled)
     assert ended.referral_id == health.referral_id
-    assert ended.reason == "failed, no provider left: no doctor"
+    assert ended.reason == "reported failure, no provider left: no doctor"
     assert isinstance(unmet, NoProviderAvailable)
     assert unmet.service is S.HEALTH
 
@@ -249,3 +253,69 @@ async def test_urgent_health_after_sexual_violence_is_due_within_the_prophylaxis
     )
     assert sent[S.HEALTH].urgent
     assert sent[S.HEALTH].due_at == IDENTIFIED + timedelta(hours=1)
+
+
+def _missed(referral, level: int = 1) -> Envelope[DeadlineMissed]:
+    """The sla-monitor's escalation of a referral's deadline, at `level`."""
+    payload = DeadlineMissed(
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        provider_id=referral.provider_id,
+        service=referral.service,
+        requested_at=referral.requested_at,
+        due_at=referral.due_at,
+        notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=referral.due_at,
+        escalation_level=level,
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+
+
+async def test_a_provider_silent_past_its_deadline_is_withdrawn_and_the_next_asked(
+    router, case_opened, outbox, referrals
+):
+    shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
+    queued = len(await outbox(router))
+
+    await router.deliver(_missed(shelter))
+    await router.deliver(_missed(shelter, level=2))  # later levels change nothing more
+
+    rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(rerouted, ReferralRerouted)
+    assert (rerouted.referral_id, rerouted.provider_id) == (shelter.referral_id, "shelter-a")
+    assert rerouted.new_provider_id == "shelter-b"
+    assert "did not answer before the deadline" in rerouted.reason
+    assert isinstance(requested, ReferralRequested)
+    assert (requested.provider_id, requested.attempt) == ("shelter-b", 2)
+    # The new provider's window counts from the deadline the first one let pass.
+    assert requested.requested_at == shelter.due_at
+    stored = {r["referral_id"]: r for r in await referrals(router)}
+    assert stored[shelter.referral_id]["status"] == "withdrawn"
+
+
+async def test_silence_after_an_answer_or_where_the_policy_escalates_changes_nothing(
+    router, case_opened, provider_responded, outbox
+):
+    sent = await open_case(router, case_opened, outbox)
+    await router.deliver(provider_responded(sent[S.SAFE_SHELTER], ResponseKind.ACCEPTED))
+    queued = len(await outbox(router))
+
+    await router.deliver(_missed(sent[S.SAFE_SHELTER]))  # accepted before it was processed
+    await router.deliver(_missed(sent[S.CHILD_PROTECTOR]))  # the policy escalates silence
+
+    assert len(await outbox(router)) == queued
+
+
+async def test_silence_with_no_provider_left_ends_the_referral_and_reports_no_provider(
+    router, case_opened, outbox
+):
+    health = (await open_case(router, case_opened, outbox))[S.HEALTH]
+    queued = len(await outbox(router))
+
+    await router.deliver(_missed(health))
+
+    ended, unmet = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(ended, ReferralCancelled)
+    assert ended.reason.startswith("did not answer before the deadline, no provider left")
+    assert isinstance(unmet, NoProviderAvailable)
+    assert unmet.service is S.HEALTH

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from lindung_contracts import DeadlineMissed, DeadlineWarning, RecipientRole
+from lindung_contracts import (
+    DeadlineMissed,
+    DeadlineWarning,
+    RecipientRole,
+    ReferralCancelled,
+    ReferralRerouted,
+)
 from lindung_notifier.domain import Recipient, RecipientKind, recipients_for, referral_of
 
 
@@ -48,3 +56,19 @@ def test_a_provider_and_a_role_of_the_same_name_stay_apart():
 def test_the_provider_role_alone_names_no_one():
     with pytest.raises(ValueError, match="provider role"):
         Recipient.role(RecipientRole.PROVIDER)
+
+
+def test_a_referral_taken_back_is_told_to_the_provider_it_was_taken_from(referral_accepted):
+    facts = referral_accepted.model_dump(exclude={"at"}) | {"at": referral_accepted.at}
+    rerouted = ReferralRerouted(
+        **facts,
+        reason="did not answer before the deadline",
+        new_referral_id=uuid.uuid4(),
+        new_provider_id="shelter-kl-2",
+    )
+    cancelled = ReferralCancelled(**facts, reason="failed, no provider left")
+
+    for payload in (rerouted, cancelled):
+        provider = Recipient(RecipientKind.PROVIDER, referral_accepted.provider_id)
+        assert recipients_for(payload) == (provider,)
+        assert referral_of(payload) == referral_accepted.referral_id

@@ -184,7 +184,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
 def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
     print("\nPer case, in order (webhook receipts left out):")
     for label, story in CASES.values():
-        c = timeline.counts.get(label, {})
+        c = timeline.counts(label)
         print(f"\n  {label}  {story}")
         for line in timeline.story(label):
             print(f"     {line}")

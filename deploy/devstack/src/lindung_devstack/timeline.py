@@ -29,12 +29,10 @@ class Timeline:
     bootstrap_servers: str
     labels: dict[str, str] = field(default_factory=dict)  # case id -> short label
     agency_labels: dict[str, str] = field(default_factory=dict)  # agency id -> label
-    # label -> (seconds since start, event kind, line) for the per-case story at the end
+    # case id -> (seconds since start, event kind, line) for the per-case story at the end;
+    # by case id, since a case's referrals can be read before the event that labels it
     lines: dict[str, list[tuple[float, str, str]]] = field(
         default_factory=lambda: defaultdict(list)
-    )
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
     color: bool = True
     _started: float = field(default_factory=time.monotonic)
@@ -70,8 +68,7 @@ class Timeline:
         text = _describe(kind, data)
         if text is None:
             return
-        self.counts[label][kind] += 1
-        self.lines[label].append((self.elapsed(), kind, text))
+        self.lines[case_id or label].append((self.elapsed(), kind, text))
         self._print(label, text)
 
     def elapsed(self) -> float:
@@ -82,9 +79,26 @@ class Timeline:
         """One case's events in order, without the delivery receipts."""
         return [
             f"+{at:6.1f}s  {self._plain(text)}"
-            for at, kind, text in self.lines.get(label, [])
+            for at, kind, text in self._of(label)
             if not kind.startswith("notification.")
         ]
+
+    def counts(self, label: str) -> dict[str, int]:
+        """How many events of each kind one case had."""
+        counted: dict[str, int] = defaultdict(int)
+        for _, kind, _ in self._of(label):
+            counted[kind] += 1
+        return counted
+
+    def _of(self, label: str) -> list[tuple[float, str, str]]:
+        found = [
+            line
+            for case_id, lines in self.lines.items()
+            if self.labels.get(case_id, case_id) == label
+            for line in lines
+        ]
+        # The case was opened first, whichever topic was read first.
+        return sorted(found, key=lambda line: (line[1] != "case.opened", line[0]))
 
     def _print(self, label: str, text: str) -> None:
         print(f"  +{self.elapsed():6.1f}s  {label:<2} {self._plain(text)}", flush=True)

@@ -23,7 +23,9 @@ from lindung_contracts import (
     IdentificationRejected,
     IdentificationReported,
     ProviderResponded,
+    ReferralCancelled,
     ReferralRequested,
+    ReferralRerouted,
     ResponseKind,
 )
 
@@ -54,6 +56,7 @@ __all__ = [
     "NotFound",
     "OpenedCase",
     "Refused",
+    "Withdrawn",
     "announce_rejection",
 ]
 
@@ -72,6 +75,10 @@ class Conflict(RecordRefused):
 
 class NotFound(Exception):
     """No such thing visible to this caller."""
+
+
+class Withdrawn(RecordRefused):
+    """The referral was taken back from the provider answering it."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,11 @@ class Intake:
         projection = Consumer(
             name=CONSUMER,
             topics=(REFERRALS,),
-            run_handlers={ReferralRequested: self.on_referrals_requested},
+            run_handlers={
+                ReferralRequested: self.on_referrals_requested,
+                ReferralRerouted: self.on_referrals_withdrawn,
+                ReferralCancelled: self.on_referrals_withdrawn,
+            },
         )
         return [door, projection]
 
@@ -153,6 +164,10 @@ class Intake:
                 PrincipalKind.PROVIDER, referral.provider_id
             ):
                 raise NotFound(f"referral {referral_id} not found")
+            if referral.withdrawn_at is not None:
+                # Another provider has it now, or nobody: answering would make two act.
+                reason = "was withdrawn from this provider; it is no longer theirs to answer"
+                raise Withdrawn([FieldError(field="referral", reason=reason)])
             answer = ProviderResponded(
                 response_id=self._events.ids(),
                 referral_id=referral_id,
@@ -177,6 +192,10 @@ class Intake:
     async def on_referrals_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
         """Remember which provider each referral is addressed to (for object-level checks)."""
         await db.insert_referral_access(work.conn, [e.data for e in envelopes])
+
+    async def on_referrals_withdrawn(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Remember referrals taken back from their providers: their answers get 409 now."""
+        await db.mark_withdrawn(work.conn, [(e.data.referral_id, e.data.at) for e in envelopes])
 
     async def on_reported(self, work: Work, envelope: Envelope[Any]) -> None:
         """The Kafka door: the same checks as HTTP; a refusal is raised, then announced."""

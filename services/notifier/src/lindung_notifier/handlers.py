@@ -13,7 +13,9 @@ from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
     NoProviderAvailable,
+    ReferralCancelled,
     ReferralRequested,
+    ReferralRerouted,
 )
 
 from .adapters import postgres
@@ -31,6 +33,8 @@ CONSUMER = "notifier"
 # The events the notifier delivers; every other event on its topics is skipped.
 DELIVERED_TYPES: tuple[type[Payload], ...] = (
     ReferralRequested,
+    ReferralRerouted,
+    ReferralCancelled,
     NoProviderAvailable,
     DeadlineWarning,
     DeadlineMissed,

@@ -8,8 +8,10 @@ import structlog
 from lindung_common import Consumer
 from lindung_contracts import (
     CASES,
+    DEADLINES,
     PROVIDER_RESPONSES,
     CaseOpened,
+    DeadlineMissed,
     NoProviderAvailable,
     ProviderResponded,
     ReferralCancelled,
@@ -17,9 +19,21 @@ from lindung_contracts import (
 )
 
 from .adapters import postgres as db
-from .domain import CaseFacts, ReferralStatus, apply_response, needs, reason_of, reroute, route
+from .domain import (
+    SILENCE_NOTE,
+    CaseFacts,
+    ReferralStatus,
+    apply_response,
+    needs,
+    reason_of,
+    reroute,
+    route,
+    withdraw_on_silence,
+)
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import asyncpg
     from lindung_common import Work
     from lindung_contracts import Envelope, Payload
@@ -43,8 +57,11 @@ class Router:
         """What the router reads, and the handler of each event type."""
         return Consumer(
             name=CONSUMER,
-            topics=(CASES, PROVIDER_RESPONSES),
-            handlers={ProviderResponded: self.on_provider_responded},
+            topics=(CASES, PROVIDER_RESPONSES, DEADLINES),
+            handlers={
+                ProviderResponded: self.on_provider_responded,
+                DeadlineMissed: self.on_deadline_missed,
+            },
             run_handlers={CaseOpened: self.on_cases_opened},
         )
 
@@ -130,7 +147,14 @@ class Router:
         events: list[Payload] = list(outcome.events)
         routed = None
         if outcome.reroute:
-            routed, more = await self._reroute(work, referral, answer, status)
+            routed, more = await self._reroute(
+                work,
+                referral,
+                status,
+                why="declined" if status is ReferralStatus.DECLINED else "reported failure",
+                detail=reason_of(answer),
+                at=answer.responded_at,
+            )
             events += more
         work.emit(*events)
 
@@ -141,12 +165,43 @@ class Router:
 
         work.after_commit(moved)
 
+    async def on_deadline_missed(self, work: Work, envelope: Envelope[Any]) -> None:
+        """A provider silent past its deadline: withdrawn, the next one asked (policy allowing)."""
+        missed: DeadlineMissed = envelope.data
+        referral = await db.lock_referral(work.conn, missed.referral_id)
+        if not withdraw_on_silence(referral, missed.escalation_level, self.policy):
+            # Answered meanwhile, a later level, or a service whose silence only escalates.
+            return
+        assert referral is not None  # implied by withdraw_on_silence; for mypy
+        bound = log.bind(
+            case_id=str(missed.case_id),
+            referral_id=str(missed.referral_id),
+            event_id=str(envelope.id),
+        )
+        status = ReferralStatus.WITHDRAWN
+        # The new provider's window counts from the deadline, when the silence became fact.
+        await db.set_status(work.conn, referral.referral_id, status, at=missed.due_at, reason=None)
+        detail = f"no answer by {missed.due_at.isoformat()}"
+        routed, events = await self._reroute(
+            work, referral, status, why=SILENCE_NOTE, detail=detail, at=missed.due_at
+        )
+        work.emit(*events)
+
+        def withdrawn() -> None:
+            bound.info("referral withdrawn after silence", provider_id=referral.provider_id)
+            self._log_routed(bound, routed)
+
+        work.after_commit(withdrawn)
+
     async def _reroute(
         self,
         work: Work,
         referral: ReferralState,
-        answer: ProviderResponded,
         status: ReferralStatus,
+        *,
+        why: str,
+        detail: str,
+        at: datetime,
     ) -> tuple[Routed, list[Payload]]:
         conn = work.conn
         facts = await db.load_case(conn, referral.case_id)
@@ -155,28 +210,29 @@ class Router:
         routed, rerouted = reroute(
             facts,
             referral,
-            why="declined" if status is ReferralStatus.DECLINED else "reported failure",
-            detail=reason_of(answer),
+            why=why,
+            detail=detail,
             policy=self.policy,
             directory=self.directory,
             tried=await db.tried_providers(conn, referral.case_id, referral.service),
-            at=answer.responded_at,
+            at=at,
             now=work.now,
             referral_id=work.new_id(),
         )
         new_event = await self._save(conn, routed)
         if rerouted is not None:
             return routed, [rerouted, new_event]
-        if status is ReferralStatus.FAILED:
-            # A failure has no event of its own; with nobody left to re-route to, the old
-            # referral must still end, or its deadline would keep escalating.
+        if status is not ReferralStatus.DECLINED:
+            # A failure or a silence has no closing event of its own; with nobody left to
+            # re-route to, the old referral must still end, or its deadline would keep
+            # escalating a referral that is over. The coordinator hears of it at once.
             ended = ReferralCancelled(
                 referral_id=referral.referral_id,
                 case_id=referral.case_id,
                 provider_id=referral.provider_id,
                 service=referral.service,
-                at=answer.responded_at,
-                reason=f"failed, no provider left: {reason_of(answer)}"[:500],
+                at=at,
+                reason=f"{why}, no provider left: {detail}"[:500],
             )
             return routed, [ended, new_event]
         return routed, [new_event]

@@ -24,6 +24,7 @@ __all__ = [
     "insert_case_with_event",
     "insert_referral_access",
     "insert_response",
+    "mark_withdrawn",
 ]
 
 
@@ -43,6 +44,7 @@ class ReferralAccess:
     case_id: UUID
     provider_id: str
     service: str
+    withdrawn_at: datetime | None = None
 
 
 async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) -> StoredCase | None:
@@ -124,10 +126,21 @@ async def insert_referral_access(
     )
 
 
+async def mark_withdrawn(conn: asyncpg.Connection, withdrawn: list[tuple[UUID, datetime]]) -> None:
+    """Remember that referrals were taken back from their providers, and when."""
+    await conn.execute(
+        "UPDATE referral_access a SET withdrawn_at = w.at"
+        " FROM unnest($1::uuid[], $2::timestamptz[]) AS w(referral_id, at)"
+        " WHERE a.referral_id = w.referral_id AND a.withdrawn_at IS NULL",
+        [referral_id for referral_id, _ in withdrawn],
+        [at for _, at in withdrawn],
+    )
+
+
 async def find_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralAccess | None:
     """The referral with this id, if intake has heard of it."""
     row = await conn.fetchrow(
-        "SELECT referral_id, case_id, provider_id, service FROM referral_access"
+        "SELECT referral_id, case_id, provider_id, service, withdrawn_at FROM referral_access"
         " WHERE referral_id = $1",
         referral_id,
     )

@@ -11,7 +11,9 @@ from lindung_contracts import (
     DeadlineWarning,
     NoProviderAvailable,
     RecipientRole,
+    ReferralCancelled,
     ReferralRequested,
+    ReferralRerouted,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +59,9 @@ def recipients_for(payload: Payload) -> tuple[Recipient, ...]:
     """Everyone who must receive this event; empty when the notifier does not deliver it."""
     match payload:
         case ReferralRequested(provider_id=provider_id):
+            return (Recipient.provider(provider_id),)
+        # The referral is no longer the provider's: it must stop, so two never both act.
+        case ReferralRerouted(provider_id=provider_id) | ReferralCancelled(provider_id=provider_id):
             return (Recipient.provider(provider_id),)
         case NoProviderAvailable():
             return (Recipient.role(RecipientRole.CASE_COORDINATOR),)

@@ -10,13 +10,15 @@ from .lifecycle import (
     reason_of,
     transition,
 )
-from .policy import Ladder, Policy, Window, due_time, escalation_ladder
+from .policy import Ladder, Policy, Silence, Window, due_time, escalation_ladder
 from .routing import CaseFacts, Routed, reroute, route
 from .rules import PEP_WINDOW, Need, needs, pep_deadline
+from .silence import SILENCE_NOTE, withdraw_on_silence
 
 __all__ = [
     "NATIONWIDE",
     "PEP_WINDOW",
+    "SILENCE_NOTE",
     "CaseFacts",
     "Choice",
     "Directory",
@@ -29,6 +31,7 @@ __all__ = [
     "ReferralState",
     "ReferralStatus",
     "Routed",
+    "Silence",
     "Window",
     "apply_response",
     "choose_provider",
@@ -42,4 +45,5 @@ __all__ = [
     "reroute",
     "route",
     "transition",
+    "withdraw_on_silence",
 ]

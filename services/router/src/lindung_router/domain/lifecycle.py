@@ -39,6 +39,8 @@ class ReferralStatus(StrEnum):
     COMPLETED = "completed"
     DECLINED = "declined"
     FAILED = "failed"
+    # No answer by the deadline: taken back from the provider and re-routed.
+    WITHDRAWN = "withdrawn"
 
 
 _S = ReferralStatus

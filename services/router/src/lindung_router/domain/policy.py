@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Self
 
 from lindung_contracts import EscalationStep, RecipientRole, ServiceType, StepKind
@@ -20,11 +21,24 @@ class _PolicyModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Silence(StrEnum):
+    """What happens when a provider has not answered by the deadline."""
+
+    REROUTE = "reroute"
+    ESCALATE = "escalate"
+
+
 class Window(_PolicyModel):
-    """How long a provider has to accept, normally and when the referral is urgent."""
+    """How long a provider has to accept, normally and when urgent; and what silence does."""
 
     normal: Duration = Field(description="Response window when nothing makes it urgent.")
     urgent: Duration = Field(description="Response window when the referral is urgent.")
+    silence: Silence = Field(
+        default=Silence.REROUTE,
+        description="At the deadline without an answer: `reroute` withdraws the referral from "
+        "the silent provider and asks the next suitable one (the coordinator is told, and the "
+        "ladder starts again for the new provider); `escalate` keeps it and only escalates.",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
