@@ -235,3 +235,43 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
         timeout=30,
         what="the second shelter's acceptance",
     )
+
+
+DETENTION = "org.lindung.case.detention-escalated.v1"
+
+
+async def test_a_detained_child_s_coordinator_is_alerted_within_two_seconds(system):
+    services, standin, keys = system
+    body = {
+        "agency_reference": f"E2E-DETAINED-{time.time_ns()}",
+        "identified_at": datetime.now(UTC).isoformat(),
+        "child": {"age_years": 12, "gender": "female", "nationality_status": "asylum_seeker"},
+        "situation": {"location": "immigration_detention", "state": "johor"},
+    }
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+        response = await client.post(
+            "/v1/identifications",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+        )
+    accepted_at = time.monotonic()
+    assert response.status_code == 202, response.text
+    case_id = response.json()["case_id"]
+
+    def alerts() -> list[dict[str, Any]]:
+        return [
+            r.event
+            for r in standin.at("/roles/case_coordinator")
+            if r.event["type"] == DETENTION and r.event["data"]["case_id"] == case_id  # type: ignore[index]
+        ]
+
+    async with asyncio.timeout(2):
+        while not alerts():
+            await asyncio.sleep(0.02)
+    took = time.monotonic() - accepted_at
+    (alert,) = alerts()
+    data = alert["data"]
+    assert (data["location"], data["state"]) == ("immigration_detention", "johor")  # type: ignore[index]
+    services_referred = {r["service"] for r in data["referrals"]}  # type: ignore[index]
+    assert {"child_protector", "safe_shelter", "unhcr"} <= services_referred
+    print(f"detention alert at the coordinator {took * 1000:.0f} ms after the 202")

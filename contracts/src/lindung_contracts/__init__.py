@@ -26,6 +26,7 @@ from .identification import (
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .referral import (
     ChildSummary,
+    DetentionEscalated,
     EscalationStep,
     NoProviderAvailable,
     ProviderResponded,
@@ -34,6 +35,7 @@ from .referral import (
     ReferralCancelled,
     ReferralCompleted,
     ReferralDeclined,
+    ReferralMade,
     ReferralRequested,
     ReferralRerouted,
     ReferralStarted,
@@ -79,6 +81,7 @@ __all__ = [
     "DeadlineMissed",
     "DeadlineWarning",
     "DecodeError",
+    "DetentionEscalated",
     "Envelope",
     "EscalationStep",
     "EventDeadLettered",
@@ -105,6 +108,7 @@ __all__ = [
     "ReferralCompleted",
     "ReferralDeclined",
     "ReferralId",
+    "ReferralMade",
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralStarted",

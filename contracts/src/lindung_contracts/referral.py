@@ -18,10 +18,11 @@ from ._base import (
     ProviderId,
     ReferralId,
 )
-from .identification import Gender
+from .identification import Gender, Location, MalaysianState
 
 __all__ = [
     "ChildSummary",
+    "DetentionEscalated",
     "EscalationStep",
     "NoProviderAvailable",
     "ProviderResponded",
@@ -30,6 +31,7 @@ __all__ = [
     "ReferralCancelled",
     "ReferralCompleted",
     "ReferralDeclined",
+    "ReferralMade",
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralStarted",
@@ -171,6 +173,43 @@ class NoProviderAvailable(Payload):
     reasons: tuple[str, ...] = Field(min_length=1, description="Why the service is needed.")
     tried: tuple[ProviderId, ...] = Field(description="Providers already tried, in order.")
     at: Instant = Field(description="When the router gave up.")
+
+
+class ReferralMade(ContractModel):
+    """One referral made for a detained child, as the coordinator's alert lists it."""
+
+    referral_id: ReferralId
+    service: ServiceType = Field(description="The service the child is referred for.")
+    provider_id: ProviderId
+    due_at: Instant = Field(description="By when the provider must accept.")
+
+
+class DetentionEscalated(Payload):
+    """A child identified in immigration detention or a police lock-up: alert at once.
+
+    The non-detention guardrail: a child must not stay detained. Beside the urgent
+    referrals, the case coordinator hears at once what happened, where, and what was
+    done; no deadline has to pass first.
+    """
+
+    event_type: ClassVar[str] = "org.lindung.case.detention-escalated.v1"
+
+    case_id: CaseId
+    agency_id: AgencyId
+    location: Location = Field(
+        description="Where the child is held: `immigration_detention` or `police_lockup`.",
+        examples=["immigration_detention"],
+    )
+    state: MalaysianState = Field(description="The state or federal territory.")
+    identified_at: Instant = Field(description="When the child was identified.")
+    referrals: tuple[ReferralMade, ...] = Field(
+        description="Every referral made for the child, with its provider and deadline."
+    )
+    unmet: tuple[ServiceType, ...] = Field(
+        description="Services no provider could take (each also reported on its own)."
+    )
+    notify: RecipientRole = Field(description="Who is alerted: the case coordinator.")
+    at: Instant = Field(description="When the router raised the alert.")
 
 
 class ResponseKind(StrEnum):

@@ -10,6 +10,7 @@ from .deadline import DeadlineMissed, DeadlineWarning
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
 from .notification import NotificationDelivered, NotificationFailed
 from .referral import (
+    DetentionEscalated,
     NoProviderAvailable,
     ProviderResponded,
     ReferralAccepted,
@@ -105,6 +106,7 @@ REFERRALS = Topic(
         ReferralCancelled,
         ReferralRerouted,
         NoProviderAvailable,
+        DetentionEscalated,
     ),
     producers=("router",),
     consumers=("notifier", "sla-monitor", "intake"),

@@ -10,6 +10,7 @@ from lindung_common import Record
 from lindung_contracts import (
     CASES,
     DeadlineMissed,
+    DetentionEscalated,
     Envelope,
     ExploitationIndicator,
     Location,
@@ -319,3 +320,30 @@ async def test_silence_with_no_provider_left_ends_the_referral_and_reports_no_pr
     assert ended.reason.startswith("did not answer before the deadline, no provider left")
     assert isinstance(unmet, NoProviderAvailable)
     assert unmet.service is S.HEALTH
+
+
+async def test_a_detained_child_raises_the_coordinator_s_alert_at_once(router, case_opened, outbox):
+    envelope = case_opened(
+        location=Location.IMMIGRATION_DETENTION, nationality_status=NationalityStatus.REFUGEE
+    )
+    await router.deliver(envelope)
+
+    events = [e for _, e in await outbox(router)]
+    (alert,) = [e for e in events if isinstance(e, DetentionEscalated)]
+    assert events[-1] is alert  # after the referrals it lists
+    requested = [e for e in events if isinstance(e, ReferralRequested)]
+    assert {(r.referral_id, r.service, r.provider_id, r.due_at) for r in alert.referrals} == {
+        (r.referral_id, r.service, r.provider_id, r.due_at) for r in requested
+    }
+    assert alert.unmet == (S.UNHCR,)  # the test directory has no UNHCR partner
+    assert (alert.location, alert.state) == (
+        Location.IMMIGRATION_DETENTION,
+        envelope.data.situation.state,
+    )
+    assert alert.notify is RecipientRole.CASE_COORDINATOR
+    assert alert.case_id == envelope.data.case_id
+
+
+async def test_a_child_not_detained_raises_no_detention_alert(router, case_opened, outbox):
+    await router.deliver(case_opened(location=Location.HOSPITAL))
+    assert not [e for _, e in await outbox(router) if isinstance(e, DetentionEscalated)]

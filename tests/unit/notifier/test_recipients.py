@@ -6,6 +6,9 @@ import pytest
 from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
+    DetentionEscalated,
+    Location,
+    MalaysianState,
     RecipientRole,
     ReferralCancelled,
     ReferralRerouted,
@@ -72,3 +75,19 @@ def test_a_referral_taken_back_is_told_to_the_provider_it_was_taken_from(referra
         provider = Recipient(RecipientKind.PROVIDER, referral_accepted.provider_id)
         assert recipients_for(payload) == (provider,)
         assert referral_of(payload) == referral_accepted.referral_id
+
+
+def test_a_detained_child_s_alert_goes_to_the_case_coordinator(referral_accepted):
+    alert = DetentionEscalated(
+        case_id=referral_accepted.case_id,
+        agency_id="imi-johor",
+        location=Location.IMMIGRATION_DETENTION,
+        state=MalaysianState.JOHOR,
+        identified_at=referral_accepted.at,
+        referrals=(),
+        unmet=(),
+        notify=RecipientRole.CASE_COORDINATOR,
+        at=referral_accepted.at,
+    )
+    assert recipients_for(alert) == (Recipient(RecipientKind.ROLE, "case_coordinator"),)
+    assert referral_of(alert) is None

@@ -154,6 +154,13 @@ _FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     "referral.rerouted": lambda d: (
         f"re-routed              {d['service']} {d['provider_id']} -> {d['new_provider_id']}"
     ),
+    "case.detention-escalated": lambda d: (
+        f"{_RED}DETENTION ALERT{_RESET}        child held at {d['location']} in {d['state']}: "
+        f"{len(d['referrals'])} referrals made -> {d['notify']}"
+    ),
+    "referral.cancelled": lambda d: (
+        f"withdrawn              {d['service']} from {d['provider_id']}: {d['reason']}"
+    ),
     "referral.no-provider": lambda d: (
         f"{_RED}NO PROVIDER{_RESET}            for {d['service']}: coordinator alerted"
     ),

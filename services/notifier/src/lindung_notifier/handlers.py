@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
+    DetentionEscalated,
     NoProviderAvailable,
     ReferralCancelled,
     ReferralRequested,
@@ -36,6 +37,7 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
     ReferralRerouted,
     ReferralCancelled,
     NoProviderAvailable,
+    DetentionEscalated,
     DeadlineWarning,
     DeadlineMissed,
 )

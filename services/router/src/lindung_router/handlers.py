@@ -12,6 +12,7 @@ from lindung_contracts import (
     PROVIDER_RESPONSES,
     CaseOpened,
     DeadlineMissed,
+    DetentionEscalated,
     NoProviderAvailable,
     ProviderResponded,
     ReferralCancelled,
@@ -24,6 +25,7 @@ from .domain import (
     CaseFacts,
     ReferralStatus,
     apply_response,
+    detention_alert,
     needs,
     reason_of,
     reroute,
@@ -76,6 +78,7 @@ class Router:
             directory_version=self.directory.version,
         )
         routed: list[tuple[Any, list[Routed]]] = []
+        alerts: list[DetentionEscalated] = []
         for envelope, case, fact in zip(envelopes, cases, facts, strict=True):
             bound = log.bind(case_id=str(case.case_id), event_id=str(envelope.id))
             if case.case_id not in new:
@@ -95,20 +98,14 @@ class Router:
                 for need in needs(case.child, case.situation, fact.identified_at)
             ]
             routed.append((bound, results))
-        events: list[Payload] = []
-        requested: list[ReferralRequested] = []
-        unmet: list[NoProviderAvailable] = []
-        for _, results in routed:
-            for result in results:
-                if result.requested is not None:
-                    requested.append(result.requested)
-                    events.append(result.requested)
-                elif result.unmet is not None:
-                    unmet.append(result.unmet)
-                    events.append(result.unmet)
+            alert = detention_alert(case, results, at=work.now)
+            if alert is not None:
+                alerts.append(alert)
+        events, requested, unmet = _split([r for _, results in routed for r in results])
         await db.insert_referrals(work.conn, requested)
         await db.insert_unmet_many(work.conn, unmet)
-        work.emit(*events)
+        # After the referrals it lists, so a reader of the topic meets them first.
+        work.emit(*events, *alerts)
 
         def logged() -> None:
             for bound, results in routed:
@@ -266,3 +263,20 @@ class Router:
             due_at=routed.requested.due_at.isoformat(),
             matching=routed.choice.notes,
         )
+
+
+def _split(
+    routed: list[Routed],
+) -> tuple[list[Payload], list[ReferralRequested], list[NoProviderAvailable]]:
+    """Routing results as events in order, and as the referrals and unmet services to store."""
+    events: list[Payload] = []
+    requested: list[ReferralRequested] = []
+    unmet: list[NoProviderAvailable] = []
+    for result in routed:
+        if result.requested is not None:
+            requested.append(result.requested)
+            events.append(result.requested)
+        elif result.unmet is not None:
+            unmet.append(result.unmet)
+            events.append(result.unmet)
+    return events, requested, unmet

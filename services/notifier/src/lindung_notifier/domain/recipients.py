@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
+    DetentionEscalated,
     NoProviderAvailable,
     RecipientRole,
     ReferralCancelled,
@@ -55,7 +56,7 @@ class Recipient:
         return f"{self.kind.value} {self.name}"
 
 
-def recipients_for(payload: Payload) -> tuple[Recipient, ...]:
+def recipients_for(payload: Payload) -> tuple[Recipient, ...]:  # noqa: PLR0911 - one case each
     """Everyone who must receive this event; empty when the notifier does not deliver it."""
     match payload:
         case ReferralRequested(provider_id=provider_id):
@@ -65,6 +66,8 @@ def recipients_for(payload: Payload) -> tuple[Recipient, ...]:
             return (Recipient.provider(provider_id),)
         case NoProviderAvailable():
             return (Recipient.role(RecipientRole.CASE_COORDINATOR),)
+        case DetentionEscalated(notify=notify):
+            return (Recipient.role(notify),)
         case DeadlineWarning() | DeadlineMissed():
             if payload.notify is RecipientRole.PROVIDER:
                 return (Recipient.provider(payload.provider_id),)

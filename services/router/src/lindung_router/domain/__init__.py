@@ -2,6 +2,7 @@
 
 from .directory import NATIONWIDE, Choice, Directory, Provider, choose_provider
 from .durations import Duration, format_duration, parse_duration
+from .guardrails import detention_alert
 from .lifecycle import (
     Outcome,
     ReferralState,
@@ -35,6 +36,7 @@ __all__ = [
     "Window",
     "apply_response",
     "choose_provider",
+    "detention_alert",
     "due_time",
     "escalation_ladder",
     "format_duration",

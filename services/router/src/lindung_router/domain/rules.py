@@ -15,7 +15,7 @@ from lindung_contracts import (
     Situation,
 )
 
-__all__ = ["PEP_WINDOW", "Need", "needs", "pep_deadline"]
+__all__ = ["DETAINED", "PEP_WINDOW", "Need", "needs", "pep_deadline"]
 
 # HIV post-exposure prophylaxis only works when started within 72 h of exposure
 # (WHO/UNHCR clinical management of rape survivors).
@@ -34,7 +34,7 @@ _UNHCR_STATUSES: Final = {
     NationalityStatus.STATELESS,
     NationalityStatus.UNDOCUMENTED,
 }
-_DETAINED: Final = {Location.IMMIGRATION_DETENTION, Location.POLICE_LOCKUP}
+DETAINED: Final = frozenset({Location.IMMIGRATION_DETENTION, Location.POLICE_LOCKUP})
 _SEXUAL: Final = (ExploitationIndicator.SEXUAL_EXPLOITATION, ExploitationIndicator.SEXUAL_VIOLENCE)
 _MARRIAGE_REASON: Final = (
     "forced or child marriage is treated as a trafficking indicator, never as consent"
@@ -135,7 +135,7 @@ def _urgency(situation: Situation, identified_at: datetime) -> dict[ServiceType,
 
     indicators = set(situation.indicators)
     violence = ExploitationIndicator.SEXUAL_VIOLENCE in indicators
-    if situation.location in _DETAINED:
+    if situation.location in DETAINED:
         where = situation.location.value.replace("_", " ")
         guardrail = f"the child is in {where} (non-detention guardrail)"
         for service in (ServiceType.CHILD_PROTECTOR, ServiceType.SAFE_SHELTER, ServiceType.UNHCR):
