@@ -143,7 +143,8 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
     assert webhook.headers["Content-Type"].startswith("application/cloudevents+json")
     assert webhook.headers["Idempotency-Key"]
 
-    # The protector accepted through intake's API.
+    # The protector accepted through intake's API the moment its webhook arrived, once,
+    # with no retry: intake held the answer until it knew the referral.
     await _eventually(
         lambda: any(a == (protector["referral_id"], "accept", 202) for a in standin.answers),
         timeout=30,

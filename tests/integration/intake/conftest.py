@@ -116,6 +116,8 @@ async def wired(stack, schema, keys_file, clock):
         database_url=stack.database_url,
         api_keys_file=keys_file,
         http_port=0,
+        # An unknown referral's 404 comes after this wait: short, so the tests move on.
+        answer_wait_seconds=0.5,
     )
     service = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
     runtime = Runtime(service)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -199,3 +200,26 @@ async def test_a_referral_taken_back_from_its_provider_is_refused_with_409(
     assert "withdrawn" in error["reason"]
     assert "shelter-kl-2" not in response.text  # nothing of who has it now
     assert await outbox() == []
+
+
+async def test_an_answer_quicker_than_intake_s_news_of_the_referral_still_sticks(
+    wired, client, callers, referral_requested, outbox
+):
+    # The provider answers its webhook before intake has read the same ReferralRequested.
+    envelope = referral_requested(provider_id="shelter-kl-1")
+    referral = envelope.data
+    answering = asyncio.create_task(
+        client.post(_url(referral.referral_id, "accept"), headers=callers.provider)
+    )
+    await asyncio.sleep(0.2)
+    await wired.runtime.deliver(envelope, consumer="intake")
+    response = await answering
+
+    assert response.status_code == 202, response.text
+    (row,) = await outbox()
+    answer = row["event"].data
+    assert (answer.referral_id, answer.response) == (referral.referral_id, ResponseKind.ACCEPTED)
+    # The answer keeps its own time, from before intake knew the referral.
+    assert answer.responded_at == NOW
+    other = await client.post(_url(referral.referral_id, "accept"), headers=callers.other_provider)
+    assert other.status_code == 404

@@ -37,6 +37,7 @@ def build(
         load_keys(settings.api_keys_file),
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
+        answer_wait_seconds=settings.answer_wait_seconds,
     )
     return Service(
         name=SERVICE,

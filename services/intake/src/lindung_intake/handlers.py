@@ -8,6 +8,7 @@ the same validation as HTTP inside the batch transaction, and the referral proje
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -100,12 +101,14 @@ class Intake:
         *,
         clock_skew_seconds: int,
         oldest_identification_days: int = 30,
+        answer_wait_seconds: float = 5.0,
     ) -> None:
         self._db = db
         self._events = events
         self.keys = keys
         self._skew = timedelta(seconds=clock_skew_seconds)
         self._oldest = timedelta(days=oldest_identification_days)
+        self._answer_wait = answer_wait_seconds
 
     def consumers(self) -> list[Consumer]:
         """The agency door and the referral projection."""
@@ -157,6 +160,9 @@ class Intake:
         errors = check_response(response, reason)
         if errors:
             raise Refused(errors)
+        # The answer's own time, even if it has to wait for the referral to be known here.
+        responded_at = self._events.now()
+        await self._until_known(referral_id)
         async with self._db.pool.acquire() as conn, conn.transaction():
             referral = await db.find_referral(conn, referral_id)
             # Someone else's referral looks exactly like a missing one: no existence leak.
@@ -175,7 +181,7 @@ class Intake:
                 provider_id=referral.provider_id,
                 response=response,
                 reason=reason,
-                responded_at=self._events.now(),
+                responded_at=responded_at,
             )
             if not await db.insert_response(conn, answer):
                 previous = await db.find_response(conn, referral_id, response.value)
@@ -188,6 +194,23 @@ class Intake:
             response=response.value,
         )
         return answer.response_id
+
+    async def _until_known(self, referral_id: UUID) -> None:
+        """Wait, briefly, for a referral intake has not heard of yet.
+
+        The notifier and intake read the same ReferralRequested; a provider that answers
+        the moment its webhook arrives can be quicker than intake. Waiting a little, at
+        most `answer_wait`, lets that answer through; an id that stays unknown still gets
+        the same 404 as one addressed to someone else, only later.
+        """
+        deadline = asyncio.get_running_loop().time() + self._answer_wait
+        while True:
+            async with self._db.pool.acquire() as conn:
+                if await db.find_referral(conn, referral_id) is not None:
+                    return
+            if asyncio.get_running_loop().time() >= deadline:
+                return
+            await asyncio.sleep(0.05)
 
     async def on_referrals_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
         """Remember which provider each referral is addressed to (for object-level checks)."""

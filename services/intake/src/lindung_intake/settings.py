@@ -31,6 +31,14 @@ class IntakeSettings(ServiceSettings):
         description="An `identified_at` further back than this is refused (422): its whole "
         "escalation ladder would already have passed.",
     )
+    answer_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        title="Wait for an unknown referral",
+        description="How long an answer to a referral intake has not heard of yet waits for "
+        "it (a provider may answer its webhook before intake reads the referral) before 404.",
+    )
     clock_skew_seconds: int = Field(
         default=300,
         ge=0,
