@@ -23,6 +23,7 @@ from .identification import (
     NationalityStatus,
     Situation,
 )
+from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .referral import (
     ChildSummary,
@@ -112,6 +113,7 @@ __all__ = [
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralStarted",
+    "ReferralStatus",
     "ResponseKind",
     "ServiceType",
     "Situation",
@@ -122,4 +124,5 @@ __all__ = [
     "field_errors",
     "schema_uri",
     "topic_for",
+    "transition",
 ]

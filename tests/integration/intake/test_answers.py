@@ -223,3 +223,51 @@ async def test_an_answer_quicker_than_intake_s_news_of_the_referral_still_sticks
     assert answer.responded_at == NOW
     other = await client.post(_url(referral.referral_id, "accept"), headers=callers.other_provider)
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "state"),
+    [
+        (None, "start", "requested"),
+        (None, "complete", "requested"),
+        ("accept", "decline", "accepted"),
+        ("decline", "accept", "declined"),
+        ("fail", "start", "failed"),
+    ],
+)
+async def test_an_answer_the_referral_s_state_does_not_allow_gets_409_with_that_state(
+    client, callers, referral, outbox, first, then, state
+):
+    body = {"reason": "a reason"}
+    if first is not None:
+        ok = await client.post(
+            _url(referral.referral_id, first), headers=callers.provider, json=body
+        )
+        assert ok.status_code == 202
+    queued = len(await outbox())
+
+    response = await client.post(
+        _url(referral.referral_id, then), headers=callers.provider, json=body
+    )
+
+    assert response.status_code == 409
+    (error,) = response.json()["errors"]
+    assert error["field"] == "response"
+    assert error["reason"].endswith(f"the referral is {state}")
+    assert len(await outbox()) == queued  # nothing reaches the router
+
+
+async def test_the_whole_lifecycle_goes_through_and_a_repeat_changes_nothing(
+    client, callers, referral, outbox
+):
+    ids = []
+    for action in ("accept", "accept", "start", "complete"):
+        response = await client.post(_url(referral.referral_id, action), headers=callers.provider)
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["response_id"])
+    assert ids[0] == ids[1]
+    assert [r["event"].data.response for r in await outbox()] == [
+        ResponseKind.ACCEPTED,
+        ResponseKind.STARTED,
+        ResponseKind.COMPLETED,
+    ]

@@ -27,7 +27,9 @@ from lindung_contracts import (
     ReferralCancelled,
     ReferralRequested,
     ReferralRerouted,
+    ReferralStatus,
     ResponseKind,
+    transition,
 )
 
 from .adapters import postgres as db
@@ -54,6 +56,7 @@ __all__ = [
     "DOOR",
     "Conflict",
     "Intake",
+    "NotAllowed",
     "NotFound",
     "OpenedCase",
     "Refused",
@@ -80,6 +83,10 @@ class NotFound(Exception):
 
 class Withdrawn(RecordRefused):
     """The referral was taken back from the provider answering it."""
+
+
+class NotAllowed(RecordRefused):
+    """The referral's state does not allow this answer (accepting after declining, say)."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,8 @@ class Intake:
         responded_at = self._events.now()
         await self._until_known(referral_id)
         async with self._db.pool.acquire() as conn, conn.transaction():
-            referral = await db.find_referral(conn, referral_id)
+            # Locked: two answers to one referral at once are decided one after the other.
+            referral = await db.find_referral(conn, referral_id, lock=True)
             # Someone else's referral looks exactly like a missing one: no existence leak.
             if referral is None or principal != Principal(
                 PrincipalKind.PROVIDER, referral.provider_id
@@ -174,6 +182,13 @@ class Intake:
                 # Another provider has it now, or nobody: answering would make two act.
                 reason = "was withdrawn from this provider; it is no longer theirs to answer"
                 raise Withdrawn([FieldError(field="referral", reason=reason)])
+            previous = await db.find_response(conn, referral_id, response.value)
+            if previous is not None:
+                return previous  # the same answer again changes nothing
+            status = transition(ReferralStatus(referral.status), response)
+            if status is None:
+                reason = f"{response.value} is not allowed: the referral is {referral.status}"
+                raise NotAllowed([FieldError(field="response", reason=reason)])
             answer = ProviderResponded(
                 response_id=self._events.ids(),
                 referral_id=referral_id,
@@ -186,6 +201,7 @@ class Intake:
             if not await db.insert_response(conn, answer):
                 previous = await db.find_response(conn, referral_id, response.value)
                 return previous or answer.response_id
+            await db.set_status(conn, referral_id, status.value)
             await add_to_outbox(conn, self._events.wrap(answer))
         log.info(
             "provider responded",

@@ -25,6 +25,7 @@ __all__ = [
     "insert_referral_access",
     "insert_response",
     "mark_withdrawn",
+    "set_status",
 ]
 
 
@@ -44,6 +45,7 @@ class ReferralAccess:
     case_id: UUID
     provider_id: str
     service: str
+    status: str = "requested"
     withdrawn_at: datetime | None = None
 
 
@@ -137,13 +139,25 @@ async def mark_withdrawn(conn: asyncpg.Connection, withdrawn: list[tuple[UUID, d
     )
 
 
-async def find_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralAccess | None:
-    """The referral with this id, if intake has heard of it."""
-    row = await conn.fetchrow(
-        "SELECT referral_id, case_id, provider_id, service, withdrawn_at FROM referral_access"
-        " WHERE referral_id = $1",
-        referral_id,
+_FIND = (
+    "SELECT referral_id, case_id, provider_id, service, status, withdrawn_at"
+    " FROM referral_access WHERE referral_id = $1"
+)
+_FIND_LOCKED = _FIND + " FOR UPDATE"
+
+
+async def set_status(conn: asyncpg.Connection, referral_id: UUID, status: str) -> None:
+    """Where a referral stands after its provider's answer."""
+    await conn.execute(
+        "UPDATE referral_access SET status = $2 WHERE referral_id = $1", referral_id, status
     )
+
+
+async def find_referral(
+    conn: asyncpg.Connection, referral_id: UUID, *, lock: bool = False
+) -> ReferralAccess | None:
+    """The referral with this id, if intake has heard of it; locked for the transaction."""
+    row = await conn.fetchrow(_FIND_LOCKED if lock else _FIND, referral_id)
     return ReferralAccess(**dict(row)) if row else None
 
 

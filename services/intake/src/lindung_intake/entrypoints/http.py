@@ -15,7 +15,14 @@ from lindung_contracts import FieldError, Identification, ResponseKind, field_er
 from pydantic import BaseModel, Field
 
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
-from lindung_intake.handlers import Conflict, Intake, NotFound, Refused, Withdrawn
+from lindung_intake.handlers import (
+    Conflict,
+    Intake,
+    NotAllowed,
+    NotFound,
+    Refused,
+    Withdrawn,
+)
 
 __all__ = ["create_api"]
 
@@ -147,7 +154,7 @@ async def answer(
         response_id = await intake.respond(provider, referral_id, _RESPONSE_OF[action], reason)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    except Withdrawn as exc:
+    except (Withdrawn, NotAllowed) as exc:
         raise _ProblemError(409, exc.errors) from None
     except Refused as exc:
         raise _ProblemError(422, exc.errors) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from lindung_contracts import (
@@ -14,6 +13,7 @@ from lindung_contracts import (
     ResponseKind,
     ServiceType,
 )
+from lindung_contracts.lifecycle import ReferralStatus, transition
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -30,33 +30,8 @@ __all__ = [
 ]
 
 
-class ReferralStatus(StrEnum):
-    """Where a referral stands."""
-
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    DECLINED = "declined"
-    FAILED = "failed"
-    # No answer by the deadline: taken back from the provider and re-routed.
-    WITHDRAWN = "withdrawn"
-
-
 _S = ReferralStatus
 _R = ResponseKind
-# Every allowed (current status, answer) pair; anything else is refused.
-_TRANSITIONS: Final[dict[tuple[ReferralStatus, ResponseKind], ReferralStatus]] = {
-    (_S.REQUESTED, _R.ACCEPTED): _S.ACCEPTED,
-    (_S.REQUESTED, _R.DECLINED): _S.DECLINED,
-    (_S.REQUESTED, _R.FAILED): _S.FAILED,
-    (_S.ACCEPTED, _R.STARTED): _S.IN_PROGRESS,
-    # A one-visit service (a medical examination) may be completed without a separate start.
-    (_S.ACCEPTED, _R.COMPLETED): _S.COMPLETED,
-    (_S.ACCEPTED, _R.FAILED): _S.FAILED,
-    (_S.IN_PROGRESS, _R.COMPLETED): _S.COMPLETED,
-    (_S.IN_PROGRESS, _R.FAILED): _S.FAILED,
-}
 _FACTS: Final[dict[ResponseKind, type[ReferralAccepted | ReferralStarted | ReferralCompleted]]] = {
     _R.ACCEPTED: ReferralAccepted,
     _R.STARTED: ReferralStarted,
@@ -64,11 +39,6 @@ _FACTS: Final[dict[ResponseKind, type[ReferralAccepted | ReferralStarted | Refer
 }
 # The provider will not deliver the service: someone else must be asked.
 REROUTE_STATUSES: Final = frozenset({_S.DECLINED, _S.FAILED})
-
-
-def transition(status: ReferralStatus, response: ResponseKind) -> ReferralStatus | None:
-    """The status after this answer, or None when the answer is not allowed now."""
-    return _TRANSITIONS.get((status, response))
 
 
 @dataclass(frozen=True)
