@@ -110,6 +110,13 @@ class ReferralRequested(Payload):
     )
     policy_version: str = Field(description="Version of the routing policy that decided this.")
     child: ChildSummary = Field(description="What the provider may know of the child.")
+    matched_by: str | None = Field(
+        default=None,
+        max_length=300,
+        description="How the provider was chosen: serving the child's state, a neighbouring "
+        "state when none was left there, or the whole country.",
+        examples=["serves selangor"],
+    )
 
 
 class _ReferralFact(Payload):

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from lindung_contracts import ChildSummary, Gender, MalaysianState, ServiceType
 from lindung_router.domain import (
+    NEIGHBOURS,
     CaseFacts,
     Directory,
     Need,
@@ -133,8 +134,8 @@ def test_the_choice_explains_every_candidate():
     assert notes == (
         "tried-one: already tried for this case",
         "closed: not accepting referrals",
-        "far: does not serve selangor",
-        "chose winner: speaks my; priority 5",
+        "far: serves neither selangor nor a neighbouring state",
+        "chose winner: serves selangor; speaks my; priority 5",
         "runner-up: ranked lower",
     )
 
@@ -302,3 +303,42 @@ def test_rerouted_urgent_health_keeps_the_prophylaxis_limit():
     )
     assert routed.requested is not None
     assert routed.requested.due_at == exposed + timedelta(hours=72)
+
+
+@pytest.mark.parametrize(
+    ("providers", "expected", "matched_by"),
+    [
+        (
+            [("national", ["*"], 1), ("next-door", ["kedah"], 9), ("local", ["penang"], 50)],
+            "local",
+            "serves penang",
+        ),
+        (
+            [("national", ["*"], 1), ("next-door", ["kedah"], 9), ("far", ["johor"], 1)],
+            "next-door",
+            "no provider left in penang; serves neighbouring kedah",
+        ),
+        (
+            [("national", ["*"], 9), ("far", ["johor"], 1)],
+            "national",
+            "no provider left in penang or next to it; serves the whole country",
+        ),
+    ],
+    ids=["own-state-first", "then-a-neighbour", "then-national"],
+)
+def test_matching_falls_back_from_the_state_to_its_neighbours_to_national(
+    providers, expected, matched_by
+):
+    found = directory(*(provider(p, states=states, priority=n) for p, states, n in providers))
+    choice = choose_provider(found, S.SAFE_SHELTER, state=MalaysianState.PENANG, languages=())
+    assert choice.provider is not None
+    assert (choice.provider.id, choice.matched_by) == (expected, matched_by)
+    assert any(note.startswith(f"chose {expected}: {matched_by}") for note in choice.notes)
+
+
+def test_every_state_has_neighbours_and_they_are_mutual():
+    assert set(NEIGHBOURS) == set(MalaysianState)
+    for state, near in NEIGHBOURS.items():
+        assert near, state
+        for other in near:
+            assert state in NEIGHBOURS[other], (state, other)

@@ -1,6 +1,6 @@
 """The router's rules: needs, deadlines, ladders, provider choice, lifecycle. No I/O."""
 
-from .directory import NATIONWIDE, Choice, Directory, Provider, choose_provider
+from .directory import NATIONWIDE, NEIGHBOURS, Choice, Directory, Provider, choose_provider
 from .durations import Duration, format_duration, parse_duration
 from .guardrails import detention_alert
 from .lifecycle import (
@@ -18,6 +18,7 @@ from .silence import SILENCE_NOTE, withdraw_on_silence
 
 __all__ = [
     "NATIONWIDE",
+    "NEIGHBOURS",
     "PEP_WINDOW",
     "SILENCE_NOTE",
     "CaseFacts",

@@ -9,9 +9,37 @@ from typing import Literal, Self
 from lindung_contracts import LanguageCode, MalaysianState, ProviderId, ServiceType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["NATIONWIDE", "Choice", "Directory", "Provider", "choose_provider"]
+__all__ = ["NATIONWIDE", "NEIGHBOURS", "Choice", "Directory", "Provider", "choose_provider"]
 
 NATIONWIDE = "*"
+
+_M = MalaysianState
+# States and federal territories that share a border (or, for Borneo, a short crossing):
+# where a child is referred when no provider serves their own state.
+NEIGHBOURS: dict[MalaysianState, frozenset[MalaysianState]] = {
+    _M.PERLIS: frozenset({_M.KEDAH}),
+    _M.KEDAH: frozenset({_M.PERLIS, _M.PENANG, _M.PERAK}),
+    _M.PENANG: frozenset({_M.KEDAH, _M.PERAK}),
+    _M.PERAK: frozenset({_M.KEDAH, _M.PENANG, _M.KELANTAN, _M.PAHANG, _M.SELANGOR}),
+    _M.SELANGOR: frozenset(
+        {_M.PERAK, _M.PAHANG, _M.NEGERI_SEMBILAN, _M.KUALA_LUMPUR, _M.PUTRAJAYA}
+    ),
+    _M.KUALA_LUMPUR: frozenset({_M.SELANGOR, _M.PUTRAJAYA}),
+    _M.PUTRAJAYA: frozenset({_M.SELANGOR, _M.KUALA_LUMPUR}),
+    _M.NEGERI_SEMBILAN: frozenset({_M.SELANGOR, _M.PAHANG, _M.MELAKA, _M.JOHOR}),
+    _M.MELAKA: frozenset({_M.NEGERI_SEMBILAN, _M.JOHOR}),
+    _M.JOHOR: frozenset({_M.MELAKA, _M.NEGERI_SEMBILAN, _M.PAHANG}),
+    _M.PAHANG: frozenset(
+        {_M.PERAK, _M.KELANTAN, _M.TERENGGANU, _M.SELANGOR, _M.NEGERI_SEMBILAN, _M.JOHOR}
+    ),
+    _M.KELANTAN: frozenset({_M.PERAK, _M.PAHANG, _M.TERENGGANU}),
+    _M.TERENGGANU: frozenset({_M.KELANTAN, _M.PAHANG}),
+    _M.SABAH: frozenset({_M.SARAWAK, _M.LABUAN}),
+    _M.SARAWAK: frozenset({_M.SABAH}),
+    _M.LABUAN: frozenset({_M.SABAH}),
+}
+# How near a provider is to the child, in the order they are asked.
+_LOCAL, _NEIGHBOURING, _NATIONAL = 0, 1, 2
 
 
 class _DirectoryModel(BaseModel):
@@ -41,6 +69,16 @@ class Provider(_DirectoryModel):
         """Whether it serves children in that state."""
         return NATIONWIDE in self.states or state in self.states
 
+    def nearness(self, state: MalaysianState) -> int | None:
+        """0 serves the state itself, 1 a neighbouring state, 2 the whole country; else None."""
+        if state in self.states:
+            return _LOCAL
+        if not NEIGHBOURS.get(state, frozenset()).isdisjoint(self.states):
+            return _NEIGHBOURING
+        if NATIONWIDE in self.states:
+            return _NATIONAL
+        return None
+
     def speaks_any(self, languages: tuple[str, ...]) -> bool:
         """Whether it speaks at least one of these languages."""
         return not set(languages).isdisjoint(self.languages)
@@ -67,10 +105,11 @@ class Directory(_DirectoryModel):
 
 @dataclass(frozen=True)
 class Choice:
-    """The provider chosen (or none) and, for the log, why each candidate was or was not."""
+    """The provider chosen (or none), how it was matched, and why each candidate was or not."""
 
     provider: Provider | None
     notes: tuple[str, ...]
+    matched_by: str | None = None
 
 
 def choose_provider(
@@ -81,31 +120,43 @@ def choose_provider(
     languages: tuple[str, ...],
     tried: tuple[str, ...] = (),
 ) -> Choice:
-    """The best untried provider that offers `service`, is accepting and serves `state`.
+    """The best untried, accepting provider of `service` for a child in `state`.
 
-    Providers that speak one of the child's languages come first, then lower priority,
-    then id, so the same inputs always give the same answer.
+    Providers that speak one of the child's languages come first; then those serving the
+    child's own state, then a neighbouring state, then the whole country; then lower
+    priority, then id, so the same inputs always give the same answer.
     """
     notes: list[str] = []
-    eligible: list[Provider] = []
+    eligible: list[tuple[int, Provider]] = []
     for provider in directory.providers:
         if service not in provider.services:
             continue
+        nearness = provider.nearness(state)
         if provider.id in tried:
             notes.append(f"{provider.id}: already tried for this case")
         elif not provider.accepting:
             notes.append(f"{provider.id}: not accepting referrals")
-        elif not provider.serves(state):
-            notes.append(f"{provider.id}: does not serve {state.value}")
+        elif nearness is None:
+            notes.append(f"{provider.id}: serves neither {state.value} nor a neighbouring state")
         else:
-            eligible.append(provider)
-    eligible.sort(key=lambda p: (not p.speaks_any(languages), p.priority, p.id))
+            eligible.append((nearness, provider))
+    eligible.sort(key=lambda e: (not e[1].speaks_any(languages), e[0], e[1].priority, e[1].id))
     if not eligible:
         notes.append(f"no untried accepting provider of {service.value} serves {state.value}")
         return Choice(None, tuple(notes))
-    chosen = eligible[0]
+    nearness, chosen = eligible[0]
     spoken = [lang for lang in languages if lang in chosen.languages]
     speaks = f"speaks {', '.join(spoken)}" if spoken else "speaks none of the child's languages"
-    notes.append(f"chose {chosen.id}: {speaks}; priority {chosen.priority}")
-    notes += [f"{p.id}: ranked lower" for p in eligible[1:]]
-    return Choice(chosen, tuple(notes))
+    matched_by = _matched_by(nearness, chosen, state)
+    notes.append(f"chose {chosen.id}: {matched_by}; {speaks}; priority {chosen.priority}")
+    notes += [f"{p.id}: ranked lower" for _, p in eligible[1:]]
+    return Choice(chosen, tuple(notes), matched_by)
+
+
+def _matched_by(nearness: int, provider: Provider, state: MalaysianState) -> str:
+    if nearness == _LOCAL:
+        return f"serves {state.value}"
+    if nearness == _NEIGHBOURING:
+        near = sorted(s for s in provider.states if s in NEIGHBOURS.get(state, frozenset()))
+        return f"no provider left in {state.value}; serves neighbouring {', '.join(near)}"
+    return f"no provider left in {state.value} or next to it; serves the whole country"

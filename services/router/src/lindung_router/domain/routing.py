@@ -107,6 +107,7 @@ def route(
         escalation=escalation_ladder(policy.ladder, start=start, due=due),
         policy_version=policy.version,
         child=facts.child,
+        matched_by=choice.matched_by,
     )
     return Routed(need, choice, requested, None)
 
