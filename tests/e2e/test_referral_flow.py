@@ -62,12 +62,18 @@ async def _eventually(check: Any, *, timeout: float, what: str) -> Any:
 
 
 @pytest.fixture
-async def system(stack, tmp_path):
+async def system(stack, tmp_path, request):
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
     keys = write_keys(tmp_path / "keys.json", [AGENCY], providers)
     standin = StandIn("", keys, behaviour)
-    write_endpoints(tmp_path / "endpoints.json", standin.base_url, providers)
+    endpoints = tmp_path / "endpoints.json"
+    write_endpoints(endpoints, standin.base_url, providers)
+    if getattr(request, "param", {}).get("coordinator_gone"):
+        # The coordinator's endpoint answers 404: every alert to it fails at once.
+        document = json.loads(endpoints.read_text())
+        document["roles"]["case_coordinator"]["webhook_url"] = f"{standin.base_url}/gone"
+        endpoints.write_text(json.dumps(document))
     services = ServiceSet(
         tmp_path / "logs",
         stack.kafka_bootstrap_servers,
@@ -276,3 +282,39 @@ async def test_a_detained_child_s_coordinator_is_alerted_within_two_seconds(syst
     services_referred = {r["service"] for r in data["referrals"]}  # type: ignore[index]
     assert {"child_protector", "safe_shelter", "unhcr"} <= services_referred
     print(f"detention alert at the coordinator {took * 1000:.0f} ms after the 202")
+
+
+@pytest.mark.parametrize("system", [{"coordinator_gone": True}], indirect=True)
+async def test_a_dead_coordinator_endpoint_leads_to_the_next_level(system):
+    services, standin, keys = system
+    body = {
+        "agency_reference": f"E2E-GONE-{time.time_ns()}",
+        "identified_at": datetime.now(UTC).isoformat(),
+        "child": {"age_years": 15, "gender": "male", "nationality_status": "citizen"},
+        "situation": {"location": "community", "state": "selangor"},
+    }
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+        response = await client.post(
+            "/v1/identifications",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+        )
+    assert response.status_code == 202, response.text
+    case_id = response.json()["case_id"]
+
+    def supervisor_alerts() -> list[dict[str, Any]]:
+        return [
+            r.event["data"]  # type: ignore[misc]
+            for r in standin.at("/roles/supervisor")
+            if r.event["type"] == MISSED and r.event["data"]["case_id"] == case_id  # type: ignore[index]
+        ]
+
+    # Legal aid stays silent (its policy escalates): level 1 goes to the coordinator, whose
+    # endpoint is gone, so level 2 reaches the supervisor at once, saying why.
+    alerts = await _eventually(
+        lambda: [a for a in supervisor_alerts() if a.get("cause")],
+        timeout=60,
+        what="level 2 at the supervisor after the coordinator's endpoint failed",
+    )
+    assert alerts[0]["escalation_level"] == 2
+    assert alerts[0]["cause"] == "level 1 could not be delivered to case_coordinator"

@@ -37,3 +37,10 @@ class DeadlineMissed(_DeadlineFact):
     escalation_level: int = Field(
         ge=1, le=3, description="1 case coordinator, 2 supervisor, 3 national secretariat."
     )
+    cause: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why it was raised before its time, when it was: the referral, or the "
+        "previous level's alert, could not be delivered.",
+        examples=["level 1 could not be delivered to case_coordinator"],
+    )

@@ -128,7 +128,8 @@ NOTIFICATIONS = Topic(
     partitions=4,
     payloads=(NotificationDelivered, NotificationFailed),
     producers=("notifier",),
-    consumers=("operations",),
+    # A delivery that failed for good escalates: the sla-monitor raises the next level.
+    consumers=("sla-monitor", "operations"),
 )
 DEAD_LETTERS = Topic(
     name="lindung.dead-letters.v1",

@@ -170,7 +170,8 @@ _FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "deadline.missed": lambda d: (
         f"{_RED}ESCALATION level {d['escalation_level']}{_RESET}     "
-        f"{d['service']} at {d['provider_id']} missed its deadline -> {d['notify']}"
+        f"{d['service']} at {d['provider_id']} "
+        f"{d.get('cause') or 'missed its deadline'} -> {d['notify']}"
     ),
     "notification.delivered": lambda d: (
         f"{_GREY}delivered{_RESET}              {_short(d['cause_type'])} to "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_common import Consumer, add_to_outbox
-from lindung_contracts import REFERRALS, ReferralRequested
+from lindung_contracts import NOTIFICATIONS, REFERRALS, NotificationFailed, ReferralRequested
 
 from .adapters import postgres as db
 from .domain import (
@@ -28,6 +28,7 @@ from .domain import (
     step_event_id,
     step_from_contract,
 )
+from .escalations import DeliveryFailures
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -65,9 +66,10 @@ class SlaMonitor:
     def consumer(self) -> Consumer:
         """What the sla-monitor reads, and the handler of each event type."""
         handlers: dict[type[Payload], Handler] = dict.fromkeys(CLOSING_EVENTS, self.on_closed)
+        handlers[NotificationFailed] = DeliveryFailures(self._events).on_failed
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS,),
+            topics=(REFERRALS, NOTIFICATIONS),
             handlers=handlers,
             run_handlers={ReferralRequested: self.on_requested},
         )

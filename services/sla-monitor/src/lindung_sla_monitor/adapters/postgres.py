@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 __all__ = [
     "close_deadline",
     "fill_request",
+    "fired_by",
     "insert_closed",
     "insert_ladders",
     "insert_open",
     "insert_open_many",
     "insert_steps",
     "lock_due_steps",
+    "lock_pending_escalation",
     "lock_referral",
     "lock_referrals",
     "mark_fired",
@@ -213,27 +215,55 @@ async def lock_due_steps(
         now,
         limit,
     )
-    return [
-        (
-            Deadline(
-                referral_id=row["referral_id"],
-                case_id=row["case_id"],
-                provider_id=row["provider_id"],
-                service=ServiceType(row["service"]),
-                requested_at=row["requested_at"],
-                due_at=row["due_at"],
-            ),
-            Step(
-                step_no=row["step_no"],
-                kind=StepKind(row["kind"]),
-                level=row["level"],
-                percent_of_window=row["percent_of_window"],
-                at=row["at"],
-                notify=RecipientRole(row["notify"]),
-            ),
-        )
-        for row in rows
-    ]
+    return [_deadline_and_step(row) for row in rows]
+
+
+def _deadline_and_step(row: asyncpg.Record) -> tuple[Deadline, Step]:
+    return (
+        Deadline(
+            referral_id=row["referral_id"],
+            case_id=row["case_id"],
+            provider_id=row["provider_id"],
+            service=ServiceType(row["service"]),
+            requested_at=row["requested_at"],
+            due_at=row["due_at"],
+        ),
+        Step(
+            step_no=row["step_no"],
+            kind=StepKind(row["kind"]),
+            level=row["level"],
+            percent_of_window=row["percent_of_window"],
+            at=row["at"],
+            notify=RecipientRole(row["notify"]),
+        ),
+    )
+
+
+async def fired_by(conn: asyncpg.Connection, event_id: UUID) -> tuple[UUID, str, int] | None:
+    """The step that raised this event: its referral, kind and level."""
+    row = await conn.fetchrow(
+        "SELECT referral_id, kind, level FROM deadline_steps WHERE event_id = $1", event_id
+    )
+    return (row["referral_id"], row["kind"], row["level"]) if row else None
+
+
+async def lock_pending_escalation(
+    conn: asyncpg.Connection, referral_id: UUID, level: int
+) -> tuple[Deadline, Step] | None:
+    """The escalation of a referral at `level`, if still pending on an open deadline; locked."""
+    row = await conn.fetchrow(
+        "SELECT s.step_no, s.kind, s.level, s.percent_of_window, s.at, s.notify,"
+        " d.referral_id, d.case_id, d.provider_id, d.service, d.requested_at, d.due_at"
+        " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
+        " WHERE s.referral_id = $1 AND s.kind = 'escalation' AND s.level = $2"
+        " AND s.state = 'pending' AND d.status = 'open'"
+        " FOR UPDATE OF s",
+        referral_id,
+        level,
+    )
+    if row is None:
+        return None
+    return _deadline_and_step(row)
 
 
 async def mark_fired(
