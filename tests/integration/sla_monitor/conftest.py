@@ -124,11 +124,11 @@ def clock() -> SettableClock:
 
 
 def settings_for(stack: Any, **overrides: Any) -> SlaMonitorSettings:
-    """Settings pointing at the test infrastructure."""
+    """Settings pointing at the test infrastructure; no grace unless a test sets one."""
     return SlaMonitorSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
-        **overrides,
+        **({"answer_grace_seconds": 0} | overrides),
     )
 
 
@@ -159,7 +159,9 @@ async def monitor(start_monitor: Callable[..., Awaitable[Runtime]]) -> Runtime:
     return await start_monitor()
 
 
-def _scheduler(runtime: Runtime, *, batch_size: int | None = None) -> SlaMonitor:
+def _scheduler(
+    runtime: Runtime, *, batch_size: int | None = None, grace: timedelta | None = None
+) -> SlaMonitor:
     """What the timer of `runtime`'s service fires with, to call at a time of the test's choice."""
     service = runtime.service
     settings = service.settings
@@ -169,6 +171,7 @@ def _scheduler(runtime: Runtime, *, batch_size: int | None = None) -> SlaMonitor
         service.events,
         batch_size=batch_size or settings.fire_batch_size,
         max_event_bytes=settings.outbox_max_event_bytes,
+        grace=grace if grace is not None else timedelta(seconds=settings.answer_grace_seconds),
     )
 
 

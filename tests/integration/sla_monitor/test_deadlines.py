@@ -281,3 +281,37 @@ async def test_the_timer_fires_what_is_due_by_the_services_clock(
 
     # At 100 % the 75 % warning is stale: skipped, and level 1 carries the news.
     assert _summary(await outbox()) == [("warning", 50, rid), ("missed", 1, rid)]
+
+
+async def test_an_acceptance_made_before_the_deadline_but_processed_after_stops_its_escalation(
+    monitor, scheduler, new_referral, outbox
+):
+    # Accepted one second before the deadline; the event reaches the sla-monitor a second
+    # after it. Within the grace, the escalation waits, and the answer's own time decides.
+    referral = new_referral()
+    await monitor.deliver(referral.requested())
+    graceful = scheduler(monitor, grace=timedelta(seconds=5))
+    just_after = referral.due_at + timedelta(seconds=1)
+
+    report = await graceful.fire_due(just_after)
+    assert not [e for e in report.fired if isinstance(e.data, DeadlineMissed)]
+    await monitor.deliver(referral.fact(ReferralAccepted, referral.due_at - timedelta(seconds=1)))
+    report = await graceful.fire_due(referral.due_at + timedelta(seconds=10))
+
+    assert not [e for e in report.fired if isinstance(e.data, DeadlineMissed)]
+    assert not [e for e in await outbox() if isinstance(e.data, DeadlineMissed)]
+
+
+async def test_without_an_answer_the_escalation_fires_once_the_grace_is_over(
+    monitor, scheduler, new_referral, outbox
+):
+    referral = new_referral()
+    await monitor.deliver(referral.requested())
+    graceful = scheduler(monitor, grace=timedelta(seconds=5))
+
+    early = await graceful.fire_due(referral.due_at + timedelta(seconds=4))
+    late = await graceful.fire_due(referral.due_at + timedelta(seconds=5))
+
+    assert not [e for e in early.fired if isinstance(e.data, DeadlineMissed)]
+    (missed,) = [e.data for e in late.fired if isinstance(e.data, DeadlineMissed)]
+    assert missed.escalation_level == 1

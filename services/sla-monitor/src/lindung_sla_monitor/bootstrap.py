@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ def build(
         events,
         batch_size=settings.fire_batch_size,
         max_event_bytes=settings.outbox_max_event_bytes,
+        grace=timedelta(seconds=settings.answer_grace_seconds),
     )
 
     async def fire_due_steps() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -56,11 +57,18 @@ class SlaMonitor:
     """The sla-monitor's handlers and its scheduler, bound to its database and event factory."""
 
     def __init__(
-        self, db: Database, events: Events, *, batch_size: int, max_event_bytes: int
+        self,
+        db: Database,
+        events: Events,
+        *,
+        batch_size: int,
+        max_event_bytes: int,
+        grace: timedelta = timedelta(0),
     ) -> None:
         self._db = db
         self._events = events
         self._batch_size = batch_size
+        self._grace = grace
         self._max_event_bytes = max_event_bytes
 
     def consumer(self) -> Consumer:
@@ -160,7 +168,8 @@ class SlaMonitor:
         fired: list[tuple[UUID, int, Envelope[Any]]] = []
         skipped: list[tuple[UUID, int]] = []
         async with self._db.pool.acquire() as conn, conn.transaction():
-            locked = await db.lock_due_steps(conn, now, self._batch_size)
+            # An escalation waits out the grace: an answer made before it may still be coming.
+            locked = await db.lock_due_steps(conn, now, self._batch_size, grace=self._grace)
             for deadline, step, decision in due_steps(locked, now):
                 key = (deadline.referral_id, step.step_no)
                 if decision is Verdict.SKIP_STALE:

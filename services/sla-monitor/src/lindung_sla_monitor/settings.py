@@ -26,6 +26,15 @@ class SlaMonitorSettings(ServiceSettings):
         title="Tick interval",
         description="How often the leader looks for due warnings and escalations.",
     )
+    answer_grace_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        title="Grace for answers in flight",
+        description="An escalation fires this long after its time, so that an acceptance "
+        "made before the step but still on its way (intake, Kafka, the router) stops it: "
+        "the answer's own time decides, not when it arrives.",
+    )
     fire_batch_size: int = Field(
         default=500,
         ge=1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from lindung_contracts import RecipientRole, ServiceType, StepKind
@@ -201,19 +202,24 @@ async def insert_ladders(
 
 
 async def lock_due_steps(
-    conn: asyncpg.Connection, now: datetime, limit: int
+    conn: asyncpg.Connection, now: datetime, limit: int, *, grace: timedelta = timedelta(0)
 ) -> list[tuple[Deadline, Step]]:
-    """Lock the earliest due, unfired steps of open deadlines that no one else holds."""
+    """Lock the earliest due, unfired steps of open deadlines that no one else holds.
+
+    Warnings are due at their time; escalations `grace` later.
+    """
     rows = await conn.fetch(
         "SELECT s.step_no, s.kind, s.level, s.percent_of_window, s.at, s.notify,"
         " d.referral_id, d.case_id, d.provider_id, d.service, d.requested_at, d.due_at"
         " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
-        " WHERE s.state = 'pending' AND s.at <= $1 AND d.status = 'open'"
+        " WHERE s.state = 'pending' AND d.status = 'open'"
+        " AND s.at <= $1 AND (s.kind <> 'escalation' OR s.at <= $3)"
         " ORDER BY s.at, s.referral_id, s.step_no LIMIT $2"
         # Another scheduler's rows are skipped, not waited for: each step goes to one.
         " FOR UPDATE OF s SKIP LOCKED",
         now,
         limit,
+        now - grace,
     )
     return [_deadline_and_step(row) for row in rows]
 
