@@ -3,7 +3,16 @@
 Import from here; the submodules are private.
 """
 
-from ._base import AgencyId, CaseId, ContractModel, LanguageCode, Payload, ProviderId, ReferralId
+from ._base import (
+    AgencyId,
+    CaseId,
+    ContractModel,
+    CoordinatorId,
+    LanguageCode,
+    Payload,
+    ProviderId,
+    ReferralId,
+)
 from .codec import STRUCTURED_CONTENT_TYPE, DecodeError, KafkaRecord, decode, encode, field_errors
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning
@@ -27,6 +36,8 @@ from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .referral import (
     ChildSummary,
+    ClockAction,
+    ClockChangeRequested,
     DetentionEscalated,
     EscalationStep,
     NoProviderAvailable,
@@ -37,8 +48,10 @@ from .referral import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralMade,
+    ReferralPaused,
     ReferralRequested,
     ReferralRerouted,
+    ReferralResumed,
     ReferralStarted,
     ResponseKind,
     ServiceType,
@@ -78,7 +91,10 @@ __all__ = [
     "Channel",
     "ChildProfile",
     "ChildSummary",
+    "ClockAction",
+    "ClockChangeRequested",
     "ContractModel",
+    "CoordinatorId",
     "DeadlineMissed",
     "DeadlineWarning",
     "DecodeError",
@@ -110,8 +126,10 @@ __all__ = [
     "ReferralDeclined",
     "ReferralId",
     "ReferralMade",
+    "ReferralPaused",
     "ReferralRequested",
     "ReferralRerouted",
+    "ReferralResumed",
     "ReferralStarted",
     "ReferralStatus",
     "ResponseKind",

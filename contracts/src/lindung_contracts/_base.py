@@ -12,6 +12,7 @@ __all__ = [
     "AgencyId",
     "CaseId",
     "ContractModel",
+    "CoordinatorId",
     "Instant",
     "LanguageCode",
     "Payload",
@@ -54,6 +55,9 @@ AgencyId = Annotated[
 ]
 ProviderId = Annotated[
     str, _Slug, Field(description="Directory id of a service provider, e.g. `shelter-kl-1`.")
+]
+CoordinatorId = Annotated[
+    str, _Slug, Field(description="Id of a case coordinator's key holder, e.g. `coordinator-sel`.")
 ]
 LanguageCode = Annotated[
     str,

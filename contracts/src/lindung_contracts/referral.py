@@ -12,6 +12,7 @@ from ._base import (
     AgencyId,
     CaseId,
     ContractModel,
+    CoordinatorId,
     Instant,
     LanguageCode,
     Payload,
@@ -22,6 +23,8 @@ from .identification import Gender, Location, MalaysianState
 
 __all__ = [
     "ChildSummary",
+    "ClockAction",
+    "ClockChangeRequested",
     "DetentionEscalated",
     "EscalationStep",
     "NoProviderAvailable",
@@ -32,8 +35,10 @@ __all__ = [
     "ReferralCompleted",
     "ReferralDeclined",
     "ReferralMade",
+    "ReferralPaused",
     "ReferralRequested",
     "ReferralRerouted",
+    "ReferralResumed",
     "ReferralStarted",
     "ResponseKind",
     "ServiceType",
@@ -170,6 +175,25 @@ class ReferralRerouted(_ReferralFact):
     new_provider_id: ProviderId
 
 
+class ReferralPaused(_ReferralFact):
+    """A case coordinator stopped the referral's clock: no step fires until it resumes."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.paused.v1"
+    coordinator_id: CoordinatorId
+    reason: str = Field(min_length=1, max_length=500, description="Why the clock stopped.")
+
+
+class ReferralResumed(_ReferralFact):
+    """A case coordinator restarted the referral's clock: every step moves by the pause."""
+
+    event_type: ClassVar[str] = "org.lindung.referral.resumed.v1"
+    coordinator_id: CoordinatorId
+    reason: str = Field(min_length=1, max_length=500, description="Why the clock runs again.")
+    paused_at: Instant = Field(
+        description="When the pause began; the deadline moves later by `at` minus this."
+    )
+
+
 class NoProviderAvailable(Payload):
     """No suitable provider is left for a service: escalates at once."""
 
@@ -244,3 +268,29 @@ class ProviderResponded(Payload):
         default=None, max_length=500, description="Reason (required to decline)."
     )
     responded_at: Instant = Field(description="When the provider answered.")
+
+
+class ClockAction(StrEnum):
+    """What a case coordinator does to a referral's clock."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class ClockChangeRequested(Payload):
+    """A case coordinator asked, through intake, to pause or resume a referral's clock.
+
+    A pause is for a referral that cannot be acted on for a reason nobody is late for (the
+    child is in hospital, say); the router decides, and says so on the referrals topic.
+    """
+
+    event_type: ClassVar[str] = "org.lindung.referral.clock-change-requested.v1"
+    subject_field: ClassVar[str] = "referral_id"
+
+    request_id: UUID = Field(description="Unique id of this request.")
+    referral_id: ReferralId
+    case_id: CaseId
+    action: ClockAction = Field(description="Pause or resume.")
+    coordinator_id: CoordinatorId
+    reason: str = Field(min_length=1, max_length=500, description="Why; recorded with it.")
+    at: Instant = Field(description="When the coordinator asked.")

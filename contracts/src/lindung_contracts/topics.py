@@ -10,6 +10,7 @@ from .deadline import DeadlineMissed, DeadlineWarning
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
 from .notification import NotificationDelivered, NotificationFailed
 from .referral import (
+    ClockChangeRequested,
     DetentionEscalated,
     NoProviderAvailable,
     ProviderResponded,
@@ -17,8 +18,10 @@ from .referral import (
     ReferralCancelled,
     ReferralCompleted,
     ReferralDeclined,
+    ReferralPaused,
     ReferralRequested,
     ReferralRerouted,
+    ReferralResumed,
     ReferralStarted,
 )
 
@@ -85,10 +88,11 @@ CASES = Topic(
 )
 PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
-    description="Providers' answers to referrals, received by intake.",
+    description="Providers' answers to referrals and coordinators' requests to pause or resume "
+    "a referral's clock, received by intake.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(ProviderResponded,),
+    payloads=(ProviderResponded, ClockChangeRequested),
     producers=("intake",),
     consumers=("router",),
 )
@@ -107,6 +111,8 @@ REFERRALS = Topic(
         ReferralRerouted,
         NoProviderAvailable,
         DetentionEscalated,
+        ReferralPaused,
+        ReferralResumed,
     ),
     producers=("router",),
     consumers=("notifier", "sla-monitor", "intake"),

@@ -36,11 +36,13 @@ IDENTIFIED = NOW - timedelta(minutes=40)
 # The keys callers present; the file holds only their hashes.
 AGENCY, OTHER_AGENCY = "pdrm-kl", "jtk-johor"
 PROVIDER, OTHER_PROVIDER = "shelter-kl-1", "shelter-kl-2"
+COORDINATOR = "coordinator-kl"
 KEYS = {
     "key-of-pdrm-kl-3f9a": ("agency", AGENCY),
     "key-of-jtk-johor-77c1": ("agency", OTHER_AGENCY),
     "key-of-shelter-kl-1-0b2e": ("provider", PROVIDER),
     "key-of-shelter-kl-2-d4a8": ("provider", OTHER_PROVIDER),
+    "key-of-coordinator-kl-5e61": ("coordinator", COORDINATOR),
 }
 
 
@@ -57,6 +59,7 @@ class Callers:
     other_agency: dict[str, str]
     provider: dict[str, str]
     other_provider: dict[str, str]
+    coordinator: dict[str, str]
 
 
 class FixedClock:
@@ -94,6 +97,7 @@ def callers() -> Callers:
         other_agency=_bearer(OTHER_AGENCY),
         provider=_bearer(PROVIDER),
         other_provider=_bearer(OTHER_PROVIDER),
+        coordinator=_bearer(COORDINATOR),
     )
 
 

@@ -68,7 +68,7 @@ GOOD_HASH = hash_key("k")
         "not json at all",
         {"keys": [{"sha256": GOOD_HASH.upper(), "kind": "agency", "id": "pdrm-kl"}]},
         {"keys": [{"sha256": GOOD_HASH[:-1], "kind": "agency", "id": "pdrm-kl"}]},
-        {"keys": [{"sha256": GOOD_HASH, "kind": "coordinator", "id": "pdrm-kl"}]},
+        {"keys": [{"sha256": GOOD_HASH, "kind": "supervisor", "id": "pdrm-kl"}]},
         {"keys": [{"sha256": GOOD_HASH, "kind": "agency", "id": "PDRM KL"}]},
         {"keys": [{"sha256": GOOD_HASH, "kind": "agency"}]},
         {"keys": [{"sha256": GOOD_HASH, "kind": "agency", "id": "pdrm-kl", "key": "x"}]},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from lindung_contracts import ServiceType
@@ -61,3 +63,10 @@ def test_a_policy_with_an_unknown_silence_is_refused(tmp_path):
     )
     with pytest.raises(ConfigFileError, match="silence"):
         load_policy(path)
+
+
+def test_a_paused_referral_is_not_withdrawn():
+    paused = dataclasses.replace(
+        referral(ReferralStatus.REQUESTED), paused_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    assert not withdraw_on_silence(paused, 1, POLICY)

@@ -42,17 +42,26 @@ class Keys:
 
     agencies: dict[str, str] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)
+    coordinators: dict[str, str] = field(default_factory=dict)
 
 
-def write_keys(path: Path, agencies: list[str], providers: list[str]) -> Keys:
-    """Make a key per agency and provider; write intake's keys file (hashes only)."""
+def write_keys(
+    path: Path, agencies: list[str], providers: list[str], coordinators: tuple[str, ...] = ()
+) -> Keys:
+    """Make a key per agency, provider and coordinator; write intake's keys file (hashes only)."""
     keys = Keys(
         agencies={a: secrets.token_urlsafe(24) for a in agencies},
         providers={p: secrets.token_urlsafe(24) for p in providers},
+        coordinators={c: secrets.token_urlsafe(24) for c in coordinators},
+    )
+    held_by_kind = (
+        ("agency", keys.agencies),
+        ("provider", keys.providers),
+        ("coordinator", keys.coordinators),
     )
     entries = [
         {"sha256": hashlib.sha256(key.encode()).hexdigest(), "kind": kind, "id": holder}
-        for kind, held in (("agency", keys.agencies), ("provider", keys.providers))
+        for kind, held in held_by_kind
         for holder, key in held.items()
     ]
     path.write_text(json.dumps({"keys": entries}, indent=2))

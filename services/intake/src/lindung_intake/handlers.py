@@ -20,6 +20,8 @@ from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
     REFERRALS,
     CaseOpened,
+    ClockAction,
+    ClockChangeRequested,
     FieldError,
     IdentificationRejected,
     IdentificationReported,
@@ -211,13 +213,46 @@ class Intake:
         )
         return answer.response_id
 
+    async def change_clock(
+        self, principal: Principal, referral_id: UUID, action: ClockAction, reason: str
+    ) -> UUID:
+        """Record a coordinator's pause or resume and queue it for the router; 409 if not now."""
+        at = self._events.now()
+        await self._until_known(referral_id)  # as for answers: intake may hear of it later
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            referral = await db.find_referral(conn, referral_id, lock=True)
+            if referral is None:
+                raise NotFound(f"referral {referral_id} not found")
+            refusal = _clock_refusal(referral, action)
+            if refusal is not None:
+                raise NotAllowed([FieldError(field="referral", reason=refusal)])
+            request = ClockChangeRequested(
+                request_id=self._events.ids(),
+                referral_id=referral_id,
+                case_id=referral.case_id,
+                action=action,
+                coordinator_id=principal.id,
+                reason=reason,
+                at=at,
+            )
+            await db.insert_clock_change(conn, request)
+            await add_to_outbox(conn, self._events.wrap(request))
+        log.info(
+            "referral clock change requested",
+            case_id=str(referral.case_id),
+            referral_id=str(referral_id),
+            action=action.value,
+            coordinator_id=principal.id,
+        )
+        return request.request_id
+
     async def _until_known(self, referral_id: UUID) -> None:
         """Wait, briefly, for a referral intake has not heard of yet.
 
-        The notifier and intake read the same ReferralRequested; a provider that answers
-        the moment its webhook arrives can be quicker than intake. Waiting a little, at
-        most `answer_wait`, lets that answer through; an id that stays unknown still gets
-        the same 404 as one addressed to someone else, only later.
+        The notifier and intake read the same ReferralRequested; a provider (or a
+        coordinator) that acts the moment its webhook arrives can be quicker than intake.
+        Waiting a little, at most `answer_wait`, lets that answer through; an id that stays
+        unknown still gets the same 404 as one addressed to someone else, only later.
         """
         deadline = asyncio.get_running_loop().time() + self._answer_wait
         while True:
@@ -304,6 +339,19 @@ class Intake:
             reason = "already names another identification"
             raise Conflict([FieldError(field="agency_reference", reason=reason)])
         return OpenedCase(existing.case_id, created=False), None
+
+
+def _clock_refusal(referral: db.ReferralAccess, action: ClockAction) -> str | None:
+    """Why the referral's clock cannot be paused or resumed now, or None when it can."""
+    if referral.withdrawn_at is not None:
+        return "was withdrawn from its provider; its clock has stopped"
+    if referral.status != ReferralStatus.REQUESTED.value:
+        return f"is {referral.status}: only a referral awaiting acceptance has a clock"
+    if action is ClockAction.PAUSE and referral.paused_at is not None:
+        return f"its clock is already paused, since {referral.paused_at.isoformat()}"
+    if action is ClockAction.RESUME and referral.paused_at is None:
+        return "its clock is not paused"
+    return None
 
 
 def announce_rejection(letter: DeadLetter, events: Events) -> Envelope[Any]:

@@ -11,6 +11,7 @@ from lindung_contracts import (
     DEADLINES,
     PROVIDER_RESPONSES,
     CaseOpened,
+    ClockChangeRequested,
     DeadlineMissed,
     DetentionEscalated,
     NoProviderAvailable,
@@ -25,6 +26,7 @@ from .domain import (
     CaseFacts,
     ReferralStatus,
     apply_response,
+    change_clock,
     detention_alert,
     needs,
     reason_of,
@@ -62,6 +64,7 @@ class Router:
             topics=(CASES, PROVIDER_RESPONSES, DEADLINES),
             handlers={
                 ProviderResponded: self.on_provider_responded,
+                ClockChangeRequested: self.on_clock_change,
                 DeadlineMissed: self.on_deadline_missed,
             },
             run_handlers={CaseOpened: self.on_cases_opened},
@@ -161,6 +164,28 @@ class Router:
                 self._log_routed(bound, routed)
 
         work.after_commit(moved)
+
+    async def on_clock_change(self, work: Work, envelope: Envelope[Any]) -> None:
+        """A coordinator pauses or resumes a referral's clock; the sla-monitor follows."""
+        request: ClockChangeRequested = envelope.data
+        bound = log.bind(
+            case_id=str(request.case_id),
+            referral_id=str(request.referral_id),
+            event_id=str(envelope.id),
+            action=request.action.value,
+            coordinator_id=request.coordinator_id,
+        )
+        referral = await db.lock_referral(work.conn, request.referral_id)
+        if referral is None:
+            bound.warning("clock change for an unknown referral ignored")
+            return
+        change = change_clock(referral, request)
+        if change.event is None:
+            bound.warning("clock change changes nothing", why=change.ignored)
+            return
+        await db.record_clock_change(work.conn, change.event, request.request_id)
+        work.emit(change.event)
+        work.after_commit(lambda: bound.info("referral clock changed"))
 
     async def on_deadline_missed(self, work: Work, envelope: Envelope[Any]) -> None:
         """A provider silent past its deadline: withdrawn, the next one asked (policy allowing)."""

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_common import Consumer, add_to_outbox
-from lindung_contracts import NOTIFICATIONS, REFERRALS, NotificationFailed, ReferralRequested
+from lindung_contracts import (
+    NOTIFICATIONS,
+    REFERRALS,
+    NotificationFailed,
+    ReferralPaused,
+    ReferralRequested,
+    ReferralResumed,
+)
 
 from .adapters import postgres as db
 from .domain import (
@@ -75,6 +82,8 @@ class SlaMonitor:
         """What the sla-monitor reads, and the handler of each event type."""
         handlers: dict[type[Payload], Handler] = dict.fromkeys(CLOSING_EVENTS, self.on_closed)
         handlers[NotificationFailed] = DeliveryFailures(self._events).on_failed
+        handlers[ReferralPaused] = self.on_paused
+        handlers[ReferralResumed] = self.on_resumed
         return Consumer(
             name=CONSUMER,
             topics=(REFERRALS, NOTIFICATIONS),
@@ -150,6 +159,21 @@ class SlaMonitor:
             lambda: bound.info(
                 "deadline closed", reason=reason.value, outcome=outcome.value, cancelled=cancelled
             )
+        )
+
+    async def on_paused(self, work: Work, envelope: Envelope[Any]) -> None:
+        """A coordinator stopped the referral's clock: nothing of its ladder fires meanwhile."""
+        fact: ReferralPaused = envelope.data
+        paused = await db.pause_deadline(work.conn, fact.referral_id, fact.at)
+        work.after_commit(lambda: log.info("deadline paused", paused=paused, **_ids(envelope)))
+
+    async def on_resumed(self, work: Work, envelope: Envelope[Any]) -> None:
+        """The clock runs again; the deadline and every unfired step move by the pause."""
+        fact: ReferralResumed = envelope.data
+        moved = await db.resume_deadline(work.conn, fact.referral_id, fact.at)
+        seconds = None if moved is None else moved.total_seconds()
+        work.after_commit(
+            lambda: log.info("deadline resumed", moved_seconds=seconds, **_ids(envelope))
         )
 
     async def fire_due(self, now: datetime) -> FireReport:

@@ -1,11 +1,11 @@
-"""The API keys file: SHA-256 hashes of keys, each bound to one agency or one provider."""
+"""The API keys file: SHA-256 hashes of keys, each bound to an agency, provider or coordinator."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
 from lindung_common import ConfigError
-from lindung_contracts import AgencyId, ProviderId
+from lindung_contracts import AgencyId, CoordinatorId, ProviderId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lindung_intake.domain import Principal, PrincipalKind
@@ -20,8 +20,10 @@ class _Key(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
-    kind: Literal["agency", "provider"] = Field(description="What the key holder is.")
-    id: AgencyId | ProviderId = Field(description="Directory id of the holder.")
+    kind: Literal["agency", "provider", "coordinator"] = Field(
+        description="What the key holder is."
+    )
+    id: AgencyId | ProviderId | CoordinatorId = Field(description="Id of the holder.")
 
 
 class _KeysFile(BaseModel):

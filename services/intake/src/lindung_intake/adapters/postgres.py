@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lindung_contracts import ClockAction
+
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
     import asyncpg
     from lindung_common.outbox import Row as OutboxRow
-    from lindung_contracts import Identification, ProviderResponded, ReferralRequested
+    from lindung_contracts import (
+        ClockChangeRequested,
+        Identification,
+        ProviderResponded,
+        ReferralRequested,
+    )
 
 __all__ = [
     "NewCase",
@@ -47,6 +54,7 @@ class ReferralAccess:
     service: str
     status: str = "requested"
     withdrawn_at: datetime | None = None
+    paused_at: datetime | None = None
 
 
 async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) -> StoredCase | None:
@@ -140,7 +148,7 @@ async def mark_withdrawn(conn: asyncpg.Connection, withdrawn: list[tuple[UUID, d
 
 
 _FIND = (
-    "SELECT referral_id, case_id, provider_id, service, status, withdrawn_at"
+    "SELECT referral_id, case_id, provider_id, service, status, withdrawn_at, paused_at"
     " FROM referral_access WHERE referral_id = $1"
 )
 _FIND_LOCKED = _FIND + " FOR UPDATE"
@@ -150,6 +158,26 @@ async def set_status(conn: asyncpg.Connection, referral_id: UUID, status: str) -
     """Where a referral stands after its provider's answer."""
     await conn.execute(
         "UPDATE referral_access SET status = $2 WHERE referral_id = $1", referral_id, status
+    )
+
+
+async def insert_clock_change(conn: asyncpg.Connection, request: ClockChangeRequested) -> None:
+    """Record a coordinator's pause or resume, and where the referral's clock now stands."""
+    paused = request.action is ClockAction.PAUSE
+    await conn.execute(
+        "UPDATE referral_access SET paused_at = $2 WHERE referral_id = $1",
+        request.referral_id,
+        request.at if paused else None,
+    )
+    await conn.execute(
+        "INSERT INTO clock_changes (request_id, referral_id, action, coordinator_id, reason, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        request.request_id,
+        request.referral_id,
+        request.action.value,
+        request.coordinator_id,
+        request.reason,
+        request.at,
     )
 
 

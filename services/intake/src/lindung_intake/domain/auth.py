@@ -1,4 +1,4 @@
-"""Callers: every one is an agency or a provider, known by the hash of its API key."""
+"""Callers: an agency, a provider or a case coordinator, known by the hash of its API key."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class PrincipalKind(StrEnum):
 
     AGENCY = "agency"
     PROVIDER = "provider"
+    COORDINATOR = "coordinator"
 
 
 @dataclass(frozen=True)

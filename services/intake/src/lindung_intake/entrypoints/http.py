@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from lindung_common import classify
-from lindung_contracts import FieldError, Identification, ResponseKind, field_errors
+from lindung_contracts import ClockAction, FieldError, Identification, ResponseKind, field_errors
 from pydantic import BaseModel, Field
 
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
@@ -48,6 +48,23 @@ class AnswerRecorded(BaseModel):
     """The answer to a provider's response."""
 
     response_id: UUID = Field(description="Id of the recorded answer.")
+
+
+class ClockReason(BaseModel):
+    """Why a coordinator pauses or resumes a referral's clock; recorded with it."""
+
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why. Recorded and passed on to the router; say what, not who.",
+        examples=["Child admitted to hospital overnight; shelter placement after discharge."],
+    )
+
+
+class ClockChangeRecorded(BaseModel):
+    """The answer to a pause or resume."""
+
+    request_id: UUID = Field(description="Id of the recorded request.")
 
 
 class Problem(BaseModel):
@@ -109,6 +126,12 @@ async def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Princi
     return principal
 
 
+async def _coordinator(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind != PrincipalKind.COORDINATOR:
+        raise HTTPException(403, "only a case coordinator key may pause or resume a referral")
+    return principal
+
+
 routes = APIRouter(prefix="/v1", responses=_PROBLEMS)
 
 
@@ -134,6 +157,48 @@ async def identify(
     if not opened.created:
         response.status_code = status.HTTP_200_OK
     return CaseAccepted(case_id=opened.case_id, created=opened.created)
+
+
+async def _change_clock(
+    referral_id: UUID,
+    action: ClockAction,
+    body: ClockReason,
+    coordinator: Principal,
+    intake: Intake,
+) -> ClockChangeRecorded:
+    try:
+        request_id = await intake.change_clock(coordinator, referral_id, action, body.reason)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except NotAllowed as exc:
+        raise _ProblemError(409, exc.errors) from None
+    return ClockChangeRecorded(request_id=request_id)
+
+
+@routes.post(
+    "/referrals/{referral_id}/pause", status_code=status.HTTP_202_ACCEPTED, tags=["coordinators"]
+)
+async def pause(
+    referral_id: UUID,
+    body: ClockReason,
+    coordinator: Annotated[Principal, Depends(_coordinator)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> ClockChangeRecorded:
+    """Stop a referral's clock: no warning or escalation fires until it is resumed."""
+    return await _change_clock(referral_id, ClockAction.PAUSE, body, coordinator, intake)
+
+
+@routes.post(
+    "/referrals/{referral_id}/resume", status_code=status.HTTP_202_ACCEPTED, tags=["coordinators"]
+)
+async def resume(
+    referral_id: UUID,
+    body: ClockReason,
+    coordinator: Annotated[Principal, Depends(_coordinator)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> ClockChangeRecorded:
+    """Restart a paused clock; the deadline and every step move later by the pause."""
+    return await _change_clock(referral_id, ClockAction.RESUME, body, coordinator, intake)
 
 
 @routes.post(

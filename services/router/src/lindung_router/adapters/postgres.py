@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from lindung_contracts import ChildSummary, MalaysianState, ServiceType
+from lindung_contracts import ChildSummary, MalaysianState, ReferralPaused, ServiceType
 
 from ..domain import CaseFacts, ReferralState, ReferralStatus  # noqa: TID252
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
-    from lindung_contracts import NoProviderAvailable, ReferralRequested
+    from lindung_contracts import NoProviderAvailable, ReferralRequested, ReferralResumed
 
 __all__ = [
     "insert_case",
@@ -145,8 +145,8 @@ async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralReq
 async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralState | None:
     """A referral, locked until the transaction ends (answers to it are applied one by one)."""
     row = await conn.fetchrow(
-        "SELECT referral_id, case_id, provider_id, service, status, attempt, urgent, reasons"
-        " FROM referrals WHERE referral_id = $1 FOR UPDATE",
+        "SELECT referral_id, case_id, provider_id, service, status, attempt, urgent, reasons,"
+        " paused_at FROM referrals WHERE referral_id = $1 FOR UPDATE",
         referral_id,
     )
     if row is None:
@@ -160,6 +160,37 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Referral
         attempt=row["attempt"],
         urgent=row["urgent"],
         reasons=tuple(row["reasons"]),
+        paused_at=row["paused_at"],
+    )
+
+
+async def record_clock_change(
+    conn: asyncpg.Connection, change: ReferralPaused | ReferralResumed, request_id: UUID
+) -> None:
+    """Stop or restart a referral's clock; a resume moves its deadline by the pause."""
+    if isinstance(change, ReferralPaused):
+        await conn.execute(
+            "UPDATE referrals SET paused_at = $2, updated_at = now() WHERE referral_id = $1",
+            change.referral_id,
+            change.at,
+        )
+        action = "pause"
+    else:
+        await conn.execute(
+            "UPDATE referrals SET paused_at = NULL, due_at = due_at + ($2 - paused_at),"
+            " updated_at = now() WHERE referral_id = $1",
+            change.referral_id,
+            change.at,
+        )
+        action = "resume"
+    await conn.execute(
+        "INSERT INTO clock_changes (referral_id, action, coordinator_id, at, request_id)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        change.referral_id,
+        action,
+        change.coordinator_id,
+        change.at,
+        request_id,
     )
 
 

@@ -1,5 +1,6 @@
 """The router's rules: needs, deadlines, ladders, provider choice, lifecycle. No I/O."""
 
+from .clock import ClockChange, change_clock
 from .directory import NATIONWIDE, NEIGHBOURS, Choice, Directory, Provider, choose_provider
 from .durations import Duration, format_duration, parse_duration
 from .guardrails import detention_alert
@@ -23,6 +24,7 @@ __all__ = [
     "SILENCE_NOTE",
     "CaseFacts",
     "Choice",
+    "ClockChange",
     "Directory",
     "Duration",
     "Ladder",
@@ -36,6 +38,7 @@ __all__ = [
     "Silence",
     "Window",
     "apply_response",
+    "change_clock",
     "choose_provider",
     "detention_alert",
     "due_time",

@@ -16,6 +16,7 @@ from lindung_contracts import (
 from lindung_contracts.lifecycle import ReferralStatus, transition
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from uuid import UUID
 
     from lindung_contracts import Payload, ProviderResponded
@@ -53,6 +54,8 @@ class ReferralState:
     attempt: int
     urgent: bool
     reasons: tuple[str, ...]
+    # When a coordinator paused the referral's clock; None while it runs.
+    paused_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,11 @@ def withdraw_on_silence(referral: ReferralState | None, level: int, policy: Poli
 
     Only the first escalation of a referral still waiting for an answer does, and only
     where the policy re-routes silence for the service; everything else only escalates.
+    A paused referral is nobody's silence.
     """
     if referral is None or level != 1 or referral.status is not ReferralStatus.REQUESTED:
+        return False
+    if referral.paused_at is not None:
         return False
     window = policy.windows.get(referral.service)
     return window is not None and window.silence is Silence.REROUTE

@@ -201,6 +201,56 @@ async def insert_ladders(
     )
 
 
+async def pause_deadline(conn: asyncpg.Connection, referral_id: UUID, at: datetime) -> bool:
+    """Stop an open, running clock at `at`; False when there is none to stop."""
+    status = await conn.execute(
+        "UPDATE deadlines SET paused_at = $2"
+        " WHERE referral_id = $1 AND status = 'open' AND paused_at IS NULL",
+        referral_id,
+        at,
+    )
+    if status != "UPDATE 1":
+        return False
+    await conn.execute(
+        "INSERT INTO deadline_pauses (referral_id, paused_at) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING",
+        referral_id,
+        at,
+    )
+    return True
+
+
+async def resume_deadline(
+    conn: asyncpg.Connection, referral_id: UUID, at: datetime
+) -> timedelta | None:
+    """Restart a paused clock: its deadline and unfired steps move by the pause, returned."""
+    paused_at = await conn.fetchval(
+        "SELECT paused_at FROM deadlines WHERE referral_id = $1 AND paused_at IS NOT NULL"
+        " FOR UPDATE",
+        referral_id,
+    )
+    if paused_at is None:
+        return None
+    moved: timedelta = max(at - paused_at, timedelta(0))
+    await conn.execute(
+        "UPDATE deadlines SET paused_at = NULL, due_at = due_at + $2 WHERE referral_id = $1",
+        referral_id,
+        moved,
+    )
+    await conn.execute(
+        "UPDATE deadline_steps SET at = at + $2 WHERE referral_id = $1 AND state = 'pending'",
+        referral_id,
+        moved,
+    )
+    await conn.execute(
+        "UPDATE deadline_pauses SET resumed_at = $3 WHERE referral_id = $1 AND paused_at = $2",
+        referral_id,
+        paused_at,
+        paused_at + moved,
+    )
+    return moved
+
+
 async def lock_due_steps(
     conn: asyncpg.Connection, now: datetime, limit: int, *, grace: timedelta = timedelta(0)
 ) -> list[tuple[Deadline, Step]]:
@@ -212,7 +262,7 @@ async def lock_due_steps(
         "SELECT s.step_no, s.kind, s.level, s.percent_of_window, s.at, s.notify,"
         " d.referral_id, d.case_id, d.provider_id, d.service, d.requested_at, d.due_at"
         " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
-        " WHERE s.state = 'pending' AND d.status = 'open'"
+        " WHERE s.state = 'pending' AND d.status = 'open' AND d.paused_at IS NULL"
         " AND s.at <= $1 AND (s.kind <> 'escalation' OR s.at <= $3)"
         " ORDER BY s.at, s.referral_id, s.step_no LIMIT $2"
         # Another scheduler's rows are skipped, not waited for: each step goes to one.
