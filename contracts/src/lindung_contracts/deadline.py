@@ -44,3 +44,9 @@ class DeadlineMissed(_DeadlineFact):
         "previous level's alert, could not be delivered.",
         examples=["level 1 could not be delivered to case_coordinator"],
     )
+    overdue_at_request: bool = Field(
+        default=False,
+        description="The referral's deadline had passed before it was even made (a back-dated "
+        "identification): raised once, when it was made; it does not withdraw the provider, "
+        "whose own window has only begun.",
+    )

@@ -122,6 +122,13 @@ class ReferralRequested(Payload):
         "state when none was left there, or the whole country.",
         examples=["serves selangor"],
     )
+    overdue_since: Instant | None = Field(
+        default=None,
+        description="Set when the deadline counted from identification (or from the previous "
+        "provider giving up) had already passed as the referral was made: that deadline. The "
+        "window then counts from `requested_at`, and the case coordinator is told once, at "
+        "once, instead of every past step firing in the same second.",
+    )
 
 
 class _ReferralFact(Payload):

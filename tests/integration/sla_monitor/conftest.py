@@ -52,7 +52,12 @@ class Referral:
         """The time `percent` of the way through the response window."""
         return self.requested_at + (self.due_at - self.requested_at) * percent / 100
 
-    def requested(self, ladder: tuple[tuple[StepKind, int, int, RecipientRole], ...] = LADDER):
+    def requested(
+        self,
+        ladder: tuple[tuple[StepKind, int, int, RecipientRole], ...] = LADDER,
+        *,
+        overdue_since: datetime | None = None,
+    ):
         """A fresh ReferralRequested event (new event id) for this referral."""
         payload = ReferralRequested(
             referral_id=self.referral_id,
@@ -79,6 +84,7 @@ class Referral:
             child=ChildSummary(
                 age_years=14, age_disputed=False, gender="female", languages=("ms",)
             ),
+            overdue_since=overdue_since,
         )
         return Envelope.wrap(payload, event_id=uuid.uuid4(), time=self.requested_at, source=ROUTER)
 

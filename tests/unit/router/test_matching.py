@@ -342,3 +342,48 @@ def test_every_state_has_neighbours_and_they_are_mutual():
         assert near, state
         for other in near:
             assert state in NEIGHBOURS[other], (state, other)
+
+
+def _route_shelter(*, start: datetime, now: datetime):
+    need = Need(S.SAFE_SHELTER, urgent=True, reasons=("no safe place tonight",))
+    routed = route(
+        FACTS,
+        need,
+        policy=POLICY,
+        directory=SHELTERS,
+        start=start,
+        now=now,
+        referral_id=uuid.uuid4(),
+    )
+    assert routed.requested is not None
+    return routed.requested
+
+
+def test_a_referral_in_time_is_not_overdue():
+    requested = _route_shelter(start=IDENTIFIED, now=IDENTIFIED + timedelta(minutes=5))
+
+    assert requested.overdue_since is None
+    assert requested.requested_at == IDENTIFIED
+
+
+def test_a_back_dated_identification_gets_its_window_from_now_and_says_since_when_it_is_late():
+    window = POLICY.window(S.SAFE_SHELTER, urgent=True)
+    identified = IDENTIFIED - timedelta(days=10)
+
+    requested = _route_shelter(start=identified, now=IDENTIFIED)
+
+    # The deadline counted from identification passed ten days ago: recorded, not fired
+    # step by step; the provider gets its whole window from the referral.
+    assert requested.overdue_since == identified + window
+    assert requested.requested_at == IDENTIFIED
+    assert requested.due_at == IDENTIFIED + window
+    assert min(step.at for step in requested.escalation) > IDENTIFIED
+
+
+def test_a_deadline_reached_exactly_now_is_overdue_too():
+    window = POLICY.window(S.SAFE_SHELTER, urgent=True)
+
+    requested = _route_shelter(start=IDENTIFIED - window, now=IDENTIFIED)
+
+    assert requested.overdue_since == IDENTIFIED
+    assert requested.due_at == IDENTIFIED + window

@@ -190,6 +190,8 @@ class Router:
     async def on_deadline_missed(self, work: Work, envelope: Envelope[Any]) -> None:
         """A provider silent past its deadline: withdrawn, the next one asked (policy allowing)."""
         missed: DeadlineMissed = envelope.data
+        if missed.overdue_at_request:
+            return  # late before the provider was asked: its own window has only begun
         referral = await db.lock_referral(work.conn, missed.referral_id)
         if not withdraw_on_silence(referral, missed.escalation_level, self.policy):
             # Answered meanwhile, a later level, or a service whose silence only escalates.

@@ -20,6 +20,7 @@ from lindung_contracts import (
 from .adapters import postgres as db
 from .domain import (
     CLOSING_EVENTS,
+    OVERDUE_STEP_NO,
     CloseOutcome,
     Deadline,
     DeadlineState,
@@ -33,6 +34,7 @@ from .domain import (
     initial_step_state,
     on_close,
     on_request,
+    overdue_escalation,
     step_event_id,
     step_from_contract,
 )
@@ -98,6 +100,7 @@ class SlaMonitor:
         opened: list[Deadline] = []
         ladders = []
         recorded = []
+        overdue: list[Envelope[Any]] = []
         for envelope, request in zip(envelopes, requests, strict=True):
             outcome = on_request(known.get(request.referral_id))
             if outcome is RequestOutcome.DUPLICATE:
@@ -121,10 +124,25 @@ class SlaMonitor:
             known[request.referral_id] = DeadlineState(status=status, requested=True)
             steps = [step_from_contract(n, s) for n, s in enumerate(request.escalation)]
             stored = [(step, *initial_step_state(step, status)) for step in steps]
+            if status is DeadlineStatus.OPEN and request.overdue_since is not None:
+                step, missed = overdue_escalation(deadline, request.overdue_since, work.now)
+                stored.append((step, StepState.PENDING, None))
+                overdue.append(
+                    self._events.wrap(
+                        missed,
+                        event_id=step_event_id(request.referral_id, step.step_no),
+                        time=work.now,
+                    )
+                )
             ladders.append((request.referral_id, stored))
             recorded.append((envelope, status, stored))
         await db.insert_open_many(work.conn, opened)
         await db.insert_ladders(work.conn, ladders, work.now)
+        if overdue:
+            # Raised here and now, and stored as fired with its event: exactly once.
+            fired = [(e.data.referral_id, OVERDUE_STEP_NO, e.id) for e in overdue]
+            await db.mark_fired(work.conn, fired, work.now)
+            work.emit_envelopes(*overdue)
 
         def logged() -> None:
             for entry in recorded:

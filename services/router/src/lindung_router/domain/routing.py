@@ -93,6 +93,14 @@ def route(
         )
         return Routed(need, choice, None, unmet)
     due = due_time(policy, need.service, urgent=need.urgent, start=start, latest=need.latest_due)
+    overdue_since = None
+    if due <= now:
+        # Late before it was made (a back-dated identification, a re-route processed
+        # late): the provider still gets its whole window, from now, and the coordinator
+        # hears of the lateness once, instead of every past step firing in one second.
+        overdue_since, start = due, now
+        latest = need.latest_due if need.latest_due is not None and need.latest_due > now else None
+        due = due_time(policy, need.service, urgent=need.urgent, start=start, latest=latest)
     requested = ReferralRequested(
         referral_id=referral_id,
         case_id=facts.case_id,
@@ -108,6 +116,7 @@ def route(
         policy_version=policy.version,
         child=facts.child,
         matched_by=choice.matched_by,
+        overdue_since=overdue_since,
     )
     return Routed(need, choice, requested, None)
 

@@ -313,7 +313,7 @@ async def lock_pending_escalation(
         " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
         " WHERE s.referral_id = $1 AND s.kind = 'escalation' AND s.level = $2"
         " AND s.state = 'pending' AND d.status = 'open'"
-        " FOR UPDATE OF s",
+        " ORDER BY s.step_no LIMIT 1 FOR UPDATE OF s",
         referral_id,
         level,
     )

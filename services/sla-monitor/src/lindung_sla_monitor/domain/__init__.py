@@ -13,12 +13,14 @@ from .closing import (
     on_request,
 )
 from .ladder import (
+    OVERDUE_STEP_NO,
     Deadline,
     Step,
     StepState,
     Verdict,
     deadline_event,
     due_steps,
+    overdue_escalation,
     step_event_id,
     step_from_contract,
     step_problem,
@@ -27,6 +29,7 @@ from .ladder import (
 
 __all__ = [
     "CLOSING_EVENTS",
+    "OVERDUE_STEP_NO",
     "CloseOutcome",
     "CloseReason",
     "Deadline",
@@ -42,6 +45,7 @@ __all__ = [
     "initial_step_state",
     "on_close",
     "on_request",
+    "overdue_escalation",
     "step_event_id",
     "step_from_contract",
     "step_problem",

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = [
+    "OVERDUE_STEP_NO",
     "Deadline",
     "Step",
     "StepState",
     "Verdict",
     "deadline_event",
     "due_steps",
+    "overdue_escalation",
     "step_event_id",
     "step_from_contract",
     "step_problem",
@@ -36,6 +38,9 @@ __all__ = [
 # Fixed forever: event ids derived from it must stay the same across releases.
 _STEP_EVENT_NAMESPACE = uuid.UUID("6f1d3c2e-5b0a-4f43-9a57-2d1c8e0b7a41")
 _MAX_LEVEL = 3
+# The step number of the one escalation of a referral late before it was made; beyond any
+# ladder the policy can give (steps are numbered from 0 in the order received).
+OVERDUE_STEP_NO = 999
 _MAX_WARNING_PERCENT = 99
 
 
@@ -161,3 +166,37 @@ def deadline_event(
         fired_at=now,
         escalation_level=step.level,
     )
+
+
+def overdue_escalation(
+    deadline: Deadline, overdue_since: datetime, now: datetime
+) -> tuple[Step, DeadlineMissed]:
+    """The one escalation of a referral whose deadline passed before it was made.
+
+    A back-dated identification would otherwise fire every step of the ladder in the same
+    second. Instead the case coordinator is told once, now, that the deadline counted from
+    identification has passed; the referral's own ladder runs from its request. Stored
+    as a step (already fired), so a failed delivery of it raises level 2 like any level 1.
+    """
+    step = Step(
+        step_no=OVERDUE_STEP_NO,
+        kind=StepKind.ESCALATION,
+        level=1,
+        percent_of_window=100,
+        at=deadline.requested_at,
+        notify=RecipientRole.CASE_COORDINATOR,
+    )
+    missed = DeadlineMissed(
+        referral_id=deadline.referral_id,
+        case_id=deadline.case_id,
+        provider_id=deadline.provider_id,
+        service=deadline.service,
+        requested_at=deadline.requested_at,
+        due_at=overdue_since,
+        notify=step.notify,
+        fired_at=now,
+        escalation_level=1,
+        cause="the deadline counted from identification had passed before the referral was made",
+        overdue_at_request=True,
+    )
+    return step, missed
