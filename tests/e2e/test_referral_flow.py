@@ -254,6 +254,30 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
     )
 
 
+async def test_an_identification_dated_1900_is_refused_and_opens_no_case(system):
+    services, standin, keys = system
+    body = {
+        "agency_reference": f"E2E-1900-{time.time_ns()}",
+        "identified_at": "1900-01-01T09:00:00+08:00",
+        "child": {"age_years": 12, "gender": "female", "nationality_status": "citizen"},
+        "situation": {"location": "community", "state": "selangor"},
+    }
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+        response = await client.post(
+            "/v1/identifications",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+        )
+
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["field"] == "identified_at"
+    assert "30 days" in error["reason"]
+    # Nothing went further: no referral, no escalation reached anyone.
+    await asyncio.sleep(2)
+    assert standin.at("/") == []
+
+
 DETENTION = "org.lindung.case.detention-escalated.v1"
 
 

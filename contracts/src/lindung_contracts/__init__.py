@@ -15,7 +15,7 @@ from ._base import (
 )
 from .codec import STRUCTURED_CONTENT_TYPE, DecodeError, KafkaRecord, decode, encode, field_errors
 from .deadletter import EventDeadLettered
-from .deadline import DeadlineMissed, DeadlineWarning
+from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed, UnacceptedReferral
 from .envelope import Envelope, schema_uri
 from .identification import (
     ADULT_AGE,
@@ -116,6 +116,7 @@ __all__ = [
     "NoProviderAvailable",
     "NotificationDelivered",
     "NotificationFailed",
+    "PackageDeadlineMissed",
     "Payload",
     "ProviderId",
     "ProviderResponded",
@@ -137,6 +138,7 @@ __all__ = [
     "Situation",
     "StepKind",
     "Topic",
+    "UnacceptedReferral",
     "decode",
     "encode",
     "field_errors",

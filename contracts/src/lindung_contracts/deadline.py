@@ -6,10 +6,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import CaseId, Instant, Payload, ProviderId, ReferralId
+from ._base import CaseId, ContractModel, Instant, Payload, ProviderId, ReferralId
 from .referral import RecipientRole, ServiceType
 
-__all__ = ["DeadlineMissed", "DeadlineWarning"]
+__all__ = ["DeadlineMissed", "DeadlineWarning", "PackageDeadlineMissed", "UnacceptedReferral"]
 
 
 class _DeadlineFact(Payload):
@@ -50,3 +50,30 @@ class DeadlineMissed(_DeadlineFact):
         "identification): raised once, when it was made; it does not withdraw the provider, "
         "whose own window has only begun.",
     )
+
+
+class UnacceptedReferral(ContractModel):
+    """A referral of the case still without an accepting provider."""
+
+    referral_id: ReferralId
+    service: ServiceType = Field(description="The service of the referral.")
+    provider_id: ProviderId
+    due_at: Instant = Field(description="The referral's own deadline.")
+
+
+class PackageDeadlineMissed(Payload):
+    """Not every referral of the case was accepted within the package window: one alert.
+
+    Each referral has its own ladder; this is the case's: the child still lacks services
+    the policy says should all be in place by now (72 h after identification by default).
+    """
+
+    event_type: ClassVar[str] = "org.lindung.case.package-missed.v1"
+
+    case_id: CaseId
+    due_at: Instant = Field(description="When every referral should have been accepted.")
+    unaccepted: tuple[UnacceptedReferral, ...] = Field(
+        min_length=1, description="The referrals still waiting for a provider."
+    )
+    notify: RecipientRole = Field(description="Who is alerted: the case coordinator.")
+    fired_at: Instant = Field(description="When the sla-monitor raised it.")

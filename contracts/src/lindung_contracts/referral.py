@@ -129,6 +129,12 @@ class ReferralRequested(Payload):
         "window then counts from `requested_at`, and the case coordinator is told once, at "
         "once, instead of every past step firing in the same second.",
     )
+    package_due_at: Instant | None = Field(
+        default=None,
+        description="By when every referral of the case must be accepted (the policy's "
+        "package window from identification, 72 h by default); the same on each referral "
+        "of a case.",
+    )
 
 
 class _ReferralFact(Payload):

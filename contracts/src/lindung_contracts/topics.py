@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .deadletter import EventDeadLettered
-from .deadline import DeadlineMissed, DeadlineWarning
+from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
 from .notification import NotificationDelivered, NotificationFailed
 from .referral import (
@@ -119,10 +119,10 @@ REFERRALS = Topic(
 )
 DEADLINES = Topic(
     name="lindung.deadlines.v1",
-    description="Deadline warnings and escalations.",
+    description="Deadline warnings and escalations, per referral and per case.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(DeadlineWarning, DeadlineMissed),
+    payloads=(DeadlineWarning, DeadlineMissed, PackageDeadlineMissed),
     producers=("sla-monitor",),
     # The router re-routes a referral whose provider stayed silent past its deadline.
     consumers=("notifier", "router"),

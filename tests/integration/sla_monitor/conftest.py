@@ -57,6 +57,7 @@ class Referral:
         ladder: tuple[tuple[StepKind, int, int, RecipientRole], ...] = LADDER,
         *,
         overdue_since: datetime | None = None,
+        package_due_at: datetime | None = None,
     ):
         """A fresh ReferralRequested event (new event id) for this referral."""
         payload = ReferralRequested(
@@ -85,6 +86,7 @@ class Referral:
                 age_years=14, age_disputed=False, gender="female", languages=("ms",)
             ),
             overdue_since=overdue_since,
+            package_due_at=package_due_at,
         )
         return Envelope.wrap(payload, event_id=uuid.uuid4(), time=self.requested_at, source=ROUTER)
 

@@ -9,9 +9,11 @@ from lindung_contracts import (
     DetentionEscalated,
     Location,
     MalaysianState,
+    PackageDeadlineMissed,
     RecipientRole,
     ReferralCancelled,
     ReferralRerouted,
+    UnacceptedReferral,
 )
 from lindung_notifier.domain import Recipient, RecipientKind, recipients_for, referral_of
 
@@ -88,6 +90,25 @@ def test_a_detained_child_s_alert_goes_to_the_case_coordinator(referral_accepted
         unmet=(),
         notify=RecipientRole.CASE_COORDINATOR,
         at=referral_accepted.at,
+    )
+    assert recipients_for(alert) == (Recipient(RecipientKind.ROLE, "case_coordinator"),)
+    assert referral_of(alert) is None
+
+
+def test_a_missed_package_deadline_goes_to_the_case_coordinator(referral_accepted):
+    alert = PackageDeadlineMissed(
+        case_id=referral_accepted.case_id,
+        due_at=referral_accepted.at,
+        unaccepted=(
+            UnacceptedReferral(
+                referral_id=referral_accepted.referral_id,
+                service=referral_accepted.service,
+                provider_id=referral_accepted.provider_id,
+                due_at=referral_accepted.at,
+            ),
+        ),
+        notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=referral_accepted.at,
     )
     assert recipients_for(alert) == (Recipient(RecipientKind.ROLE, "case_coordinator"),)
     assert referral_of(alert) is None

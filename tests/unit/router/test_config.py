@@ -136,6 +136,12 @@ def with_ladder(**ladder: Any) -> dict[str, Any]:
             "level3_after_percent must be greater",
             id="level 3 not after level 2",
         ),
+        pytest.param(
+            policy_document(package_window="0s"),
+            "package_window",
+            "longer than 0s",
+            id="empty package window",
+        ),
     ],
 )
 def test_a_bad_policy_is_refused_naming_the_field(document, where, says):

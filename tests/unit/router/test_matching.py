@@ -387,3 +387,10 @@ def test_a_deadline_reached_exactly_now_is_overdue_too():
 
     assert requested.overdue_since == IDENTIFIED
     assert requested.due_at == IDENTIFIED + window
+
+
+def test_every_referral_carries_the_case_s_package_deadline_from_identification():
+    requested = _route_shelter(start=IDENTIFIED, now=IDENTIFIED)
+
+    assert POLICY.package_window == timedelta(hours=72)
+    assert requested.package_due_at == FACTS.identified_at + timedelta(hours=72)

@@ -36,6 +36,12 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
+COORDINATOR = "coordinator-sabah"
+# Case C's child is still being examined at the hospital: her coordinator pauses the
+# legal-aid referral's clock for a while, then resumes it.
+PAUSE_FOR_SECONDS = 15.0
+
+
 def provider_behaviour(referral: dict[str, Any]) -> Behaviour:
     """How the stand-in providers answer: some accept, a shelter is full, some stay silent."""
     service, attempt = referral["service"], referral["attempt"]
@@ -135,7 +141,7 @@ async def _report(
 
 
 async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
-    keys = write_keys(workdir / "api-keys.json", list(CASES), _providers())
+    keys = write_keys(workdir / "api-keys.json", list(CASES), _providers(), (COORDINATOR,))
     services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
     standin = StandIn("", keys, provider_behaviour)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
@@ -166,7 +172,10 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     watcher = asyncio.create_task(timeline.run())
     try:
         await _report(stack, intake_url, keys.agencies, datetime.now(UTC))
+        pauser = asyncio.create_task(_pause_and_resume(standin, intake_url, keys.coordinators))
         await asyncio.sleep(seconds)
+        pauser.cancel()
+        await asyncio.gather(pauser, return_exceptions=True)
         _summary(timeline, services, workdir)
         if stay:
             print("\nLindung keeps running for you to explore. Press Ctrl-C to stop everything.")
@@ -179,6 +188,31 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
         codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
         await standin.stop()
         print(f"\nServices stopped (exit codes {codes}).")
+
+
+async def _pause_and_resume(standin: StandIn, intake_url: str, keys: dict[str, str]) -> None:
+    """Case C's coordinator pauses the legal-aid referral's clock, then resumes it."""
+    referral_id = None
+    while referral_id is None:
+        for received in standin.at("/providers/"):
+            data = received.event["data"]
+            if (
+                received.event["type"] == "org.lindung.referral.requested.v1"
+                and data["agency_id"] == "ocsc-sabah"  # type: ignore[index]
+                and data["service"] == "legal_aid"  # type: ignore[index]
+            ):
+                referral_id = data["referral_id"]  # type: ignore[index]
+        await asyncio.sleep(0.2)
+    headers = {"Authorization": f"Bearer {keys[COORDINATOR]}"}
+    url = f"{intake_url}/v1/referrals/{referral_id}"
+    async with aiohttp.ClientSession() as http:
+        why = {"reason": "Child still under examination at the crisis centre."}
+        async with http.post(f"{url}/pause", json=why, headers=headers) as response:
+            print(f"  POST .../pause by {COORDINATOR}: {response.status}")
+        await asyncio.sleep(PAUSE_FOR_SECONDS)
+        why = {"reason": "Examination done; legal aid can see her now."}
+        async with http.post(f"{url}/resume", json=why, headers=headers) as response:
+            print(f"  POST .../resume by {COORDINATOR}: {response.status}")
 
 
 def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:

@@ -158,6 +158,17 @@ _FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{_RED}DETENTION ALERT{_RESET}        child held at {d['location']} in {d['state']}: "
         f"{len(d['referrals'])} referrals made -> {d['notify']}"
     ),
+    "case.package-missed": lambda d: (
+        f"{_RED}PACKAGE LATE{_RESET}           {len(d['unaccepted'])} referral(s) still not "
+        f"accepted: {', '.join(u['service'] for u in d['unaccepted'])} -> {d['notify']}"
+    ),
+    "referral.paused": lambda d: (
+        f"{_YELLOW}clock paused{_RESET}           {d['service']} at {d['provider_id']} "
+        f"by {d['coordinator_id']}: {d['reason']}"
+    ),
+    "referral.resumed": lambda d: (
+        f"clock resumed          {d['service']} at {d['provider_id']} by {d['coordinator_id']}"
+    ),
     "referral.cancelled": lambda d: (
         f"withdrawn              {d['service']} from {d['provider_id']}: {d['reason']}"
     ),

@@ -14,6 +14,7 @@ from lindung_contracts import (
     DeadlineWarning,
     DetentionEscalated,
     NoProviderAvailable,
+    PackageDeadlineMissed,
     ReferralCancelled,
     ReferralRequested,
     ReferralRerouted,
@@ -40,6 +41,7 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
     DetentionEscalated,
     DeadlineWarning,
     DeadlineMissed,
+    PackageDeadlineMissed,
 )
 
 

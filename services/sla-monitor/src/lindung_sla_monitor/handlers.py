@@ -12,6 +12,8 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     NotificationFailed,
+    PackageDeadlineMissed,
+    RecipientRole,
     ReferralPaused,
     ReferralRequested,
     ReferralResumed,
@@ -35,6 +37,7 @@ from .domain import (
     on_close,
     on_request,
     overdue_escalation,
+    package_event_id,
     step_event_id,
     step_from_contract,
 )
@@ -138,6 +141,8 @@ class SlaMonitor:
             recorded.append((envelope, status, stored))
         await db.insert_open_many(work.conn, opened)
         await db.insert_ladders(work.conn, ladders, work.now)
+        packages = {r.case_id: r.package_due_at for r in requests if r.package_due_at is not None}
+        await db.insert_packages(work.conn, packages)
         if overdue:
             # Raised here and now, and stored as fired with its event: exactly once.
             fired = [(e.data.referral_id, OVERDUE_STEP_NO, e.id) for e in overdue]
@@ -204,7 +209,41 @@ class SlaMonitor:
         while True:
             locked = await self._fire_batch(now, report)
             if locked < self._batch_size:
-                return report
+                break
+        while await self._fire_packages(now, report) == self._batch_size:
+            pass
+        return report
+
+    async def _fire_packages(self, now: datetime, report: FireReport) -> int:
+        """Settle due package deadlines: one alert for a case still missing a provider."""
+        settled: list[tuple[UUID, UUID | None]] = []
+        raised: list[Envelope[Any]] = []
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            due = await db.lock_due_packages(conn, now - self._grace, self._batch_size)
+            for case_id, due_at, unaccepted in due:
+                if not unaccepted:
+                    settled.append((case_id, None))
+                    continue
+                alert = PackageDeadlineMissed(
+                    case_id=case_id,
+                    due_at=due_at,
+                    unaccepted=tuple(unaccepted),
+                    notify=RecipientRole.CASE_COORDINATOR,
+                    fired_at=now,
+                )
+                envelope = self._events.wrap(alert, event_id=package_event_id(case_id), time=now)
+                raised.append(envelope)
+                settled.append((case_id, envelope.id))
+            await db.settle_packages(conn, settled, now)
+            await add_to_outbox(conn, *raised, max_event_bytes=self._max_event_bytes)
+        for envelope in raised:
+            log.warning(
+                "package deadline missed",
+                case_id=str(envelope.data.case_id),
+                unaccepted=len(envelope.data.unaccepted),
+            )
+        report.fired += raised
+        return len(due)
 
     async def _fire_batch(self, now: datetime, report: FireReport) -> int:
         fired: list[tuple[UUID, int, Envelope[Any]]] = []

@@ -11,6 +11,7 @@ from lindung_contracts import (
     DeadlineWarning,
     DetentionEscalated,
     NoProviderAvailable,
+    PackageDeadlineMissed,
     RecipientRole,
     ReferralCancelled,
     ReferralRequested,
@@ -66,7 +67,7 @@ def recipients_for(payload: Payload) -> tuple[Recipient, ...]:  # noqa: PLR0911 
             return (Recipient.provider(provider_id),)
         case NoProviderAvailable():
             return (Recipient.role(RecipientRole.CASE_COORDINATOR),)
-        case DetentionEscalated(notify=notify):
+        case DetentionEscalated(notify=notify) | PackageDeadlineMissed(notify=notify):
             return (Recipient.role(notify),)
         case DeadlineWarning() | DeadlineMissed():
             if payload.notify is RecipientRole.PROVIDER:

@@ -93,6 +93,18 @@ class Policy(_PolicyModel):
     )
     windows: dict[ServiceType, Window] = Field(description="Response window per service.")
     ladder: Ladder = Field(default_factory=Ladder, description="The escalation ladder.")
+    package_window: Duration = Field(
+        default=timedelta(hours=72),
+        description="Every referral of a case accepted within this long of identification, "
+        "else one case-level escalation to the coordinator (72h).",
+    )
+
+    @field_validator("package_window")
+    @classmethod
+    def _positive(cls, window: timedelta) -> timedelta:
+        if window <= timedelta(0):
+            raise ValueError("package_window must be longer than 0s")
+        return window
 
     @field_validator("windows")
     @classmethod

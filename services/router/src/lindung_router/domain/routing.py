@@ -117,6 +117,7 @@ def route(
         child=facts.child,
         matched_by=choice.matched_by,
         overdue_since=overdue_since,
+        package_due_at=facts.identified_at + policy.package_window,
     )
     return Routed(need, choice, requested, None)
 

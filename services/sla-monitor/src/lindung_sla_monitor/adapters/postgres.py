@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from lindung_contracts import RecipientRole, ServiceType, StepKind
+from lindung_contracts import RecipientRole, ServiceType, StepKind, UnacceptedReferral
 
 from lindung_sla_monitor.domain import Deadline, DeadlineState, DeadlineStatus, Step, StepState
 
@@ -249,6 +249,59 @@ async def resume_deadline(
         paused_at + moved,
     )
     return moved
+
+
+async def insert_packages(conn: asyncpg.Connection, packages: dict[UUID, datetime]) -> None:
+    """Remember each case's package deadline; the first one heard for a case is kept."""
+    if not packages:
+        return
+    await conn.execute(
+        "INSERT INTO case_packages (case_id, due_at)"
+        " SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) ON CONFLICT (case_id) DO NOTHING",
+        list(packages),
+        list(packages.values()),
+    )
+
+
+async def lock_due_packages(
+    conn: asyncpg.Connection, now: datetime, limit: int
+) -> list[tuple[UUID, datetime, list[UnacceptedReferral]]]:
+    """Due, unsettled package deadlines no one else holds, each with its open referrals."""
+    rows = await conn.fetch(
+        "SELECT case_id, due_at FROM case_packages WHERE state = 'pending' AND due_at <= $1"
+        " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        now,
+        limit,
+    )
+    if not rows:
+        return []
+    open_rows = await conn.fetch(
+        "SELECT case_id, referral_id, service, provider_id, due_at FROM deadlines"
+        " WHERE status = 'open' AND case_id = ANY($1::uuid[]) ORDER BY due_at, referral_id",
+        [row["case_id"] for row in rows],
+    )
+    unaccepted: dict[UUID, list[UnacceptedReferral]] = {row["case_id"]: [] for row in rows}
+    for row in open_rows:
+        unaccepted[row["case_id"]].append(
+            UnacceptedReferral(
+                referral_id=row["referral_id"],
+                service=ServiceType(row["service"]),
+                provider_id=row["provider_id"],
+                due_at=row["due_at"],
+            )
+        )
+    return [(row["case_id"], row["due_at"], unaccepted[row["case_id"]]) for row in rows]
+
+
+async def settle_packages(
+    conn: asyncpg.Connection, settled: list[tuple[UUID, UUID | None]], now: datetime
+) -> None:
+    """Mark each case's package fired (with its event id) or met (None)."""
+    await conn.executemany(
+        "UPDATE case_packages SET state = CASE WHEN $2::uuid IS NULL THEN 'met' ELSE 'fired' END,"
+        " event_id = $2, settled_at = $3 WHERE case_id = $1 AND state = 'pending'",
+        [(case_id, event_id, now) for case_id, event_id in settled],
+    )
 
 
 async def lock_due_steps(

@@ -29,6 +29,7 @@ __all__ = [
     "deadline_event",
     "due_steps",
     "overdue_escalation",
+    "package_event_id",
     "step_event_id",
     "step_from_contract",
     "step_problem",
@@ -200,3 +201,8 @@ def overdue_escalation(
         overdue_at_request=True,
     )
     return step, missed
+
+
+def package_event_id(case_id: uuid.UUID) -> uuid.UUID:
+    """The one event id a case's package deadline can ever raise."""
+    return uuid.uuid5(_STEP_EVENT_NAMESPACE, f"{case_id}/package")
