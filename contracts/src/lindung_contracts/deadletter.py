@@ -23,11 +23,14 @@ class EventDeadLettered(Payload):
     original_topic: str = Field(description="Topic the record was read from.")
     original_partition: int = Field(ge=0, description="Its partition.")
     original_offset: int = Field(ge=0, description="Its offset.")
-    original_key_b64: str | None = Field(description="The original key bytes, base64.")
+    original_key_b64: str | None = Field(
+        description="Always null: a record's key may hold anything; the consumer's database "
+        "keeps it."
+    )
     original_value_b64: str = Field(
-        description="The original value bytes, base64; empty when the value was longer than "
-        "the consumer's dead-letter limit (then `original_size` and `original_sha256` identify "
-        "it, and the consumer's own database keeps it for replay)."
+        description="Always empty: a record that could not be processed may hold personal "
+        "data, so its bytes never leave the consumer's own database, which keeps it whole "
+        "for replay; `original_size` and `original_sha256` identify it."
     )
     dead_lettered_at: Instant = Field(description="When it was set aside.")
     original_size: int | None = Field(

@@ -142,7 +142,9 @@ class Situation(ContractModel):
     location: Location = Field(description="Where the child is now.")
     state: MalaysianState = Field(description="State or federal territory the child is in.")
     safe_place_tonight: bool = Field(
-        default=True, description="The child has a safe place to sleep tonight."
+        default=False,
+        description="The child has a safe place to sleep tonight. Absent: not known, and "
+        "treated as none (the shelter and the child protector are asked urgently).",
     )
     court_date_pending: bool = Field(
         default=False, description="A court date or protection order hearing is pending."
@@ -223,10 +225,13 @@ class IdentificationRejected(Payload):
     original_topic: str = Field(description="Topic the record was read from.")
     original_partition: int = Field(ge=0, description="Its partition.")
     original_offset: int = Field(ge=0, description="Its offset.")
-    original_key_b64: str | None = Field(description="The original key bytes, base64.")
+    original_key_b64: str | None = Field(
+        description="Always null: a record's key may hold anything; intake keeps it."
+    )
     original_value_b64: str = Field(
-        description="The original value bytes, base64; empty when the value was longer than "
-        "intake's dead-letter limit (then `original_size` and `original_sha256` identify it)."
+        description="Always empty: a refused identification may hold a child's name, and "
+        "every agency reads this topic; intake keeps the record whole for replay, and "
+        "`original_size` and `original_sha256` identify it for the agency that sent it."
     )
     rejected_at: Instant = Field(description="When intake refused it.")
     original_size: int | None = Field(

@@ -8,7 +8,6 @@ dead letters. Nothing may be lost or doubled, whatever the handler does.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import uuid
 from datetime import UTC, datetime
@@ -112,7 +111,8 @@ async def test_one_refused_record_is_dead_lettered_and_the_rest_of_its_batch_com
         1,
         1,
     )
-    assert base64.b64decode(letter.original_value_b64) == records[1].value
+    assert letter.original_value_b64 == ""  # the bytes stay in the database, below
+    assert letter.original_size == len(records[1].value)
     (kept,) = await _dead_letters(runtime)
     assert bytes(kept["value"]) == records[1].value
     assert kept["consumer"] == CONSUMER
@@ -142,7 +142,7 @@ async def test_an_undecodable_record_is_dead_lettered_without_echoing_it_and_the
     (letter,) = _announced(await outbox(runtime.service.db.pool))
     assert letter.reason.startswith(reason)
     assert "siti-aminah" not in letter.reason
-    assert base64.b64decode(letter.original_value_b64) == (value or b"")
+    assert letter.original_value_b64 == ""
     assert letter.original_size == len(value or b"")
 
 

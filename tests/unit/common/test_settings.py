@@ -133,11 +133,3 @@ def test_the_defaults_are_what_production_can_start_from():
     assert settings.db_statement_timeout_seconds < settings.db_command_timeout_seconds
     # Below Kafka's default message.max.bytes (1,048,588), with room for key and headers.
     assert settings.outbox_max_event_bytes < 1_048_588
-
-
-def test_a_dead_letter_carrying_its_value_fits_in_the_largest_event():
-    settings = load_settings(ExampleSettings)
-
-    # base64 of the value and of a key cut to 1 KiB, plus the rest of the event.
-    base64_size = 4 * -(-settings.dead_letter_max_bytes // 3) + 4 * -(-1024 // 3)
-    assert base64_size + 10_000 < settings.outbox_max_event_bytes

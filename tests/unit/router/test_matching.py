@@ -135,7 +135,7 @@ def test_the_choice_explains_every_candidate():
         "tried-one: already tried for this case",
         "closed: not accepting referrals",
         "far: serves neither selangor nor a neighbouring state",
-        "chose winner: serves selangor; speaks my; priority 5",
+        "chose winner: serves selangor; speaks one of the child's languages; priority 5",
         "runner-up: ranked lower",
     )
 

@@ -40,9 +40,17 @@ def child(**overrides: Any) -> ChildProfile:
     return ChildProfile(**(fields | overrides))
 
 
+ABSENT = object()  # a field the agency did not send
+
+
 def situation(**overrides: Any) -> Situation:
-    fields: dict[str, Any] = {"location": Location.COMMUNITY, "state": MalaysianState.SELANGOR}
-    return Situation(**(fields | overrides))
+    # A safe place tonight unless a row says otherwise, so each row shows its own rule.
+    fields: dict[str, Any] = {
+        "location": Location.COMMUNITY,
+        "state": MalaysianState.SELANGOR,
+        "safe_place_tonight": True,
+    }
+    return Situation(**{k: v for k, v in (fields | overrides).items() if v is not ABSENT})
 
 
 def needs_of(
@@ -177,6 +185,12 @@ RULES = [
         "no safe place tonight: urgent protector and shelter",
         {},
         {"safe_place_tonight": False},
+        dict.fromkeys(EVERY_CHILD, False) | {S.CHILD_PROTECTOR: True, S.SAFE_SHELTER: True},
+    ),
+    (
+        "a safe place tonight not known counts as none",
+        {},
+        {"safe_place_tonight": ABSENT},
         dict.fromkeys(EVERY_CHILD, False) | {S.CHILD_PROTECTOR: True, S.SAFE_SHELTER: True},
     ),
     (

@@ -288,7 +288,6 @@ class ConsumePath:
             at=at,
             event_id=dead_letter_id(self.consumer.name, record, times),
             agency_id=agency_of(record),
-            max_bytes=self._settings.dead_letter_max_bytes,
         )
         work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
         work.emit_envelopes(self.consumer.announce(letter, self._events))

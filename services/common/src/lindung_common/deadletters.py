@@ -57,7 +57,6 @@ class DeadLetter:
     at: datetime
     event_id: uuid.UUID
     agency_id: str | None
-    max_bytes: int
 
 
 class Announce(Protocol):
@@ -95,14 +94,16 @@ def agency_of(record: Record) -> str | None:
 
 
 def original_bytes(letter: DeadLetter) -> dict[str, Any]:
-    """The original key and value as the announcement carries them, size-limited."""
+    """How an announcement identifies the record: its size and SHA-256, never its bytes.
+
+    A record that could not be processed may hold anything, a child's name included (an
+    agency's mistake is exactly when it would). Announcements go to topics others read;
+    the bytes stay in the consumer's own `dead_letters` table, for replay.
+    """
     value = letter.record.value or b""
-    key = letter.record.key
     return {
-        "original_key_b64": base64.b64encode(key[:1024]).decode() if key is not None else None,
-        "original_value_b64": base64.b64encode(value).decode()
-        if len(value) <= letter.max_bytes
-        else "",
+        "original_key_b64": None,
+        "original_value_b64": "",
         "original_size": len(value),
         "original_sha256": hashlib.sha256(value).hexdigest(),
     }

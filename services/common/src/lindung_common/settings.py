@@ -66,13 +66,6 @@ class ServiceSettings(BaseSettings):
         description="Longest wait between retries of a transient failure (database or "
         "broker gone); retries go on for as long as the failure lasts.",
     )
-    dead_letter_max_bytes: int = Field(
-        default=65_536,
-        ge=0,
-        title="Dead-letter size limit",
-        description="Original values up to this size travel inside the dead-letter event; "
-        "longer ones are identified by size and SHA-256 and kept in the database.",
-    )
 
     # Outbox.
     outbox_batch_size: int = Field(

@@ -145,8 +145,12 @@ def choose_provider(
         notes.append(f"no untried accepting provider of {service.value} serves {state.value}")
         return Choice(None, tuple(notes))
     nearness, chosen = eligible[0]
-    spoken = [lang for lang in languages if lang in chosen.languages]
-    speaks = f"speaks {', '.join(spoken)}" if spoken else "speaks none of the child's languages"
+    # The notes are logged: they say whether the child's languages matched, never which
+    # they are (a language can single a child out).
+    if chosen.speaks_any(languages):
+        speaks = "speaks one of the child's languages"
+    else:
+        speaks = "speaks none of the child's languages"
     matched_by = _matched_by(nearness, chosen, state)
     notes.append(f"chose {chosen.id}: {matched_by}; {speaks}; priority {chosen.priority}")
     notes += [f"{p.id}: ranked lower" for _, p in eligible[1:]]
