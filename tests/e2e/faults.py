@@ -81,16 +81,19 @@ class Flow:
     async def _post(self, http: aiohttp.ClientSession, body: dict[str, Any]) -> None:
         url = f"{self.intake_url}/v1/identifications"
         while True:
+            wait = 0.5
             try:
                 async with http.post(url, json=body, timeout=aiohttp.ClientTimeout(10)) as r:
                     if r.status in {200, 202}:
                         self.accepted[body["agency_reference"]] = (await r.json())["case_id"]
                         return
                     self.refusals.append(r.status)
-                    assert r.status == 503, f"intake answered {r.status}: {await r.text()}"
+                    # Nothing was stored: send it again, after Retry-After when one is given.
+                    assert r.status in {429, 503}, f"intake answered {r.status}: {await r.text()}"
+                    wait = float(r.headers.get("Retry-After", wait))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.refusals.append(type(exc).__name__)
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(wait)
 
 
 @dataclass

@@ -188,8 +188,9 @@ async def test_a_body_that_is_not_json_is_refused_with_a_problem(client, callers
         content=b"agency_reference=x",
         headers=callers.agency | {"Content-Type": "application/json"},
     )
-    assert response.status_code == 422
-    assert response.json()["errors"]
+    # Said to be JSON but not JSON: a bad request, not an invalid identification.
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"field": "body", "reason": "not valid JSON"}]}
     assert await outbox() == []
 
 

@@ -84,6 +84,8 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
                 while not await _healthy(http):
                     assert process.poll() is None, log_path.read_text()
                     await asyncio.sleep(0.5)
+            # A body announced too large is refused before a byte of it is sent.
+            assert await _announce_a_huge_body(port, keys["pdrm-kl"]) == 413
             reader = await tail(CASES)
             # The process uses the real clock: an identification of a few minutes ago.
             body = identification()
@@ -115,6 +117,23 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
         if process.poll() is None:
             process.kill()
             await asyncio.to_thread(process.wait, 30)
+
+
+async def _announce_a_huge_body(port: int, key: str) -> int:
+    """Send only the headers of a 50 MB POST and read the status the server answers."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            b"POST /v1/identifications HTTP/1.1\r\nHost: intake\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 50000000\r\n"
+            + f"Authorization: Bearer {key}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        async with asyncio.timeout(5):
+            status_line = await reader.readline()
+        return int(status_line.split()[1])
+    finally:
+        writer.close()
 
 
 def _minutes_ago(minutes: int) -> str:

@@ -45,5 +45,9 @@ def build(
         db=db,
         events=events,
         consumers=intake.consumers(),
-        api=create_api(intake),
+        api=create_api(
+            intake,
+            max_body_bytes=settings.max_body_bytes,
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+        ),
     )

@@ -39,6 +39,19 @@ class IntakeSettings(ServiceSettings):
         description="How long an answer to a referral intake has not heard of yet waits for "
         "it (a provider may answer its webhook before intake reads the referral) before 404.",
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        title="Largest request body",
+        description="A body over this is refused with 413 before it is read.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        title="Requests per key per minute",
+        description="More requests by one API key within any minute get 429 with "
+        "Retry-After (counted in this process).",
+    )
     clock_skew_seconds: int = Field(
         default=300,
         ge=0,

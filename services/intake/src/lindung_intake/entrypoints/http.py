@@ -13,8 +13,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from lindung_common import classify
 from lindung_contracts import ClockAction, FieldError, Identification, ResponseKind, field_errors
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
+from lindung_intake.entrypoints.door import BodyGuard, RateLimit
 from lindung_intake.handlers import (
     Conflict,
     Intake,
@@ -92,7 +94,7 @@ _RESPONSE_OF = {
 }
 _bearer = HTTPBearer(auto_error=False)
 _PROBLEMS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem} for code in (401, 403, 404, 409, 422)
+    code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }
 
 
@@ -102,15 +104,22 @@ async def _intake(request: Request) -> Intake:
 
 
 async def _caller(
+    request: Request,
     intake: Annotated[Intake, Depends(_intake)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "a bearer API key is required", challenge)
-    principal = intake.keys.find(hash_key(credentials.credentials))
+    key_hash = hash_key(credentials.credentials)
+    principal = intake.keys.find(key_hash)
     if principal is None:
         raise HTTPException(401, "unknown API key", challenge)
+    wait = request.app.state.rate_limit.retry_after(key_hash)
+    if wait is not None:
+        raise HTTPException(
+            429, f"too many requests; retry in {wait} s", {"Retry-After": str(wait)}
+        )
     return principal
 
 
@@ -232,25 +241,34 @@ class _ProblemError(Exception):
         self.errors = errors
 
 
-def create_api(intake: Intake) -> FastAPI:
+def create_api(
+    intake: Intake, *, max_body_bytes: int = 1_048_576, rate_limit_per_minute: int = 1200
+) -> FastAPI:
     """The FastAPI app; OpenAPI is served at /openapi.json and /docs."""
     api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
     api.state.intake = intake
+    api.state.rate_limit = RateLimit(rate_limit_per_minute)
     api.include_router(routes)
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _problem(422, field_errors(exc.errors(), skip=("body", "path", "query", "header")))
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            # Not JSON at all: nothing to point at but the body, and never its bytes.
+            return _problem(400, [FieldError(field="body", reason="not valid JSON")])
+        return _problem(422, field_errors(errors, skip=("body", "path", "query", "header")))
 
     @api.exception_handler(_ProblemError)
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
         return _problem(exc.code, exc.errors)
 
     api.add_middleware(_Unexpected)
+    api.add_middleware(BodyGuard, max_bytes=max_body_bytes, problem=_problem)
 
-    @api.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        field = "authorization" if exc.status_code in {401, 403} else "path"
+    # Starlette's, so that its own 404 and 405 come in the one shape too.
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        field = "authorization" if exc.status_code in {401, 403, 429} else "path"
         response = _problem(exc.status_code, [FieldError(field=field, reason=str(exc.detail))])
         if exc.headers:
             response.headers.update(exc.headers)
