@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from lindung_contracts import (
@@ -264,3 +265,72 @@ def test_a_value_just_under_one_mebibyte_with_an_unknown_type_is_refused():
 )
 def test_poison_ends_in_decode_error_only(value, headers):
     assert isinstance(decode_or_decode_error(value, headers), DecodeError)
+
+
+# An event from outside Lindung: only what CloudEvents requires
+
+
+RECEIVED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+
+
+def required_only(event_id: str = "pdrm-kl-report-0001") -> tuple[bytes, list[tuple[str, bytes]]]:
+    """An agency's report in binary mode with the four required attributes and no more."""
+    document = example(IdentificationReported.event_type)
+    value = json.dumps(document["data"]).encode()
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", event_id.encode()),
+        ("ce_source", b"/agencies/pdrm-kl"),
+        ("ce_type", IdentificationReported.event_type.encode()),
+    ]
+    return value, headers
+
+
+def test_an_outside_event_is_completed_from_what_it_says():
+    value, headers = required_only()
+    data = json.loads(value)
+
+    envelope = decode(value, headers, received_at=RECEIVED)
+
+    assert isinstance(envelope.data, IdentificationReported)
+    assert envelope.time == RECEIVED
+    assert envelope.partitionkey == data["agency_id"]
+    assert envelope.subject == data["agency_reference"]
+    assert envelope.dataschema == f"urn:lindung:schema:{IdentificationReported.event_type}"
+
+
+def test_an_outside_id_that_is_no_uuid_keeps_one_uuid_per_source_and_id():
+    first = decode(*required_only("report-7"), received_at=RECEIVED)
+    again = decode(*required_only("report-7"), received_at=RECEIVED)
+    other = decode(*required_only("report-8"), received_at=RECEIVED)
+
+    assert first.id == again.id != other.id
+
+
+def test_attributes_that_are_present_are_kept_as_sent():
+    value, headers = required_only()
+    sent = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
+    headers.append(("ce_time", sent.isoformat().encode()))
+
+    assert decode(value, headers, received_at=RECEIVED).time == sent
+
+
+def test_lindung_s_own_consumers_still_require_every_attribute():
+    with pytest.raises(DecodeError) as caught:
+        decode(*required_only())
+
+    assert {"time", "subject", "dataschema", "partitionkey"} <= fields_and_reasons(
+        caught.value
+    ).keys()
+
+
+def test_bad_data_in_an_outside_event_is_named_not_hidden_by_the_completion():
+    value, headers = required_only()
+    data = json.loads(value)
+    data["identification"]["child"]["age_years"] = 40
+
+    with pytest.raises(DecodeError) as caught:
+        decode(json.dumps(data).encode(), headers, received_at=RECEIVED)
+
+    fields = fields_and_reasons(caught.value)
+    assert any(f.startswith("data.identification.child") for f in fields), fields

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .envelope import Envelope
+from .envelope import Envelope, schema_uri
 from .identification import FieldError
 from .topics import PAYLOAD_TYPES, topic_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
 
     from ._base import Payload
 
@@ -77,8 +79,14 @@ def decode(
     headers: Headers | None = None,
     *,
     expect: tuple[type[Payload], ...] | None = None,
+    received_at: datetime | None = None,
 ) -> Envelope[Any]:
-    """Parse and validate one record into a typed envelope, or raise `DecodeError`."""
+    """Parse and validate one record into a typed envelope, or raise `DecodeError`.
+
+    With `received_at`, an event from outside Lindung needs only what CloudEvents
+    requires (`specversion`, `id`, `source`, `type`): the rest is completed (see
+    `_complete`). Lindung's own events always carry every attribute.
+    """
     document = _parse(value)
     ce_headers = _binary_attributes(headers or ())
     if ce_headers:
@@ -94,12 +102,43 @@ def decode(
         names = ", ".join(p.event_type for p in expect)
         reason = f"{event_type} is not accepted here (expected {names})"
         raise DecodeError([FieldError(field="type", reason=reason)])
+    if received_at is not None:
+        document = _complete(document, payload_cls, received_at)
     try:
         return Envelope[payload_cls].model_validate(document)  # type: ignore[valid-type]
     except ValidationError as exc:
         raise DecodeError(field_errors(exc)) from None
     except RecursionError:
         raise DecodeError([FieldError(field="data", reason="nested too deeply")]) from None
+
+
+def _complete(
+    document: dict[str, Any], payload_cls: type[Payload], received_at: datetime
+) -> dict[str, Any]:
+    """Fill the attributes CloudEvents leaves optional from what the event itself says.
+
+    `time` is when it was received; `dataschema` names the type's schema; `subject` and
+    `partitionkey` follow from the data, as Lindung would have set them. An `id` that is
+    not a UUID (CloudEvents allows any string, unique per source) becomes the UUID 5 of
+    source and id, so the same event keeps the same id.
+    """
+    completed = dict(document)
+    completed.setdefault("time", received_at.isoformat())
+    completed.setdefault("dataschema", schema_uri(payload_cls.event_type))
+    event_id, source = completed.get("id"), completed.get("source")
+    if isinstance(event_id, str) and isinstance(source, str) and event_id:
+        try:
+            uuid.UUID(event_id)
+        except ValueError:
+            completed["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source}#{event_id}"))
+    if "subject" not in completed or "partitionkey" not in completed:
+        try:
+            payload = payload_cls.model_validate(completed.get("data"))
+        except (ValidationError, RecursionError):
+            return completed  # the full validation below says what is wrong with the data
+        completed.setdefault("subject", payload.subject())
+        completed.setdefault("partitionkey", payload.kafka_key())
+    return completed
 
 
 def _parse(value: bytes | None) -> Any:

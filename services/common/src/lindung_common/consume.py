@@ -297,7 +297,10 @@ class ConsumePath:
 
     def _decode(self, record: Record) -> Envelope[Any] | Failure:
         try:
-            return decode(record.value, record.headers, expect=self.consumer.expect)
+            received_at = self._events.now() if self.consumer.outside else None
+            return decode(
+                record.value, record.headers, expect=self.consumer.expect, received_at=received_at
+            )
         except Exception as exc:  # DecodeError, and whatever the codec did not foresee
             failure = classify(exc)
             if failure.kind is FailureClass.DETERMINISTIC:

@@ -32,7 +32,8 @@ class Consumer:
     called with a run of one). `dedupe` remembers each event id in `processed_events`; a
     door that reads events made outside Lindung turns it off and de-duplicates on its
     own natural key instead (an outside event id proves nothing). `expect` limits the
-    event types decoded at all.
+    event types decoded at all. `outside` marks a door for events made outside Lindung:
+    they need only the attributes CloudEvents requires.
     """
 
     name: str
@@ -41,6 +42,7 @@ class Consumer:
     run_handlers: Mapping[type[Payload], RunHandler] = field(default_factory=dict)
     expect: tuple[type[Payload], ...] | None = None
     dedupe: bool = True
+    outside: bool = False
     announce: Announce = announce_dead_letter
 
     def handles(self, kind: type[Payload]) -> bool:

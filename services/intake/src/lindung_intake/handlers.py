@@ -129,6 +129,7 @@ class Intake:
             # Agencies choose their event ids: one agency's id must never hide another's
             # identification. Cases are de-duplicated by agency reference instead.
             dedupe=False,
+            outside=True,  # any CloudEvents SDK: only the required attributes are required
             announce=announce_rejection,
         )
         projection = Consumer(
