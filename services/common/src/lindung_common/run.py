@@ -59,8 +59,11 @@ def run(
         _refuse(name, str(exc))
     if args and args[0] == "dead-letters":
         sys.exit(asyncio.run(dead_letters_command(service, args[1:])))
+    if args and args[0] in service.commands:
+        sys.exit(asyncio.run(service.commands[args[0]](service, args[1:])))
     if args:
-        _refuse(name, f"unknown command {args[0]!r} (expected nothing or `dead-letters`)")
+        known = ", ".join(f"`{c}`" for c in ("dead-letters", *service.commands))
+        _refuse(name, f"unknown command {args[0]!r} (expected nothing or {known})")
     app, _ = create_worker_app(service)
     run_worker(app, name, settings.log_level)
 

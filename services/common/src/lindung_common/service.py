@@ -8,13 +8,13 @@ without Faust (`Runtime`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .db import Database
 from .events import Events
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
     from pathlib import Path
 
     from fastapi import APIRouter, FastAPI
@@ -73,6 +73,11 @@ class Service:
     routes: Sequence[APIRouter] = ()
     checks: Sequence[Check] = ()
     api: FastAPI | None = field(default=None)
+    # Commands of its own beside `dead-letters` (`python -m lindung_<svc> NAME ARGS...`):
+    # each gets the service, built but not started, and its arguments; returns the exit code.
+    commands: Mapping[str, Callable[[Service, Sequence[str]], Coroutine[Any, Any, int]]] = field(
+        default_factory=dict
+    )
 
     @property
     def group_id(self) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from lindung_common import Service, foundations
 
 from .adapters.keys import load_keys
+from .audit import audit_command
 from .entrypoints.http import create_api
 from .handlers import Intake
 
@@ -50,4 +51,5 @@ def build(
             max_body_bytes=settings.max_body_bytes,
             rate_limit_per_minute=settings.rate_limit_per_minute,
         ),
+        commands={"audit": audit_command},
     )

@@ -9,6 +9,7 @@ the same validation as HTTP inside the batch transaction, and the referral proje
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,16 +32,19 @@ from lindung_contracts import (
     ReferralRerouted,
     ReferralStatus,
     ResponseKind,
+    ServiceType,
     transition,
 )
 
 from .adapters import postgres as db
 from .domain import (
+    FIELDS_FOR,
     Principal,
     PrincipalKind,
     check_identification_time,
     check_response,
     fingerprint,
+    project,
 )
 
 if TYPE_CHECKING:
@@ -56,11 +60,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CONSUMER",
     "DOOR",
+    "CaseRead",
     "Conflict",
     "Intake",
     "NotAllowed",
     "NotFound",
     "OpenedCase",
+    "ReferralRead",
     "Refused",
     "Withdrawn",
     "announce_rejection",
@@ -97,6 +103,30 @@ class OpenedCase:
 
     case_id: UUID
     created: bool
+
+
+@dataclass(frozen=True)
+class ReferralRead:
+    """A referral as its provider reads it: where it stands, and what its service needs."""
+
+    referral_id: UUID
+    case_id: UUID
+    service: str
+    status: str
+    requested_at: datetime
+    paused_since: datetime | None
+    shared: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseRead:
+    """A case as the agency that reported it reads it: its referrals and where they stand."""
+
+    case_id: UUID
+    agency_reference: str
+    identified_at: datetime
+    received_at: datetime
+    referrals: list[dict[str, Any]]
 
 
 class Intake:
@@ -247,6 +277,70 @@ class Intake:
         )
         return request.request_id
 
+    async def read_referral(self, principal: Principal, referral_id: UUID) -> ReferralRead:
+        """The addressed provider's view of a referral; every read, refused or not, audited."""
+        at = self._events.now()
+        shown = None
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            row = await db.referral_with_case(conn, referral_id)
+            # Someone else's, withdrawn, or missing: one answer, so nothing leaks.
+            if (
+                row is not None
+                and principal == Principal(PrincipalKind.PROVIDER, row["provider_id"])
+                and row["withdrawn_at"] is None
+            ):
+                service = ServiceType(row["service"])
+                fields = list(FIELDS_FOR[service])
+                shown = ReferralRead(
+                    referral_id=referral_id,
+                    case_id=row["case_id"],
+                    service=service.value,
+                    status=row["status"],
+                    requested_at=row["requested_at"],
+                    paused_since=row["paused_at"],
+                    shared=project(_document(row["identification"]), service),
+                )
+            await db.audit_read(
+                conn,
+                at=at,
+                reader=(principal.kind.value, principal.id),
+                resource="referral",
+                resource_id=referral_id,
+                fields=fields if shown else [],
+                shown=shown is not None,
+            )
+        if shown is None:
+            raise NotFound(f"referral {referral_id} not found")
+        return shown
+
+    async def read_case(self, principal: Principal, case_id: UUID) -> CaseRead:
+        """The reporting agency's view of its case; every read, refused or not, audited."""
+        at = self._events.now()
+        shown = None
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            found = await db.case_with_referrals(conn, case_id)
+            if found is not None and found[0]["agency_id"] == principal.id:
+                case, referrals = found
+                shown = CaseRead(
+                    case_id=case_id,
+                    agency_reference=case["agency_reference"],
+                    identified_at=case["identified_at"],
+                    received_at=case["received_at"],
+                    referrals=[_referral_line(r) for r in referrals],
+                )
+            await db.audit_read(
+                conn,
+                at=at,
+                reader=(principal.kind.value, principal.id),
+                resource="case",
+                resource_id=case_id,
+                fields=["case", "referrals"] if shown else [],
+                shown=shown is not None,
+            )
+        if shown is None:
+            raise NotFound(f"case {case_id} not found")
+        return shown
+
     async def _until_known(self, referral_id: UUID) -> None:
         """Wait, briefly, for a referral intake has not heard of yet.
 
@@ -340,6 +434,23 @@ class Intake:
             reason = "already names another identification"
             raise Conflict([FieldError(field="agency_reference", reason=reason)])
         return OpenedCase(existing.case_id, created=False), None
+
+
+def _document(stored: Any) -> dict[str, Any]:
+    """A jsonb column as asyncpg returns it (text), as a dict."""
+    loaded = json.loads(stored) if isinstance(stored, str) else stored
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _referral_line(row: Any) -> dict[str, Any]:
+    return {
+        "referral_id": row["referral_id"],
+        "service": row["service"],
+        "provider_id": row["provider_id"],
+        "status": "withdrawn" if row["withdrawn_at"] is not None else row["status"],
+        "requested_at": row["requested_at"],
+        "paused_since": row["paused_at"],
+    }
 
 
 def _clock_refusal(referral: db.ReferralAccess, action: ClockAction) -> str | None:

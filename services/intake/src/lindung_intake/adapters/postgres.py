@@ -212,3 +212,57 @@ async def insert_response(conn: asyncpg.Connection, answer: ProviderResponded) -
         answer.responded_at,
     )
     return bool(status == "INSERT 0 1")
+
+
+async def referral_with_case(conn: asyncpg.Connection, referral_id: UUID) -> asyncpg.Record | None:
+    """A referral beside its case's stored identification, or None."""
+    return await conn.fetchrow(
+        "SELECT r.referral_id, r.case_id, r.provider_id, r.service, r.status, r.requested_at,"
+        " r.withdrawn_at, r.paused_at, c.identification"
+        " FROM referral_access r JOIN cases c ON c.case_id = r.case_id"
+        " WHERE r.referral_id = $1",
+        referral_id,
+    )
+
+
+async def case_with_referrals(
+    conn: asyncpg.Connection, case_id: UUID
+) -> tuple[asyncpg.Record, list[asyncpg.Record]] | None:
+    """A case and every referral intake has heard of for it, oldest first."""
+    case = await conn.fetchrow(
+        "SELECT case_id, agency_id, agency_reference, identified_at, received_at FROM cases"
+        " WHERE case_id = $1",
+        case_id,
+    )
+    if case is None:
+        return None
+    referrals = await conn.fetch(
+        "SELECT referral_id, service, provider_id, status, requested_at, withdrawn_at, paused_at"
+        " FROM referral_access WHERE case_id = $1 ORDER BY requested_at, referral_id",
+        case_id,
+    )
+    return case, list(referrals)
+
+
+async def audit_read(
+    conn: asyncpg.Connection,
+    *,
+    at: datetime,
+    reader: tuple[str, str],
+    resource: str,
+    resource_id: UUID,
+    fields: list[str],
+    shown: bool,
+) -> None:
+    """Record one read through the API, shown or refused."""
+    await conn.execute(
+        "INSERT INTO read_audit (at, reader_kind, reader_id, resource, resource_id, fields, shown)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        at,
+        reader[0],
+        reader[1],
+        resource,
+        resource_id,
+        fields,
+        shown,
+    )

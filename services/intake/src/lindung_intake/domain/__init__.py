@@ -1,13 +1,16 @@
 """Intake's rules: who may call, and what a valid identification or answer is."""
 
 from .auth import Principal, PrincipalKind, hash_key
+from .projection import FIELDS_FOR, project
 from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
+    "FIELDS_FOR",
     "Principal",
     "PrincipalKind",
     "check_identification_time",
     "check_response",
     "fingerprint",
     "hash_key",
+    "project",
 ]

@@ -1,6 +1,7 @@
 """The HTTP API: agencies report identifications, providers answer referrals."""
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -69,6 +70,43 @@ class ClockChangeRecorded(BaseModel):
     request_id: UUID = Field(description="Id of the recorded request.")
 
 
+class ReferralView(BaseModel):
+    """A referral as the provider it is addressed to reads it."""
+
+    referral_id: UUID
+    case_id: UUID
+    service: str = Field(description="The service asked of this provider.")
+    status: str = Field(description="Where the referral stands.")
+    requested_at: datetime = Field(description="Start of the response window.")
+    paused_since: datetime | None = Field(description="Set while a coordinator paused it.")
+    shared: dict[str, Any] = Field(
+        description="What this provider's service needs of the identification, and nothing "
+        "more: a shelter sees age, gender, languages and where the child is; a child "
+        "protector sees everything recorded. Every read is audited.",
+    )
+
+
+class CaseReferral(BaseModel):
+    """One referral of a case, as the reporting agency sees it."""
+
+    referral_id: UUID
+    service: str
+    provider_id: str
+    status: str
+    requested_at: datetime
+    paused_since: datetime | None
+
+
+class CaseView(BaseModel):
+    """A case as the agency that reported it reads it."""
+
+    case_id: UUID
+    agency_reference: str
+    identified_at: datetime
+    received_at: datetime = Field(description="When intake stored it.")
+    referrals: list[CaseReferral] = Field(description="Every referral made, oldest first.")
+
+
 class Problem(BaseModel):
     """Every error: each field at fault and why."""
 
@@ -131,7 +169,13 @@ async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principa
 
 async def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
     if principal.kind != PrincipalKind.PROVIDER:
-        raise HTTPException(403, "only a provider key may answer referrals")
+        raise HTTPException(403, "only a provider key may answer or read referrals")
+    return principal
+
+
+async def _agency_reader(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind != PrincipalKind.AGENCY:
+        raise HTTPException(403, "only an agency key may read its cases")
     return principal
 
 
@@ -166,6 +210,34 @@ async def identify(
     if not opened.created:
         response.status_code = status.HTTP_200_OK
     return CaseAccepted(case_id=opened.case_id, created=opened.created)
+
+
+@routes.get("/referrals/{referral_id}", tags=["providers"])
+async def read_referral(
+    referral_id: UUID,
+    provider: Annotated[Principal, Depends(_provider)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> ReferralView:
+    """The referral addressed to this provider: its state and what its service needs."""
+    try:
+        read = await intake.read_referral(provider, referral_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return ReferralView(**vars(read))
+
+
+@routes.get("/cases/{case_id}", tags=["agencies"])
+async def read_case(
+    case_id: UUID,
+    agency: Annotated[Principal, Depends(_agency_reader)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> CaseView:
+    """A case this agency reported, with its referrals and where each stands."""
+    try:
+        read = await intake.read_case(agency, case_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return CaseView.model_validate(vars(read))
 
 
 async def _change_clock(
