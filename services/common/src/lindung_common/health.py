@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from fastapi import APIRouter, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import metrics
@@ -123,7 +124,10 @@ class Health:
             """The process is up and its event loop answers."""
             return {"service": self.service, "status": "live"}
 
-        @routes.get("/health/ready")
+        @routes.get(
+            "/health/ready",
+            responses={503: {"description": "Not ready: the body gives every reason."}},
+        )
         async def ready(response: Response) -> dict[str, Any]:
             """200 when the service can do its work; 503 with every reason when not."""
             ok, body = await self.ready()
@@ -131,7 +135,7 @@ class Health:
                 response.status_code = 503
             return body
 
-        @routes.get("/metrics")
+        @routes.get("/metrics", response_class=PlainTextResponse)
         async def prometheus() -> Response:
             """Prometheus text exposition."""
             with contextlib.suppress(Exception):
