@@ -165,10 +165,7 @@ def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[s
     services = ServiceSet(work / "logs", stack.kafka_bootstrap_servers, stack.database_url)
     services.settings = {
         # The load comes from a few agency keys at hundreds a second: above any real rate.
-        "intake": {
-            "api_keys_file": str(work / "api-keys.json"),
-            "rate_limit_per_minute": "1000000",
-        },
+        "intake": keys.settings(work / "api-keys.json") | {"rate_limit_per_minute": "1000000"},
         "router": {"directory_file": str(DEMO / "directory.json")},
         "notifier": {"endpoints_file": str(work / "endpoints.json")},
     }

@@ -89,7 +89,7 @@ async def system(fault_stack, tmp_path_factory):
         fault_stack.database_url,
         settings={
             # One agency key posts every flow here, retries included: no rate limit in the way.
-            "intake": {"api_keys_file": str(tmp / "keys.json"), "rate_limit_per_minute": "1000000"},
+            "intake": keys.settings(tmp / "keys.json") | {"rate_limit_per_minute": "1000000"},
             # The default policy: deadlines in hours, so nothing escalates during a test.
             "router": {"directory_file": str(DEMO_DIR / "directory.json")},
             "notifier": {"endpoints_file": str(tmp / "endpoints.json")},

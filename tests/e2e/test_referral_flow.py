@@ -105,7 +105,7 @@ async def system(stack, tmp_path, request):
         stack.kafka_bootstrap_servers,
         stack.database_url,
         settings={
-            "intake": {"api_keys_file": str(tmp_path / "keys.json")},
+            "intake": keys.settings(tmp_path / "keys.json"),
             "router": {
                 "policy_file": str(HERE / "policy.toml"),
                 "directory_file": str(DEMO_DIR / "directory.json"),

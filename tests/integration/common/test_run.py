@@ -37,7 +37,10 @@ def test_a_bad_setting_stops_any_service_with_one_line_naming_it(name):
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = {
-    "intake": {"API_KEYS_FILE": ROOT / "deploy" / "compose" / "api-keys.json"},
+    "intake": {
+        "API_KEYS_FILE": ROOT / "deploy" / "compose" / "api-keys.json",
+        "KEY_SECRET": "demo-key-secret-replace-me-0123456789abcdef",
+    },
     "router": {"DIRECTORY_FILE": ROOT / "deploy" / "demo" / "directory.json"},
     "notifier": {"ENDPOINTS_FILE": ROOT / "deploy" / "compose" / "endpoints.json"},
     "sla-monitor": {},

@@ -82,10 +82,20 @@ class Wired:
     settings: IntakeSettings
 
 
+# The secret the test keys are hashed under; intake's `key_secret`.
+KEY_SECRET = "test-key-secret-0123456789abcdef-0123456789"
+
+
 def write_keys_file(path) -> None:
-    """The API keys file for KEYS: hashes only."""
+    """The API keys file for KEYS: keyed hashes only."""
     entries = [
-        {"sha256": hash_key(key), "kind": kind, "id": who} for key, (kind, who) in KEYS.items()
+        {
+            "key_id": f"k_{who}",
+            "hmac_sha256": hash_key(key, KEY_SECRET.encode()),
+            "kind": kind,
+            "id": who,
+        }
+        for key, (kind, who) in KEYS.items()
     ]
     path.write_text(json.dumps({"keys": entries}))
 
@@ -119,6 +129,7 @@ async def wired(stack, schema, keys_file, clock):
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
         api_keys_file=keys_file,
+        key_secret=KEY_SECRET,
         http_port=0,
         # An unknown referral's 404 comes after this wait: short, so the tests move on.
         answer_wait_seconds=0.5,
@@ -230,3 +241,9 @@ def outbox(wired):
 def keys():
     """The raw keys by holder, for tests that must present them over real HTTP."""
     return {who: key for key, (_, who) in KEYS.items()}
+
+
+@pytest.fixture
+def key_secret() -> str:
+    """The secret the test keys file is hashed under."""
+    return KEY_SECRET

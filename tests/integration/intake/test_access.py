@@ -34,12 +34,14 @@ async def test_an_unauthenticated_identification_is_refused(
     assert await outbox() == []
 
 
-async def test_a_stored_hash_presented_as_a_key_is_refused(client, identification, callers, outbox):
+async def test_a_stored_hash_presented_as_a_key_is_refused(
+    client, identification, callers, outbox, key_secret
+):
     key = callers.agency["Authorization"].removeprefix("Bearer ")
     response = await client.post(
         "/v1/identifications",
         json=identification(),
-        headers={"Authorization": f"Bearer {hash_key(key)}"},
+        headers={"Authorization": f"Bearer {hash_key(key, key_secret.encode())}"},
     )
     assert response.status_code == 401
 

@@ -246,12 +246,13 @@ async def test_a_time_before_year_one_in_utc_is_refused_with_422(
 
 
 async def test_a_database_that_does_not_answer_in_time_gets_503_and_nothing_is_stored(
-    stack, schema, keys_file, clock, callers, identification
+    stack, schema, keys_file, key_secret, clock, callers, identification
 ):
     settings = IntakeSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
         api_keys_file=keys_file,
+        key_secret=key_secret,
         http_port=0,
         db_statement_timeout_seconds=0.5,
     )

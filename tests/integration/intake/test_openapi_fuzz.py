@@ -19,6 +19,7 @@ from lindung_intake.domain import hash_key
 pytestmark = pytest.mark.integration
 
 KEYS = {"agency": "fuzz-agency-key", "provider": "fuzz-provider-key", "coordinator": "fuzz-co-key"}
+SECRET = "fuzz-secret-0123456789abcdefghijklmnop"
 HOLDERS = {"agency": "pdrm-kl", "provider": "shelter-kl-1", "coordinator": "coordinator-kl"}
 # What must hold of every answer, whatever was sent.
 CHECKS = (
@@ -30,7 +31,15 @@ CHECKS = (
 @pytest.fixture(scope="module")
 def intake_url(stack, tmp_path_factory) -> str:
     work: Path = tmp_path_factory.mktemp("fuzz")
-    keys = [{"sha256": hash_key(KEYS[k]), "kind": k, "id": HOLDERS[k]} for k in KEYS]
+    keys = [
+        {
+            "key_id": f"k_fuzz_{k}",
+            "hmac_sha256": hash_key(KEYS[k], SECRET.encode()),
+            "kind": k,
+            "id": HOLDERS[k],
+        }
+        for k in KEYS
+    ]
     (work / "keys.json").write_text(json.dumps({"keys": keys}))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
@@ -38,6 +47,7 @@ def intake_url(stack, tmp_path_factory) -> str:
         "INTAKE_DATABASE_URL": stack.database_url,
         "INTAKE_DB_SCHEMA": f"fuzz_{port}",
         "INTAKE_API_KEYS_FILE": str(work / "keys.json"),
+        "INTAKE_KEY_SECRET": SECRET,
         "INTAKE_HTTP_PORT": str(port),
         "INTAKE_ANSWER_WAIT_SECONDS": "0",
     }
@@ -90,5 +100,6 @@ def test_every_answer_is_as_the_served_document_says(intake_url, kind, tmp_path)
         text=True,
         timeout=600,
         check=False,
+        cwd=tmp_path,  # its cache goes there, not into the checkout
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

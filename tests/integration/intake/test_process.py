@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from lindung_contracts import CASES, CaseOpened, decode
-from lindung_intake.domain import hash_key
 
 pytestmark = pytest.mark.integration
+
+SECRET = "process-test-secret-0123456789abcdefghij"
 
 
 def _free_port() -> int:
@@ -40,13 +41,14 @@ async def _healthy(http: httpx.AsyncClient) -> bool:
 
 def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path):
     keys = tmp_path / "keys.json"
-    keys.write_text('{"keys": [{"sha256": "not-a-hash", "kind": "agency", "id": "pdrm-kl"}]}')
+    keys.write_text('{"keys": [{"hmac_sha256": "not-a-hash", "kind": "agency", "id": "pdrm-kl"}]}')
     done = subprocess.run(
         [sys.executable, "-m", "lindung_intake"],
         env=_intake_env(
             kafka_bootstrap_servers="127.0.0.1:1",
             database_url="postgresql://nobody@127.0.0.1:1/none",
             api_keys_file=str(keys),
+            key_secret=SECRET,
         ),
         capture_output=True,
         text=True,
@@ -58,23 +60,41 @@ def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path):
     assert "INTAKE_API_KEYS_FILE" in done.stderr
 
 
+def _keys(env: dict[str, str], *args: str) -> list[dict]:
+    """`python -m lindung_intake keys ARGS`: its JSON lines."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lindung_intake", "keys", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on_sigterm(
-    stack, tmp_path, tail, keys, identification
+    stack, tmp_path, tail, identification
 ):
     keys_file = tmp_path / "keys.json"
-    entries = [{"sha256": hash_key(keys["pdrm-kl"]), "kind": "agency", "id": "pdrm-kl"}]
-    keys_file.write_text(json.dumps({"keys": entries}))
+    keys_file.write_text('{"keys": []}')
     port = _free_port()
+    env = _intake_env(
+        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        database_url=stack.database_url,
+        api_keys_file=str(keys_file),
+        key_secret=SECRET,
+        http_port=str(port),
+    )
+    # Keys are issued with the service's own command; the file gets their keyed hashes.
+    (issued,) = await asyncio.to_thread(_keys, env, "issue", "--kind", "agency", "--id", "pdrm-kl")
+    assert issued["key"] not in keys_file.read_text()
+    agency_key = issued["key"]
     log_path = tmp_path / "intake.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled below
             [sys.executable, "-m", "lindung_intake"],
-            env=_intake_env(
-                kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
-                database_url=stack.database_url,
-                api_keys_file=str(keys_file),
-                http_port=str(port),
-            ),
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -85,16 +105,38 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
                     assert process.poll() is None, log_path.read_text()
                     await asyncio.sleep(0.5)
             # A body announced too large is refused before a byte of it is sent.
-            assert await _announce_a_huge_body(port, keys["pdrm-kl"]) == 413
+            assert await _announce_a_huge_body(port, agency_key) == 413
             reader = await tail(CASES)
             # The process uses the real clock: an identification of a few minutes ago.
-            body = identification()
+            body = identification() | {"identified_at": _minutes_ago(5)}
             response = await http.post(
                 "/v1/identifications",
-                json=body | {"identified_at": _minutes_ago(5)},
-                headers={"Authorization": f"Bearer {keys['pdrm-kl']}"},
+                json=body,
+                headers={"Authorization": f"Bearer {agency_key}"},
             )
-        assert response.status_code == 202, response.text
+            assert response.status_code == 202, response.text
+
+            # Rotated while running: the old key is refused, the new one works, no restart.
+            (rotated,) = await asyncio.to_thread(_keys, env, "rotate", "--key-id", issued["key_id"])
+            await asyncio.sleep(1.5)  # the ring looks at the file at most once a second
+            old = await http.post(
+                "/v1/identifications",
+                json=body,
+                headers={"Authorization": f"Bearer {agency_key}"},
+            )
+            new = await http.post(
+                "/v1/identifications",
+                json=body,
+                headers={"Authorization": f"Bearer {rotated['key']}"},
+            )
+            assert old.status_code == 401
+            assert new.status_code == 200  # the same identification: the case already open
+            listed = await asyncio.to_thread(_keys, env, "list")
+            assert [(k["key_id"], k.get("revoked_at") is not None) for k in listed] == [
+                (issued["key_id"], True),
+                (rotated["key_id"], False),
+            ]
+            assert all("hmac_sha256" not in k and "key" not in k for k in listed)
         case_id = uuid.UUID(response.json()["case_id"])
 
         def published(records) -> list:

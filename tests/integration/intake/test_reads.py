@@ -125,7 +125,7 @@ async def test_an_agency_reads_its_own_case_and_no_other(
 
 
 async def test_operations_read_the_audit_with_the_command(
-    client, callers, wired, identification, referral_requested, stack, keys_file
+    client, callers, wired, identification, referral_requested, stack, keys_file, key_secret
 ):
     _, _, referral_id = await _case_with_referral(
         client, callers, wired, identification, referral_requested, ServiceType.SAFE_SHELTER
@@ -138,6 +138,7 @@ async def test_operations_read_the_audit_with_the_command(
         "INTAKE_DATABASE_URL": stack.database_url,
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),
+        "INTAKE_KEY_SECRET": key_secret,
     }
     command = [sys.executable, "-m", "lindung_intake", "audit", "--resource", str(referral_id)]
     done = await asyncio.to_thread(

@@ -36,8 +36,13 @@ def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
 
 def test_mounted_config_files_load_with_the_services_own_loaders():
     config = ROOT / "deploy" / "compose"
-    keys = load_keys(config / "api-keys.json")
+    secret = COMPOSE["services"]["intake"]["environment"]["INTAKE_KEY_SECRET"]
+    default = secret.split(":-", 1)[1].rstrip("}")  # ${INTAKE_KEY_SECRET:-the example's}
+    keys = load_keys(config / "api-keys.json", default.encode())
     assert keys.is_agency("pdrm-selangor")
+    found = keys.find("demo-pdrm-selangor-key-replace-me")
+    assert found is not None
+    assert found[0].id == "pdrm-selangor"
     endpoints = load_endpoints(config / "endpoints.json")
     directory = load_directory(ROOT / "deploy" / "demo" / "directory.json")
     for provider in directory.providers:

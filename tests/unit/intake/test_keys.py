@@ -1,19 +1,33 @@
-"""The API keys file: who holds which key, and a bad file stops start-up naming itself."""
+"""The API keys file: who holds which key, revoked keys, reloads, and the keys command."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 from lindung_common import ConfigError
-from lindung_intake.adapters.keys import load_keys
+from lindung_intake.adapters import keys as keys_module
+from lindung_intake.adapters.keys import load_keys, read_keys_file
 from lindung_intake.domain import Principal, PrincipalKind, hash_key
+from lindung_intake.keys_command import issue_key, revoke_key
 
+SECRET = b"unit-test-secret-0123456789abcdefghij"
 AGENCY = Principal(PrincipalKind.AGENCY, "pdrm-kl")
 PROVIDER = Principal(PrincipalKind.PROVIDER, "shelter-kl-1")
 
 
-def _write(tmp_path, content: object) -> object:
+def _entry(key: str, kind: str, holder: str, **extra: object) -> dict[str, object]:
+    return {
+        "key_id": f"k_{holder}",
+        "hmac_sha256": hash_key(key, SECRET),
+        "kind": kind,
+        "id": holder,
+    } | extra
+
+
+def _write(tmp_path, content: object):
     path = tmp_path / "keys.json"
     path.write_text(content if isinstance(content, str) else json.dumps(content))
     return path
@@ -21,57 +35,87 @@ def _write(tmp_path, content: object) -> object:
 
 @pytest.fixture
 def ring(tmp_path):
-    return load_keys(
-        _write(
-            tmp_path,
-            {
-                "keys": [
-                    {"sha256": hash_key("agency-key"), "kind": "agency", "id": "pdrm-kl"},
-                    {"sha256": hash_key("shelter-key"), "kind": "provider", "id": "shelter-kl-1"},
-                ]
-            },
-        )
-    )
+    entries = [
+        _entry("agency-key", "agency", "pdrm-kl"),
+        _entry("shelter-key", "provider", "shelter-kl-1"),
+        _entry("old-key", "agency", "jim-johor", revoked_at="2026-01-01T00:00:00Z"),
+    ]
+    return load_keys(_write(tmp_path, {"keys": entries}), SECRET)
 
 
-def test_a_key_finds_its_holder(ring):
-    assert ring.find(hash_key("agency-key")) == AGENCY
-    assert ring.find(hash_key("shelter-key")) == PROVIDER
+def test_a_key_finds_its_holder_and_its_id(ring):
+    assert ring.find("agency-key") == (AGENCY, "k_pdrm-kl")
+    assert ring.find("shelter-key") == (PROVIDER, "k_shelter-kl-1")
 
 
-def test_an_unknown_key_finds_nobody(ring):
-    assert ring.find(hash_key("guessed-key")) is None
+def test_an_unknown_or_revoked_key_finds_nobody(ring):
+    assert ring.find("guessed-key") is None
+    assert ring.find("old-key") is None
+    assert not ring.is_agency("jim-johor")
 
 
-def test_the_key_itself_is_not_a_valid_lookup(ring):
-    assert ring.find("agency-key") is None
+def test_the_stored_hash_is_not_a_valid_key(ring):
+    assert ring.find(hash_key("agency-key", SECRET)) is None
+
+
+def test_the_same_file_under_another_secret_admits_nobody(tmp_path):
+    path = _write(tmp_path, {"keys": [_entry("agency-key", "agency", "pdrm-kl")]})
+    assert load_keys(path, b"another-secret-0123456789abcdefghijk").find("agency-key") is None
 
 
 def test_only_agencies_holding_a_key_may_publish_on_the_kafka_door(ring):
     assert ring.is_agency("pdrm-kl")
-    assert not ring.is_agency("jim-johor")
     # A provider id is not an agency, even though both are directory slugs.
     assert not ring.is_agency("shelter-kl-1")
 
 
-def test_an_empty_key_list_is_valid_and_admits_nobody(tmp_path):
-    ring = load_keys(_write(tmp_path, {"keys": []}))
-    assert ring.find(hash_key("anything")) is None
+def test_a_changed_file_is_read_again_and_a_bad_one_keeps_the_keys_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(keys_module, "_RELOAD_EVERY_SECONDS", 0.0)
+    path = _write(tmp_path, {"keys": [_entry("agency-key", "agency", "pdrm-kl")]})
+    ring = load_keys(path, SECRET)
+
+    path.write_text(json.dumps({"keys": [_entry("new-key", "agency", "pdrm-kl")]}))
+    os.utime(path, (time.time() + 5, time.time() + 5))
+    assert ring.find("agency-key") is None
+    assert ring.find("new-key") == (AGENCY, "k_pdrm-kl")
+
+    path.write_text("not json")
+    os.utime(path, (time.time() + 10, time.time() + 10))
+    assert ring.find("new-key") == (AGENCY, "k_pdrm-kl")
 
 
-GOOD_HASH = hash_key("k")
+def test_issue_and_revoke_write_keyed_hashes_only(tmp_path):
+    path = _write(tmp_path, {"keys": []})
+
+    key_id, key = issue_key(path, SECRET, "coordinator", "coordinator-sel")
+    ring = load_keys(path, SECRET)
+    assert ring.find(key) == (Principal(PrincipalKind.COORDINATOR, "coordinator-sel"), key_id)
+    assert key not in path.read_text()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+    revoked = revoke_key(path, key_id)
+    assert revoked.revoked_at is not None
+    assert load_keys(path, SECRET).find(key) is None
+    assert [k.key_id for k in read_keys_file(path).keys] == [key_id]  # still listed
+    with pytest.raises(LookupError):
+        revoke_key(path, "k_unknown-id")
+
+
+GOOD = _entry("k", "agency", "pdrm-kl")
 
 
 @pytest.mark.parametrize(
     "content",
     [
         "not json at all",
-        {"keys": [{"sha256": GOOD_HASH.upper(), "kind": "agency", "id": "pdrm-kl"}]},
-        {"keys": [{"sha256": GOOD_HASH[:-1], "kind": "agency", "id": "pdrm-kl"}]},
-        {"keys": [{"sha256": GOOD_HASH, "kind": "supervisor", "id": "pdrm-kl"}]},
-        {"keys": [{"sha256": GOOD_HASH, "kind": "agency", "id": "PDRM KL"}]},
-        {"keys": [{"sha256": GOOD_HASH, "kind": "agency"}]},
-        {"keys": [{"sha256": GOOD_HASH, "kind": "agency", "id": "pdrm-kl", "key": "x"}]},
+        {"keys": [GOOD | {"hmac_sha256": str(GOOD["hmac_sha256"]).upper()}]},
+        {"keys": [GOOD | {"hmac_sha256": str(GOOD["hmac_sha256"])[:-1]}]},
+        {"keys": [GOOD | {"kind": "supervisor"}]},
+        {"keys": [GOOD | {"id": "PDRM KL"}]},
+        {"keys": [{k: v for k, v in GOOD.items() if k != "id"}]},
+        {"keys": [GOOD | {"key": "x"}]},
+        {"keys": [{k: v for k, v in GOOD.items() if k != "key_id"}]},
+        {"keys": [{"sha256": GOOD["hmac_sha256"], "kind": "agency", "id": "pdrm-kl"}]},
         {"keys": [], "comment": "unknown top-level field"},
         {"agencies": []},
         [],
@@ -84,6 +128,8 @@ GOOD_HASH = hash_key("k")
         "bad-id",
         "missing-id",
         "extra-field",
+        "missing-key-id",
+        "plain-sha256-entry",
         "extra-top-level",
         "no-keys",
         "a-list",
@@ -92,14 +138,15 @@ GOOD_HASH = hash_key("k")
 def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path, content):
     path = _write(tmp_path, content)
     with pytest.raises(ConfigError) as stopped:
-        load_keys(path)
+        load_keys(path, SECRET)
     message = str(stopped.value)
     assert str(path) in message
     assert "INTAKE_API_KEYS_FILE" in message
+    assert str(GOOD["hmac_sha256"]) not in message
 
 
 def test_a_missing_keys_file_stops_start_up_naming_the_file(tmp_path):
     path = tmp_path / "nowhere" / "keys.json"
     with pytest.raises(ConfigError) as stopped:
-        load_keys(path)
+        load_keys(path, SECRET)
     assert str(path) in str(stopped.value)

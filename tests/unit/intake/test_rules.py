@@ -91,13 +91,14 @@ def test_a_decline_or_failure_must_say_why(response, reason, refused):
         assert errors == []
 
 
-def test_a_key_is_stored_as_its_sha256_hex_digest():
-    # The published SHA-256 test vector for "abc" (FIPS 180-2).
-    assert hash_key("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+def test_a_key_is_stored_as_its_hmac_sha256_under_the_secret():
+    # RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
+    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert hash_key("what do ya want for nothing?", b"Jefe") == expected
 
 
-def test_different_keys_have_different_hashes_and_no_hash_contains_the_key():
-    first, second = hash_key("agency-secret-1"), hash_key("agency-secret-2")
+def test_the_same_key_under_another_secret_has_another_hash_and_none_contains_the_key():
+    first, second = hash_key("agency-secret-1", b"s" * 32), hash_key("agency-secret-1", b"t" * 32)
     assert first != second
     assert len(first) == 64
     assert "agency-secret" not in first

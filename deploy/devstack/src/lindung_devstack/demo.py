@@ -146,7 +146,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     standin = StandIn("", keys, provider_behaviour)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
     services.settings = {
-        "intake": {"api_keys_file": str(workdir / "api-keys.json")},
+        "intake": keys.settings(workdir / "api-keys.json"),
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
                    "directory_file": str(DEMO_DIR / "directory.json")},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -38,17 +39,26 @@ class Behaviour:
 
 @dataclass
 class Keys:
-    """Plain API keys by holder id (kept in memory only; the file holds hashes)."""
+    """Plain API keys by holder id, and the secret intake hashes them under (memory only)."""
 
     agencies: dict[str, str] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)
     coordinators: dict[str, str] = field(default_factory=dict)
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    def settings(self, path: Path) -> dict[str, str]:
+        """Intake's settings for this keys file: `api_keys_file` and `key_secret`."""
+        return {"api_keys_file": str(path), "key_secret": self.secret}
 
 
 def write_keys(
     path: Path, agencies: list[str], providers: list[str], coordinators: tuple[str, ...] = ()
 ) -> Keys:
-    """Make a key per agency, provider and coordinator; write intake's keys file (hashes only)."""
+    """Make a key per agency, provider and coordinator; write intake's keys file.
+
+    The file holds only each key's HMAC-SHA256 under `Keys.secret`, as intake's `keys`
+    command writes it; give intake `Keys.settings(path)`.
+    """
     keys = Keys(
         agencies={a: secrets.token_urlsafe(24) for a in agencies},
         providers={p: secrets.token_urlsafe(24) for p in providers},
@@ -60,7 +70,12 @@ def write_keys(
         ("coordinator", keys.coordinators),
     )
     entries = [
-        {"sha256": hashlib.sha256(key.encode()).hexdigest(), "kind": kind, "id": holder}
+        {
+            "key_id": f"k_{secrets.token_hex(8)}",
+            "hmac_sha256": hmac.new(keys.secret.encode(), key.encode(), hashlib.sha256).hexdigest(),
+            "kind": kind,
+            "id": holder,
+        }
         for kind, held in held_by_kind
         for holder, key in held.items()
     ]

@@ -11,6 +11,7 @@ from .adapters.keys import load_keys
 from .audit import audit_command
 from .entrypoints.http import create_api
 from .handlers import Intake
+from .keys_command import keys_command
 
 if TYPE_CHECKING:
     from lindung_common import Clock, IdFactory
@@ -35,7 +36,7 @@ def build(
     intake = Intake(
         db,
         events,
-        load_keys(settings.api_keys_file),
+        load_keys(settings.api_keys_file, settings.key_secret.get_secret_value().encode()),
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
         answer_wait_seconds=settings.answer_wait_seconds,
@@ -51,5 +52,5 @@ def build(
             max_body_bytes=settings.max_body_bytes,
             rate_limit_per_minute=settings.rate_limit_per_minute,
         ),
-        commands={"audit": audit_command},
+        commands={"audit": audit_command, "keys": keys_command},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 __all__ = ["IntakeSettings"]
@@ -20,8 +20,15 @@ class IntakeSettings(ServiceSettings):
     db_schema: str = schema_field("intake")
     api_keys_file: Path = Field(
         title="API keys file",
-        description="JSON file of SHA-256 hashes of API keys, each bound to one agency or "
-        "one provider. Keys themselves are never stored.",
+        description="JSON file of keyed hashes (HMAC-SHA256 under INTAKE_KEY_SECRET) of API "
+        "keys, each bound to an agency, a provider or a case coordinator; managed with "
+        "`python -m lindung_intake keys`. Keys themselves are never stored.",
+    )
+    key_secret: SecretStr = Field(
+        min_length=32,
+        title="Key hashing secret",
+        description="The secret the API keys are hashed under (32 characters or more). "
+        "Kept apart from the keys file: that file alone tells nothing about the keys.",
     )
     oldest_identification_days: int = Field(
         default=30,

@@ -1,57 +1,105 @@
-"""The API keys file: SHA-256 hashes of keys, each bound to an agency, provider or coordinator."""
+"""The API keys file: keyed hashes of keys, each bound to an agency, provider or coordinator.
+
+Intake reads it at start and again whenever it changes (checked at most once a second),
+so a key issued, rotated or revoked with `python -m lindung_intake keys` takes effect
+without a restart. A file that turns bad while running is refused with an error in the
+log and the keys read before stay in force.
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+import structlog
 from lindung_common import ConfigError
 from lindung_contracts import AgencyId, CoordinatorId, ProviderId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lindung_intake.domain import Principal, PrincipalKind
+from lindung_intake.domain import Principal, PrincipalKind, hash_key
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["KeyRing", "load_keys"]
+__all__ = ["KeyEntry", "KeyRing", "KeysFile", "load_keys", "read_keys_file"]
+
+log = structlog.get_logger(__name__)
+_RELOAD_EVERY_SECONDS = 1.0
 
 
-class _Key(BaseModel):
+class KeyEntry(BaseModel):
+    """One key: its id, keyed hash and holder; revoked keys stay listed, refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
+    key_id: str = Field(pattern=r"^k_[A-Za-z0-9_-]{6,40}$", description="Names the key.")
+    hmac_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="HMAC-SHA256 of the key under the secret, hex."
+    )
     kind: Literal["agency", "provider", "coordinator"] = Field(
         description="What the key holder is."
     )
     id: AgencyId | ProviderId | CoordinatorId = Field(description="Id of the holder.")
+    created_at: datetime | None = Field(default=None, description="When it was issued.")
+    revoked_at: datetime | None = Field(default=None, description="From when it is refused.")
 
 
-class _KeysFile(BaseModel):
+class KeysFile(BaseModel):
+    """The whole file."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    keys: tuple[_Key, ...] = Field(description="Every valid key.")
+    keys: tuple[KeyEntry, ...] = Field(description="Every key, valid or revoked.")
 
 
 class KeyRing:
-    """Looks callers up by the hash of the key they present."""
+    """Looks callers up by the keyed hash of the key they present."""
 
-    def __init__(self, principals: dict[str, Principal]) -> None:
-        self._by_hash = principals
-        self._agencies = {p.id for p in principals.values() if p.kind is PrincipalKind.AGENCY}
+    def __init__(self, path: Path, secret: bytes, document: KeysFile, mtime: float) -> None:
+        self._path = path
+        self._secret = secret
+        self._checked = time.monotonic()
+        self._use(document, mtime)
 
-    def find(self, key_hash: str) -> Principal | None:
-        """The caller holding the key with this hash, if any."""
-        return self._by_hash.get(key_hash)
+    def _use(self, document: KeysFile, mtime: float) -> None:
+        valid = [k for k in document.keys if k.revoked_at is None]
+        self._by_hash = {
+            k.hmac_sha256: (Principal(PrincipalKind(k.kind), k.id), k.key_id) for k in valid
+        }
+        self._agencies = {k.id for k in valid if k.kind == PrincipalKind.AGENCY.value}
+        self._mtime = mtime
+
+    def find(self, api_key: str) -> tuple[Principal, str] | None:
+        """The caller holding this key, and the key's id; None for an unknown or revoked key."""
+        self._reload_if_changed()
+        return self._by_hash.get(hash_key(api_key, self._secret))
 
     def is_agency(self, agency_id: str) -> bool:
-        """Whether an agency with this id holds a key (the Kafka door checks senders)."""
+        """Whether an agency with this id holds a valid key (the Kafka door checks senders)."""
+        self._reload_if_changed()
         return agency_id in self._agencies
 
+    def _reload_if_changed(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < _RELOAD_EVERY_SECONDS:
+            return
+        self._checked = now
+        try:
+            mtime = self._path.stat().st_mtime
+            if mtime == self._mtime:
+                return
+            self._use(read_keys_file(self._path), mtime)
+        except (OSError, ConfigError) as exc:
+            log.error("keys file not reloaded; the keys read before stay in force", reason=str(exc))  # noqa: TRY400 - the reason names no key
+        else:
+            log.info("keys file reloaded", keys=len(self._by_hash))
 
-def load_keys(path: Path) -> KeyRing:
-    """Read and validate the keys file; a bad file stops start-up with the reason."""
+
+def read_keys_file(path: Path) -> KeysFile:
+    """Read and validate the keys file; a bad one raises ConfigError with the reason."""
     try:
-        parsed = _KeysFile.model_validate_json(path.read_bytes())
+        return KeysFile.model_validate_json(path.read_bytes())
     except OSError as exc:
         raise ConfigError(f"INTAKE_API_KEYS_FILE {path}: cannot read: {exc.strerror}") from None
     except ValidationError as exc:
@@ -61,4 +109,9 @@ def load_keys(path: Path) -> KeyRing:
             for e in exc.errors(include_input=False, include_url=False)
         )
         raise ConfigError(f"INTAKE_API_KEYS_FILE {path}: {reasons}") from None
-    return KeyRing({k.sha256: Principal(PrincipalKind(k.kind), k.id) for k in parsed.keys})
+
+
+def load_keys(path: Path, secret: bytes) -> KeyRing:
+    """The key ring of a keys file; a bad file stops start-up with the reason."""
+    document = read_keys_file(path)
+    return KeyRing(path, secret, document, path.stat().st_mtime)

@@ -1,6 +1,6 @@
 """Intake's rules: who may call, and what a valid identification or answer is."""
 
-from .auth import Principal, PrincipalKind, hash_key
+from .auth import Principal, PrincipalKind, hash_key, new_key
 from .projection import FIELDS_FOR, project
 from .rules import check_identification_time, check_response, fingerprint
 
@@ -12,5 +12,6 @@ __all__ = [
     "check_response",
     "fingerprint",
     "hash_key",
+    "new_key",
     "project",
 ]

@@ -1,12 +1,16 @@
-"""Callers: an agency, a provider or a case coordinator, known by the hash of its API key."""
+"""Callers: an agency, a provider or a case coordinator, known by a keyed hash of its key."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Principal", "PrincipalKind", "hash_key"]
+__all__ = ["Principal", "PrincipalKind", "hash_key", "new_key"]
+
+_KEY_PREFIX = "lk_"
 
 
 class PrincipalKind(StrEnum):
@@ -25,6 +29,15 @@ class Principal:
     id: str
 
 
-def hash_key(api_key: str) -> str:
-    """The SHA-256 hex digest under which an API key is stored."""
-    return hashlib.sha256(api_key.encode()).hexdigest()
+def hash_key(api_key: str, secret: bytes) -> str:
+    """HMAC-SHA256 of an API key under the server's secret, hex: what the keys file holds.
+
+    Keyed, so a leaked keys file cannot be checked against guessed or leaked keys
+    without the secret, which lives in the settings, not beside the file.
+    """
+    return hmac.new(secret, api_key.encode(), hashlib.sha256).hexdigest()
+
+
+def new_key() -> str:
+    """A fresh API key: 256 random bits, URL-safe, recognisable by its prefix."""
+    return _KEY_PREFIX + secrets.token_urlsafe(32)

@@ -16,7 +16,7 @@ from lindung_contracts import ClockAction, FieldError, Identification, ResponseK
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lindung_intake.domain import Principal, PrincipalKind, hash_key
+from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.door import BodyGuard, RateLimit
 from lindung_intake.handlers import (
     Conflict,
@@ -149,11 +149,11 @@ async def _caller(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "a bearer API key is required", challenge)
-    key_hash = hash_key(credentials.credentials)
-    principal = intake.keys.find(key_hash)
-    if principal is None:
+    found = intake.keys.find(credentials.credentials)
+    if found is None:
         raise HTTPException(401, "unknown API key", challenge)
-    wait = request.app.state.rate_limit.retry_after(key_hash)
+    principal, key_id = found
+    wait = request.app.state.rate_limit.retry_after(key_id)
     if wait is not None:
         raise HTTPException(
             429, f"too many requests; retry in {wait} s", {"Retry-After": str(wait)}
