@@ -334,3 +334,14 @@ def test_bad_data_in_an_outside_event_is_named_not_hidden_by_the_completion():
 
     fields = fields_and_reasons(caught.value)
     assert any(f.startswith("data.identification.child") for f in fields), fields
+
+
+def test_consent_to_a_category_must_say_who_gave_it():
+    document = example(IdentificationReported.event_type)
+    document["data"]["identification"]["consent"] = {"categories": ["shelter"]}
+
+    with pytest.raises(DecodeError) as caught:
+        decode(json.dumps(document).encode())
+
+    reasons = fields_and_reasons(caught.value)
+    assert "given_by is required" in reasons["data.identification.consent"]

@@ -19,8 +19,11 @@ from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed, Un
 from .envelope import Envelope, schema_uri
 from .identification import (
     ADULT_AGE,
+    BestInterestOverride,
     CaseOpened,
     ChildProfile,
+    Consent,
+    ConsentGiver,
     ExploitationIndicator,
     FieldError,
     Gender,
@@ -30,6 +33,7 @@ from .identification import (
     Location,
     MalaysianState,
     NationalityStatus,
+    SharingCategory,
     Situation,
 )
 from .lifecycle import ReferralStatus, transition
@@ -86,6 +90,7 @@ __all__ = [
     "STRUCTURED_CONTENT_TYPE",
     "TOPICS",
     "AgencyId",
+    "BestInterestOverride",
     "CaseId",
     "CaseOpened",
     "Channel",
@@ -93,6 +98,8 @@ __all__ = [
     "ChildSummary",
     "ClockAction",
     "ClockChangeRequested",
+    "Consent",
+    "ConsentGiver",
     "ContractModel",
     "CoordinatorId",
     "DeadlineMissed",
@@ -135,6 +142,7 @@ __all__ = [
     "ReferralStatus",
     "ResponseKind",
     "ServiceType",
+    "SharingCategory",
     "Situation",
     "StepKind",
     "Topic",

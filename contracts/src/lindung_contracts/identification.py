@@ -11,8 +11,11 @@ from ._base import AgencyId, CaseId, ContractModel, Instant, LanguageCode, Paylo
 
 __all__ = [
     "ADULT_AGE",
+    "BestInterestOverride",
     "CaseOpened",
     "ChildProfile",
+    "Consent",
+    "ConsentGiver",
     "ExploitationIndicator",
     "FieldError",
     "Gender",
@@ -22,6 +25,7 @@ __all__ = [
     "Location",
     "MalaysianState",
     "NationalityStatus",
+    "SharingCategory",
     "Situation",
 ]
 
@@ -168,6 +172,69 @@ class Situation(ContractModel):
         return self
 
 
+class SharingCategory(StrEnum):
+    """What the child's information may be shared for, one consent each."""
+
+    SHELTER = "shelter"
+    HEALTH = "health"
+    LEGAL_AID = "legal_aid"
+    UNHCR = "unhcr"
+    INTERPRETATION = "interpretation"
+    PSYCHOSOCIAL = "psychosocial"
+
+
+class ConsentGiver(StrEnum):
+    """Who gave the consent."""
+
+    CHILD = "child"
+    PARENT_OR_GUARDIAN = "parent_or_guardian"
+    CHILD_PROTECTOR = "child_protector"
+
+
+class BestInterestOverride(ContractModel):
+    """A child protection officer decided sharing is in the child's best interest."""
+
+    officer: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The child protection officer's name or service number.",
+        examples=["PPKM/SGR/0412"],
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why sharing without consent is in the child's best interest.",
+        examples=["Child too young to consent; no guardian traceable; urgent shelter needed."],
+    )
+
+
+class Consent(ContractModel):
+    """Consent to share the child's information with providers, per category."""
+
+    categories: tuple[SharingCategory, ...] = Field(
+        default=(),
+        description="The categories consented to; a provider of another category reads "
+        "nothing about the child but the service asked of it.",
+        examples=[["shelter", "health"]],
+    )
+    given_by: ConsentGiver | None = Field(
+        default=None, description="Who consented; required when any category is consented."
+    )
+    best_interest_override: BestInterestOverride | None = Field(
+        default=None,
+        description="Sharing for every category without (or beyond) consent, decided by a "
+        "child protection officer, with the reason.",
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories must not repeat")
+        if self.categories and self.given_by is None:
+            raise ValueError("given_by is required when categories are consented to")
+        return self
+
+
 class Identification(ContractModel):
     """An agency's identification of a child: the body of `POST /v1/identifications`."""
 
@@ -183,6 +250,12 @@ class Identification(ContractModel):
     )
     child: ChildProfile = Field(description="The child.")
     situation: Situation = Field(description="Circumstances at identification.")
+    consent: Consent | None = Field(
+        default=None,
+        description="Consent to share, per category, or a best-interest override. Absent: "
+        "none given; providers other than the child protector then read nothing about the "
+        "child. Kept by intake: no event it publishes carries it.",
+    )
 
     @model_validator(mode="after")
     def _violence_before_identification(self) -> Self:

@@ -16,9 +16,16 @@ from lindung_contracts import ServiceType
 pytestmark = pytest.mark.integration
 
 
-async def _case_with_referral(client, callers, wired, identification, referral_requested, service):
+CONSENT = {"categories": ["shelter", "legal_aid"], "given_by": "child"}
+
+
+async def _case_with_referral(
+    client, callers, wired, identification, referral_requested, service, consent=CONSENT
+):
     """A case opened over HTTP, and a referral of it for `service` to shelter-kl-1."""
     body = identification(agency_reference=f"READ-{uuid.uuid4().hex[:8]}")
+    if consent is not None:
+        body["consent"] = consent
     opened = await client.post("/v1/identifications", json=body, headers=callers.agency)
     assert opened.status_code == 202, opened.text
     case_id = uuid.UUID(opened.json()["case_id"])
@@ -69,11 +76,51 @@ async def test_a_shelter_reads_what_a_shelter_needs_and_nothing_more(
     assert "child.age_years" in read["fields"]
 
 
-async def test_the_child_protector_reads_everything_recorded(
+async def test_without_consent_for_its_category_a_provider_reads_nothing_about_the_child(
+    client, callers, wired, identification, referral_requested
+):
+    _, case_id, referral_id = await _case_with_referral(
+        client, callers, wired, identification, referral_requested, ServiceType.HEALTH
+    )  # consent covers shelter and legal aid, not health
+
+    response = await client.get(f"/v1/referrals/{referral_id}", headers=callers.provider)
+
+    assert response.status_code == 200
+    assert (response.json()["case_id"], response.json()["shared"]) == (str(case_id), {})
+    (read,) = await _audit(wired)
+    assert (read["shown"], read["fields"]) == (True, [])
+
+
+async def test_a_best_interest_override_shares_what_the_service_needs(
+    client, callers, wired, identification, referral_requested
+):
+    override = {"best_interest_override": {"officer": "PPKM/KL/77", "reason": "no guardian"}}
+    _, _, referral_id = await _case_with_referral(
+        client,
+        callers,
+        wired,
+        identification,
+        referral_requested,
+        ServiceType.HEALTH,
+        consent=override,
+    )
+
+    response = await client.get(f"/v1/referrals/{referral_id}", headers=callers.provider)
+
+    assert "indicators" in response.json()["shared"]["situation"]
+
+
+async def test_the_child_protector_reads_everything_recorded_consent_or_not(
     client, callers, wired, identification, referral_requested
 ):
     _, _, referral_id = await _case_with_referral(
-        client, callers, wired, identification, referral_requested, ServiceType.CHILD_PROTECTOR
+        client,
+        callers,
+        wired,
+        identification,
+        referral_requested,
+        ServiceType.CHILD_PROTECTOR,
+        consent=None,
     )
 
     response = await client.get(f"/v1/referrals/{referral_id}", headers=callers.provider)

@@ -14,6 +14,7 @@ from lindung_contracts import (
     MalaysianState,
     NationalityStatus,
     ResponseKind,
+    ServiceType,
     Situation,
 )
 from lindung_intake.domain import (
@@ -22,7 +23,10 @@ from lindung_intake.domain import (
     check_identification_time,
     check_response,
     hash_key,
+    may_share,
+    project,
 )
+from lindung_intake.domain.projection import CATEGORY_OF
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
@@ -135,3 +139,32 @@ def test_the_limit_is_the_caller_s():
     assert not check_identification_time(
         _identified(at), now=NOW, skew=SKEW, oldest=timedelta(days=14)
     )
+
+
+# Consent decides what a provider reads
+
+
+@pytest.mark.parametrize(
+    ("consent", "service", "shared"),
+    [
+        (None, ServiceType.SAFE_SHELTER, False),
+        ({"categories": ["shelter"], "given_by": "child"}, ServiceType.SAFE_SHELTER, True),
+        ({"categories": ["shelter"], "given_by": "child"}, ServiceType.HEALTH, False),
+        (
+            {"best_interest_override": {"officer": "PPKM/1", "reason": "no guardian"}},
+            ServiceType.INTERPRETATION,
+            True,
+        ),
+        (None, ServiceType.CHILD_PROTECTOR, True),
+    ],
+    ids=["none", "consented", "other-category", "override", "protector"],
+)
+def test_consent_per_category_decides_what_is_shared(consent, service, shared):
+    document = {"child": {"age_years": 12, "languages": ["ms"]}, "consent": consent}
+
+    assert may_share(document, service) is shared
+    assert bool(project(document, service)) is shared
+
+
+def test_every_service_but_the_protector_needs_a_consent_category():
+    assert set(CATEGORY_OF) == set(ServiceType) - {ServiceType.CHILD_PROTECTOR}

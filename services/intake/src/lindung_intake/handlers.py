@@ -44,6 +44,7 @@ from .domain import (
     check_identification_time,
     check_response,
     fingerprint,
+    may_share,
     project,
 )
 
@@ -290,7 +291,8 @@ class Intake:
                 and row["withdrawn_at"] is None
             ):
                 service = ServiceType(row["service"])
-                fields = list(FIELDS_FOR[service])
+                document = _document(row["identification"])
+                fields = list(FIELDS_FOR[service]) if may_share(document, service) else []
                 shown = ReferralRead(
                     referral_id=referral_id,
                     case_id=row["case_id"],
@@ -298,7 +300,7 @@ class Intake:
                     status=row["status"],
                     requested_at=row["requested_at"],
                     paused_since=row["paused_at"],
-                    shared=project(_document(row["identification"]), service),
+                    shared=project(document, service),
                 )
             await db.audit_read(
                 conn,
@@ -306,7 +308,7 @@ class Intake:
                 reader=(principal.kind.value, principal.id),
                 resource="referral",
                 resource_id=referral_id,
-                fields=fields if shown else [],
+                fields=fields if shown else [],  # what was shown, none when refused
                 shown=shown is not None,
             )
         if shown is None:

@@ -1,7 +1,7 @@
 """Intake's rules: who may call, and what a valid identification or answer is."""
 
 from .auth import Principal, PrincipalKind, hash_key, new_key
-from .projection import FIELDS_FOR, project
+from .projection import FIELDS_FOR, may_share, project
 from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "check_response",
     "fingerprint",
     "hash_key",
+    "may_share",
     "new_key",
     "project",
 ]

@@ -1,17 +1,19 @@
 """What a provider may read of a referral's identification: what its service needs.
 
 Pull, don't push: events carry ids and what routing needs; the provider addressed by a
-referral reads the rest from intake, and only the fields its service acts on. The child
-protector, who holds the statutory duty, reads everything recorded.
+referral reads the rest from intake, and only the fields its service acts on, and only
+where the consent recorded for its category (or a child protection officer's
+best-interest override) allows. The child protector, who holds the statutory duty,
+reads everything recorded, consent or not.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from lindung_contracts import ServiceType
+from lindung_contracts import ServiceType, SharingCategory
 
-__all__ = ["FIELDS_FOR", "project"]
+__all__ = ["CATEGORY_OF", "FIELDS_FOR", "may_share", "project"]
 
 _S = ServiceType
 _CHILD_BASICS: Final = ("child.age_years", "child.age_disputed", "child.gender", "child.languages")
@@ -68,9 +70,36 @@ FIELDS_FOR: Final[dict[ServiceType, tuple[str, ...]]] = {
 }
 
 
+# The consent category each service's provider needs; the child protector needs none.
+CATEGORY_OF: Final[dict[ServiceType, SharingCategory]] = {
+    _S.SAFE_SHELTER: SharingCategory.SHELTER,
+    _S.HEALTH: SharingCategory.HEALTH,
+    _S.LEGAL_AID: SharingCategory.LEGAL_AID,
+    _S.UNHCR: SharingCategory.UNHCR,
+    _S.INTERPRETATION: SharingCategory.INTERPRETATION,
+    _S.PSYCHOSOCIAL: SharingCategory.PSYCHOSOCIAL,
+}
+
+
+def may_share(identification: dict[str, Any], service: ServiceType) -> bool:
+    """Whether the child's details may go to this service's provider."""
+    category = CATEGORY_OF.get(service)
+    if category is None:  # the child protector: the law requires it
+        return True
+    consent = identification.get("consent") or {}
+    if consent.get("best_interest_override"):
+        return True
+    return category.value in (consent.get("categories") or ())
+
+
 def project(identification: dict[str, Any], service: ServiceType) -> dict[str, Any]:
-    """The fields of `identification` (as stored, JSON) that `service` may read, nested."""
+    """The fields of `identification` (as stored, JSON) that `service` may read, nested.
+
+    Nothing about the child without consent for the service's category.
+    """
     shown: dict[str, Any] = {}
+    if not may_share(identification, service):
+        return shown
     for path in FIELDS_FOR[service]:
         *parents, leaf = path.split(".")
         source: Any = identification

@@ -82,7 +82,8 @@ class ReferralView(BaseModel):
     shared: dict[str, Any] = Field(
         description="What this provider's service needs of the identification, and nothing "
         "more: a shelter sees age, gender, languages and where the child is; a child "
-        "protector sees everything recorded. Every read is audited.",
+        "protector sees everything recorded. Empty without consent for the service's "
+        "category (or a best-interest override). Every read is audited.",
     )
 
 
