@@ -15,7 +15,7 @@ from lindung_common import (
     FailureClass,
     Record,
     announce_dead_letter,
-    original_bytes,
+    original_identity,
 )
 from lindung_common.deadletters import agency_of, dead_letter_id
 from lindung_contracts import (
@@ -116,13 +116,13 @@ def test_no_agency_when_neither_key_nor_data_says_one(value):
     assert agency_of(record(value, key=b"Siti Aminah", topic=AGENCY_IDENTIFICATIONS.name)) is None
 
 
-# original_bytes
+# original_identity
 
 
 def test_the_announcement_identifies_the_record_without_its_bytes():
     value = b'{"data": {"name": "Siti Aminah"}}'
 
-    carried = original_bytes(letter(record(value, key=b"Siti Aminah")))
+    carried = original_identity(letter(record(value, key=b"Siti Aminah")))
 
     assert carried == {
         "original_key_b64": None,
@@ -133,7 +133,7 @@ def test_the_announcement_identifies_the_record_without_its_bytes():
 
 
 def test_a_tombstone_is_identified_as_empty():
-    carried = original_bytes(letter(record(None, key=None)))
+    carried = original_identity(letter(record(None, key=None)))
 
     assert carried["original_size"] == 0
     assert carried["original_sha256"] == hashlib.sha256(b"").hexdigest()

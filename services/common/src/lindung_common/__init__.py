@@ -9,7 +9,7 @@ from .clock import Clock, IdFactory, SystemClock, new_id
 from .consume import ConsumePath
 from .consumers import Consumer, ConsumerState, Handler, Outcome, RunHandler
 from .db import Database, apply_migrations, create_pool
-from .deadletters import DeadLetter, announce_dead_letter, original_bytes
+from .deadletters import DeadLetter, announce_dead_letter, original_identity
 from .events import Events
 from .failures import Failure, FailureClass, RecordRefused, classify
 from .health import Check, Health
@@ -66,7 +66,7 @@ __all__ = [
     "load_settings",
     "logging_dict_config",
     "new_id",
-    "original_bytes",
+    "original_identity",
     "replay_dead_letters",
     "run",
     "schema_field",

@@ -36,7 +36,7 @@ __all__ = [
     "agency_of",
     "announce_dead_letter",
     "dead_letter_id",
-    "original_bytes",
+    "original_identity",
     "store_dead_letter",
 ]
 
@@ -93,7 +93,7 @@ def agency_of(record: Record) -> str | None:
     return None
 
 
-def original_bytes(letter: DeadLetter) -> dict[str, Any]:
+def original_identity(letter: DeadLetter) -> dict[str, Any]:
     """How an announcement identifies the record: its size and SHA-256, never its bytes.
 
     A record that could not be processed may hold anything, a child's name included (an
@@ -121,7 +121,7 @@ def announce_dead_letter(letter: DeadLetter, events: Events) -> Envelope[Any]:
         dead_lettered_at=letter.at,
         agency_id=letter.agency_id,
         failure_class=letter.failure.kind.value,
-        **original_bytes(letter),
+        **original_identity(letter),
     )
     return events.wrap(payload, event_id=letter.event_id, time=letter.at)
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from lindung_common import Consumer, RecordRefused, add_to_outbox, original_bytes
+from lindung_common import Consumer, RecordRefused, add_to_outbox, original_identity
 from lindung_common.outbox import outbox_rows
 from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
@@ -38,14 +38,13 @@ from lindung_contracts import (
 
 from .adapters import postgres as db
 from .domain import (
-    FIELDS_FOR,
     Principal,
     PrincipalKind,
     check_identification_time,
     check_response,
     fingerprint,
-    may_share,
-    project,
+    pick,
+    shown_fields,
 )
 
 if TYPE_CHECKING:
@@ -282,6 +281,7 @@ class Intake:
         """The addressed provider's view of a referral; every read, refused or not, audited."""
         at = self._events.now()
         shown = None
+        fields: tuple[str, ...] = ()  # what was shown; none when refused
         async with self._db.pool.acquire() as conn, conn.transaction():
             row = await db.referral_with_case(conn, referral_id)
             # Someone else's, withdrawn, or missing: one answer, so nothing leaks.
@@ -292,7 +292,7 @@ class Intake:
             ):
                 service = ServiceType(row["service"])
                 document = _document(row["identification"])
-                fields = list(FIELDS_FOR[service]) if may_share(document, service) else []
+                fields = shown_fields(document, service)
                 shown = ReferralRead(
                     referral_id=referral_id,
                     case_id=row["case_id"],
@@ -300,7 +300,7 @@ class Intake:
                     status=row["status"],
                     requested_at=row["requested_at"],
                     paused_since=row["paused_at"],
-                    shared=project(document, service),
+                    shared=pick(document, fields),
                 )
             await db.audit_read(
                 conn,
@@ -308,7 +308,7 @@ class Intake:
                 reader=(principal.kind.value, principal.id),
                 resource="referral",
                 resource_id=referral_id,
-                fields=fields if shown else [],  # what was shown, none when refused
+                fields=list(fields),
                 shown=shown is not None,
             )
         if shown is None:
@@ -479,6 +479,6 @@ def announce_rejection(letter: DeadLetter, events: Events) -> Envelope[Any]:
         original_partition=record.partition,
         original_offset=record.offset,
         rejected_at=letter.at,
-        **original_bytes(letter),
+        **original_identity(letter),
     )
     return events.wrap(rejection, event_id=letter.event_id, time=letter.at)

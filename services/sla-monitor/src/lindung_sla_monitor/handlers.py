@@ -220,6 +220,8 @@ class SlaMonitor:
         raised: list[Envelope[Any]] = []
         async with self._db.pool.acquire() as conn, conn.transaction():
             due = await db.lock_due_packages(conn, now - self._grace, self._batch_size)
+            if not due:
+                return 0
             for case_id, due_at, unaccepted in due:
                 if not unaccepted:
                     settled.append((case_id, None))

@@ -1,7 +1,7 @@
 """Intake's rules: who may call, and what a valid identification or answer is."""
 
 from .auth import Principal, PrincipalKind, hash_key, new_key
-from .projection import FIELDS_FOR, may_share, project
+from .projection import FIELDS_FOR, may_share, pick, project, shown_fields
 from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
@@ -14,5 +14,7 @@ __all__ = [
     "hash_key",
     "may_share",
     "new_key",
+    "pick",
     "project",
+    "shown_fields",
 ]

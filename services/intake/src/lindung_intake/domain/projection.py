@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from lindung_contracts import ServiceType, SharingCategory
 
-__all__ = ["CATEGORY_OF", "FIELDS_FOR", "may_share", "project"]
+__all__ = ["CATEGORY_OF", "FIELDS_FOR", "may_share", "pick", "project", "shown_fields"]
 
 _S = ServiceType
 _CHILD_BASICS: Final = ("child.age_years", "child.age_disputed", "child.gender", "child.languages")
@@ -92,15 +92,15 @@ def may_share(identification: dict[str, Any], service: ServiceType) -> bool:
     return category.value in (consent.get("categories") or ())
 
 
-def project(identification: dict[str, Any], service: ServiceType) -> dict[str, Any]:
-    """The fields of `identification` (as stored, JSON) that `service` may read, nested.
+def shown_fields(identification: dict[str, Any], service: ServiceType) -> tuple[str, ...]:
+    """The field paths `service` may read: what it needs, and nothing without consent."""
+    return FIELDS_FOR[service] if may_share(identification, service) else ()
 
-    Nothing about the child without consent for the service's category.
-    """
+
+def pick(identification: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """The fields at `paths` (dotted) of `identification` (as stored, JSON), nested."""
     shown: dict[str, Any] = {}
-    if not may_share(identification, service):
-        return shown
-    for path in FIELDS_FOR[service]:
+    for path in paths:
         *parents, leaf = path.split(".")
         source: Any = identification
         target = shown
@@ -110,3 +110,8 @@ def project(identification: dict[str, Any], service: ServiceType) -> dict[str, A
         if isinstance(source, dict) and leaf in source:
             target[leaf] = source[leaf]
     return shown
+
+
+def project(identification: dict[str, Any], service: ServiceType) -> dict[str, Any]:
+    """What `service` may read of `identification`; nothing about the child without consent."""
+    return pick(identification, shown_fields(identification, service))

@@ -35,30 +35,19 @@ def change_clock(referral: ReferralState, request: ClockChangeRequested) -> Cloc
     why = _why_not(referral, request)
     if why is not None:
         return ClockChange(None, ignored=why)
-    if referral.paused_at is None:
-        return ClockChange(
-            ReferralPaused(
-                referral_id=referral.referral_id,
-                case_id=referral.case_id,
-                provider_id=referral.provider_id,
-                service=referral.service,
-                at=request.at,
-                coordinator_id=request.coordinator_id,
-                reason=request.reason,
-            )
-        )
-    return ClockChange(
-        ReferralResumed(
-            referral_id=referral.referral_id,
-            case_id=referral.case_id,
-            provider_id=referral.provider_id,
-            service=referral.service,
-            at=request.at,
-            coordinator_id=request.coordinator_id,
-            reason=request.reason,
-            paused_at=referral.paused_at,
-        )
+    paused = ReferralPaused(
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        provider_id=referral.provider_id,
+        service=referral.service,
+        at=request.at,
+        coordinator_id=request.coordinator_id,
+        reason=request.reason,
     )
+    if referral.paused_at is None:
+        return ClockChange(paused)
+    # The same facts, and since when the clock stood still.
+    return ClockChange(ReferralResumed(**paused.model_dump(), paused_at=referral.paused_at))
 
 
 def _why_not(referral: ReferralState, request: ClockChangeRequested) -> str | None:

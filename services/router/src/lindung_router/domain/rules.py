@@ -140,15 +140,9 @@ def _urgency(situation: Situation, identified_at: datetime) -> dict[ServiceType,
         guardrail = f"the child is in {where} (non-detention guardrail)"
         for service in (ServiceType.CHILD_PROTECTOR, ServiceType.SAFE_SHELTER, ServiceType.UNHCR):
             mark(service, guardrail)
-    if not situation.safe_place_tonight:
-        # Not known counts as none: a child must not sleep unsafe on a missing field.
-        why = (
-            "no safe place tonight"
-            if situation.safe_place_tonight is False
-            else ("no safe place tonight known")
-        )
-        mark(ServiceType.CHILD_PROTECTOR, why)
-        mark(ServiceType.SAFE_SHELTER, why)
+    if not situation.safe_place_tonight:  # not said counts as none: see the contract
+        mark(ServiceType.CHILD_PROTECTOR, "no safe place tonight")
+        mark(ServiceType.SAFE_SHELTER, "no safe place tonight")
     if violence:
         mark(ServiceType.CHILD_PROTECTOR, "sexual violence reported")
         mark(ServiceType.PSYCHOSOCIAL, "sexual violence reported")
