@@ -145,6 +145,13 @@ class Situation(ContractModel):
     )
     location: Location = Field(description="Where the child is now.")
     state: MalaysianState = Field(description="State or federal territory the child is in.")
+    district: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+        description="District (daerah) or town the child is in, as the provider directory "
+        "names it; providers serving it are asked before the rest of the state.",
+        examples=["petaling"],
+    )
     safe_place_tonight: bool = Field(
         default=False,
         description="The child has a safe place to sleep tonight. Absent: not known, and "

@@ -347,3 +347,16 @@ async def test_a_detained_child_raises_the_coordinator_s_alert_at_once(router, c
 async def test_a_child_not_detained_raises_no_detention_alert(router, case_opened, outbox):
     await router.deliver(case_opened(location=Location.HOSPITAL))
     assert not [e for _, e in await outbox(router) if isinstance(e, DetentionEscalated)]
+
+
+async def test_a_child_s_district_is_matched_first_and_kept_for_re_routes(
+    router, case_opened, outbox, referrals
+):
+    sent = await open_case(router, case_opened, outbox, district="klang")
+
+    shelter = sent[S.SAFE_SHELTER]
+    # shelter-b is based in Klang: asked before shelter-a, which comes first by priority.
+    assert (shelter.provider_id, shelter.matched_by) == ("shelter-b", "serves klang, selangor")
+    async with router.service.db.pool.acquire() as conn:
+        kept = await conn.fetchval("SELECT district FROM cases WHERE case_id = $1", shelter.case_id)
+    assert kept == "klang"

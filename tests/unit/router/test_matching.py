@@ -394,3 +394,22 @@ def test_every_referral_carries_the_case_s_package_deadline_from_identification(
 
     assert POLICY.package_window == timedelta(hours=72)
     assert requested.package_due_at == FACTS.identified_at + timedelta(hours=72)
+
+
+def test_a_provider_in_the_child_s_district_is_asked_before_the_rest_of_the_state():
+    found = directory(
+        provider("state-wide", priority=1),
+        provider("in-petaling", priority=9, districts=["petaling"]),
+        provider("in-klang", priority=5, districts=["klang"]),
+    )
+
+    choice = choose_provider(
+        found, S.SAFE_SHELTER, state=SEL, district="petaling", languages=("ms",)
+    )
+    without = choose_provider(found, S.SAFE_SHELTER, state=SEL, languages=("ms",))
+
+    assert choice.provider is not None
+    assert (choice.provider.id, choice.matched_by) == ("in-petaling", "serves petaling, selangor")
+    # No district said: the state's providers by priority, as before.
+    assert without.provider is not None
+    assert (without.provider.id, without.matched_by) == ("state-wide", "serves selangor")

@@ -42,8 +42,8 @@ async def insert_case(
     """Store a case; False when it was already routed (a CaseOpened seen again)."""
     status = await conn.execute(
         "INSERT INTO cases (case_id, agency_id, state, child, identified_at, sexual_violence_at,"
-        " opened_at, event_id, policy_version, directory_version)"
-        " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)"
+        " opened_at, event_id, policy_version, directory_version, district)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (case_id) DO NOTHING",
         facts.case_id,
         facts.agency_id,
@@ -55,6 +55,7 @@ async def insert_case(
         event_id,
         policy_version,
         directory_version,
+        facts.district,
     )
     return bool(status == "INSERT 0 1")
 
@@ -69,12 +70,13 @@ async def insert_cases(
     """Store several cases (facts, opened at, event id) at once; the ids that were new."""
     rows = await conn.fetch(
         "INSERT INTO cases (case_id, agency_id, state, child, identified_at, sexual_violence_at,"
-        " opened_at, event_id, policy_version, directory_version)"
+        " opened_at, event_id, policy_version, directory_version, district)"
         " SELECT u.case_id, u.agency_id, u.state, u.child::jsonb, u.identified_at,"
-        "  u.sexual_violence_at, u.opened_at, u.event_id, $9, $10"
+        "  u.sexual_violence_at, u.opened_at, u.event_id, $9, $10, u.district"
         " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],"
-        "  $6::timestamptz[], $7::timestamptz[], $8::uuid[]) AS u(case_id, agency_id, state,"
-        "  child, identified_at, sexual_violence_at, opened_at, event_id)"
+        "  $6::timestamptz[], $7::timestamptz[], $8::uuid[], $11::text[]) AS u(case_id,"
+        "  agency_id, state, child, identified_at, sexual_violence_at, opened_at, event_id,"
+        "  district)"
         " ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
         [f.case_id for f, _, _ in cases],
         [f.agency_id for f, _, _ in cases],
@@ -86,6 +88,7 @@ async def insert_cases(
         [event_id for _, _, event_id in cases],
         policy_version,
         directory_version,
+        [f.district for f, _, _ in cases],
     )
     return {row["case_id"] for row in rows}
 
@@ -93,7 +96,7 @@ async def insert_cases(
 async def load_case(conn: asyncpg.Connection, case_id: UUID) -> CaseFacts | None:
     """The stored facts of a case."""
     row = await conn.fetchrow(
-        "SELECT case_id, agency_id, state, child, identified_at, sexual_violence_at"
+        "SELECT case_id, agency_id, state, child, identified_at, sexual_violence_at, district"
         " FROM cases WHERE case_id = $1",
         case_id,
     )
@@ -106,6 +109,7 @@ async def load_case(conn: asyncpg.Connection, case_id: UUID) -> CaseFacts | None
         child=ChildSummary.model_validate_json(row["child"]),
         identified_at=row["identified_at"],
         sexual_violence_at=row["sexual_violence_at"],
+        district=row["district"],
     )
 
 

@@ -39,7 +39,7 @@ NEIGHBOURS: dict[MalaysianState, frozenset[MalaysianState]] = {
     _M.LABUAN: frozenset({_M.SABAH}),
 }
 # How near a provider is to the child, in the order they are asked.
-_LOCAL, _NEIGHBOURING, _NATIONAL = 0, 1, 2
+_DISTRICT, _LOCAL, _NEIGHBOURING, _NATIONAL = 0, 1, 2, 3
 
 
 class _DirectoryModel(BaseModel):
@@ -55,6 +55,10 @@ class Provider(_DirectoryModel):
     states: tuple[MalaysianState | Literal["*"], ...] = Field(
         min_length=1, description="States it serves, or `*` for the whole country."
     )
+    districts: tuple[str, ...] = Field(
+        default=(),
+        description="Districts or towns of its states it is based in; asked first there.",
+    )
     languages: tuple[LanguageCode, ...] = Field(default=(), description="Languages spoken.")
     accepting: bool = Field(default=True, description="Takes new referrals now.")
     priority: int = Field(default=100, ge=0, description="Lower is asked first.")
@@ -69,10 +73,10 @@ class Provider(_DirectoryModel):
         """Whether it serves children in that state."""
         return NATIONWIDE in self.states or state in self.states
 
-    def nearness(self, state: MalaysianState) -> int | None:
-        """0 serves the state itself, 1 a neighbouring state, 2 the whole country; else None."""
+    def nearness(self, state: MalaysianState, district: str | None = None) -> int | None:
+        """0 serves the child's district, 1 its state, 2 a neighbouring state, 3 the country."""
         if state in self.states:
-            return _LOCAL
+            return _DISTRICT if district is not None and district in self.districts else _LOCAL
         if not NEIGHBOURS.get(state, frozenset()).isdisjoint(self.states):
             return _NEIGHBOURING
         if NATIONWIDE in self.states:
@@ -119,19 +123,20 @@ def choose_provider(
     state: MalaysianState,
     languages: tuple[str, ...],
     tried: tuple[str, ...] = (),
+    district: str | None = None,
 ) -> Choice:
     """The best untried, accepting provider of `service` for a child in `state`.
 
     Providers that speak one of the child's languages come first; then those serving the
-    child's own state, then a neighbouring state, then the whole country; then lower
-    priority, then id, so the same inputs always give the same answer.
+    child's district, then the rest of its state, then a neighbouring state, then the
+    whole country; then lower priority, then id, so the same inputs give the same answer.
     """
     notes: list[str] = []
     eligible: list[tuple[int, Provider]] = []
     for provider in directory.providers:
         if service not in provider.services:
             continue
-        nearness = provider.nearness(state)
+        nearness = provider.nearness(state, district)
         if provider.id in tried:
             notes.append(f"{provider.id}: already tried for this case")
         elif not provider.accepting:
@@ -151,13 +156,17 @@ def choose_provider(
         speaks = "speaks one of the child's languages"
     else:
         speaks = "speaks none of the child's languages"
-    matched_by = _matched_by(nearness, chosen, state)
+    matched_by = _matched_by(nearness, chosen, state, district)
     notes.append(f"chose {chosen.id}: {matched_by}; {speaks}; priority {chosen.priority}")
     notes += [f"{p.id}: ranked lower" for _, p in eligible[1:]]
     return Choice(chosen, tuple(notes), matched_by)
 
 
-def _matched_by(nearness: int, provider: Provider, state: MalaysianState) -> str:
+def _matched_by(
+    nearness: int, provider: Provider, state: MalaysianState, district: str | None
+) -> str:
+    if nearness == _DISTRICT:
+        return f"serves {district}, {state.value}"
     if nearness == _LOCAL:
         return f"serves {state.value}"
     if nearness == _NEIGHBOURING:

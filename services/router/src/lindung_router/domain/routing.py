@@ -37,6 +37,7 @@ class CaseFacts:
     child: ChildSummary
     identified_at: datetime
     sexual_violence_at: datetime | None
+    district: str | None = None
 
     @classmethod
     def of(cls, case: CaseOpened) -> CaseFacts:
@@ -54,6 +55,7 @@ class CaseFacts:
             ),
             identified_at=_aware(case.identified_at),
             sexual_violence_at=_aware(case.situation.sexual_violence_at),
+            district=case.situation.district,
         )
 
 
@@ -84,6 +86,7 @@ def route(
         directory,
         need.service,
         state=facts.state,
+        district=facts.district,
         languages=facts.child.languages,
         tried=tried,
     )
