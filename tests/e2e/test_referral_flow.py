@@ -375,9 +375,12 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
         referral_id = referral["referral_id"]
         url = f"/v1/referrals/{referral_id}"
         reason = {"reason": "Child in hospital until tomorrow; interview after discharge."}
+        # Intake stamps each change when the request arrives (and may then wait to hear
+        # of the referral), so the pause lies between these bounds.
+        pause_sent = time.monotonic()
         paused = await client.post(f"{url}/pause", json=reason, headers=coordinator)
         assert paused.status_code == 202, paused.text
-        paused_at = time.monotonic()
+        pause_answered = time.monotonic()
 
         # The deadline, the grace and several ticks pass: no escalation, and no warning
         # that was due while paused.
@@ -393,9 +396,11 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
         ]
         assert warned_after == []
 
+        resume_sent = time.monotonic()
         resumed = await client.post(f"{url}/resume", json=reason, headers=coordinator)
         assert resumed.status_code == 202, resumed.text
-        pause = time.monotonic() - paused_at
+        shortest = resume_sent - pause_answered
+        longest = time.monotonic() - pause_sent
 
     # Resumed, the clock runs again from where it stopped: level 1 comes, once, with the
     # deadline moved by the pause.
@@ -405,4 +410,4 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
         what="the level-1 escalation after the resume",
     )
     moved = (datetime.fromisoformat(missed["data"]["due_at"]) - due).total_seconds()
-    assert pause - 1.5 <= moved <= pause + 0.5, (moved, pause)
+    assert shortest - 0.1 <= moved <= longest + 0.1, (moved, shortest, longest)
