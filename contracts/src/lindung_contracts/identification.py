@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -11,20 +12,28 @@ from ._base import AgencyId, CaseId, ContractModel, Instant, LanguageCode, Paylo
 
 __all__ = [
     "ADULT_AGE",
+    "Accompaniment",
     "BestInterestOverride",
     "CaseOpened",
     "ChildProfile",
     "Consent",
     "ConsentGiver",
+    "DocumentKind",
     "ExploitationIndicator",
     "FieldError",
     "Gender",
+    "HowIdentified",
     "Identification",
+    "IdentificationFacts",
     "IdentificationRejected",
     "IdentificationReported",
+    "IdentityDocument",
+    "ImmediateRisk",
     "Location",
     "MalaysianState",
     "NationalityStatus",
+    "OfficerContact",
+    "PersonalDetails",
     "SharingCategory",
     "Situation",
 ]
@@ -80,6 +89,36 @@ class Location(StrEnum):
     UNKNOWN = "unknown"
 
 
+class HowIdentified(StrEnum):
+    """How the child came to the agency's attention."""
+
+    RAID = "raid"
+    HOSPITAL = "hospital"
+    SCHOOL = "school"
+    HOTLINE = "hotline"
+    SELF_REFERRAL = "self_referral"
+    BORDER = "border"
+    OTHER = "other"
+
+
+class Accompaniment(StrEnum):
+    """Whether an adult responsible for the child is with them."""
+
+    ACCOMPANIED = "accompanied"  # with a parent or legal guardian
+    UNACCOMPANIED = "unaccompanied"  # no adult at all
+    SEPARATED = "separated"  # with an adult who is not a parent or legal guardian
+
+
+class ImmediateRisk(StrEnum):
+    """Risks seen at identification that cannot wait."""
+
+    INJURIES = "injuries"
+    MEDICAL_URGENCY = "medical_urgency"
+    PREGNANCY = "pregnancy"
+    SELF_HARM = "self_harm"
+    PURSUED_BY_EXPLOITERS = "pursued_by_exploiters"
+
+
 class MalaysianState(StrEnum):
     """State or federal territory where the child is now: decides which providers serve."""
 
@@ -120,6 +159,20 @@ class ChildProfile(ContractModel):
     languages: tuple[LanguageCode, ...] = Field(
         default=(), max_length=10, description="Languages the child speaks, best first."
     )
+    officer_age_estimate_years: int | None = Field(
+        default=None,
+        ge=0,
+        le=30,
+        description="The identifying officer's own estimate of the child's age, beside the "
+        "age claimed (`age_years`); null when the officer made none.",
+        examples=[13],
+    )
+    accompaniment: Accompaniment | None = Field(
+        default=None,
+        description="Accompanied by a parent or legal guardian, unaccompanied, or "
+        "separated (with an adult who is neither); null when not known.",
+        examples=["separated"],
+    )
 
     @model_validator(mode="after")
     def _presumed_minor(self) -> Self:
@@ -142,6 +195,18 @@ class Situation(ContractModel):
         default=None,
         description="When the most recent sexual violence happened, if known: starts the "
         "72 h post-exposure prophylaxis clock.",
+    )
+    how_identified: HowIdentified | None = Field(
+        default=None,
+        description="How the child came to the agency's attention; null when not recorded.",
+        examples=["raid"],
+    )
+    immediate_risks: tuple[ImmediateRisk, ...] = Field(
+        default=(),
+        max_length=len(ImmediateRisk),
+        description="Risks that cannot wait: injuries, medical urgency, pregnancy, self-harm, "
+        "being pursued by the exploiters.",
+        examples=[["injuries", "pregnancy"]],
     )
     location: Location = Field(description="Where the child is now.")
     state: MalaysianState = Field(description="State or federal territory the child is in.")
@@ -176,6 +241,8 @@ class Situation(ContractModel):
     def _unique_indicators(self) -> Self:
         if len(set(self.indicators)) != len(self.indicators):
             raise ValueError("indicators must not repeat")
+        if len(set(self.immediate_risks)) != len(self.immediate_risks):
+            raise ValueError("immediate_risks must not repeat")
         return self
 
 
@@ -242,8 +309,108 @@ class Consent(ContractModel):
         return self
 
 
-class Identification(ContractModel):
-    """An agency's identification of a child: the body of `POST /v1/identifications`."""
+class DocumentKind(StrEnum):
+    """A kind of identity document."""
+
+    PASSPORT = "passport"
+    MYKAD = "mykad"  # Malaysian identity card
+    MYKID = "mykid"  # Malaysian child identity card
+    BIRTH_CERTIFICATE = "birth_certificate"
+    UNHCR_CARD = "unhcr_card"  # UNHCR card or asylum-seeker certificate
+    WORK_PERMIT = "work_permit"
+    OTHER = "other"
+
+
+class IdentityDocument(ContractModel):
+    """One identity document the child holds or held."""
+
+    kind: DocumentKind = Field(description="What kind of document.", examples=["unhcr_card"])
+    number: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$",
+        description="The document's number as printed; spaces, dots, slashes and hyphens "
+        "are ignored when cases are linked by it.",
+        examples=["MYS-17C01234"],
+    )
+    issuing_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 3166-1 alpha-3 code of the issuing country; null for UNHCR.",
+        examples=["MMR"],
+    )
+
+
+class OfficerContact(ContractModel):
+    """The identifying officer, so the provider can reach them."""
+
+    name: str = Field(
+        min_length=1, max_length=100, description="The officer's name.", examples=["Insp. Aminah"]
+    )
+    phone: str = Field(
+        pattern=r"^\+?[0-9][0-9 ()-]{5,19}$",
+        description="A phone number the officer answers.",
+        examples=["+60 3-2266 2222"],
+    )
+    unit: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The officer's unit or office.",
+        examples=["D11, IPD Petaling Jaya"],
+    )
+
+
+class PersonalDetails(ContractModel):
+    """What identifies the child or the officer: encrypted at rest, never on Kafka.
+
+    Accepted only at `POST /v1/identifications`. Intake encrypts it before it reaches
+    the database and gives each provider only what its service needs, with consent.
+    """
+
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The child's name as given.",
+        examples=["Aye Aye Mon"],
+    )
+    date_of_birth: date | None = Field(
+        default=None, description="Date of birth as given.", examples=["2012-04-09"]
+    )
+    documents: tuple[IdentityDocument, ...] = Field(
+        default=(),
+        max_length=10,
+        description="Identity documents, the UNHCR card among them; a second agency "
+        "reporting the same document number joins the first agency's case.",
+    )
+    whereabouts: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Exactly where the child is now, so a shelter can collect them.",
+        examples=["Pejabat Kebajikan Masyarakat Daerah Petaling, Jalan Templer"],
+    )
+    officer: OfficerContact | None = Field(
+        default=None, description="The identifying officer and how to reach them."
+    )
+    narrative: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=5000,
+        description="The officer's account in their own words.",
+        examples=["Found at a night market stall at 02:00, working for an adult not family."],
+    )
+
+    @model_validator(mode="after")
+    def _unique_documents(self) -> Self:
+        kinds = [(d.kind, d.number) for d in self.documents]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("documents must not repeat")
+        return self
+
+
+class IdentificationFacts(ContractModel):
+    """An identification without personal details: what may travel on the agency topic."""
 
     agency_reference: str = Field(
         min_length=1,
@@ -272,6 +439,17 @@ class Identification(ContractModel):
         return self
 
 
+class Identification(IdentificationFacts):
+    """An agency's identification of a child: the body of `POST /v1/identifications`."""
+
+    personal: PersonalDetails | None = Field(
+        default=None,
+        description="Name, date of birth, documents, exact whereabouts, the officer's "
+        "contact, the narrative: all optional, encrypted at rest, shared only as each "
+        "provider's service and the consent allow, and never put on Kafka.",
+    )
+
+
 class IdentificationReported(Payload):
     """An identification published by an agency system straight onto the agency topic."""
 
@@ -283,7 +461,22 @@ class IdentificationReported(Payload):
     agency_reference: str = Field(
         min_length=1, max_length=64, description="Same as `Identification.agency_reference`."
     )
-    identification: Identification = Field(description="The identification itself.")
+    identification: IdentificationFacts = Field(
+        description="The identification itself, without personal details: those are "
+        "accepted only at `POST /v1/identifications`."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_personal_details(cls, data: Any) -> Any:
+        identification = data.get("identification") if isinstance(data, dict) else None
+        if isinstance(identification, dict) and "personal" in identification:
+            msg = (
+                "identification.personal is not accepted on Kafka: personal details go only "
+                "to POST /v1/identifications"
+            )
+            raise ValueError(msg)
+        return data
 
 
 class FieldError(ContractModel):

@@ -40,6 +40,7 @@ FILES = {
     "intake": {
         "API_KEYS_FILE": ROOT / "deploy" / "compose" / "api-keys.json",
         "KEY_SECRET": "demo-key-secret-replace-me-0123456789abcdef",
+        "DATA_KEYS": "demo-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     },
     "router": {"DIRECTORY_FILE": ROOT / "deploy" / "demo" / "directory.json"},
     "notifier": {"ENDPOINTS_FILE": ROOT / "deploy" / "compose" / "endpoints.json"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass
@@ -84,6 +85,8 @@ class Wired:
 
 # The secret the test keys are hashed under; intake's `key_secret`.
 KEY_SECRET = "test-key-secret-0123456789abcdef-0123456789"
+# The key intake seals personal details under; intake's `data_keys`.
+DATA_KEYS = "test-1:" + base64.b64encode(bytes(range(32))).decode()
 
 
 def write_keys_file(path) -> None:
@@ -130,6 +133,7 @@ async def wired(stack, schema, keys_file, clock):
         database_url=stack.database_url,
         api_keys_file=keys_file,
         key_secret=KEY_SECRET,
+        data_keys=DATA_KEYS,
         http_port=0,
         # An unknown referral's 404 comes after this wait: short, so the tests move on.
         answer_wait_seconds=0.5,
@@ -247,3 +251,9 @@ def keys():
 def key_secret() -> str:
     """The secret the test keys file is hashed under."""
     return KEY_SECRET
+
+
+@pytest.fixture
+def data_keys() -> str:
+    """Intake's `data_keys` in these tests."""
+    return DATA_KEYS

@@ -57,7 +57,7 @@ async def test_the_same_identification_again_returns_the_same_case_and_queues_no
     again = await client.post(URL, json=body, headers=callers.agency)
 
     assert (first.status_code, again.status_code) == (202, 200)
-    assert again.json() == {"case_id": first.json()["case_id"], "created": False}
+    assert again.json() == {"case_id": first.json()["case_id"], "created": False, "linked": False}
     assert len(await outbox()) == 1
 
 
@@ -246,13 +246,14 @@ async def test_a_time_before_year_one_in_utc_is_refused_with_422(
 
 
 async def test_a_database_that_does_not_answer_in_time_gets_503_and_nothing_is_stored(
-    stack, schema, keys_file, key_secret, clock, callers, identification
+    stack, schema, keys_file, key_secret, data_keys, clock, callers, identification
 ):
     settings = IntakeSettings(
         kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
         database_url=stack.database_url,
         api_keys_file=keys_file,
         key_secret=key_secret,
+        data_keys=data_keys,
         http_port=0,
         db_statement_timeout_seconds=0.5,
     )

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 KEYS = {"agency": "fuzz-agency-key", "provider": "fuzz-provider-key", "coordinator": "fuzz-co-key"}
 SECRET = "fuzz-secret-0123456789abcdefghijklmnop"
+DATA_KEYS = "fuzz-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 HOLDERS = {"agency": "pdrm-kl", "provider": "shelter-kl-1", "coordinator": "coordinator-kl"}
 # What must hold of every answer, whatever was sent.
 CHECKS = (
@@ -48,6 +49,7 @@ def intake_url(stack, tmp_path_factory) -> str:
         "INTAKE_DB_SCHEMA": f"fuzz_{port}",
         "INTAKE_API_KEYS_FILE": str(work / "keys.json"),
         "INTAKE_KEY_SECRET": SECRET,
+        "INTAKE_DATA_KEYS": DATA_KEYS,
         "INTAKE_HTTP_PORT": str(port),
         "INTAKE_ANSWER_WAIT_SECONDS": "0",
     }

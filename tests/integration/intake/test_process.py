@@ -19,6 +19,7 @@ from lindung_contracts import CASES, CaseOpened, decode
 pytestmark = pytest.mark.integration
 
 SECRET = "process-test-secret-0123456789abcdefghij"
+DATA_KEYS = "process-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 
 def _free_port() -> int:
@@ -49,6 +50,7 @@ def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path):
             database_url="postgresql://nobody@127.0.0.1:1/none",
             api_keys_file=str(keys),
             key_secret=SECRET,
+            data_keys=DATA_KEYS,
         ),
         capture_output=True,
         text=True,
@@ -84,6 +86,7 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
         database_url=stack.database_url,
         api_keys_file=str(keys_file),
         key_secret=SECRET,
+        data_keys=DATA_KEYS,
         http_port=str(port),
     )
     # Keys are issued with the service's own command; the file gets their keyed hashes.

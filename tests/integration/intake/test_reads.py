@@ -59,8 +59,21 @@ async def test_a_shelter_reads_what_a_shelter_needs_and_nothing_more(
         "requested",
     )
     shared = view["shared"]
-    assert set(shared["child"]) == {"age_years", "age_disputed", "gender", "languages"}
-    assert set(shared["situation"]) == {"location", "state", "safe_place_tonight"}
+    assert set(shared["child"]) == {
+        "age_years",
+        "age_disputed",
+        "gender",
+        "languages",
+        "accompaniment",
+    }
+    assert set(shared["situation"]) == {
+        "immediate_risks",
+        "location",
+        "state",
+        "district",
+        "safe_place_tonight",
+    }
+    assert "personal" not in shared  # none recorded
     assert shared["child"]["age_years"] == body["child"]["age_years"]
     # Not a shelter's business: the indicators, the legal status.
     assert "indicators" not in json.dumps(shared)
@@ -172,7 +185,15 @@ async def test_an_agency_reads_its_own_case_and_no_other(
 
 
 async def test_operations_read_the_audit_with_the_command(
-    client, callers, wired, identification, referral_requested, stack, keys_file, key_secret
+    client,
+    callers,
+    wired,
+    identification,
+    referral_requested,
+    stack,
+    keys_file,
+    key_secret,
+    data_keys,
 ):
     _, _, referral_id = await _case_with_referral(
         client, callers, wired, identification, referral_requested, ServiceType.SAFE_SHELTER
@@ -186,6 +207,7 @@ async def test_operations_read_the_audit_with_the_command(
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),
         "INTAKE_KEY_SECRET": key_secret,
+        "INTAKE_DATA_KEYS": data_keys,
     }
     command = [sys.executable, "-m", "lindung_intake", "audit", "--resource", str(referral_id)]
     done = await asyncio.to_thread(

@@ -9,6 +9,7 @@ provider would, following a behaviour chosen per referral.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -45,10 +46,16 @@ class Keys:
     providers: dict[str, str] = field(default_factory=dict)
     coordinators: dict[str, str] = field(default_factory=dict)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The key intake seals personal details under, as `id:base64key`.
+    data_keys: str = field(default_factory=lambda: _new_data_key("demo-1"))
 
     def settings(self, path: Path) -> dict[str, str]:
-        """Intake's settings for this keys file: `api_keys_file` and `key_secret`."""
-        return {"api_keys_file": str(path), "key_secret": self.secret}
+        """Intake's settings for this keys file: keys file, key secret and data keys."""
+        return {"api_keys_file": str(path), "key_secret": self.secret, "data_keys": self.data_keys}
+
+
+def _new_data_key(key_id: str) -> str:
+    return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
 def write_keys(

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from lindung_common import Service, foundations
 
 from .adapters.keys import load_keys
+from .adapters.sealing import DataKeys
 from .audit import audit_command
+from .data_keys_command import data_keys_command
 from .entrypoints.http import create_api
 from .handlers import Intake
 from .keys_command import keys_command
@@ -33,10 +35,13 @@ def build(
 ) -> Service:
     """Intake as a service: the HTTP API, the agency door and the referral projection."""
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
+    secret = settings.key_secret.get_secret_value().encode()
     intake = Intake(
         db,
         events,
-        load_keys(settings.api_keys_file, settings.key_secret.get_secret_value().encode()),
+        load_keys(settings.api_keys_file, secret),
+        secret=secret,
+        data_keys=DataKeys.parse(settings.data_keys.get_secret_value()),
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
         answer_wait_seconds=settings.answer_wait_seconds,
@@ -52,5 +57,5 @@ def build(
             max_body_bytes=settings.max_body_bytes,
             rate_limit_per_minute=settings.rate_limit_per_minute,
         ),
-        commands={"audit": audit_command, "keys": keys_command},
+        commands={"audit": audit_command, "keys": keys_command, "data-keys": data_keys_command},
     )

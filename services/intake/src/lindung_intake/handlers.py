@@ -9,6 +9,7 @@ the same validation as HTTP inside the batch transaction, and the referral proje
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from lindung_common import Consumer, RecordRefused, add_to_outbox, original_identity
-from lindung_common.outbox import outbox_rows
 from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
     REFERRALS,
@@ -37,7 +37,9 @@ from lindung_contracts import (
 )
 
 from .adapters import postgres as db
+from .adapters.sealing import Sealed
 from .domain import (
+    Linker,
     Principal,
     PrincipalKind,
     check_identification_time,
@@ -53,9 +55,10 @@ if TYPE_CHECKING:
 
     import asyncpg
     from lindung_common import Database, DeadLetter, Events, Work
-    from lindung_contracts import Envelope, Identification
+    from lindung_contracts import Envelope, IdentificationFacts, PersonalDetails
 
     from .adapters.keys import KeyRing
+    from .adapters.sealing import DataKeys
 
 __all__ = [
     "CONSUMER",
@@ -99,10 +102,15 @@ class NotAllowed(RecordRefused):
 
 @dataclass(frozen=True)
 class OpenedCase:
-    """The outcome of an identification: its case, and whether this call created it."""
+    """The outcome of an identification: its case, and whether this call created it.
+
+    `linked`: the child was already known by a document number, so the identification
+    joined that case (opened by another agency, or earlier) instead of opening one.
+    """
 
     case_id: UUID
     created: bool
+    linked: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,8 @@ class CaseRead:
     agency_reference: str
     identified_at: datetime
     received_at: datetime
+    reported_by: list[str]
+    possible_duplicates: list[UUID]
     referrals: list[dict[str, Any]]
 
 
@@ -138,6 +148,8 @@ class Intake:
         events: Events,
         keys: KeyRing,
         *,
+        secret: bytes,
+        data_keys: DataKeys,
         clock_skew_seconds: int,
         oldest_identification_days: int = 30,
         answer_wait_seconds: float = 5.0,
@@ -145,6 +157,9 @@ class Intake:
         self._db = db
         self._events = events
         self.keys = keys
+        self.data_keys = data_keys
+        self._linker = Linker(secret)
+        self._fingerprint_key = hmac.new(secret, b"lindung/fingerprint/v1", "sha256").digest()
         self._skew = timedelta(seconds=clock_skew_seconds)
         self._oldest = timedelta(days=oldest_identification_days)
         self._answer_wait = answer_wait_seconds
@@ -174,19 +189,15 @@ class Intake:
         return [door, projection]
 
     async def open_case(
-        self, agency_id: str, identification: Identification, *, channel: str
+        self, agency_id: str, identification: IdentificationFacts, *, channel: str
     ) -> OpenedCase:
         """Store a new case and queue CaseOpened; the same reference returns the same case."""
         now = self._events.now()
-        # No transaction around it: the case and its event go in one atomic statement.
-        async with self._db.pool.acquire() as conn:
-            opened, _ = await self._open(
-                conn, agency_id, identification, channel, now, queue_event=True
-            )
-        if opened.created:
-            log.info(
-                "case opened", case_id=str(opened.case_id), agency_id=agency_id, channel=channel
-            )
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            opened, event = await self._open(conn, agency_id, identification, channel, now)
+            if event is not None:
+                await add_to_outbox(conn, self._events.wrap(event, time=now))
+        _log_opened(opened, agency_id, channel)
         return opened
 
     async def respond(
@@ -293,6 +304,8 @@ class Intake:
                 service = ServiceType(row["service"])
                 document = _document(row["identification"])
                 fields = shown_fields(document, service)
+                if any(f.startswith("personal.") for f in fields):
+                    document["personal"] = self._unseal(row)
                 shown = ReferralRead(
                     referral_id=referral_id,
                     case_id=row["case_id"],
@@ -321,13 +334,21 @@ class Intake:
         shown = None
         async with self._db.pool.acquire() as conn, conn.transaction():
             found = await db.case_with_referrals(conn, case_id)
-            if found is not None and found[0]["agency_id"] == principal.id:
+            # Every agency that reported the child reads it; a coordinator reads any case.
+            if found is not None and (
+                principal.kind is PrincipalKind.COORDINATOR
+                or (
+                    principal.kind is PrincipalKind.AGENCY and principal.id in found[0]["reporters"]
+                )
+            ):
                 case, referrals = found
                 shown = CaseRead(
                     case_id=case_id,
                     agency_reference=case["agency_reference"],
                     identified_at=case["identified_at"],
                     received_at=case["received_at"],
+                    reported_by=list(case["reporters"]),
+                    possible_duplicates=list(case["possible_duplicates"]),
                     referrals=[_referral_line(r) for r in referrals],
                 )
             await db.audit_read(
@@ -389,53 +410,96 @@ class Intake:
             ) from None  # fmt: skip
         if event is not None:
             work.emit(event)
-            work.after_commit(
-                lambda: log.info(
-                    "case opened", case_id=str(opened.case_id), agency_id=agency_id, channel="kafka"
-                )
-            )
+        work.after_commit(lambda: _log_opened(opened, agency_id, "kafka"))
 
     async def _open(
         self,
         conn: asyncpg.Connection,
         agency_id: str,
-        identification: Identification,
+        identification: IdentificationFacts,
         channel: str,
         now: datetime,
-        *,
-        queue_event: bool = False,
     ) -> tuple[OpenedCase, CaseOpened | None]:
-        """Store the case if new; its CaseOpened (queued here, or returned), None for a repeat."""
+        """Store the case if new, inside the caller's transaction; its CaseOpened if it opened.
+
+        A child already known by a document number joins that case: stored, linked, and
+        no CaseOpened, so no second set of referrals. A name and date of birth seen in
+        another case only flags the two for a coordinator.
+        """
         errors = check_identification_time(
             identification, now=now, skew=self._skew, oldest=self._oldest
         )
         if errors:
             raise Refused(errors)
-        body_hash = fingerprint(identification)
-        reference = identification.agency_reference
+        personal: PersonalDetails | None = getattr(identification, "personal", None)
+        documents = self._linker.documents(personal)
+        likeness = self._linker.likeness(personal)
+        await db.lock_hashes(conn, [*documents, *([likeness] if likeness else [])])
         case_id = self._events.ids()
-        event = CaseOpened(
-            case_id=case_id,
-            agency_id=agency_id,
-            identified_at=identification.identified_at,
-            opened_at=now,
-            child=identification.child,
-            situation=identification.situation,
+        linked_to = await db.find_documented_case(conn, documents)
+        body_hash = fingerprint(identification, self._fingerprint_key)
+        case = db.NewCase(
+            case_id,
+            agency_id,
+            identification,
+            channel,
+            now,
+            body_hash,
+            personal=self._seal(personal, case_id),
+            linked_to=linked_to,
         )
-        case = db.NewCase(case_id, agency_id, identification, channel, now, body_hash)
-        if queue_event:
-            (row,) = outbox_rows([self._events.wrap(event, time=now)])
-            if await db.insert_case_with_event(conn, case, row):
-                return OpenedCase(case_id, created=True), None
-        elif await db.insert_case(conn, case):
-            return OpenedCase(case_id, created=True), event
-        existing = await db.find_case(conn, agency_id, reference)
+        if await db.insert_case(conn, case):
+            root = linked_to or case_id
+            await db.insert_documents(conn, root, documents)
+            if likeness is not None:
+                alike = await db.flag_likeness(conn, case_id, root, likeness, now)
+                if alike:
+                    log.info(
+                        "possible duplicate flagged",
+                        case_id=str(root),
+                        alike=[str(a) for a in alike],
+                    )
+            if linked_to is not None:
+                return OpenedCase(linked_to, created=True, linked=True), None
+            return OpenedCase(case_id, created=True), CaseOpened(
+                case_id=case_id,
+                agency_id=agency_id,
+                identified_at=identification.identified_at,
+                opened_at=now,
+                child=identification.child,
+                situation=identification.situation,
+            )
+        existing = await db.find_case(conn, agency_id, identification.agency_reference)
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
             raise RuntimeError("case reference conflict without a case")
-        if existing.body_sha256 != body_hash:
+        if not hmac.compare_digest(existing.body_sha256, body_hash):
             reason = "already names another identification"
             raise Conflict([FieldError(field="agency_reference", reason=reason)])
-        return OpenedCase(existing.case_id, created=False), None
+        opened = OpenedCase(existing.root, created=False, linked=existing.linked_to is not None)
+        return opened, None
+
+    def _seal(self, personal: PersonalDetails | None, case_id: UUID) -> Sealed | None:
+        if personal is None:
+            return None
+        return self.data_keys.seal(personal.model_dump_json().encode(), bound_to=case_id.bytes)
+
+    def _unseal(self, row: Any) -> dict[str, Any]:
+        """A case row's personal details, opened; empty when it has none."""
+        if row["personal"] is None:
+            return {}
+        sealed = Sealed(row["personal_key_id"], row["personal"])
+        opened: dict[str, Any] = json.loads(
+            self.data_keys.open(sealed, bound_to=row["case_id"].bytes)
+        )
+        return opened
+
+
+def _log_opened(opened: OpenedCase, agency_id: str, channel: str) -> None:
+    if opened.linked and opened.created:
+        log.info("identification linked to a known case", case_id=str(opened.case_id),
+                 agency_id=agency_id, channel=channel)  # fmt: skip
+    elif opened.created:
+        log.info("case opened", case_id=str(opened.case_id), agency_id=agency_id, channel=channel)
 
 
 def _document(stored: Any) -> dict[str, Any]:

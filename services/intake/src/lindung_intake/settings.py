@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
+
+from .adapters.sealing import DataKeys
 
 __all__ = ["IntakeSettings"]
 
@@ -27,9 +29,24 @@ class IntakeSettings(ServiceSettings):
     key_secret: SecretStr = Field(
         min_length=32,
         title="Key hashing secret",
-        description="The secret the API keys are hashed under (32 characters or more). "
-        "Kept apart from the keys file: that file alone tells nothing about the keys.",
+        description="The secret the API keys are hashed under (32 characters or more), and "
+        "from which the key for linking cases by document number is derived. Kept apart "
+        "from the keys file: that file alone tells nothing about the keys.",
     )
+    data_keys: SecretStr = Field(
+        title="Data keys",
+        description="The AES-256 keys personal details are encrypted under before they reach "
+        "PostgreSQL, as `id:base64key` separated by commas: the first encrypts, every one "
+        "decrypts. `python -m lindung_intake data-keys new` makes a key; after putting a "
+        "new one first, `data-keys rotate` re-encrypts what the older ones sealed.",
+    )
+
+    @field_validator("data_keys")
+    @classmethod
+    def _usable_data_keys(cls, value: SecretStr) -> SecretStr:
+        DataKeys.parse(value.get_secret_value())  # the reason, never the key, if not
+        return value
+
     oldest_identification_days: int = Field(
         default=30,
         ge=1,

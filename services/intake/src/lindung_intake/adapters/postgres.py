@@ -12,26 +12,33 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
-    from lindung_common.outbox import Row as OutboxRow
     from lindung_contracts import (
         ClockChangeRequested,
-        Identification,
+        IdentificationFacts,
         ProviderResponded,
         ReferralRequested,
     )
+
+    from .sealing import Sealed
 
 __all__ = [
     "NewCase",
     "ReferralAccess",
     "StoredCase",
     "find_case",
+    "find_documented_case",
     "find_referral",
     "find_response",
+    "flag_likeness",
     "insert_case",
-    "insert_case_with_event",
+    "insert_documents",
     "insert_referral_access",
     "insert_response",
+    "lock_hashes",
     "mark_withdrawn",
+    "personal_by_key",
+    "personal_to_reseal",
+    "reseal",
     "set_status",
 ]
 
@@ -42,6 +49,12 @@ class StoredCase:
 
     case_id: UUID
     body_sha256: str
+    linked_to: UUID | None = None
+
+    @property
+    def root(self) -> UUID:
+        """The case the agency sees: the first agency's case when this one was linked."""
+        return self.linked_to or self.case_id
 
 
 @dataclass(frozen=True)
@@ -60,26 +73,29 @@ class ReferralAccess:
 async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) -> StoredCase | None:
     """The case an agency already opened under this reference."""
     row = await conn.fetchrow(
-        "SELECT case_id, body_sha256 FROM cases WHERE agency_id = $1 AND agency_reference = $2",
+        "SELECT case_id, body_sha256, linked_to FROM cases"
+        " WHERE agency_id = $1 AND agency_reference = $2",
         agency_id,
         reference,
     )
-    return StoredCase(row["case_id"], row["body_sha256"]) if row else None
+    return StoredCase(**dict(row)) if row else None
 
 
 @dataclass(frozen=True)
 class NewCase:
-    """A case as intake stores it."""
+    """A case as intake stores it: personal details only sealed, in their own column."""
 
     case_id: UUID
     agency_id: str
-    identification: Identification
+    identification: IdentificationFacts
     channel: str
     received_at: datetime
     body_sha256: str
+    personal: Sealed | None = None
+    linked_to: UUID | None = None
 
     def columns(self) -> tuple[object, ...]:
-        """Values for the eight columns of `cases`, in order."""
+        """Values for the eleven columns `insert_case` writes, in order."""
         return (
             self.case_id,
             self.agency_id,
@@ -88,7 +104,10 @@ class NewCase:
             self.identification.identified_at,
             self.received_at,
             self.body_sha256,
-            self.identification.model_dump_json(),
+            self.identification.model_dump_json(exclude={"personal"}),
+            self.personal.blob if self.personal else None,
+            self.personal.key_id if self.personal else None,
+            self.linked_to,
         )
 
 
@@ -96,28 +115,75 @@ async def insert_case(conn: asyncpg.Connection, case: NewCase) -> bool:
     """Store a new case; False when the agency's reference was taken meanwhile."""
     status = await conn.execute(
         "INSERT INTO cases (case_id, agency_id, agency_reference, channel, identified_at,"
-        " received_at, body_sha256, identification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " received_at, body_sha256, identification, personal, personal_key_id, linked_to)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (agency_id, agency_reference) DO NOTHING",
         *case.columns(),
     )
     return bool(status == "INSERT 0 1")
 
 
-async def insert_case_with_event(conn: asyncpg.Connection, case: NewCase, event: OutboxRow) -> bool:
-    """`insert_case` and, only if the case is new, its outbox row: one atomic statement."""
-    status = await conn.fetchval(
-        "WITH new_case AS ("
-        "  INSERT INTO cases (case_id, agency_id, agency_reference, channel, identified_at,"
-        "   received_at, body_sha256, identification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        "  ON CONFLICT (agency_id, agency_reference) DO NOTHING RETURNING case_id),"
-        " queued AS ("
-        "  INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
-        "  SELECT $9, $10, $11, $12, $13, $14::jsonb FROM new_case RETURNING 1)"
-        " SELECT count(*) FROM queued",
-        *case.columns(),
-        *event,
+async def lock_hashes(conn: asyncpg.Connection, hashes: list[bytes]) -> None:
+    """Serialise identifications naming the same document or likeness, to the transaction's end.
+
+    Two agencies reporting the same child at the same moment must not both open a case.
+    """
+    keys = sorted({int.from_bytes(h[:8], "big", signed=True) for h in hashes})
+    if keys:
+        await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)
+
+
+async def find_documented_case(conn: asyncpg.Connection, documents: list[bytes]) -> UUID | None:
+    """The first case that named any of these documents, or None."""
+    if not documents:
+        return None
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT d.case_id FROM case_documents d JOIN cases c USING (case_id)"
+        " WHERE d.document_hmac = ANY($1::bytea[]) ORDER BY c.received_at, c.case_id LIMIT 1",
+        documents,
     )
-    return bool(status == 1)
+
+
+async def insert_documents(conn: asyncpg.Connection, case_id: UUID, documents: list[bytes]) -> None:
+    """Remember the documents a case named; the first case to name one keeps it."""
+    await conn.execute(
+        "INSERT INTO case_documents (document_hmac, case_id)"
+        " SELECT d, $2 FROM unnest($1::bytea[]) AS d ON CONFLICT DO NOTHING",
+        documents,
+        case_id,
+    )
+
+
+async def flag_likeness(
+    conn: asyncpg.Connection, case_id: UUID, root: UUID, likeness: bytes, at: datetime
+) -> list[UUID]:
+    """Record a case's likeness; flag (never merge) other cases alike. Returns them."""
+    others: list[UUID] = [
+        r["root"]
+        for r in await conn.fetch(
+            "SELECT DISTINCT coalesce(c.linked_to, c.case_id) AS root"
+            " FROM case_likenesses l JOIN cases c USING (case_id)"
+            " WHERE l.likeness_hmac = $1 AND coalesce(c.linked_to, c.case_id) <> $2",
+            likeness,
+            root,
+        )
+    ]
+    await conn.execute(
+        "INSERT INTO case_likenesses (likeness_hmac, case_id) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING",
+        likeness,
+        case_id,
+    )
+    if others:
+        await conn.execute(
+            "INSERT INTO possible_duplicates (case_id, other_case_id, flagged_at)"
+            " SELECT a, b, $3 FROM unnest($1::uuid[], $2::uuid[]) AS p(a, b)"
+            " ON CONFLICT DO NOTHING",
+            [root] * len(others) + others,
+            others + [root] * len(others),
+            at,
+        )
+    return others
 
 
 async def insert_referral_access(
@@ -218,7 +284,7 @@ async def referral_with_case(conn: asyncpg.Connection, referral_id: UUID) -> asy
     """A referral beside its case's stored identification, or None."""
     return await conn.fetchrow(
         "SELECT r.referral_id, r.case_id, r.provider_id, r.service, r.status, r.requested_at,"
-        " r.withdrawn_at, r.paused_at, c.identification"
+        " r.withdrawn_at, r.paused_at, c.identification, c.personal, c.personal_key_id"
         " FROM referral_access r JOIN cases c ON c.case_id = r.case_id"
         " WHERE r.referral_id = $1",
         referral_id,
@@ -228,10 +294,18 @@ async def referral_with_case(conn: asyncpg.Connection, referral_id: UUID) -> asy
 async def case_with_referrals(
     conn: asyncpg.Connection, case_id: UUID
 ) -> tuple[asyncpg.Record, list[asyncpg.Record]] | None:
-    """A case and every referral intake has heard of for it, oldest first."""
+    """A case, every referral intake has heard of for it (oldest first), and more.
+
+    The case row carries `reporters` (each agency that reported the child, the first
+    one first) and `possible_duplicates` (cases alike by name and date of birth).
+    """
     case = await conn.fetchrow(
-        "SELECT case_id, agency_id, agency_reference, identified_at, received_at FROM cases"
-        " WHERE case_id = $1",
+        "SELECT c.case_id, c.agency_id, c.agency_reference, c.identified_at, c.received_at,"
+        " (SELECT array_agg(r.agency_id ORDER BY r.received_at) FROM cases r"
+        "   WHERE r.case_id = c.case_id OR r.linked_to = c.case_id) AS reporters,"
+        " (SELECT coalesce(array_agg(p.other_case_id ORDER BY p.flagged_at), '{}')"
+        "   FROM possible_duplicates p WHERE p.case_id = c.case_id) AS possible_duplicates"
+        " FROM cases c WHERE c.case_id = $1 AND c.linked_to IS NULL",
         case_id,
     )
     if case is None:
@@ -242,6 +316,40 @@ async def case_with_referrals(
         case_id,
     )
     return case, list(referrals)
+
+
+async def personal_to_reseal(
+    conn: asyncpg.Connection, old_key_ids: tuple[str, ...], limit: int
+) -> list[asyncpg.Record]:
+    """Cases whose personal details one of these keys sealed, locked, at most `limit`."""
+    return list(
+        await conn.fetch(
+            "SELECT case_id, personal, personal_key_id FROM cases"
+            " WHERE personal_key_id = ANY($1::text[]) ORDER BY case_id LIMIT $2"
+            " FOR UPDATE SKIP LOCKED",
+            list(old_key_ids),
+            limit,
+        )
+    )
+
+
+async def reseal(conn: asyncpg.Connection, case_id: UUID, sealed: Sealed) -> None:
+    """Replace a case's sealed personal details."""
+    await conn.execute(
+        "UPDATE cases SET personal = $2, personal_key_id = $3 WHERE case_id = $1",
+        case_id,
+        sealed.blob,
+        sealed.key_id,
+    )
+
+
+async def personal_by_key(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many cases each data key sealed."""
+    rows = await conn.fetch(
+        "SELECT personal_key_id, count(*) AS n FROM cases"
+        " WHERE personal_key_id IS NOT NULL GROUP BY 1 ORDER BY 1"
+    )
+    return {r["personal_key_id"]: r["n"] for r in rows}
 
 
 async def audit_read(

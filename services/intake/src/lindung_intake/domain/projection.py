@@ -17,56 +17,101 @@ __all__ = ["CATEGORY_OF", "FIELDS_FOR", "may_share", "pick", "project", "shown_f
 
 _S = ServiceType
 _CHILD_BASICS: Final = ("child.age_years", "child.age_disputed", "child.gender", "child.languages")
+_OFFICER: Final = "personal.officer"  # the identifying officer's name, phone and unit
+_WHO: Final = ("personal.name", "personal.date_of_birth")
 _EVERYTHING: Final = (
     *_CHILD_BASICS,
+    "child.officer_age_estimate_years",
+    "child.accompaniment",
     "child.nationality_status",
+    "situation.how_identified",
     "situation.indicators",
+    "situation.immediate_risks",
     "situation.sexual_violence_at",
     "situation.location",
     "situation.state",
+    "situation.district",
     "situation.safe_place_tonight",
     "situation.court_date_pending",
     "situation.interview_scheduled",
     "identified_at",
+    *_WHO,
+    "personal.documents",
+    "personal.whereabouts",
+    _OFFICER,
+    "personal.narrative",
 )
 
-# Each service's fields, by dotted path into the identification.
+# Each service's fields, by dotted path into the identification (`personal.*`: the
+# personal details, decrypted only for a read that shows one of them).
 FIELDS_FOR: Final[dict[ServiceType, tuple[str, ...]]] = {
     _S.CHILD_PROTECTOR: _EVERYTHING,
     _S.SAFE_SHELTER: (
         *_CHILD_BASICS,
+        "child.accompaniment",
+        "situation.immediate_risks",
         "situation.location",
         "situation.state",
+        "situation.district",
         "situation.safe_place_tonight",
+        "personal.whereabouts",
+        _OFFICER,
     ),
     _S.HEALTH: (
         *_CHILD_BASICS,
         "situation.indicators",
+        "situation.immediate_risks",
         "situation.sexual_violence_at",
         "situation.location",
         "situation.state",
+        "situation.district",
+        *_WHO,
+        "personal.whereabouts",
+        _OFFICER,
     ),
     _S.LEGAL_AID: (
         *_CHILD_BASICS,
+        "child.officer_age_estimate_years",
+        "child.accompaniment",
         "child.nationality_status",
+        "situation.how_identified",
         "situation.indicators",
         "situation.state",
         "situation.court_date_pending",
         "situation.interview_scheduled",
+        *_WHO,
+        "personal.documents",
+        _OFFICER,
+        "personal.narrative",
     ),
     _S.UNHCR: (
         *_CHILD_BASICS,
+        "child.accompaniment",
         "child.nationality_status",
         "situation.location",
         "situation.state",
+        *_WHO,
+        "personal.documents",
+        "personal.whereabouts",
+        _OFFICER,
     ),
     _S.INTERPRETATION: (
         "child.languages",
         "situation.location",
         "situation.state",
+        "situation.district",
         "situation.interview_scheduled",
+        _OFFICER,
     ),
-    _S.PSYCHOSOCIAL: (*_CHILD_BASICS, "situation.indicators", "situation.state"),
+    _S.PSYCHOSOCIAL: (
+        *_CHILD_BASICS,
+        "child.accompaniment",
+        "situation.indicators",
+        "situation.immediate_risks",
+        "situation.state",
+        "personal.name",
+        _OFFICER,
+    ),
 }
 
 
@@ -103,12 +148,14 @@ def pick(identification: dict[str, Any], paths: tuple[str, ...]) -> dict[str, An
     for path in paths:
         *parents, leaf = path.split(".")
         source: Any = identification
-        target = shown
         for part in parents:
             source = source.get(part, {}) if isinstance(source, dict) else {}
+        if not (isinstance(source, dict) and leaf in source):
+            continue  # not recorded: nothing to show, not even an empty parent
+        target = shown
+        for part in parents:
             target = target.setdefault(part, {})
-        if isinstance(source, dict) and leaf in source:
-            target[leaf] = source[leaf]
+        target[leaf] = source[leaf]
     return shown
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lindung_contracts import FieldError, ResponseKind
 
 if TYPE_CHECKING:
-    from lindung_contracts import Identification
+    from lindung_contracts import IdentificationFacts
 
 __all__ = ["check_identification_time", "check_response", "fingerprint"]
 
@@ -21,7 +22,7 @@ DEFAULT_OLDEST = timedelta(days=30)
 
 
 def check_identification_time(
-    identification: Identification,
+    identification: IdentificationFacts,
     *,
     now: datetime,
     skew: timedelta,
@@ -46,13 +47,18 @@ def check_response(response: ResponseKind, reason: str | None) -> list[FieldErro
     return []
 
 
-def fingerprint(identification: Identification) -> str:
-    """A hash that is equal for equal identifications, however their times were written.
+def fingerprint(identification: IdentificationFacts, key: bytes) -> str:
+    """A keyed hash, equal for equal identifications however their times were written.
 
-    The same instant written as `...Z` or `...+08:00` is the same identification.
+    The same instant written as `...Z` or `...+08:00` is the same identification. Keyed
+    (HMAC-SHA256), since it covers the personal details too: a plain hash of everything
+    else stored beside it would let a name or a date of birth be guessed and checked.
     """
     canonical = _utc(identification.model_dump(mode="python"))
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+    if canonical.get("personal") is None:  # none given: the same over HTTP as over Kafka
+        canonical.pop("personal", None)
+    text = json.dumps(canonical, sort_keys=True, default=str).encode()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def _utc(value: Any) -> Any:

@@ -37,6 +37,12 @@ class CaseAccepted(BaseModel):
 
     case_id: UUID = Field(description="The case opened (or already open) for it.")
     created: bool = Field(description="False when the same identification was sent before.")
+    linked: bool = Field(
+        default=False,
+        description="The child was already known by a document number (reported by another "
+        "agency, say): the identification joined that case, and no second set of referrals "
+        "is made.",
+    )
 
 
 class Answer(BaseModel):
@@ -81,9 +87,10 @@ class ReferralView(BaseModel):
     paused_since: datetime | None = Field(description="Set while a coordinator paused it.")
     shared: dict[str, Any] = Field(
         description="What this provider's service needs of the identification, and nothing "
-        "more: a shelter sees age, gender, languages and where the child is; a child "
-        "protector sees everything recorded. Empty without consent for the service's "
-        "category (or a best-interest override). Every read is audited.",
+        "more: a shelter sees age, gender, languages, exactly where the child is and how to "
+        "reach the identifying officer; a child protector sees everything recorded. Empty "
+        "without consent for the service's category (or a best-interest override). Every "
+        "read is audited.",
     )
 
 
@@ -99,12 +106,20 @@ class CaseReferral(BaseModel):
 
 
 class CaseView(BaseModel):
-    """A case as the agency that reported it reads it."""
+    """A case as an agency that reported it, or a case coordinator, reads it."""
 
     case_id: UUID
-    agency_reference: str
+    agency_reference: str = Field(description="The first reporting agency's reference.")
     identified_at: datetime
     received_at: datetime = Field(description="When intake stored it.")
+    reported_by: list[str] = Field(
+        description="Every agency that reported the child (linked by a document number), "
+        "the first first."
+    )
+    possible_duplicates: list[UUID] = Field(
+        description="Other cases of a child with the same name and date of birth: for a "
+        "coordinator to look into; never merged."
+    )
     referrals: list[CaseReferral] = Field(description="Every referral made, oldest first.")
 
 
@@ -174,9 +189,9 @@ async def _provider(principal: Annotated[Principal, Depends(_caller)]) -> Princi
     return principal
 
 
-async def _agency_reader(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
-    if principal.kind != PrincipalKind.AGENCY:
-        raise HTTPException(403, "only an agency key may read its cases")
+async def _case_reader(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind not in {PrincipalKind.AGENCY, PrincipalKind.COORDINATOR}:
+        raise HTTPException(403, "only an agency or a case coordinator key may read cases")
     return principal
 
 
@@ -210,7 +225,7 @@ async def identify(
         raise _ProblemError(409, exc.errors) from None
     if not opened.created:
         response.status_code = status.HTTP_200_OK
-    return CaseAccepted(case_id=opened.case_id, created=opened.created)
+    return CaseAccepted(case_id=opened.case_id, created=opened.created, linked=opened.linked)
 
 
 @routes.get("/referrals/{referral_id}", tags=["providers"])
@@ -230,12 +245,12 @@ async def read_referral(
 @routes.get("/cases/{case_id}", tags=["agencies"])
 async def read_case(
     case_id: UUID,
-    agency: Annotated[Principal, Depends(_agency_reader)],
+    reader: Annotated[Principal, Depends(_case_reader)],
     intake: Annotated[Intake, Depends(_intake)],
 ) -> CaseView:
-    """A case this agency reported, with its referrals and where each stands."""
+    """A case this agency reported (or, for a coordinator, any case) and its referrals."""
     try:
-        read = await intake.read_case(agency, case_id)
+        read = await intake.read_case(reader, case_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return CaseView.model_validate(vars(read))

@@ -1,0 +1,78 @@
+"""`python -m lindung_intake data-keys`: make a data key, see what each key sealed, rotate.
+
+    python -m lindung_intake data-keys new       # prints `id:base64key`, once
+    python -m lindung_intake data-keys status    # cases sealed per key id
+    python -m lindung_intake data-keys rotate    # re-seal under the first key
+
+To rotate: put a new key first in INTAKE_DATA_KEYS and keep the old ones after it,
+restart intake (new personal details are sealed under the new key from then on), run
+`rotate`, then remove the old keys. `rotate` works in small transactions and skips rows
+another process holds, so it can run beside a live intake and be run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from .adapters import postgres as db
+from .adapters.sealing import DataKeys, Sealed, new_key_line
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from lindung_common import Service
+
+__all__ = ["data_keys_command", "reseal_all"]
+
+
+async def reseal_all(service: Service, keys: DataKeys, *, batch: int = 200) -> int:
+    """Re-seal under the current key every case an older configured key sealed; how many.
+
+    A case sealed by a key no longer configured is left as it is (and `status` names it).
+    """
+    done = 0
+    while True:
+        async with service.db.pool.acquire() as conn, conn.transaction():
+            rows = await db.personal_to_reseal(conn, keys.ids[1:], batch)
+            for row in rows:
+                bound_to = row["case_id"].bytes
+                sealed = Sealed(row["personal_key_id"], row["personal"])
+                plain = keys.open(sealed, bound_to=bound_to)
+                await db.reseal(conn, row["case_id"], keys.seal(plain, bound_to=bound_to))
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+
+
+async def data_keys_command(service: Service, argv: Sequence[str]) -> int:
+    """The command line; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m lindung_intake data-keys")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("new", help="print a fresh key as id:base64key (put it first to use it)")
+    sub.add_parser("status", help="how many cases each key id sealed")
+    sub.add_parser("rotate", help="re-seal every case under the first key")
+    args = parser.parse_args(list(argv))
+    if args.action == "new":
+        sys.stdout.write(new_key_line() + "\n")
+        return 0
+    secret = service.settings.data_keys.get_secret_value()  # type: ignore[attr-defined]
+    keys = DataKeys.parse(secret)
+    await service.db.start()
+    try:
+        if args.action == "rotate":
+            count = await reseal_all(service, keys)
+            _print({"resealed": count, "key_id": keys.current})
+        async with service.db.pool.acquire() as conn:
+            sealed = await db.personal_by_key(conn)
+        unknown = sorted(set(sealed) - set(keys.ids))
+        _print({"current": keys.current, "sealed_by_key": sealed, "unknown_keys": unknown})
+    finally:
+        await service.db.stop()
+    return 1 if unknown else 0
+
+
+def _print(line: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(line) + "\n")
