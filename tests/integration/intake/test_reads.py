@@ -220,3 +220,20 @@ async def test_operations_read_the_audit_with_the_command(
         ("shelter-kl-2", False),
         ("shelter-kl-1", True),
     ]
+
+
+async def test_a_provider_reading_as_its_webhook_arrives_is_not_told_not_found(
+    client, callers, wired, identification, referral_requested
+):
+    opened = await client.post("/v1/identifications", json=identification(), headers=callers.agency)
+    envelope = referral_requested(
+        provider_id="shelter-kl-1", case_id=uuid.UUID(opened.json()["case_id"])
+    )
+    # The read comes before intake has heard of the referral, which arrives meanwhile.
+    read = asyncio.create_task(
+        client.get(f"/v1/referrals/{envelope.data.referral_id}", headers=callers.provider)
+    )
+    await asyncio.sleep(0.1)
+    await wired.runtime.deliver(envelope, consumer="intake")
+
+    assert (await read).status_code == 200

@@ -23,7 +23,7 @@ from .stack import Stack
 from .timeline import Timeline
 from .world import Behaviour, StandIn, write_endpoints, write_keys
 
-__all__ = ["provider_behaviour", "run_demo"]
+__all__ = ["identifications", "play", "provider_behaviour", "run_demo", "seeded_personal"]
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
 
@@ -54,44 +54,110 @@ def provider_behaviour(referral: dict[str, Any]) -> Behaviour:
 
 
 def identifications(now: datetime) -> dict[str, dict[str, Any]]:
-    """The four children, as the agencies would report them (no names: none are needed)."""
+    """The four children, as the agencies would report them.
+
+    Over HTTP the agencies also give the personal details a provider needs to act (the
+    names, numbers and addresses here are invented): intake seals them, and a provider
+    reads only what its service needs. The Kafka door's identification has none: personal
+    details never travel on Kafka.
+    """
     at = now.isoformat()
     return {
         "pdrm-selangor": {
             "agency_reference": "PDRM/SGR/2026/0411",
             "identified_at": at,
             "child": {"age_years": 15, "gender": "male", "nationality_status": "refugee",
-                      "languages": ["rhg", "my"]},
-            "situation": {"indicators": ["forced_labour"], "location": "police_lockup",
-                          "state": "selangor", "safe_place_tonight": False},
+                      "languages": ["rhg", "my"], "officer_age_estimate_years": 14,
+                      "accompaniment": "unaccompanied"},
+            "situation": {"indicators": ["forced_labour"], "how_identified": "raid",
+                          "immediate_risks": ["injuries"], "location": "police_lockup",
+                          "state": "selangor", "district": "petaling",
+                          "safe_place_tonight": False},
+            "consent": {"categories": ["shelter", "health", "legal_aid", "unhcr"],
+                        "given_by": "child"},
+            "personal": {"name": "Mohammed Rafiq bin Nur Alam", "date_of_birth": "2011-02-17",
+                         "documents": [{"kind": "unhcr_card", "number": "MYS-20C08731"}],
+                         "whereabouts": "IPD Petaling Jaya lock-up, Jalan Penchala, cell block B",
+                         "officer": {"name": "Insp. Nurul Huda Ismail", "phone": "+60 3-7966 2271",
+                                     "unit": "D11, IPD Petaling Jaya"},
+                         "narrative": "Found sorting scrap metal at 23:00 during the raid."},
         },
         "imi-johor": {
             "agency_reference": "JIM-JHR-DEPOT-88213",
             "identified_at": at,
             "child": {"age_years": 17, "age_disputed": True, "gender": "female",
-                      "nationality_status": "undocumented", "languages": ["my"]},
+                      "nationality_status": "undocumented", "languages": ["my"],
+                      "officer_age_estimate_years": 15, "accompaniment": "separated"},
             "situation": {"indicators": ["sexual_exploitation", "sexual_violence"],
                           "sexual_violence_at": (now - timedelta(hours=30)).isoformat(),
+                          "how_identified": "border", "immediate_risks": ["medical_urgency"],
                           "location": "immigration_detention", "state": "johor",
                           "safe_place_tonight": False, "interview_scheduled": True},
+            "consent": {"best_interest_override": {
+                "officer": "PPKM/JHR/0197",
+                "reason": "No guardian traceable; detained; urgent health care needed."}},
+            "personal": {"name": "Hnin Wai Phyo", "date_of_birth": "2009-08-30",
+                         "documents": [{"kind": "passport", "number": "MD 4471902",
+                                        "issuing_country": "MMR"}],
+                         "whereabouts": "Depoh Imigresen Pekan Nanas, women's block",
+                         "officer": {"name": "Pn. Rosmah Abdul Ghani",
+                                     "phone": "+60 7-696 0231"}},
         },
         "ocsc-sabah": {
             "agency_reference": "OSCC-QEH-2026-1907",
             "identified_at": at,
             "child": {"age_years": 14, "gender": "female", "nationality_status": "stateless",
-                      "languages": ["ms"]},
-            "situation": {"indicators": ["forced_or_child_marriage"], "location": "hospital",
+                      "languages": ["ms"], "accompaniment": "accompanied"},
+            "situation": {"indicators": ["forced_or_child_marriage"], "how_identified": "hospital",
+                          "immediate_risks": ["pregnancy"], "location": "hospital",
                           "state": "sabah", "court_date_pending": True},
+            "consent": {"categories": ["health", "legal_aid", "psychosocial"],
+                        "given_by": "child"},
+            "personal": {"name": "Siti Aisyah binti Jamal", "date_of_birth": "2012-05-03",
+                         "whereabouts": "Hospital Queen Elizabeth, OSCC room 2",
+                         "officer": {"name": "Dr. Florence Lajim", "phone": "+60 88-517 555"}},
         },
         "jtk-perak": {
             "agency_reference": "JTK-PRK-INSP-5520",
             "identified_at": at,
             "child": {"age_years": 13, "gender": "male", "nationality_status": "citizen",
                       "languages": ["ms", "ta"]},
-            "situation": {"indicators": ["forced_labour"], "location": "workplace",
-                          "state": "perak", "safe_place_tonight": False},
+            "situation": {"indicators": ["forced_labour"], "how_identified": "other",
+                          "location": "workplace", "state": "perak",
+                          "safe_place_tonight": False},
         },
     }  # fmt: skip
+
+
+# A second agency meets case A's boy and reports him with the same UNHCR card: he joins
+# case A (no second set of referrals).
+SECOND_REPORTER = "jkm-selangor"
+
+
+def second_report(now: datetime) -> dict[str, Any]:
+    """Case A's child, reported again by the welfare department an hour later."""
+    first = identifications(now)["pdrm-selangor"]
+    return {
+        **first,
+        "agency_reference": "JKM-SGR-2026-3318",
+        "identified_at": now.isoformat(),
+        "situation": {**first["situation"], "location": "shelter"},
+        "personal": {"name": "Rafiq Nur Alam", "date_of_birth": "2011-02-17",
+                     "documents": [{"kind": "unhcr_card", "number": "mys 20c08731"}],
+                     "officer": {"name": "En. Kamal Hashim", "phone": "+60 3-5519 0101"}},
+    }  # fmt: skip
+
+
+def seeded_personal(now: datetime) -> set[str]:
+    """Every name, document number and phone number the demo seeds, as written."""
+    seeded: set[str] = set()
+    for body in [*identifications(now).values(), second_report(now)]:
+        personal = body.get("personal") or {}
+        seeded.update(p for p in (personal.get("name"), personal.get("whereabouts")) if p)
+        seeded.update(d["number"] for d in personal.get("documents", ()))
+        if personal.get("officer"):
+            seeded.update((personal["officer"]["name"], personal["officer"]["phone"]))
+    return seeded
 
 
 def _providers() -> list[str]:
@@ -113,6 +179,13 @@ async def _report(
             ) as response:
                 answer = await response.json()
                 print(f"  POST /v1/identifications by {agency}: {response.status} {answer}")
+        headers = {"Authorization": f"Bearer {agency_keys[SECOND_REPORTER]}"}
+        async with http.post(
+            f"{intake_url}/v1/identifications", json=second_report(now), headers=headers
+        ) as response:
+            answer = await response.json()
+            print(f"  POST /v1/identifications by {SECOND_REPORTER} (same UNHCR card as A): "
+                  f"{response.status} {answer}")  # fmt: skip
         bad = {
             **bodies["pdrm-selangor"],
             "agency_reference": "PDRM/SGR/2026/0412",
@@ -140,10 +213,12 @@ async def _report(
     print(f"  jtk-perak published an identification onto {record.topic}")
 
 
-async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
-    keys = write_keys(workdir / "api-keys.json", list(CASES), _providers(), (COORDINATOR,))
+async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
+    """The scenario on a running stack: services started, children reported, watched."""
+    agencies = [*CASES, SECOND_REPORTER]
+    keys = write_keys(workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,))
     services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
-    standin = StandIn("", keys, provider_behaviour)
+    standin = StandIn("", keys, provider_behaviour, read_first=True)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
     services.settings = {
         "intake": keys.settings(workdir / "api-keys.json"),
@@ -165,7 +240,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
         agency_labels={a: lbl for a, (lbl, _) in CASES.items()},
         color=sys.stdout.isatty(),
     )
-    print("\nThe children (no names travel: cases are pseudonymous ids):")
+    print("\nThe children (names are sealed in intake; events carry pseudonymous ids):")
     for label, story in CASES.values():
         print(f"  {label}  {story}")
     print("\nTimeline (demo policy: deadlines in seconds):\n")
@@ -177,6 +252,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
         pauser.cancel()
         await asyncio.gather(pauser, return_exceptions=True)
         _summary(timeline, services, workdir)
+        _reads(standin)
         if stay:
             print("\nLindung keeps running for you to explore. Press Ctrl-C to stop everything.")
             await asyncio.Event().wait()
@@ -215,6 +291,24 @@ async def _pause_and_resume(standin: StandIn, intake_url: str, keys: dict[str, s
             print(f"  POST .../resume by {COORDINATOR}: {response.status}")
 
 
+def _reads(standin: StandIn) -> None:
+    """What the providers read of their referrals: their service's fields, with consent."""
+    statuses = sorted({status for _, status, _ in standin.reads})
+    print(
+        "\nProviders read their referrals before answering (GET /v1/referrals/{id}, "
+        f"audited): {len(standin.reads)} reads, HTTP {statuses}."
+    )
+    print("What each service saw:")
+    seen: dict[str, set[int]] = {}
+    for service, _, paths in standin.reads:
+        personal = sorted(p.removeprefix("personal.") for p in paths if p.startswith("personal."))
+        line = f"{len(paths)} fields; personal: {', '.join(personal) or 'none'}"
+        if len(paths) not in seen.setdefault(service, set()):
+            seen[service].add(len(paths))
+            print(f"  {service:<16} {line}")
+    print("  (0 fields: no consent for that service's category)")
+
+
 def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
     print("\nPer case, in order (webhook receipts left out):")
     for label, story in CASES.values():
@@ -248,7 +342,7 @@ def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
               f"PostgreSQL at {stack.database_url}; infrastructure up in "
               f"{time.monotonic() - began:.1f} s")  # fmt: skip
         try:
-            asyncio.run(_play(stack, stack.workdir, seconds, stay=stay))
+            asyncio.run(play(stack, stack.workdir, seconds, stay=stay))
         except KeyboardInterrupt:
             print("Interrupted: stopping Kafka and PostgreSQL ...")
     print("Kafka and PostgreSQL stopped. Their logs stay in", stack.workdir)

@@ -117,9 +117,15 @@ class StandIn:
         intake_url: str,
         keys: Keys,
         behaviour: Callable[[dict[str, object]], Behaviour],
+        *,
+        read_first: bool = False,
     ) -> None:
         self.port = free_port()
         self.received: list[Received] = []
+        # With `read_first`, a provider reads its referral before it answers, as a real
+        # one would: (service, HTTP status, the field paths it was shown).
+        self.reads: list[tuple[str, int, list[str]]] = []
+        self._read_first = read_first
         self.answers: list[tuple[str, str, int]] = []  # (referral id, action, HTTP status)
         self.intake_url = intake_url
         self._keys = keys
@@ -183,9 +189,11 @@ class StandIn:
         return event
 
     async def _answer(self, referral: dict[str, object], behaviour: Behaviour) -> None:
-        await asyncio.sleep(behaviour.after_seconds)
         assert self._session is not None
         referral_id, provider_id = str(referral["referral_id"]), str(referral["provider_id"])
+        if self._read_first:
+            await self._read(referral_id, provider_id, str(referral["service"]))
+        await asyncio.sleep(behaviour.after_seconds)
         url = f"{self.intake_url}/v1/referrals/{referral_id}/{behaviour.action}"
         body = {"reason": behaviour.reason} if behaviour.reason else None
         headers = {"Authorization": f"Bearer {self._keys.providers[provider_id]}"}
@@ -193,3 +201,16 @@ class StandIn:
         # its own news of the referral, so even an answer sent at once is not refused.
         async with self._session.post(url, json=body, headers=headers) as response:
             self.answers.append((referral_id, behaviour.action, response.status))
+
+    async def _read(self, referral_id: str, provider_id: str, service: str) -> None:
+        assert self._session is not None
+        url = f"{self.intake_url}/v1/referrals/{referral_id}"
+        headers = {"Authorization": f"Bearer {self._keys.providers[provider_id]}"}
+        async with self._session.get(url, headers=headers) as response:
+            shared = (await response.json()).get("shared", {}) if response.ok else {}
+        paths = [
+            f"{group}.{name}" if isinstance(fields, dict) else group
+            for group, fields in shared.items()
+            for name in (fields if isinstance(fields, dict) else (None,))
+        ]
+        self.reads.append((service, response.status, paths))

@@ -291,6 +291,7 @@ class Intake:
     async def read_referral(self, principal: Principal, referral_id: UUID) -> ReferralRead:
         """The addressed provider's view of a referral; every read, refused or not, audited."""
         at = self._events.now()
+        await self._until_known(referral_id)  # a provider may read as its webhook arrives
         shown = None
         fields: tuple[str, ...] = ()  # what was shown; none when refused
         async with self._db.pool.acquire() as conn, conn.transaction():
