@@ -38,12 +38,14 @@ IDENTIFIED = NOW - timedelta(minutes=40)
 AGENCY, OTHER_AGENCY = "pdrm-kl", "jtk-johor"
 PROVIDER, OTHER_PROVIDER = "shelter-kl-1", "shelter-kl-2"
 COORDINATOR = "coordinator-kl"
+OPERATIONS = "ops-secretariat"
 KEYS = {
     "key-of-pdrm-kl-3f9a": ("agency", AGENCY),
     "key-of-jtk-johor-77c1": ("agency", OTHER_AGENCY),
     "key-of-shelter-kl-1-0b2e": ("provider", PROVIDER),
     "key-of-shelter-kl-2-d4a8": ("provider", OTHER_PROVIDER),
     "key-of-coordinator-kl-5e61": ("coordinator", COORDINATOR),
+    "key-of-ops-secretariat-a1c9": ("operations", OPERATIONS),
 }
 
 
@@ -61,6 +63,7 @@ class Callers:
     provider: dict[str, str]
     other_provider: dict[str, str]
     coordinator: dict[str, str]
+    operations: dict[str, str]
 
 
 class FixedClock:
@@ -111,6 +114,7 @@ def callers() -> Callers:
         provider=_bearer(PROVIDER),
         other_provider=_bearer(OTHER_PROVIDER),
         coordinator=_bearer(COORDINATOR),
+        operations=_bearer(OPERATIONS),
     )
 
 

@@ -237,3 +237,35 @@ async def test_a_provider_reading_as_its_webhook_arrives_is_not_told_not_found(
     await wired.runtime.deliver(envelope, consumer="intake")
 
     assert (await read).status_code == 200
+
+
+async def test_operations_read_the_audit_over_http_and_nobody_else_does(
+    client, callers, wired, identification, referral_requested
+):
+    _, case_id, referral_id = await _case_with_referral(
+        client, callers, wired, identification, referral_requested, ServiceType.SAFE_SHELTER
+    )
+    await client.get(f"/v1/referrals/{referral_id}", headers=callers.provider)
+    await client.get(f"/v1/cases/{case_id}", headers=callers.other_agency)
+
+    audit = await client.get("/v1/audit", headers=callers.operations)
+    by_reader = await client.get(
+        "/v1/audit", params={"reader": "shelter-kl-1"}, headers=callers.operations
+    )
+    refused = [
+        await client.get("/v1/audit", headers=headers)
+        for headers in (callers.agency, callers.provider, callers.coordinator)
+    ]
+    operations_read_a_case = await client.get(f"/v1/cases/{case_id}", headers=callers.operations)
+
+    assert audit.status_code == 200, audit.text
+    reads = audit.json()["reads"]
+    assert [(r["reader_id"], r["resource"], r["shown"]) for r in reads] == [
+        ("jtk-johor", "case", False),
+        ("shelter-kl-1", "referral", True),
+    ]
+    assert "child.age_years" in reads[1]["fields"]
+    assert [r["reader_id"] for r in by_reader.json()["reads"]] == ["shelter-kl-1"]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert all(set(r.json()) == {"errors"} for r in refused)
+    assert operations_read_a_case.status_code == 403

@@ -14,18 +14,14 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .adapters import postgres as db
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from lindung_common import Service
 
 __all__ = ["audit_command"]
-
-_SELECT = (
-    "SELECT at, reader_kind, reader_id, resource, resource_id, fields, shown FROM read_audit"
-    " WHERE ($1::uuid IS NULL OR resource_id = $1) AND ($2::text IS NULL OR reader_id = $2)"
-    " AND ($3::timestamptz IS NULL OR at >= $3) ORDER BY at DESC, id DESC LIMIT $4"
-)
 
 
 async def audit_command(service: Service, argv: Sequence[str]) -> int:
@@ -39,7 +35,9 @@ async def audit_command(service: Service, argv: Sequence[str]) -> int:
     await service.db.start()
     try:
         async with service.db.pool.acquire() as conn:
-            rows = await conn.fetch(_SELECT, args.resource, args.reader, args.since, args.limit)
+            rows = await db.read_audit(
+                conn, resource=args.resource, reader=args.reader, since=args.since, limit=args.limit
+            )
     finally:
         await service.db.stop()
     for row in rows:

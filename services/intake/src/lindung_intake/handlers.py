@@ -365,6 +365,21 @@ class Intake:
             raise NotFound(f"case {case_id} not found")
         return shown
 
+    async def read_audit(
+        self,
+        *,
+        resource: UUID | None,
+        reader: str | None,
+        since: datetime | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """The read audit, newest first (for operations: who read what, when, which fields)."""
+        async with self._db.pool.acquire() as conn:
+            rows = await db.read_audit(
+                conn, resource=resource, reader=reader, since=since, limit=limit
+            )
+        return [dict(row) for row in rows]
+
     async def _until_known(self, referral_id: UUID) -> None:
         """Wait, briefly, for a referral intake has not heard of yet.
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .adapters.keys import KeyEntry, KeysFile, read_keys_file
-from .domain import hash_key, new_key
+from .domain import PrincipalKind, hash_key, new_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -65,7 +65,7 @@ async def keys_command(service: Service, argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m lindung_intake keys")
     sub = parser.add_subparsers(dest="action", required=True)
     issue = sub.add_parser("issue", help="issue a new key; it is printed once")
-    issue.add_argument("--kind", required=True, choices=("agency", "provider", "coordinator"))
+    issue.add_argument("--kind", required=True, choices=[k.value for k in PrincipalKind])
     issue.add_argument("--id", required=True, dest="holder")
     sub.add_parser("list", help="every key: id, holder, issued, revoked (never the key)")
     for name, text in (("rotate", "new key for the same holder; old one revoked"),

@@ -37,7 +37,7 @@ class KeyEntry(BaseModel):
     hmac_sha256: str = Field(
         pattern=r"^[0-9a-f]{64}$", description="HMAC-SHA256 of the key under the secret, hex."
     )
-    kind: Literal["agency", "provider", "coordinator"] = Field(
+    kind: Literal["agency", "provider", "coordinator", "operations"] = Field(
         description="What the key holder is."
     )
     id: AgencyId | ProviderId | CoordinatorId = Field(description="Id of the holder.")

@@ -352,6 +352,29 @@ async def personal_by_key(conn: asyncpg.Connection) -> dict[str, int]:
     return {r["personal_key_id"]: r["n"] for r in rows}
 
 
+async def read_audit(
+    conn: asyncpg.Connection,
+    *,
+    resource: UUID | None = None,
+    reader: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[asyncpg.Record]:
+    """Recorded reads, newest first, filtered by what was read, by whom, since when."""
+    return list(
+        await conn.fetch(
+            "SELECT at, reader_kind, reader_id, resource, resource_id, fields, shown"
+            " FROM read_audit WHERE ($1::uuid IS NULL OR resource_id = $1)"
+            " AND ($2::text IS NULL OR reader_id = $2) AND ($3::timestamptz IS NULL OR at >= $3)"
+            " ORDER BY at DESC, id DESC LIMIT $4",
+            resource,
+            reader,
+            since,
+            limit,
+        )
+    )
+
+
 async def audit_read(
     conn: asyncpg.Connection,
     *,

@@ -1,4 +1,4 @@
-"""Callers: an agency, a provider or a case coordinator, known by a keyed hash of its key."""
+"""Callers (an agency, a provider, a case coordinator, operations), known by a keyed hash."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class PrincipalKind(StrEnum):
     AGENCY = "agency"
     PROVIDER = "provider"
     COORDINATOR = "coordinator"
+    OPERATIONS = "operations"  # reads the read audit; reads no case or referral
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -123,6 +123,24 @@ class CaseView(BaseModel):
     referrals: list[CaseReferral] = Field(description="Every referral made, oldest first.")
 
 
+class AuditedRead(BaseModel):
+    """One read of a referral or a case through the API, shown or refused."""
+
+    at: datetime
+    reader_kind: str = Field(description="agency, provider or coordinator.")
+    reader_id: str
+    resource: str = Field(description="referral or case.")
+    resource_id: UUID
+    fields: list[str] = Field(description="The field paths shown; none when refused.")
+    shown: bool = Field(description="False: refused (someone else's, or unknown).")
+
+
+class AuditPage(BaseModel):
+    """The read audit, newest first."""
+
+    reads: list[AuditedRead]
+
+
 class Problem(BaseModel):
     """Every error: each field at fault and why."""
 
@@ -201,6 +219,12 @@ async def _coordinator(principal: Annotated[Principal, Depends(_caller)]) -> Pri
     return principal
 
 
+async def _operations(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
+    if principal.kind != PrincipalKind.OPERATIONS:
+        raise HTTPException(403, "only an operations key may read the audit")
+    return principal
+
+
 routes = APIRouter(prefix="/v1", responses=_PROBLEMS)
 
 
@@ -254,6 +278,20 @@ async def read_case(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return CaseView.model_validate(vars(read))
+
+
+@routes.get("/audit", tags=["operations"])
+async def read_audit(
+    _: Annotated[Principal, Depends(_operations)],
+    intake: Annotated[Intake, Depends(_intake)],
+    resource: Annotated[UUID | None, Query(description="A referral or case id.")] = None,
+    reader: Annotated[str | None, Query(max_length=64, description="A reader's id.")] = None,
+    since: Annotated[datetime | None, Query(description="Reads at or after this.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditPage:
+    """Who read which referral or case, when, and which fields: for operations."""
+    reads = await intake.read_audit(resource=resource, reader=reader, since=since, limit=limit)
+    return AuditPage(reads=[AuditedRead.model_validate(r) for r in reads])
 
 
 async def _change_clock(
