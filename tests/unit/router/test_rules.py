@@ -194,6 +194,30 @@ RULES = [
         dict.fromkeys(EVERY_CHILD, False) | {S.CHILD_PROTECTOR: True, S.SAFE_SHELTER: True},
     ),
     (
+        "injuries, a medical urgency or a pregnancy: urgent health",
+        {},
+        {"immediate_risks": ("injuries",)},
+        dict.fromkeys(EVERY_CHILD, False) | {S.HEALTH: True},
+    ),
+    (
+        "pregnancy: urgent health",
+        {},
+        {"immediate_risks": ("pregnancy",)},
+        dict.fromkeys(EVERY_CHILD, False) | {S.HEALTH: True},
+    ),
+    (
+        "risk of self-harm: urgent protector and psychosocial support",
+        {},
+        {"immediate_risks": ("self_harm",)},
+        dict.fromkeys(EVERY_CHILD, False) | {S.CHILD_PROTECTOR: True, S.PSYCHOSOCIAL: True},
+    ),
+    (
+        "pursued by the exploiters: urgent protector and shelter",
+        {},
+        {"immediate_risks": ("pursued_by_exploiters",)},
+        dict.fromkeys(EVERY_CHILD, False) | {S.CHILD_PROTECTOR: True, S.SAFE_SHELTER: True},
+    ),
+    (
         "court date pending: urgent legal aid",
         {},
         {"court_date_pending": True},

@@ -9,6 +9,7 @@ from typing import Final
 from lindung_contracts import (
     ChildProfile,
     ExploitationIndicator,
+    ImmediateRisk,
     Location,
     NationalityStatus,
     ServiceType,
@@ -36,6 +37,10 @@ _UNHCR_STATUSES: Final = {
 }
 DETAINED: Final = frozenset({Location.IMMIGRATION_DETENTION, Location.POLICE_LOCKUP})
 _SEXUAL: Final = (ExploitationIndicator.SEXUAL_EXPLOITATION, ExploitationIndicator.SEXUAL_VIOLENCE)
+# Risks the identifying officer saw that make the medical examination urgent.
+_MEDICAL_RISKS: Final = frozenset(
+    {ImmediateRisk.INJURIES, ImmediateRisk.MEDICAL_URGENCY, ImmediateRisk.PREGNANCY}
+)
 _MARRIAGE_REASON: Final = (
     "forced or child marriage is treated as a trafficking indicator, never as consent"
 )
@@ -76,6 +81,8 @@ def needs(child: ChildProfile, situation: Situation, identified_at: datetime) ->
             words = indicator.value.replace("_", " ")
             why.setdefault(ServiceType.PSYCHOSOCIAL, []).append(f"{words} reported")
             why[ServiceType.HEALTH].append(f"{words} reported: post-exposure and clinical care")
+    if ImmediateRisk.SELF_HARM in situation.immediate_risks:
+        why.setdefault(ServiceType.PSYCHOSOCIAL, []).append("risk of self-harm reported")
     if ExploitationIndicator.FORCED_OR_CHILD_MARRIAGE in indicators:
         for service in _MARRIAGE_SERVICES:
             why[service].append(_MARRIAGE_REASON)
@@ -127,14 +134,46 @@ def _presumed_child(child: ChildProfile) -> str | None:
     return None
 
 
+def _violence_urgency(
+    exposure: datetime | None, identified_at: datetime
+) -> list[tuple[ServiceType, str]]:
+    """What sexual violence makes urgent: within 72 h, prophylaxis may still work."""
+    reason = "sexual violence reported"
+    urgent = [(ServiceType.CHILD_PROTECTOR, reason), (ServiceType.PSYCHOSOCIAL, reason)]
+    if exposure is None:
+        why = "sexual violence at an unknown time: post-exposure prophylaxis may still work (72 h)"
+        urgent.append((ServiceType.HEALTH, why))
+    elif identified_at - exposure <= PEP_WINDOW:
+        ends = (exposure + PEP_WINDOW).isoformat()
+        why = f"sexual violence within 72 h: post-exposure prophylaxis window ends {ends}"
+        urgent.append((ServiceType.HEALTH, why))
+    return urgent
+
+
+def _risk_urgency(risks: set[ImmediateRisk]) -> list[tuple[ServiceType, str]]:
+    """What the immediate risks seen at identification make urgent, and why."""
+    urgent = [
+        (ServiceType.HEALTH, f"{risk.value.replace('_', ' ')} reported at identification")
+        for risk in sorted(risks & _MEDICAL_RISKS)
+    ]
+    if ImmediateRisk.SELF_HARM in risks:
+        urgent += [
+            (s, "risk of self-harm")
+            for s in (ServiceType.CHILD_PROTECTOR, ServiceType.PSYCHOSOCIAL)
+        ]
+    if ImmediateRisk.PURSUED_BY_EXPLOITERS in risks:
+        reason = "the exploiters are looking for the child"
+        urgent += [(s, reason) for s in (ServiceType.CHILD_PROTECTOR, ServiceType.SAFE_SHELTER)]
+    return urgent
+
+
 def _urgency(situation: Situation, identified_at: datetime) -> dict[ServiceType, list[str]]:
     urgent: dict[ServiceType, list[str]] = {}
 
     def mark(service: ServiceType, reason: str) -> None:
         urgent.setdefault(service, []).append(f"urgent: {reason}")
 
-    indicators = set(situation.indicators)
-    violence = ExploitationIndicator.SEXUAL_VIOLENCE in indicators
+    violence = ExploitationIndicator.SEXUAL_VIOLENCE in situation.indicators
     if situation.location in DETAINED:
         where = situation.location.value.replace("_", " ")
         guardrail = f"the child is in {where} (non-detention guardrail)"
@@ -144,21 +183,10 @@ def _urgency(situation: Situation, identified_at: datetime) -> dict[ServiceType,
         mark(ServiceType.CHILD_PROTECTOR, "no safe place tonight")
         mark(ServiceType.SAFE_SHELTER, "no safe place tonight")
     if violence:
-        mark(ServiceType.CHILD_PROTECTOR, "sexual violence reported")
-        mark(ServiceType.PSYCHOSOCIAL, "sexual violence reported")
-        exposure = situation.sexual_violence_at
-        if exposure is None:
-            mark(
-                ServiceType.HEALTH,
-                "sexual violence at an unknown time: post-exposure "
-                "prophylaxis may still work (72 h)",
-            )
-        elif identified_at - exposure <= PEP_WINDOW:
-            ends = (exposure + PEP_WINDOW).isoformat()
-            mark(
-                ServiceType.HEALTH,
-                f"sexual violence within 72 h: post-exposure prophylaxis window ends {ends}",
-            )
+        for service, reason in _violence_urgency(situation.sexual_violence_at, identified_at):
+            mark(service, reason)
+    for service, reason in _risk_urgency(set(situation.immediate_risks)):
+        mark(service, reason)
     if situation.court_date_pending:
         mark(ServiceType.LEGAL_AID, "a court date or protection order is pending")
     if situation.interview_scheduled:
