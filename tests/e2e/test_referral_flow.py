@@ -94,7 +94,7 @@ async def system(stack, tmp_path, request):
     keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
     standin = StandIn("", keys, behaviour)
     endpoints = tmp_path / "endpoints.json"
-    write_endpoints(endpoints, standin.base_url, providers)
+    write_endpoints(endpoints, standin.base_url, providers, secret=keys.webhook_secret)
     if getattr(request, "param", {}).get("coordinator_gone"):
         # The coordinator's endpoint answers 404: every alert to it fails at once.
         document = json.loads(endpoints.read_text())
@@ -162,7 +162,9 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
     protector, legal_aid = delivered["child_protector"], delivered["legal_aid"]
     webhook = next(r for r in standin.at(f"/providers/{legal_aid['provider_id']}"))
     assert webhook.headers["Content-Type"].startswith("application/cloudevents+json")
-    assert webhook.headers["Idempotency-Key"]
+    assert webhook.headers["Idempotency-Key"] == webhook.headers["webhook-id"]
+    # Every webhook so far verified with the Standard Webhooks library, as a provider would.
+    assert {r.verified for r in standin.received} == {True}
 
     # The protector accepted through intake's API the moment its webhook arrived, once,
     # with no retry: intake held the answer until it knew the referral.

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-SECRET = "shelter-kl-1-signing-secret"
+SECRET = "whsec_c2hlbHRlci1rbC0xLXNpZ25pbmctc2VjcmV0LTAx"
 
 
 class ManualClock:
@@ -142,7 +142,7 @@ def endpoints_file(tmp_path, receiver, unaccepting_port):
     """The endpoints file pointing at the receiver: one provider signs, the roles do not."""
     document = {
         "providers": {
-            "shelter-kl-1": {"webhook_url": receiver.url("/shelter-kl-1"), "secret": SECRET},
+            "shelter-kl-1": {"webhook_url": receiver.url("/shelter-kl-1"), "secrets": [SECRET]},
             "legal-aid-kl": {"webhook_url": receiver.url("/legal-aid-kl")},
             "nobody-home-kl": {"webhook_url": f"http://127.0.0.1:{closed_port()}/hook"},
             "switchboard-kl": {"webhook_url": f"http://127.0.0.1:{unaccepting_port}/hook"},

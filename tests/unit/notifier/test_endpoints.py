@@ -13,10 +13,13 @@ from lindung_notifier.adapters.endpoints_file import (
 )
 from lindung_notifier.domain import Recipient, RecipientKind
 
-SECRET = "shelter-kl-1-signing-secret"
+SECRET = "whsec_c2hlbHRlci1rbC0xLXNpZ25pbmctc2VjcmV0LTAx"
 GOOD = {
     "providers": {
-        "shelter-kl-1": {"webhook_url": "https://shelter.example/hooks/lindung", "secret": SECRET},
+        "shelter-kl-1": {
+            "webhook_url": "https://shelter.example/hooks/lindung",
+            "secrets": [SECRET],
+        },
         "legal-aid-kl": {"webhook_url": "http://127.0.0.1:9000/legal"},
     },
     "roles": {
@@ -34,10 +37,9 @@ def test_a_good_file_gives_each_recipient_its_endpoint():
     coordinator = endpoints.for_recipient(Recipient(RecipientKind.ROLE, "case_coordinator"))
     assert shelter is not None
     assert str(shelter.webhook_url) == "https://shelter.example/hooks/lindung"
-    assert shelter.secret is not None
-    assert shelter.secret.get_secret_value() == SECRET
+    assert shelter.secret_values() == (SECRET,)
     assert legal is not None
-    assert legal.secret is None
+    assert legal.secret_values() == ()
     assert coordinator is not None
     assert str(coordinator.webhook_url) == "https://jkm.example/coordinator"
 
@@ -97,16 +99,25 @@ def test_a_bad_file_is_refused_saying_where(document, where):
     assert where in message
 
 
-def test_a_short_secret_is_refused_without_echoing_it():
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("pw123-not-a-whsec-secret", "whsec_<base64>"),
+        ("whsec_c2hvcnQ=", "at least 24 bytes"),
+        ("whsec_not base64!", "must be base64"),
+    ],
+)
+def test_a_bad_secret_is_refused_with_the_reason_without_echoing_it(secret, reason):
     document = {
-        "providers": {"shelter-kl-1": {"webhook_url": "http://x.example/", "secret": "pw123"}}
+        "providers": {"shelter-kl-1": {"webhook_url": "http://x.example/", "secrets": [secret]}}
     }
 
     with pytest.raises(EndpointsFileError) as refused:
         parse_endpoints(json.dumps(document), source="endpoints.json")
 
-    assert "providers.shelter-kl-1.secret" in str(refused.value)
-    assert "pw123" not in str(refused.value)
+    assert "providers.shelter-kl-1.secrets" in str(refused.value)
+    assert reason in str(refused.value)
+    assert secret not in str(refused.value)
 
 
 def test_the_example_file_shipped_with_the_service_is_valid():

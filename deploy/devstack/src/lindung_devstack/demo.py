@@ -219,7 +219,8 @@ async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> No
     keys = write_keys(workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,))
     services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
     standin = StandIn("", keys, provider_behaviour, read_first=True)
-    write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
+    write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),
+                    secret=keys.webhook_secret)  # fmt: skip
     services.settings = {
         "intake": keys.settings(workdir / "api-keys.json"),
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),

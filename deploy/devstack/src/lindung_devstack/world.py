@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 from aiohttp import web
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from ._proc import free_port
 
@@ -48,6 +50,10 @@ class Keys:
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # The key intake seals personal details under, as `id:base64key`.
     data_keys: str = field(default_factory=lambda: _new_data_key("demo-1"))
+    # The Standard Webhooks secret every webhook here is signed with, and checked against.
+    webhook_secret: str = field(
+        default_factory=lambda: "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    )
 
     def settings(self, path: Path) -> dict[str, str]:
         """Intake's settings for this keys file: keys file, key secret and data keys."""
@@ -90,12 +96,18 @@ def write_keys(
     return keys
 
 
-def write_endpoints(path: Path, base_url: str, providers: list[str]) -> None:
-    """Write the notifier's endpoints file pointing every provider and role at `base_url`."""
+def write_endpoints(
+    path: Path, base_url: str, providers: list[str], *, secret: str | None = None
+) -> None:
+    """Write the notifier's endpoints file pointing every provider and role at `base_url`.
+
+    With `secret` (a `whsec_` Standard Webhooks secret), every webhook is signed with it.
+    """
     roles = ("case_coordinator", "supervisor", "secretariat")
+    signed = {"secrets": [secret]} if secret else {}
     document = {
-        "providers": {p: {"webhook_url": f"{base_url}/providers/{p}"} for p in providers},
-        "roles": {r: {"webhook_url": f"{base_url}/roles/{r}"} for r in roles},
+        "providers": {p: {"webhook_url": f"{base_url}/providers/{p}"} | signed for p in providers},
+        "roles": {r: {"webhook_url": f"{base_url}/roles/{r}"} | signed for r in roles},
     }
     path.write_text(json.dumps(document, indent=2))
 
@@ -107,6 +119,9 @@ class Received:
     path: str
     event: dict[str, object]
     headers: dict[str, str]
+    # Its Standard Webhooks signature checked with the published verifier, as a receiver
+    # would: True when it verified, False when it did not, None when nothing was signed.
+    verified: bool | None = None
 
 
 class StandIn:
@@ -184,8 +199,17 @@ class StandIn:
         return web.json_response({"received": True})
 
     async def _record(self, request: web.Request) -> dict[str, object]:
-        event: dict[str, object] = json.loads(await request.read())
-        self.received.append(Received(request.path, event, dict(request.headers)))
+        body = await request.read()
+        event: dict[str, object] = json.loads(body)
+        headers = dict(request.headers)
+        verified = None
+        if "webhook-signature" in request.headers:
+            try:
+                Webhook(self._keys.webhook_secret).verify(body, headers)
+                verified = True
+            except WebhookVerificationError:
+                verified = False
+        self.received.append(Received(request.path, event, headers, verified))
         return event
 
     async def _answer(self, referral: dict[str, object], behaviour: Behaviour) -> None:

@@ -276,7 +276,7 @@ class Dispatcher:
             notification_id=delivery.notification_id,
             attempt=delivery.attempt,
             body=delivery.body,
-            secret=endpoint.secret.get_secret_value() if endpoint.secret else None,
+            secrets=endpoint.secret_values(),
             now=self._events.now(),
         )
         return await self._sender.post(str(endpoint.webhook_url), delivery.body, headers)

@@ -8,9 +8,10 @@ from .webhook import (
     CONTENT_TYPE,
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WEBHOOK_ID_HEADER,
     request_headers,
-    sign,
-    verify,
+    signatures,
 )
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "CONTENT_TYPE",
     "IDEMPOTENCY_HEADER",
     "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "WEBHOOK_ID_HEADER",
     "AttemptResult",
     "Delivered",
     "Endpoint",
@@ -33,6 +36,5 @@ __all__ = [
     "recipients_for",
     "referral_of",
     "request_headers",
-    "sign",
-    "verify",
+    "signatures",
 ]

@@ -1,19 +1,23 @@
-"""The webhook request: CloudEvents structured mode, idempotency key, optional signature.
+"""The webhook request: CloudEvents structured mode, signed as Standard Webhooks 1.0.
 
-Signature scheme (for receivers): `X-Lindung-Signature: t=<unix seconds>,v1=<hex>` where
-hex is HMAC-SHA256(secret, "<t>." + raw body). Receivers recompute it over the raw bytes,
-compare in constant time and refuse timestamps too far from their own clock (replays).
+Receivers verify with any Standard Webhooks library (`standardwebhooks` on PyPI, npm,
+Go, …): the signature is HMAC-SHA256 under the endpoint's `whsec_` secret of
+`"<webhook-id>.<webhook-timestamp>.<body>"`, base64, as `v1,<signature>`. While an
+endpoint's secret is rotated, the request carries one signature per configured secret,
+space-separated, and a receiver holding either accepts it. `webhook-id` is the
+delivery's id: the same on every retry, so a receiver can drop what it already has.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from lindung_contracts import STRUCTURED_CONTENT_TYPE
+from standardwebhooks import Webhook
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -22,35 +26,26 @@ __all__ = [
     "CONTENT_TYPE",
     "IDEMPOTENCY_HEADER",
     "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "WEBHOOK_ID_HEADER",
     "request_headers",
-    "sign",
-    "verify",
+    "signatures",
 ]
 
 # The CloudEvents HTTP binding uses the same media type for structured mode as Kafka.
 CONTENT_TYPE = STRUCTURED_CONTENT_TYPE
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ATTEMPT_HEADER = "X-Lindung-Delivery-Attempt"
-SIGNATURE_HEADER = "X-Lindung-Signature"
+WEBHOOK_ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 
 
-def sign(secret: str, body: bytes, at: datetime) -> str:
-    """The signature header value for `body` sent at `at`."""
-    timestamp = int(at.timestamp())
-    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
-
-
-def verify(header: str, secret: str, body: bytes, now: datetime, tolerance_seconds: int) -> bool:
-    """Whether `header` signs `body` with `secret` within `tolerance_seconds` of `now`."""
-    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    try:
-        timestamp = int(fields["t"])
-        given = fields["v1"]
-    except (KeyError, ValueError):
-        return False
-    if abs(now.timestamp() - timestamp) > tolerance_seconds:
-        return False
-    return hmac.compare_digest(given, _mac(secret, timestamp, body))
+def signatures(secrets: Sequence[str], webhook_id: str, at: datetime, body: bytes) -> str:
+    """The `webhook-signature` value: `v1,<base64>` per secret, space-separated."""
+    utc = at.astimezone(UTC)  # the library reads the time as UTC without converting it
+    text = body.decode()
+    return " ".join(Webhook(secret).sign(webhook_id, utc, text) for secret in secrets)
 
 
 def request_headers(
@@ -58,21 +53,19 @@ def request_headers(
     notification_id: UUID,
     attempt: int,
     body: bytes,
-    secret: str | None,
+    secrets: Sequence[str],
     now: datetime,
 ) -> dict[str, str]:
-    """Every header of one webhook POST."""
+    """Every header of one webhook POST; signed when the endpoint has secrets."""
+    webhook_id = str(notification_id)
     headers = {
         "Content-Type": CONTENT_TYPE,
         # Same key on every attempt: the receiver can drop our retries of what it already has.
-        IDEMPOTENCY_HEADER: str(notification_id),
+        IDEMPOTENCY_HEADER: webhook_id,
         ATTEMPT_HEADER: str(attempt),
+        WEBHOOK_ID_HEADER: webhook_id,
+        TIMESTAMP_HEADER: str(int(now.timestamp())),
     }
-    if secret is not None:
-        headers[SIGNATURE_HEADER] = sign(secret, body, now)
+    if secrets:
+        headers[SIGNATURE_HEADER] = signatures(secrets, webhook_id, now, body)
     return headers
-
-
-def _mac(secret: str, timestamp: int, body: bytes) -> str:
-    message = f"{timestamp}.".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
