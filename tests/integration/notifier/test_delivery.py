@@ -272,6 +272,34 @@ async def test_a_slow_endpoint_does_not_hold_back_deliveries_to_the_others(
             await asyncio.sleep(0.1)
 
 
+async def test_a_queue_for_a_hanging_endpoint_never_takes_every_slot(
+    start_notifier, receiver, referral_requested
+):
+    # Ten deliveries to an endpoint whose requests hang for 2 s, with eight slots in all:
+    # it may hold two of them; the shelter's delivery goes out at once beside them.
+    receiver.delay_seconds["/legal-aid-kl"] = 2.0
+    notifier = await start_notifier(
+        dispatching=True,
+        dispatcher_idle_seconds=60,
+        dispatcher_batch_size=8,
+        max_in_flight_per_recipient=2,
+    )
+    for _ in range(10):
+        await notifier.handle(referral_requested("legal-aid-kl"))
+    await receiver.received(2, seconds=10)  # two hanging requests in flight
+
+    began = asyncio.get_running_loop().time()
+    await notifier.handle(referral_requested("shelter-kl-1"))
+    await receiver.received(3, seconds=10)
+    waited = asyncio.get_running_loop().time() - began
+
+    assert waited < 1.0, f"the shelter's delivery waited {waited:.1f} s behind a dead queue"
+    assert len(receiver.to("/legal-aid-kl")) == 2  # never more than two at once
+    async with asyncio.timeout(60):  # and the queue still drains, two at a time
+        while len([d for d in await notifier.deliveries() if d["status"] == "delivered"]) < 11:
+            await asyncio.sleep(0.2)
+
+
 async def test_an_endpoint_that_refuses_the_request_fails_at_once_and_is_reported(
     start_notifier, receiver, referral_requested
 ):

@@ -215,7 +215,7 @@ async def test_a_receiver_that_does_not_accept_the_connection_in_time_is_a_faile
 async def test_concurrent_passes_send_each_delivery_once(
     start_notifier, receiver, referral_requested
 ):
-    notifier = await start_notifier(dispatcher_batch_size=2)
+    notifier = await start_notifier(dispatcher_batch_size=2, max_in_flight_per_recipient=10)
     for _ in range(7):
         await notifier.handle(referral_requested("shelter-kl-1"))
 

@@ -66,6 +66,7 @@ def build(
             cap_seconds=settings.backoff_cap_seconds,
         ),
         batch_size=settings.dispatcher_batch_size,
+        per_recipient=settings.max_in_flight_per_recipient,
         idle_seconds=settings.dispatcher_idle_seconds,
         lease_seconds=settings.lease_seconds,
         backoff_cap_seconds=settings.retry_backoff_cap_seconds,

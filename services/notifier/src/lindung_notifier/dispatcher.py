@@ -60,6 +60,7 @@ class Dispatcher:
         sender: WebhookSender,
         policy: RetryPolicy,
         batch_size: int,
+        per_recipient: int = 1_000_000,
         idle_seconds: float,
         lease_seconds: float,
         backoff_cap_seconds: float,
@@ -73,6 +74,7 @@ class Dispatcher:
         self._sender = sender
         self._policy = policy
         self._batch_size = batch_size
+        self._per_recipient = per_recipient
         self._idle_seconds = idle_seconds
         self._lease = timedelta(seconds=lease_seconds)
         self._backoff_cap = backoff_cap_seconds
@@ -135,7 +137,11 @@ class Dispatcher:
         # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
         async with self._db.pool.acquire() as conn:
             claimed = await postgres.claim_due(
-                conn, now=now, lease_until=now + self._lease, limit=free
+                conn,
+                now=now,
+                lease_until=now + self._lease,
+                limit=free,
+                per_recipient=self._per_recipient,
             )
         for delivery in claimed:
             in_flight[asyncio.create_task(self._attempt(delivery))] = delivery
@@ -180,7 +186,11 @@ class Dispatcher:
         # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
         async with self._db.pool.acquire() as conn:
             claimed = await postgres.claim_due(
-                conn, now=now, lease_until=now + self._lease, limit=self._batch_size
+                conn,
+                now=now,
+                lease_until=now + self._lease,
+                limit=self._batch_size,
+                per_recipient=self._per_recipient,
             )
         if not claimed:
             return 0

@@ -67,6 +67,13 @@ class NotifierSettings(ServiceSettings):
         title="Deliveries in flight",
         description="Most webhook requests in flight at once (and claimed per scan).",
     )
+    max_in_flight_per_recipient: int = Field(
+        default=4,
+        ge=1,
+        title="Requests in flight per recipient",
+        description="Most requests in flight to one provider or role at once, across every "
+        "notifier: a dead endpoint with a long queue holds this many slots, not all.",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

@@ -97,18 +97,34 @@ async def insert_deliveries(
 
 
 async def claim_due(
-    conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int
+    conn: asyncpg.Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    per_recipient: int = 1_000_000,
 ) -> list[ClaimedDelivery]:
     """Lease up to `limit` due deliveries and count the attempt about to be made.
 
-    SKIP LOCKED lets several dispatchers share the table without waiting on each other.
+    At most `per_recipient` deliveries to one recipient are in flight at once, across
+    every dispatcher (two claiming at the very same moment may each take that many): a
+    dead or slow endpoint with a long queue holds that many slots for its timeout, never
+    all of them. SKIP LOCKED lets several dispatchers share the table
+    without waiting on each other.
     """
     rows = await conn.fetch(
-        "WITH due AS ("
-        "  SELECT notification_id FROM deliveries"
-        "  WHERE status = 'pending' AND next_attempt_at <= $1"
-        "    AND (leased_until IS NULL OR leased_until <= $1)"
-        "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        "WITH busy AS ("
+        "  SELECT recipient_kind, recipient, count(*) AS n FROM deliveries"
+        "  WHERE status = 'pending' AND leased_until > $1 GROUP BY 1, 2),"
+        " queued AS ("
+        "  SELECT d.notification_id, d.next_attempt_at, coalesce(b.n, 0) + row_number() OVER"
+        "   (PARTITION BY d.recipient_kind, d.recipient ORDER BY d.next_attempt_at) AS slot"
+        "  FROM deliveries d LEFT JOIN busy b USING (recipient_kind, recipient)"
+        "  WHERE d.status = 'pending' AND d.next_attempt_at <= $1"
+        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)),"
+        " due AS ("
+        "  SELECT d.notification_id FROM deliveries d JOIN queued q USING (notification_id)"
+        "  WHERE q.slot <= $4 ORDER BY q.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
         " FROM due WHERE d.notification_id = due.notification_id"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
@@ -116,6 +132,7 @@ async def claim_due(
         now,
         lease_until,
         limit,
+        per_recipient,
     )
     rows = sorted(rows, key=lambda r: r["next_attempt_at"])
     return [
