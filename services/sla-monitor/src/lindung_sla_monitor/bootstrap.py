@@ -20,6 +20,8 @@ __all__ = ["MIGRATIONS", "SERVICE", "TIMER", "build"]
 
 SERVICE = "sla-monitor"
 TIMER = "fire-due-steps"
+COUNT_TIMER = "count-open-referrals"
+_COUNT_EVERY_SECONDS = 15.0  # a count over every open deadline: not every tick
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
 
@@ -49,6 +51,9 @@ def build(
                 "due deadline steps settled", fired=len(report.fired), skipped=len(report.skipped)
             )
 
+    async def count_open() -> None:
+        await monitor.count_open()
+
     return Service(
         name=SERVICE,
         settings=settings,
@@ -56,5 +61,9 @@ def build(
         events=events,
         consumers=[monitor.consumer()],
         # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
-        timers=[Timer(TIMER, settings.tick_seconds, run=fire_due_steps, on_leader=True)],
+        timers=[
+            Timer(TIMER, settings.tick_seconds, run=fire_due_steps, on_leader=True),
+            # Every instance: a scrape of any of them tells the truth.
+            Timer(COUNT_TIMER, _COUNT_EVERY_SECONDS, run=count_open, on_leader=False),
+        ],
     )

@@ -11,12 +11,15 @@ from lindung_common import Consumer, add_to_outbox
 from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
+    DeadlineMissed,
+    DeadlineWarning,
     NotificationFailed,
     PackageDeadlineMissed,
     RecipientRole,
     ReferralPaused,
     ReferralRequested,
     ReferralResumed,
+    StepKind,
 )
 
 from .adapters import postgres as db
@@ -42,6 +45,7 @@ from .domain import (
     step_from_contract,
 )
 from .escalations import DeliveryFailures
+from .metrics import BREACHES, FIRING_LATENESS, OPEN_REFERRALS, STEPS_FIRED
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["CONSUMER", "FireReport", "SlaMonitor"]
 
 CONSUMER = "sla-monitor"
+_NO_WAIT = timedelta(0)
 _STALE_NOTE = "deadline already passed: the escalation carries the news"
 log = structlog.get_logger(__name__)
 
@@ -152,6 +157,8 @@ class SlaMonitor:
         def logged() -> None:
             for entry in recorded:
                 _log_recorded(*entry)
+            for late in overdue:  # late from the start: a breach, raised on time
+                _count_fired(late.data, timedelta(0))
 
         work.after_commit(logged)
 
@@ -198,6 +205,14 @@ class SlaMonitor:
         work.after_commit(
             lambda: log.info("deadline resumed", moved_seconds=seconds, **_ids(envelope))
         )
+
+    async def count_open(self) -> tuple[int, int]:
+        """Publish how many referrals await acceptance (running, paused) as a gauge."""
+        async with self._db.pool.acquire() as conn:
+            running, paused = await db.count_open(conn)
+        OPEN_REFERRALS.labels("running").set(running)
+        OPEN_REFERRALS.labels("paused").set(paused)
+        return running, paused
 
     async def fire_due(self, now: datetime) -> FireReport:
         """Raise every warning and escalation due at `now`, each exactly once, in time order.
@@ -249,6 +264,7 @@ class SlaMonitor:
 
     async def _fire_batch(self, now: datetime, report: FireReport) -> int:
         fired: list[tuple[UUID, int, Envelope[Any]]] = []
+        due_at: list[datetime] = []
         skipped: list[tuple[UUID, int]] = []
         async with self._db.pool.acquire() as conn, conn.transaction():
             # An escalation waits out the grace: an answer made before it may still be coming.
@@ -262,6 +278,10 @@ class SlaMonitor:
                     deadline_event(deadline, step, now), event_id=step_event_id(*key), time=now
                 )
                 fired.append((*key, event))
+                # When it was due to fire: an escalation waits out the grace.
+                due_at.append(
+                    step.at + (self._grace if step.kind is StepKind.ESCALATION else _NO_WAIT)
+                )
             await add_to_outbox(
                 conn,
                 *(event for _, _, event in fired),
@@ -269,7 +289,8 @@ class SlaMonitor:
             )
             await db.mark_fired(conn, [(rid, no, event.id) for rid, no, event in fired], now)
             await db.mark_skipped(conn, skipped, now, _STALE_NOTE)
-        for _, step_no, event in fired:
+        for deadline_step, (_, step_no, event) in zip(due_at, fired, strict=True):
+            _count_fired(event.data, now - deadline_step)
             log.info(
                 "deadline step fired",
                 event_id=str(event.id),
@@ -282,6 +303,15 @@ class SlaMonitor:
         report.fired += [event for _, _, event in fired]
         report.skipped += skipped
         return len(locked)
+
+
+def _count_fired(fact: DeadlineWarning | DeadlineMissed, lateness: timedelta) -> None:
+    kind = "escalation" if isinstance(fact, DeadlineMissed) else "warning"
+    level = str(fact.escalation_level) if isinstance(fact, DeadlineMissed) else "0"
+    FIRING_LATENESS.labels(kind).observe(max(lateness.total_seconds(), 0.0))
+    STEPS_FIRED.labels(kind, level).inc()
+    if isinstance(fact, DeadlineMissed) and fact.escalation_level == 1:
+        BREACHES.inc()
 
 
 def _ids(envelope: Envelope[Any]) -> dict[str, str]:

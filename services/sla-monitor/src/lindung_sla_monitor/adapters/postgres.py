@@ -304,6 +304,17 @@ async def settle_packages(
     )
 
 
+async def count_open(conn: asyncpg.Connection) -> tuple[int, int]:
+    """Referrals awaiting acceptance: with their clock running, and paused."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE paused_at IS NULL) AS running,"
+        " count(*) FILTER (WHERE paused_at IS NOT NULL) AS paused"
+        " FROM deadlines WHERE status = 'open'"
+    )
+    assert row is not None  # an aggregate always returns its row
+    return int(row["running"]), int(row["paused"])
+
+
 async def lock_due_steps(
     conn: asyncpg.Connection, now: datetime, limit: int, *, grace: timedelta = timedelta(0)
 ) -> list[tuple[Deadline, Step]]:
