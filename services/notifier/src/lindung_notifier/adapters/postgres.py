@@ -124,7 +124,11 @@ async def claim_due(
         "    AND (d.leased_until IS NULL OR d.leased_until <= $1)),"
         " due AS ("
         "  SELECT d.notification_id FROM deliveries d JOIN queued q USING (notification_id)"
-        "  WHERE q.slot <= $4 ORDER BY q.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
+        # Asked again of the locked row itself: a row another dispatcher claimed and
+        # committed meanwhile is re-checked against its new lease, not taken twice.
+        "  WHERE q.slot <= $4 AND d.status = 'pending' AND d.next_attempt_at <= $1"
+        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)"
+        "  ORDER BY q.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
         " FROM due WHERE d.notification_id = due.notification_id"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
