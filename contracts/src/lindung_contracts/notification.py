@@ -17,6 +17,7 @@ class Channel(StrEnum):
     """How a notification travels."""
 
     WEBHOOK = "webhook"
+    SMS = "sms"  # a plain-text notice through the SMS gateway: a reference and a link only
 
 
 class _NotificationFact(Payload):

@@ -64,7 +64,7 @@ def test_an_empty_object_is_valid_and_configures_no_one():
     [
         ("not json", "(file)"),
         ('{"providers": []}', "providers"),
-        ('{"providers": {"shelter-kl-1": {}}}', "providers.shelter-kl-1.webhook_url"),
+        ('{"providers": {"shelter-kl-1": {}}}', "give a webhook_url, an sms, or both"),
         (
             '{"providers": {"shelter-kl-1": {"webhook_url": "ftp://x.example/"}}}',
             "providers.shelter-kl-1.webhook_url",
@@ -81,7 +81,7 @@ def test_an_empty_object_is_valid_and_configures_no_one():
     ids=[
         "not json",
         "providers not an object",
-        "missing webhook_url",
+        "neither webhook nor sms",
         "not an http url",
         "misspelt key",
         "bad provider id",
@@ -146,3 +146,30 @@ def test_a_missing_file_is_refused_naming_it(tmp_path):
         load_endpoints(missing)
 
     assert str(refused.value) == f"endpoints file {missing}: cannot read: No such file or directory"
+
+
+def test_a_recipient_may_be_reached_by_webhook_and_sms_and_a_bad_number_is_refused():
+    document = {
+        "providers": {
+            "shelter-kl-1": {
+                "webhook_url": "https://shelter.example/hooks",
+                "sms": {"to": "+60123456789", "language": "en"},
+            },
+            "legal-aid-kl": {"sms": {"to": "+60198765432"}},
+        }
+    }
+
+    endpoints = parse_endpoints(json.dumps(document), source="endpoints.json")
+
+    shelter = endpoints.for_recipient(Recipient(RecipientKind.PROVIDER, "shelter-kl-1"))
+    legal = endpoints.for_recipient(Recipient(RecipientKind.PROVIDER, "legal-aid-kl"))
+    assert shelter is not None
+    assert legal is not None
+    assert [c.value for c in shelter.channels()] == ["webhook", "sms"]
+    assert [c.value for c in legal.channels()] == ["sms"]
+    assert legal.sms is not None
+    assert legal.sms.language.value == "ms"  # Malay unless said otherwise
+    assert endpoints.with_sms() == ["provider shelter-kl-1", "provider legal-aid-kl"]
+    document["providers"]["legal-aid-kl"]["sms"]["to"] = "0198765432"  # not E.164
+    with pytest.raises(EndpointsFileError, match=r"providers\.legal-aid-kl\.sms\.to"):
+        parse_endpoints(json.dumps(document), source="endpoints.json")

@@ -11,7 +11,7 @@ from lindung_contracts import DEADLINES, REFERRALS
 
 from .adapters.endpoints_file import EndpointsFileError, load_endpoints
 from .adapters.http import WebhookClient
-from .dispatcher import Dispatcher
+from .dispatcher import Dispatcher, SmsGateway
 from .domain import RetryPolicy
 from .handlers import CONSUMER, DELIVERED_TYPES, handler
 
@@ -50,6 +50,12 @@ def build(
             + ", ".join(missing)
             + " (the escalation ladder reaches every role)"
         )
+    texting = endpoints.with_sms()
+    if texting and settings.sms_gateway_url is None:
+        raise EndpointsFileError(
+            f"endpoints file {settings.endpoints_file}: {', '.join(texting)} "
+            "must get SMS, but NOTIFIER_SMS_GATEWAY_URL is not set"
+        )
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     dispatcher = Dispatcher(
         db=db,
@@ -73,11 +79,20 @@ def build(
         stuck_after_seconds=settings.health_stuck_after_seconds,
         max_event_bytes=settings.outbox_max_event_bytes,
         rng=rng,
+        sms=SmsGateway(
+            url=str(settings.sms_gateway_url),
+            token=settings.sms_gateway_token.get_secret_value()
+            if settings.sms_gateway_token
+            else None,
+            link=settings.notice_link,
+        )
+        if settings.sms_gateway_url is not None
+        else None,
     )
     consumer = Consumer(
         name=CONSUMER,
         topics=(REFERRALS, DEADLINES),
-        run_handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake)),
+        run_handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake, endpoints)),
     )
     return Service(
         name=SERVICE,

@@ -12,24 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
 from lindung_common import add_to_outbox, classify
-from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
+from lindung_contracts import Channel, NotificationDelivered, NotificationFailed, decode
 
 from .adapters import postgres
 from .domain import (
+    IDEMPOTENCY_HEADER,
     AttemptResult,
     Delivered,
     GaveUp,
     Outcome,
     RetryLater,
     decide,
+    reference,
     request_headers,
+    sms_text,
 )
 
 if TYPE_CHECKING:
@@ -39,11 +44,20 @@ if TYPE_CHECKING:
     from lindung_contracts import Envelope
 
     from .adapters.http import WebhookSender
-    from .domain import Endpoints, RetryPolicy
+    from .domain import Endpoint, Endpoints, RetryPolicy
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "SmsGateway"]
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SmsGateway:
+    """Where SMS notices go, and the link each one carries (`{reference}` filled in)."""
+
+    url: str
+    token: str | None
+    link: str
 
 
 class Dispatcher:
@@ -67,6 +81,7 @@ class Dispatcher:
         stuck_after_seconds: float,
         max_event_bytes: int,
         rng: random.Random | None = None,
+        sms: SmsGateway | None = None,
     ) -> None:
         self._db = db
         self._events = events
@@ -74,6 +89,7 @@ class Dispatcher:
         self._sender = sender
         self._policy = policy
         self._batch_size = batch_size
+        self._sms = sms
         self._per_recipient = per_recipient
         self._idle_seconds = idle_seconds
         self._lease = timedelta(seconds=lease_seconds)
@@ -280,7 +296,9 @@ class Dispatcher:
 
     async def _send(self, delivery: postgres.ClaimedDelivery) -> AttemptResult:
         endpoint = self._endpoints.for_recipient(delivery.recipient)
-        if endpoint is None:
+        if delivery.channel is Channel.SMS:
+            return await self._send_sms(delivery, endpoint)
+        if endpoint is None or endpoint.webhook_url is None:
             return _no_endpoint(delivery)
         headers = request_headers(
             notification_id=delivery.notification_id,
@@ -290,6 +308,28 @@ class Dispatcher:
             now=self._events.now(),
         )
         return await self._sender.post(str(endpoint.webhook_url), delivery.body, headers)
+
+    async def _send_sms(
+        self, delivery: postgres.ClaimedDelivery, endpoint: Endpoint | None
+    ) -> AttemptResult:
+        """A reference and a link, through the gateway; nothing of the event's content."""
+        if endpoint is None or endpoint.sms is None or self._sms is None:
+            return _no_endpoint(delivery)
+        notice = reference(delivery.notification_id)
+        text = sms_text(
+            decode(delivery.body).data,
+            delivery.notification_id,
+            self._sms.link.format(reference=notice),
+            endpoint.sms.language,
+        )
+        headers = {
+            "Content-Type": "application/json",
+            IDEMPOTENCY_HEADER: str(delivery.notification_id),
+        }
+        if self._sms.token:
+            headers["Authorization"] = f"Bearer {self._sms.token}"
+        body = json.dumps({"to": endpoint.sms.to, "text": text, "reference": notice}).encode()
+        return await self._sender.post(self._sms.url, body, headers)
 
     def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
         facts = _facts(attempt.delivery)
@@ -328,7 +368,7 @@ def _not_recorded(delivery: postgres.ClaimedDelivery, reason: str) -> None:
 def _no_endpoint(delivery: postgres.ClaimedDelivery) -> AttemptResult:
     return AttemptResult(
         status_code=None,
-        error=f"no webhook configured for {delivery.recipient.describe()}",
+        error=f"no {delivery.channel.value} configured for {delivery.recipient.describe()}",
         permanent=True,
     )
 
@@ -352,7 +392,7 @@ def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
         "cause_event_id": delivery.cause_event_id,
         "cause_type": delivery.cause_type,
         "recipient": delivery.recipient.name,
-        "channel": Channel.WEBHOOK,
+        "channel": delivery.channel,
         "attempts": delivery.attempt,
     }
 

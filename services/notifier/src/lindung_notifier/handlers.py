@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import (
+    Channel,
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from lindung_common import RunHandler, Work
     from lindung_contracts import Envelope, Payload
 
+    from .domain import Endpoints, Recipient
+
 __all__ = ["CONSUMER", "DELIVERED_TYPES", "handler", "store_deliveries"]
 
 CONSUMER = "notifier"
@@ -45,19 +48,25 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
 )
 
 
-def handler(wake: Callable[[], object]) -> RunHandler:
+def handler(wake: Callable[[], object], endpoints: Endpoints | None = None) -> RunHandler:
     """The handler of every delivered event; `wake` runs once what it stored is committed."""
 
     async def on_delivered_events(work: Work, envelopes: list[Envelope[Any]]) -> None:
-        if await store_deliveries(work, envelopes):
+        if await store_deliveries(work, envelopes, endpoints):
             # Not before the commit: the dispatcher would find nothing to claim yet.
             work.after_commit(wake)
 
     return on_delivered_events
 
 
-async def store_deliveries(work: Work, envelopes: list[Envelope[Any]]) -> int:
-    """Store one pending delivery per recipient of each event, in one statement; how many new."""
+async def store_deliveries(
+    work: Work, envelopes: list[Envelope[Any]], endpoints: Endpoints | None = None
+) -> int:
+    """Store one pending delivery per recipient and channel of each event; how many new.
+
+    A recipient with no endpoint still gets its (webhook) delivery: it fails, and the
+    failure is reported, rather than the event vanishing here.
+    """
     deliveries = [
         postgres.NewDelivery(
             notification_id=work.new_id(),
@@ -67,9 +76,16 @@ async def store_deliveries(work: Work, envelopes: list[Envelope[Any]]) -> int:
             case_id=envelope.data.case_id,
             referral_id=referral_of(envelope.data),
             event_json=event_json,
+            channel=channel,
         )
         for envelope in envelopes
         for event_json in (envelope.model_dump_json(),)
         for recipient in recipients_for(envelope.data)
+        for channel in _channels(endpoints, recipient)
     ]
     return await postgres.insert_deliveries(work.conn, deliveries, work.now)
+
+
+def _channels(endpoints: Endpoints | None, recipient: Recipient) -> tuple[Channel, ...]:
+    endpoint = endpoints.for_recipient(recipient) if endpoints is not None else None
+    return endpoint.channels() if endpoint is not None else (Channel.WEBHOOK,)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Self
 
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 __all__ = ["NotifierSettings"]
@@ -22,6 +22,25 @@ class NotifierSettings(ServiceSettings):
     endpoints_file: Path = Field(
         title="Endpoints file",
         description="JSON file with the webhook of every provider and role.",
+    )
+    sms_gateway_url: AnyHttpUrl | None = Field(
+        default=None,
+        title="SMS gateway",
+        description='The HTTP gateway that sends SMS: POST {"to", "text"} as JSON. '
+        "Required when any recipient has an `sms`.",
+    )
+    sms_gateway_token: SecretStr | None = Field(
+        default=None,
+        title="SMS gateway token",
+        description="Sent as `Authorization: Bearer <token>` to the gateway.",
+    )
+    notice_link: str = Field(
+        default="https://lindung.example/n/{reference}",
+        pattern=r"^https?://[!-~]+$",
+        max_length=90,
+        title="Notice link",
+        description="Where an SMS recipient signs in to read a notice; `{reference}` is "
+        "replaced by the notice's reference. Plain ASCII: it must fit one SMS.",
     )
     max_attempts: int = Field(
         default=24,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lindung_contracts import Channel
+
 from ..domain import Delivered, GaveUp, Recipient, RecipientKind, RetryLater  # noqa: TID252
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ class NewDelivery:
     case_id: UUID
     referral_id: UUID | None
     event_json: str
+    channel: Channel = Channel.WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ClaimedDelivery:
     referral_id: UUID | None
     body: bytes
     attempt: int
+    channel: Channel = Channel.WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -70,19 +74,19 @@ async def insert_deliveries(
 ) -> int:
     """Store pending deliveries, due at once; returns how many were new.
 
-    An (event, recipient) already stored is kept as it is.
+    An (event, recipient, channel) already stored is kept as it is.
     """
     if not deliveries:
         return 0
     status = await conn.execute(
         "INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
-        " recipient, case_id, referral_id, event, next_attempt_at, created_at)"
+        " recipient, case_id, referral_id, event, channel, next_attempt_at, created_at)"
         " SELECT u.notification_id, u.cause_event_id, u.cause_type, u.recipient_kind,"
-        "  u.recipient, u.case_id, u.referral_id, u.event::json, $9, $9"
+        "  u.recipient, u.case_id, u.referral_id, u.event::json, u.channel, $9, $9"
         " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[],"
-        "  $7::uuid[], $8::text[]) AS u(notification_id, cause_event_id, cause_type,"
-        "  recipient_kind, recipient, case_id, referral_id, event)"
-        " ON CONFLICT (cause_event_id, recipient_kind, recipient) DO NOTHING",
+        "  $7::uuid[], $8::text[], $10::text[]) AS u(notification_id, cause_event_id,"
+        "  cause_type, recipient_kind, recipient, case_id, referral_id, event, channel)"
+        " ON CONFLICT (cause_event_id, recipient_kind, recipient, channel) DO NOTHING",
         [d.notification_id for d in deliveries],
         [d.cause_event_id for d in deliveries],
         [d.cause_type for d in deliveries],
@@ -92,6 +96,7 @@ async def insert_deliveries(
         [d.referral_id for d in deliveries],
         [d.event_json for d in deliveries],
         now,
+        [d.channel.value for d in deliveries],
     )
     return int(status.rsplit(" ", 1)[-1])
 
@@ -114,12 +119,13 @@ async def claim_due(
     """
     rows = await conn.fetch(
         "WITH busy AS ("
-        "  SELECT recipient_kind, recipient, count(*) AS n FROM deliveries"
-        "  WHERE status = 'pending' AND leased_until > $1 GROUP BY 1, 2),"
+        "  SELECT recipient_kind, recipient, channel, count(*) AS n FROM deliveries"
+        "  WHERE status = 'pending' AND leased_until > $1 GROUP BY 1, 2, 3),"
         " queued AS ("
         "  SELECT d.notification_id, d.next_attempt_at, coalesce(b.n, 0) + row_number() OVER"
-        "   (PARTITION BY d.recipient_kind, d.recipient ORDER BY d.next_attempt_at) AS slot"
-        "  FROM deliveries d LEFT JOIN busy b USING (recipient_kind, recipient)"
+        "   (PARTITION BY d.recipient_kind, d.recipient, d.channel ORDER BY d.next_attempt_at)"
+        "   AS slot"
+        "  FROM deliveries d LEFT JOIN busy b USING (recipient_kind, recipient, channel)"
         "  WHERE d.status = 'pending' AND d.next_attempt_at <= $1"
         "    AND (d.leased_until IS NULL OR d.leased_until <= $1)),"
         " due AS ("
@@ -132,7 +138,8 @@ async def claim_due(
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
         " FROM due WHERE d.notification_id = due.notification_id"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
-        "  d.recipient, d.case_id, d.referral_id, d.event, d.attempts, d.next_attempt_at",
+        "  d.recipient, d.case_id, d.referral_id, d.event, d.attempts, d.next_attempt_at,"
+        "  d.channel",
         now,
         lease_until,
         limit,
@@ -149,6 +156,7 @@ async def claim_due(
             referral_id=row["referral_id"],
             body=row["event"].encode(),
             attempt=row["attempts"],
+            channel=Channel(row["channel"]),
         )
         for row in rows
     ]

@@ -1,8 +1,9 @@
 """The notifier's rules: recipients, endpoints, retries and the webhook request. No I/O."""
 
-from .endpoints import Endpoint, Endpoints, RoleEndpoints
+from .endpoints import Endpoint, Endpoints, RoleEndpoints, SmsTarget
 from .recipients import Recipient, RecipientKind, recipients_for, referral_of
 from .retry import AttemptResult, Delivered, GaveUp, Outcome, RetryLater, RetryPolicy, decide
+from .sms import SMS_LIMIT, Language, reference, sms_text
 from .webhook import (
     ATTEMPT_HEADER,
     CONTENT_TYPE,
@@ -19,6 +20,7 @@ __all__ = [
     "CONTENT_TYPE",
     "IDEMPOTENCY_HEADER",
     "SIGNATURE_HEADER",
+    "SMS_LIMIT",
     "TIMESTAMP_HEADER",
     "WEBHOOK_ID_HEADER",
     "AttemptResult",
@@ -26,15 +28,19 @@ __all__ = [
     "Endpoint",
     "Endpoints",
     "GaveUp",
+    "Language",
     "Outcome",
     "Recipient",
     "RecipientKind",
     "RetryLater",
     "RetryPolicy",
     "RoleEndpoints",
+    "SmsTarget",
     "decide",
     "recipients_for",
+    "reference",
     "referral_of",
     "request_headers",
     "signatures",
+    "sms_text",
 ]

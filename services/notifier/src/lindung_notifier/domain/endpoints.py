@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Self
 
-from lindung_contracts import ProviderId
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
+from lindung_contracts import Channel, ProviderId
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    model_validator,
+)
 
 from .recipients import Recipient, RecipientKind
+from .sms import Language
 
-__all__ = ["Endpoint", "Endpoints", "RoleEndpoints"]
+__all__ = ["Endpoint", "Endpoints", "RoleEndpoints", "SmsTarget"]
 
 _PREFIX = "whsec_"
 _SHORTEST_KEY = 24  # bytes; Standard Webhooks asks for 24 to 64
@@ -39,10 +48,26 @@ class _Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Endpoint(_Config):
-    """One webhook: its URL and the Standard Webhooks secrets that sign each request."""
+class SmsTarget(_Config):
+    """A phone that gets a plain-text notice (a reference and a link) for each event."""
 
-    webhook_url: AnyHttpUrl = Field(description="http(s) URL that receives the POST.")
+    to: str = Field(
+        pattern=r"^\+[1-9][0-9]{7,14}$",
+        description="The number in E.164 form.",
+        examples=["+60123456789"],
+    )
+    language: Language = Field(default=Language.MALAY, description="`ms` or `en`.")
+
+
+class Endpoint(_Config):
+    """How one recipient is reached: a webhook (signed), an SMS, or both."""
+
+    webhook_url: AnyHttpUrl | None = Field(
+        default=None, description="http(s) URL that receives the POST."
+    )
+    sms: SmsTarget | None = Field(
+        default=None, description="Also (or instead) a short SMS through the gateway."
+    )
     secrets: tuple[_Secret, ...] = Field(
         default=(),
         max_length=4,
@@ -50,6 +75,20 @@ class Endpoint(_Config):
         "Two while a secret is rotated: add the new one, let the receiver switch, remove "
         "the old one. None: requests are not signed.",
     )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.webhook_url is None and self.sms is None:
+            raise ValueError("give a webhook_url, an sms, or both")
+        return self
+
+    def channels(self) -> tuple[Channel, ...]:
+        """The channels this recipient is reached on, each its own delivery."""
+        return tuple(
+            channel
+            for channel, there in ((Channel.WEBHOOK, self.webhook_url), (Channel.SMS, self.sms))
+            if there is not None
+        )
 
     def secret_values(self) -> tuple[str, ...]:
         """The secrets themselves, for signing."""
@@ -76,6 +115,12 @@ class Endpoints(_Config):
             return self.providers.get(recipient.name)
         endpoint: Endpoint | None = getattr(self.roles, recipient.name, None)
         return endpoint
+
+    def with_sms(self) -> list[str]:
+        """Recipients reached by SMS, named (`provider shelter-kl-1`, `role supervisor`)."""
+        named = [(f"provider {p}", e) for p, e in self.providers.items()]
+        named += [(f"role {r}", e) for r, e in self.roles if e is not None]
+        return [name for name, endpoint in named if endpoint.sms is not None]
 
     def missing_roles(self) -> list[str]:
         """Roles without a webhook: every alert to them would fail."""
