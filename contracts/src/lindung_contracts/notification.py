@@ -17,6 +17,7 @@ class Channel(StrEnum):
     """How a notification travels."""
 
     WEBHOOK = "webhook"
+    EMAIL = "email"  # SMTP with STARTTLS, in the recipient's language
     SMS = "sms"  # a plain-text notice through the SMS gateway: a reference and a link only
 
 

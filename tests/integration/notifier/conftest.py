@@ -255,18 +255,24 @@ def referral_requested(clock) -> Callable[..., Envelope[Any]]:
 
 @pytest.fixture
 def deadline_missed(clock) -> Callable[..., Envelope[Any]]:
-    def make(notify: RecipientRole = RecipientRole.CASE_COORDINATOR) -> Envelope[Any]:
+    def make(
+        notify: RecipientRole = RecipientRole.CASE_COORDINATOR,
+        *,
+        like: Envelope[Any] | None = None,
+        level: int = 1,
+    ) -> Envelope[Any]:
+        """A missed deadline; `like` a ReferralRequested: of that referral."""
         now = clock.now()
         payload = DeadlineMissed(
-            referral_id=uuid.uuid4(),
-            case_id=uuid.uuid4(),
+            referral_id=like.data.referral_id if like else uuid.uuid4(),
+            case_id=like.data.case_id if like else uuid.uuid4(),
             provider_id="shelter-kl-1",
             service=ServiceType.SAFE_SHELTER,
             requested_at=now - timedelta(hours=4),
             due_at=now,
             notify=notify,
             fired_at=now,
-            escalation_level=1,
+            escalation_level=level,
         )
         return Envelope.wrap(
             payload, event_id=uuid.uuid4(), time=now, source="/lindung/sla-monitor"

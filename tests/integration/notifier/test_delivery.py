@@ -14,7 +14,7 @@ from lindung_contracts import (
     NotificationDelivered,
     NotificationFailed,
     RecipientRole,
-    ReferralAccepted,
+    ReferralStarted,
     ServiceType,
 )
 from standardwebhooks import Webhook
@@ -188,7 +188,7 @@ async def test_no_provider_available_reaches_the_case_coordinator(start_notifier
 
 async def test_events_the_notifier_does_not_deliver_store_nothing(start_notifier, receiver, clock):
     notifier = await start_notifier()
-    payload = ReferralAccepted(
+    payload = ReferralStarted(
         referral_id=uuid.uuid4(),
         case_id=uuid.uuid4(),
         provider_id="shelter-kl-1",

@@ -64,7 +64,7 @@ def test_an_empty_object_is_valid_and_configures_no_one():
     [
         ("not json", "(file)"),
         ('{"providers": []}', "providers"),
-        ('{"providers": {"shelter-kl-1": {}}}', "give a webhook_url, an sms, or both"),
+        ('{"providers": {"shelter-kl-1": {}}}', "give a webhook_url, an sms or an email"),
         (
             '{"providers": {"shelter-kl-1": {"webhook_url": "ftp://x.example/"}}}',
             "providers.shelter-kl-1.webhook_url",

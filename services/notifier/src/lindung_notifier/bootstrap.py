@@ -11,9 +11,10 @@ from lindung_contracts import DEADLINES, REFERRALS
 
 from .adapters.endpoints_file import EndpointsFileError, load_endpoints
 from .adapters.http import WebhookClient
+from .adapters.smtp import SmtpClient
 from .dispatcher import Dispatcher, SmsGateway
 from .domain import RetryPolicy
-from .handlers import CONSUMER, DELIVERED_TYPES, handler
+from .handlers import CONSUMER, HANDLED_TYPES, handler
 
 if TYPE_CHECKING:
     import random
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from lindung_common import Clock, IdFactory
 
     from .adapters.http import WebhookSender
+    from .adapters.smtp import EmailSender
     from .settings import NotifierSettings
 
 __all__ = ["MIGRATIONS", "SERVICE", "build"]
@@ -38,6 +40,7 @@ def build(
     ids: IdFactory | None = None,
     sender: WebhookSender | None = None,
     rng: random.Random | None = None,
+    mail: EmailSender | None = None,
 ) -> Service:
     """The notifier as a service; raises `EndpointsFileError` when the endpoints file is bad."""
     endpoints = load_endpoints(settings.endpoints_file)
@@ -49,6 +52,12 @@ def build(
             f"endpoints file {settings.endpoints_file}: no webhook for role "
             + ", ".join(missing)
             + " (the escalation ladder reaches every role)"
+        )
+    mailing = endpoints.with_email()
+    if mailing and settings.smtp_host is None:
+        raise EndpointsFileError(
+            f"endpoints file {settings.endpoints_file}: {', '.join(mailing)} "
+            "must get email, but NOTIFIER_SMTP_HOST is not set"
         )
     texting = endpoints.with_sms()
     if texting and settings.sms_gateway_url is None:
@@ -88,11 +97,13 @@ def build(
         )
         if settings.sms_gateway_url is not None
         else None,
+        mail=mail or _smtp(settings),
+        notice_link=settings.notice_link,
     )
     consumer = Consumer(
         name=CONSUMER,
         topics=(REFERRALS, DEADLINES),
-        run_handlers=dict.fromkeys(DELIVERED_TYPES, handler(dispatcher.wake, endpoints)),
+        run_handlers=dict.fromkeys(HANDLED_TYPES, handler(dispatcher.wake, endpoints)),
     )
     return Service(
         name=SERVICE,
@@ -102,4 +113,19 @@ def build(
         consumers=[consumer],
         tasks=[dispatcher],
         checks=[dispatcher.check],
+    )
+
+
+def _smtp(settings: NotifierSettings) -> SmtpClient | None:
+    if settings.smtp_host is None:
+        return None
+    return SmtpClient(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.email_from,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        ca_file=settings.smtp_ca_file,
+        timeout_seconds=settings.request_timeout_seconds,
     )

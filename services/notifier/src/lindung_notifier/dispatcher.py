@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
 from lindung_common import add_to_outbox, classify
-from lindung_contracts import Channel, NotificationDelivered, NotificationFailed, decode
+from lindung_contracts import (
+    Channel,
+    DeadlineMissed,
+    NotificationDelivered,
+    NotificationFailed,
+    decode,
+)
 
 from .adapters import postgres
 from .domain import (
@@ -31,8 +37,10 @@ from .domain import (
     GaveUp,
     Outcome,
     RetryLater,
+    Tried,
     decide,
     reference,
+    render_email,
     request_headers,
     sms_text,
 )
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
     from lindung_contracts import Envelope
 
     from .adapters.http import WebhookSender
+    from .adapters.smtp import EmailSender
     from .domain import Endpoint, Endpoints, RetryPolicy
 
 __all__ = ["Dispatcher", "SmsGateway"]
@@ -82,6 +91,8 @@ class Dispatcher:
         max_event_bytes: int,
         rng: random.Random | None = None,
         sms: SmsGateway | None = None,
+        mail: EmailSender | None = None,
+        notice_link: str = "{reference}",
     ) -> None:
         self._db = db
         self._events = events
@@ -90,6 +101,8 @@ class Dispatcher:
         self._policy = policy
         self._batch_size = batch_size
         self._sms = sms
+        self._mail = mail
+        self._notice_link = notice_link
         self._per_recipient = per_recipient
         self._idle_seconds = idle_seconds
         self._lease = timedelta(seconds=lease_seconds)
@@ -298,6 +311,8 @@ class Dispatcher:
         endpoint = self._endpoints.for_recipient(delivery.recipient)
         if delivery.channel is Channel.SMS:
             return await self._send_sms(delivery, endpoint)
+        if delivery.channel is Channel.EMAIL:
+            return await self._send_email(delivery, endpoint)
         if endpoint is None or endpoint.webhook_url is None:
             return _no_endpoint(delivery)
         headers = request_headers(
@@ -330,6 +345,37 @@ class Dispatcher:
             headers["Authorization"] = f"Bearer {self._sms.token}"
         body = json.dumps({"to": endpoint.sms.to, "text": text, "reference": notice}).encode()
         return await self._sender.post(self._sms.url, body, headers)
+
+    async def _send_email(
+        self, delivery: postgres.ClaimedDelivery, endpoint: Endpoint | None
+    ) -> AttemptResult:
+        """The notice in the recipient's language, with what was tried for its service."""
+        if endpoint is None or endpoint.email is None or self._mail is None:
+            return _no_endpoint(delivery)
+        payload = decode(delivery.body).data
+        tried: list[Tried] = []
+        service = getattr(payload, "service", None)
+        if isinstance(payload, DeadlineMissed) and service is not None:
+            async with self._db.pool.acquire() as conn:
+                rows = await postgres.tried_for(conn, delivery.case_id, service.value)
+            tried = [Tried(at, provider, what) for at, provider, what in rows]
+        notice = reference(delivery.notification_id)
+        language = endpoint.email.language
+        rendered = render_email(
+            payload,
+            language=language,
+            reference=notice,
+            link=self._notice_link.format(reference=notice),
+            tried=tried,
+            now=self._events.now(),
+        )
+        return await self._mail.send(
+            endpoint.email.address,
+            rendered.subject,
+            rendered.text,
+            language=language.value,
+            reference=notice,
+        )
 
     def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
         facts = _facts(attempt.delivery)

@@ -16,7 +16,9 @@ from lindung_contracts import (
     DetentionEscalated,
     NoProviderAvailable,
     PackageDeadlineMissed,
+    ReferralAccepted,
     ReferralCancelled,
+    ReferralDeclined,
     ReferralRequested,
     ReferralRerouted,
 )
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
     from .domain import Endpoints, Recipient
 
-__all__ = ["CONSUMER", "DELIVERED_TYPES", "handler", "store_deliveries"]
+__all__ = ["CONSUMER", "DELIVERED_TYPES", "HANDLED_TYPES", "handler", "store_deliveries"]
 
 CONSUMER = "notifier"
 # The events the notifier delivers; every other event on its topics is skipped.
@@ -48,10 +50,21 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
 )
 
 
+# What happened to each referral, kept for the escalation email's "what was tried".
+_HISTORY: dict[type[Payload], str] = {
+    ReferralRequested: "asked",
+    ReferralDeclined: "declined",
+    ReferralRerouted: "withdrawn",
+    ReferralAccepted: "accepted",
+}
+HANDLED_TYPES: tuple[type[Payload], ...] = (*DELIVERED_TYPES, ReferralDeclined, ReferralAccepted)
+
+
 def handler(wake: Callable[[], object], endpoints: Endpoints | None = None) -> RunHandler:
     """The handler of every delivered event; `wake` runs once what it stored is committed."""
 
     async def on_delivered_events(work: Work, envelopes: list[Envelope[Any]]) -> None:
+        await postgres.record_history(work.conn, _history(envelopes))
         if await store_deliveries(work, envelopes, endpoints):
             # Not before the commit: the dispatcher would find nothing to claim yet.
             work.after_commit(wake)
@@ -89,3 +102,25 @@ async def store_deliveries(
 def _channels(endpoints: Endpoints | None, recipient: Recipient) -> tuple[Channel, ...]:
     endpoint = endpoints.for_recipient(recipient) if endpoints is not None else None
     return endpoint.channels() if endpoint is not None else (Channel.WEBHOOK,)
+
+
+def _history(envelopes: list[Envelope[Any]]) -> list[postgres.HistoryRow]:
+    rows = []
+    for envelope in envelopes:
+        fact = envelope.data
+        what = _HISTORY.get(type(fact))
+        if what is None:
+            continue
+        at = fact.requested_at if isinstance(fact, ReferralRequested) else fact.at
+        rows.append(
+            postgres.HistoryRow(
+                event_id=envelope.id,
+                case_id=fact.case_id,
+                referral_id=fact.referral_id,
+                service=fact.service.value,
+                provider_id=fact.provider_id,
+                what=what,
+                at=at,
+            )
+        )
+    return rows

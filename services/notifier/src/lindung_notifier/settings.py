@@ -34,13 +34,41 @@ class NotifierSettings(ServiceSettings):
         title="SMS gateway token",
         description="Sent as `Authorization: Bearer <token>` to the gateway.",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        title="SMTP server",
+        description="The mail relay email notices go through; required when any recipient "
+        "has an `email`.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, title="SMTP port", description="Port.")
+    smtp_starttls: bool = Field(
+        default=True,
+        title="STARTTLS",
+        description="Upgrade the connection with STARTTLS before anything is sent (refused "
+        "if the server does not offer it).",
+    )
+    smtp_username: str | None = Field(default=None, title="SMTP user", description="Login.")
+    smtp_password: SecretStr | None = Field(
+        default=None, title="SMTP password", description="Login password."
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        title="SMTP CA file",
+        description="PEM file of the CA the mail relay's certificate is checked against; "
+        "the system's trust store when not set.",
+    )
+    email_from: str = Field(
+        default="Lindung <lindung@localhost>",
+        title="Email sender",
+        description="The From of every email notice.",
+    )
     notice_link: str = Field(
         default="https://lindung.example/n/{reference}",
         pattern=r"^https?://[!-~]+$",
         max_length=90,
         title="Notice link",
-        description="Where an SMS recipient signs in to read a notice; `{reference}` is "
-        "replaced by the notice's reference. Plain ASCII: it must fit one SMS.",
+        description="Where an SMS or email recipient signs in to read a notice; `{reference}` "
+        "is replaced by the notice's reference. Plain ASCII: it must fit one SMS.",
     )
     max_attempts: int = Field(
         default=24,

@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempt",
     "ClaimedDelivery",
+    "HistoryRow",
     "NewDelivery",
     "claim_due",
     "insert_deliveries",
     "record_attempts",
+    "record_history",
+    "tried_for",
 ]
 
 
@@ -40,6 +43,19 @@ class NewDelivery:
     referral_id: UUID | None
     event_json: str
     channel: Channel = Channel.WEBHOOK
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One thing that happened to a referral: asked, declined, withdrawn or accepted."""
+
+    event_id: UUID
+    case_id: UUID
+    referral_id: UUID
+    service: str
+    provider_id: str
+    what: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -230,3 +246,43 @@ def _change(outcome: Outcome) -> _Change:
             return _Change("pending", next_attempt_at=at, error=error)
         case GaveUp(at=at, error=error):
             return _Change("failed", finished_at=at, error=error)
+
+
+async def record_history(conn: asyncpg.Connection, rows: Sequence[HistoryRow]) -> None:
+    """Remember what happened to a case's referrals; an event seen again changes nothing."""
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO case_history (event_id, case_id, referral_id, service, provider_id, what, at)"
+        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],"
+        "  $6::text[], $7::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
+        [r.event_id for r in rows],
+        [r.case_id for r in rows],
+        [r.referral_id for r in rows],
+        [r.service for r in rows],
+        [r.provider_id for r in rows],
+        [r.what for r in rows],
+        [r.at for r in rows],
+    )
+
+
+async def tried_for(
+    conn: asyncpg.Connection, case_id: UUID, service: str
+) -> list[tuple[datetime, str, str]]:
+    """What was tried for one service of a case, oldest first: (when, provider, what).
+
+    Who was asked, declined, withdrawn or accepted, and which referrals could not be
+    delivered to their provider.
+    """
+    rows = await conn.fetch(
+        "SELECT at, provider_id, what FROM case_history WHERE case_id = $1 AND service = $2"
+        " UNION ALL"
+        " SELECT d.finished_at, d.recipient, 'not delivered' FROM deliveries d"
+        " JOIN case_history h ON h.referral_id = d.referral_id AND h.what = 'asked'"
+        " WHERE d.case_id = $1 AND h.service = $2 AND d.status = 'failed'"
+        "  AND d.cause_type = 'org.lindung.referral.requested.v1' AND d.finished_at IS NOT NULL"
+        " ORDER BY 1, 2",
+        case_id,
+        service,
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -1,5 +1,6 @@
 """The notifier's rules: recipients, endpoints, retries and the webhook request. No I/O."""
 
+from .email import EmailNotice, Tried, render_email
 from .endpoints import Endpoint, Endpoints, RoleEndpoints, SmsTarget
 from .recipients import Recipient, RecipientKind, recipients_for, referral_of
 from .retry import AttemptResult, Delivered, GaveUp, Outcome, RetryLater, RetryPolicy, decide
@@ -25,6 +26,7 @@ __all__ = [
     "WEBHOOK_ID_HEADER",
     "AttemptResult",
     "Delivered",
+    "EmailNotice",
     "Endpoint",
     "Endpoints",
     "GaveUp",
@@ -36,10 +38,12 @@ __all__ = [
     "RetryPolicy",
     "RoleEndpoints",
     "SmsTarget",
+    "Tried",
     "decide",
     "recipients_for",
     "reference",
     "referral_of",
+    "render_email",
     "request_headers",
     "signatures",
     "sms_text",

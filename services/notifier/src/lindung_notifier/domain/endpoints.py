@@ -20,7 +20,7 @@ from pydantic import (
 from .recipients import Recipient, RecipientKind
 from .sms import Language
 
-__all__ = ["Endpoint", "Endpoints", "RoleEndpoints", "SmsTarget"]
+__all__ = ["EmailTarget", "Endpoint", "Endpoints", "RoleEndpoints", "SmsTarget"]
 
 _PREFIX = "whsec_"
 _SHORTEST_KEY = 24  # bytes; Standard Webhooks asks for 24 to 64
@@ -59,6 +59,18 @@ class SmsTarget(_Config):
     language: Language = Field(default=Language.MALAY, description="`ms` or `en`.")
 
 
+class EmailTarget(_Config):
+    """A mailbox that gets a plain-text notice for each event, in its reader's language."""
+
+    address: str = Field(
+        pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$",
+        max_length=254,
+        description="The address.",
+        examples=["penyelaras.sgr@jkm.example.gov.my"],
+    )
+    language: Language = Field(default=Language.MALAY, description="`ms` or `en`.")
+
+
 class Endpoint(_Config):
     """How one recipient is reached: a webhook (signed), an SMS, or both."""
 
@@ -67,6 +79,9 @@ class Endpoint(_Config):
     )
     sms: SmsTarget | None = Field(
         default=None, description="Also (or instead) a short SMS through the gateway."
+    )
+    email: EmailTarget | None = Field(
+        default=None, description="Also (or instead) an email, in Malay or English."
     )
     secrets: tuple[_Secret, ...] = Field(
         default=(),
@@ -78,15 +93,19 @@ class Endpoint(_Config):
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
-        if self.webhook_url is None and self.sms is None:
-            raise ValueError("give a webhook_url, an sms, or both")
+        if self.webhook_url is None and self.sms is None and self.email is None:
+            raise ValueError("give a webhook_url, an sms or an email (or more than one)")
         return self
 
     def channels(self) -> tuple[Channel, ...]:
         """The channels this recipient is reached on, each its own delivery."""
         return tuple(
             channel
-            for channel, there in ((Channel.WEBHOOK, self.webhook_url), (Channel.SMS, self.sms))
+            for channel, there in (
+                (Channel.WEBHOOK, self.webhook_url),
+                (Channel.EMAIL, self.email),
+                (Channel.SMS, self.sms),
+            )
             if there is not None
         )
 
@@ -118,9 +137,15 @@ class Endpoints(_Config):
 
     def with_sms(self) -> list[str]:
         """Recipients reached by SMS, named (`provider shelter-kl-1`, `role supervisor`)."""
+        return [name for name, endpoint in self._named() if endpoint.sms is not None]
+
+    def with_email(self) -> list[str]:
+        """Recipients reached by email, named."""
+        return [name for name, endpoint in self._named() if endpoint.email is not None]
+
+    def _named(self) -> list[tuple[str, Endpoint]]:
         named = [(f"provider {p}", e) for p, e in self.providers.items()]
-        named += [(f"role {r}", e) for r, e in self.roles if e is not None]
-        return [name for name, endpoint in named if endpoint.sms is not None]
+        return named + [(f"role {r}", e) for r, e in self.roles if e is not None]
 
     def missing_roles(self) -> list[str]:
         """Roles without a webhook: every alert to them would fail."""

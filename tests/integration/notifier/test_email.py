@@ -1,0 +1,215 @@
+"""Email notices through a real SMTP server in this process (aiosmtpd), over STARTTLS with a
+certificate of its own: read back as delivered, in Malay and in English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import socket
+import ssl
+import uuid
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from lindung_common import Outcome
+from lindung_contracts import (
+    Channel,
+    Envelope,
+    NotificationDelivered,
+    NotificationFailed,
+    RecipientRole,
+    ReferralDeclined,
+)
+
+pytestmark = pytest.mark.integration
+
+COORDINATOR = "penyelaras.kl@jkm.example.gov.my"
+SUPERVISOR = "supervisor.kl@jkm.example.gov.my"
+REFUSED = "nobody@jkm.example.gov.my"
+
+
+class Mailbox:
+    """aiosmtpd's handler: keeps what it accepts; refuses one address for good."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_RCPT(self, _server, _session, envelope, address, _options):  # noqa: N802
+        if address == REFUSED:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, _server, session, envelope):  # noqa: N802
+        assert session.ssl is not None, "the message travelled before STARTTLS"
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [
+            message_from_bytes(content, policy=policy.default)
+            for rcpts, content in self.messages
+            if address in rcpts
+        ]
+
+
+def _certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, as a private mail relay might have."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "mail.pem", tmp_path / "mail.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+def mail_server(tmp_path):
+    cert_file, key_file = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    mailbox = Mailbox()
+    with socket.socket() as probe:  # a free loopback port (aiosmtpd checks it is up)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    try:
+        yield mailbox, controller.port, cert_file
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def endpoints_file(tmp_path, receiver):
+    """The coordinator reads Malay, the supervisor English; one provider's mailbox is gone."""
+    document = {
+        "providers": {
+            "shelter-kl-1": {"webhook_url": receiver.url("/shelter-kl-1")},
+            "legal-aid-kl": {"email": {"address": REFUSED, "language": "en"}},
+        },
+        "roles": {
+            "case_coordinator": {"email": {"address": COORDINATOR}},
+            "supervisor": {
+                "webhook_url": receiver.url("/roles/supervisor"),
+                "email": {"address": SUPERVISOR, "language": "en"},
+            },
+            "secretariat": {"webhook_url": receiver.url("/roles/secretariat")},
+        },
+    }
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+async def _mailing(start_notifier, mail_server):
+    _, port, cert_file = mail_server
+    return await start_notifier(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_ca_file=cert_file,
+        email_from="Lindung <lindung@jkm.example.gov.my>",
+        notice_link="https://lindung.example.gov.my/n/{reference}",
+    )
+
+
+async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_was_tried(
+    start_notifier, mail_server, receiver, referral_requested, deadline_missed, clock
+):
+    mailbox = mail_server[0]
+    notifier = await _mailing(start_notifier, mail_server)
+    asked = referral_requested("shelter-kl-1")
+    declined = Envelope.wrap(
+        ReferralDeclined(
+            referral_id=asked.data.referral_id,
+            case_id=asked.data.case_id,
+            provider_id="shelter-kl-1",
+            service=asked.data.service,
+            at=clock.now(),
+            reason="at capacity tonight",
+        ),
+        event_id=uuid.uuid4(),
+        time=clock.now(),
+        source="/lindung/router",
+    )
+    await notifier.handle(asked)
+    assert await notifier.handle(declined) == [Outcome.PROCESSED]
+    level1 = deadline_missed(RecipientRole.CASE_COORDINATOR, like=asked)
+    level2 = deadline_missed(RecipientRole.SUPERVISOR, like=asked, level=2)
+    for event in (level1, level2):
+        await notifier.handle(event)
+
+    while await notifier.dispatcher.dispatch_once():
+        pass
+
+    (malay,) = mailbox.to(COORDINATOR)
+    (english,) = mailbox.to(SUPERVISOR)
+    assert malay["Subject"].startswith("[Lindung] LEWAT, tahap 1: tempat perlindungan")
+    assert malay["Content-Language"] == "ms"
+    assert english["Subject"].startswith("[Lindung] LATE, level 2: safe shelter")
+    assert english["From"] == "Lindung <lindung@jkm.example.gov.my>"
+    text = english.get_content()
+    assert "shelter-kl-1: asked" in text
+    assert "shelter-kl-1: declined" in text
+    assert "Where to act: https://lindung.example.gov.my/n/" in text
+    assert "at capacity tonight" not in text  # a provider's own words are not passed on
+    assert "shelter-kl-1: menolak" in malay.get_content()
+    # The supervisor gets the webhook too; each channel is reported on its own.
+    assert receiver.to("/roles/supervisor")
+    reported = [e for e in await notifier.outbox() if isinstance(e, NotificationDelivered)]
+    assert sorted((e.recipient, e.channel) for e in reported if e.recipient != "shelter-kl-1") == [
+        ("case_coordinator", Channel.EMAIL),
+        ("supervisor", Channel.EMAIL),
+        ("supervisor", Channel.WEBHOOK),
+    ]
+
+
+async def test_a_mailbox_the_server_refuses_fails_at_once_and_is_reported(
+    start_notifier, mail_server, referral_requested
+):
+    notifier = await _mailing(start_notifier, mail_server)
+    await notifier.handle(referral_requested("legal-aid-kl"))
+
+    await notifier.dispatcher.dispatch_once()
+
+    (failed,) = [e for e in await notifier.outbox() if isinstance(e, NotificationFailed)]
+    assert (failed.channel, failed.attempts) == (Channel.EMAIL, 1)
+    assert "550" in failed.error
+    assert REFUSED not in failed.error
+
+
+async def test_email_recipients_without_a_mail_server_stop_the_start_naming_them(
+    start_notifier,
+):
+    with pytest.raises(Exception, match="role case_coordinator, role supervisor"):
+        await start_notifier()
