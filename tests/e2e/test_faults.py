@@ -70,7 +70,7 @@ class System:
 @pytest.fixture(scope="module")
 def fault_stack():
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack() as running:
+    with Stack(agencies=(faults.AGENCY,)) as running:
         yield running
 
 
@@ -87,6 +87,7 @@ async def system(fault_stack, tmp_path_factory):
         tmp / "logs",
         fault_stack.kafka_bootstrap_servers,
         fault_stack.database_url,
+        fault_stack.credentials,
         settings={
             # One agency key posts every flow here, retries included: no rate limit in the way.
             "intake": keys.settings(tmp / "keys.json") | {"rate_limit_per_minute": "1000000"},
@@ -221,7 +222,7 @@ async def test_every_poison_on_every_consumer_is_dead_lettered_and_the_next_reco
     proofs: dict[str, str] = {}
     readiness = faults.Readiness(system.urls)
     readiness.start()
-    producer = AIOKafkaProducer(bootstrap_servers=system.stack.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**system.stack.kafka())
     await producer.start()
     try:
         for topic in topics:
@@ -322,7 +323,7 @@ async def _announced(system, wanted: set[tuple[str, str, int, int]], *, timeout:
     consumer = AIOKafkaConsumer(
         DEAD_LETTERS.name,
         IDENTIFICATION_REJECTIONS.name,
-        bootstrap_servers=system.stack.kafka_bootstrap_servers,
+        **system.stack.kafka(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

@@ -126,7 +126,7 @@ def keys_file(tmp_path):
 @pytest.fixture
 async def wired(stack, schema, keys_file, clock):
     settings = IntakeSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("intake"),
         database_url=stack.database_url,
         api_keys_file=keys_file,
         key_secret=KEY_SECRET,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from lindung_common import Record
+from lindung_common import Record, client_options
 from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
     STRUCTURED_CONTENT_TYPE,
@@ -70,9 +70,7 @@ async def _cases(runtime, reference: str) -> list[dict]:
 
 async def _read_at(wired, partition: int, offset: int) -> Record:
     """The record at one position of the agency topic, read again (a redelivery)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=wired.settings.kafka_bootstrap_servers, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**client_options(wired.settings), enable_auto_commit=False)
     await consumer.start()
     try:
         where = TopicPartition(AGENCY_IDENTIFICATIONS.name, partition)
@@ -113,7 +111,7 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
         "future": (_reported(future), None),
         "mismatch": (_reported(identification(), agency_reference="OTHER/REF/1"), None),
     }
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**stack.kafka())
     await producer.start()
     positions: dict[str, tuple[int, int]] = {}
     originals: dict[str, bytes] = {}
@@ -178,13 +176,13 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
 
 
 async def test_the_same_identification_over_http_and_kafka_is_one_case(
-    wired, client, callers, identification, outbox
+    stack, wired, client, callers, identification, outbox
 ):
     body = identification()
     over_http = await client.post("/v1/identifications", json=body, headers=callers.agency)
     envelope = _reported(body)
     record = encode(envelope)
-    producer = AIOKafkaProducer(bootstrap_servers=wired.settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**stack.kafka())
     await producer.start()
     try:
         meta = await producer.send_and_wait(

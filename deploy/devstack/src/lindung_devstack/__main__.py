@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,topics}`: local infrastructure and the demo."""
+"""`python -m lindung_devstack {up,demo,provision}`: local infrastructure and the demo."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import sys
 import time
 from typing import NoReturn
 
+from .access import MECHANISM, Credentials
 from .demo import run_demo
 from .kafka import create_topics
+from .services import SERVICES
 from .stack import Stack
 
 
@@ -24,7 +26,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m lindung_devstack")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run Kafka and PostgreSQL until Ctrl-C")
-    commands.add_parser("topics", help="create the registry's topics at $KAFKA_BOOTSTRAP_SERVERS")
+    commands.add_parser(
+        "provision",
+        help="create the registry's topics at "
+        "$KAFKA_BOOTSTRAP_SERVERS, as the super user $KAFKA_SASL_USERNAME "
+        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM)",
+    )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -34,14 +41,24 @@ def main() -> None:
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
         return
-    if args.command == "topics":
-        created = asyncio.run(create_topics(os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
+    if args.command == "provision":
+        admin = Credentials(
+            os.environ["KAFKA_SASL_USERNAME"],
+            os.environ["KAFKA_SASL_PASSWORD"],
+            mechanism=os.environ.get("KAFKA_SASL_MECHANISM", MECHANISM),
+        )
+        kafka = admin.client_options(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+        created = asyncio.run(create_topics(kafka))
         print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
         return
     with Stack() as stack:
-        print("Kafka and PostgreSQL are up. In another shell:")
+        print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
         for name, value in stack.env().items():
             print(f"  export {name}={value}")
+        print("Each service's own Kafka principal:")
+        for service, (_, prefix) in SERVICES.items():
+            for name, value in stack.credentials[service].settings().items():
+                print(f"  export {prefix}{name.upper()}={value}")
         print("Ctrl-C stops both.", flush=True)
         try:
             while True:

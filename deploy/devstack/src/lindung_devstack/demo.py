@@ -18,6 +18,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 from lindung_contracts import Envelope, Identification, IdentificationReported, encode
 
+from .access import agency_principal
 from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
 from .timeline import Timeline
@@ -130,7 +131,8 @@ async def _report(
     record = encode(
         Envelope.wrap(reported, event_id=uuid.uuid4(), time=now, source="/agencies/jtk-perak")
     )
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    # The agency's own principal: the one allowed to write its topic.
+    producer = AIOKafkaProducer(**stack.kafka(agency_principal("jtk-perak")))
     await producer.start()
     try:
         await producer.send_and_wait(record.topic, record.value, key=record.key,
@@ -142,7 +144,9 @@ async def _report(
 
 async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
     keys = write_keys(workdir / "api-keys.json", list(CASES), _providers(), (COORDINATOR,))
-    services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
+    services = ServiceSet(
+        workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
+    )
     standin = StandIn("", keys, provider_behaviour)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
     services.settings = {
@@ -161,7 +165,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     standin.intake_url = intake_url  # known only once intake has a port
     await standin.start()
     timeline = Timeline(
-        stack.kafka_bootstrap_servers,
+        stack.kafka(),
         agency_labels={a: lbl for a, (lbl, _) in CASES.items()},
         color=sys.stdout.isatty(),
     )
@@ -242,7 +246,7 @@ def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
     """Start the infrastructure and the services, play the scenario, stop on Ctrl-C."""
     began = time.monotonic()
     print("Starting PostgreSQL and the Kafka broker (KRaft) ...", flush=True)
-    with Stack() as stack:
+    with Stack(agencies=tuple(CASES)) as stack:
         broker = f"{stack.broker.started_in:.1f} s" if stack.broker else "existing"
         print(f"  Kafka at {stack.kafka_bootstrap_servers} (broker start {broker}), "
               f"PostgreSQL at {stack.database_url}; infrastructure up in "

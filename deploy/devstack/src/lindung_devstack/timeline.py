@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from lindung_contracts import TOPICS, DecodeError, decode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 __all__ = ["Timeline"]
 
@@ -26,7 +26,7 @@ _GREY, _RED, _GREEN, _YELLOW, _BOLD, _RESET = (
 class Timeline:
     """Reads every registry topic and prints one line per event, grouped by case label."""
 
-    bootstrap_servers: str
+    kafka: Mapping[str, Any]  # the admin's client arguments: it reads every topic
     labels: dict[str, str] = field(default_factory=dict)  # case id -> short label
     agency_labels: dict[str, str] = field(default_factory=dict)  # agency id -> label
     # case id -> (seconds since start, event kind, line) for the per-case story at the end;
@@ -41,7 +41,7 @@ class Timeline:
         """Print events until cancelled."""
         consumer = AIOKafkaConsumer(
             *(t.name for t in TOPICS),
-            bootstrap_servers=self.bootstrap_servers,
+            **self.kafka,
             group_id=f"lindung-demo-timeline-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
