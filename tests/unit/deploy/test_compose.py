@@ -34,8 +34,11 @@ def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
     assert COMPOSE["services"]["topics"]["command"][-1] == "provision"
 
 
-def test_every_client_authenticates_as_its_own_principal():
+def test_every_client_authenticates_and_only_acls_allow():
     broker = COMPOSE["services"]["kafka"]["environment"]
+    assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith(".StandardAuthorizer")
+    assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert broker["KAFKA_SUPER_USERS"] == "User:admin"
     protocols = dict(
         pair.split(":") for pair in broker["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
     )

@@ -11,6 +11,7 @@ import time
 from typing import NoReturn
 
 from .access import MECHANISM, Credentials
+from .acls import acls, grant
 from .demo import run_demo
 from .kafka import create_topics
 from .services import SERVICES
@@ -28,9 +29,9 @@ def main() -> None:
     commands.add_parser("up", help="run Kafka and PostgreSQL until Ctrl-C")
     commands.add_parser(
         "provision",
-        help="create the registry's topics at "
+        help="create the registry's topics and every principal's ACLs at "
         "$KAFKA_BOOTSTRAP_SERVERS, as the super user $KAFKA_SASL_USERNAME "
-        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM)",
+        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM); agencies from $LINDUNG_AGENCIES",
     )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
@@ -48,8 +49,11 @@ def main() -> None:
             mechanism=os.environ.get("KAFKA_SASL_MECHANISM", MECHANISM),
         )
         kafka = admin.client_options(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+        agencies = [a for a in os.environ.get("LINDUNG_AGENCIES", "").split(",") if a]
         created = asyncio.run(create_topics(kafka))
         print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
+        granted = asyncio.run(grant(kafka, acls(agencies)))
+        print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
         return
     with Stack() as stack:
         print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")

@@ -98,9 +98,11 @@ def new_cluster_id() -> str:
 class KafkaBroker:
     """One KRaft broker+controller on loopback ports, its data and logs in `workdir`.
 
-    Clients authenticate with SASL/SCRAM. The controller listener takes the admin only
-    (SASL/PLAIN, on loopback). `users` are the SCRAM principals created when the storage
-    is formatted, beside the admin.
+    Clients authenticate with SASL/SCRAM (`admin` is the only super user) and the
+    standard authorizer decides by ACL what each principal may do; nothing is allowed
+    where no ACL says so. The controller listener takes the admin only (SASL/PLAIN, on
+    loopback). `users` are the SCRAM principals created when the storage is formatted,
+    beside the admin.
 
     `stop()` then `start()` (or `restart()`) brings it back on the same ports with its data.
     Ports left at 0 are chosen at the first start, and chosen again if taken meanwhile.
@@ -278,6 +280,10 @@ class KafkaBroker:
             "listener.name.controller.plain.sasl.jaas.config": (
                 f'{plain} required username="{admin}" password="{secret}" user_{admin}="{secret}";'
             ),
+            # Nothing is allowed unless an ACL allows it; the admin may do anything.
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{admin}",
             "log.dirs": str(self.data_dir),
             # Single node: internal topics cannot have more replicas than brokers.
             "offsets.topic.replication.factor": "1",

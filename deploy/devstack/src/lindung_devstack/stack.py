@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from aiokafka.errors import KafkaError
+
 from ._proc import StartError, run_async
 from .access import (
     ADMIN,
@@ -26,6 +28,7 @@ from .access import (
     agency_principal,
     new_credentials,
 )
+from .acls import acls, grant
 from .kafka import KafkaBroker, create_topics
 from .postgres import PostgresServer
 from .services import SERVICES
@@ -129,6 +132,10 @@ class Stack:
             run_async(create_topics(self.kafka(), retry_for=TOPICS_TIMEOUT))
         except TimeoutError as error:
             raise StartError("Kafka topics", str(error), logs) from None
+        try:
+            run_async(grant(self.kafka(), acls(self.agencies)))
+        except (RuntimeError, KafkaError, OSError) as error:
+            raise StartError("Kafka ACLs", f"{type(error).__name__}: {error}", logs) from None
 
     def _existing_credentials(self) -> None:
         """The admin and the principals of a cluster that is already there."""
