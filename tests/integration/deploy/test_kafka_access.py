@@ -13,6 +13,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 from lindung_contracts import (
+    AGENCY_IDENTIFICATIONS,
     CASES,
     DEADLINES,
     IDENTIFICATION_REJECTIONS,
@@ -24,6 +25,10 @@ from lindung_contracts import (
 pytestmark = pytest.mark.integration
 
 AGENCY = "agency.pdrm-kl"
+OWN_TOPIC = AGENCY_IDENTIFICATIONS.for_agency("pdrm-kl").name
+OWN_REJECTIONS = IDENTIFICATION_REJECTIONS.for_agency("pdrm-kl").name
+OTHERS_TOPIC = AGENCY_IDENTIFICATIONS.for_agency("jtk-johor").name
+OTHERS_REJECTIONS = IDENTIFICATION_REJECTIONS.for_agency("jtk-johor").name
 
 
 async def _write(kafka: dict, topic: str) -> None:
@@ -59,6 +64,32 @@ async def _fetch(kafka: dict, topic: str) -> None:
         await consumer.stop()
 
 
+def _group() -> str:
+    """A consumer group of the agency's own."""
+    return f"{AGENCY}.{uuid.uuid4().hex[:6]}"
+
+
+async def test_an_agency_writes_its_own_topic_and_reads_its_own_rejections(stack):
+    await _write(stack.kafka(AGENCY), OWN_TOPIC)
+    await _read(stack.kafka(AGENCY), OWN_REJECTIONS, group=_group())
+
+
+async def test_an_agency_cannot_write_another_agency_s_topic(stack):
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(stack.kafka(AGENCY), OTHERS_TOPIC)
+
+
+@pytest.mark.parametrize("topic", [OTHERS_REJECTIONS, OTHERS_TOPIC])
+async def test_an_agency_cannot_read_another_agency_s_records(stack, topic):
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(stack.kafka(AGENCY), topic, group=_group())
+
+
+async def test_an_agency_cannot_write_its_own_rejections(stack):
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(stack.kafka(AGENCY), OWN_REJECTIONS)
+
+
 async def test_a_client_without_credentials_is_turned_away(stack):
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
     with pytest.raises(KafkaConnectionError):
@@ -77,7 +108,7 @@ async def test_a_wrong_password_is_turned_away(stack):
 @pytest.mark.parametrize("topic", [CASES, REFERRALS, PROVIDER_RESPONSES, DEADLINES])
 async def test_an_agency_cannot_read_internal_topics(stack, topic):
     with pytest.raises(TopicAuthorizationFailedError):
-        await _read(stack.kafka(AGENCY), topic.name, group=f"{AGENCY}.{uuid.uuid4().hex[:6]}")
+        await _read(stack.kafka(AGENCY), topic.name, group=_group())
 
 
 @pytest.mark.parametrize("topic", [CASES, REFERRALS, NOTIFICATIONS])
@@ -90,15 +121,17 @@ async def test_an_agency_cannot_write_internal_topics(stack, topic):
     ("service", "topic"),
     [
         # A forged acceptance would stop every escalation of the referral.
-        ("notifier", REFERRALS),
-        ("router", PROVIDER_RESPONSES),
-        ("sla-monitor", CASES),
-        ("intake", DEADLINES),
+        ("notifier", REFERRALS.name),
+        ("router", PROVIDER_RESPONSES.name),
+        ("sla-monitor", CASES.name),
+        ("intake", DEADLINES.name),
+        # Not even intake may report in an agency's name.
+        ("intake", OWN_TOPIC),
     ],
 )
 async def test_a_service_cannot_write_a_topic_it_does_not_own(stack, service, topic):
     with pytest.raises(TopicAuthorizationFailedError):
-        await _write(stack.kafka(service), topic.name)
+        await _write(stack.kafka(service), topic)
 
 
 async def test_a_service_writes_its_own_topic_and_reads_what_it_consumes(stack):
@@ -121,6 +154,6 @@ async def test_a_service_cannot_read_a_topic_it_does_not_consume(stack):
 )
 async def test_nobody_joins_a_consumer_group_that_is_not_theirs(stack, principal, group):
     # A topic each may read: only the group is refused.
-    topic = REFERRALS if principal == "notifier" else IDENTIFICATION_REJECTIONS
+    topic = REFERRALS.name if principal == "notifier" else OWN_REJECTIONS
     with pytest.raises(GroupAuthorizationFailedError):
-        await _read(stack.kafka(principal), topic.name, group=group)
+        await _read(stack.kafka(principal), topic, group=group)

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from lindung_contracts import TOPICS
+from lindung_contracts import CASES
 from lindung_devstack import kafka, postgres
-from lindung_devstack.kafka import KafkaBroker, create_topics
+from lindung_devstack.kafka import KafkaBroker, create_topics, registry_topics
 from lindung_devstack.postgres import PostgresServer
 
 if TYPE_CHECKING:
@@ -109,11 +109,13 @@ async def test_the_broker_moves_off_a_taken_port_then_restarts_there_with_its_re
 
 
 async def test_the_shared_stack_has_every_topic_and_creating_them_again_changes_nothing(stack):
-    assert await create_topics(stack.kafka()) == []
+    assert await create_topics(stack.kafka(), stack.agencies) == []
     admin = AIOKafkaAdminClient(**stack.kafka())
     await admin.start()
     try:
-        assert {t.name for t in TOPICS} <= set(await admin.list_topics())
+        wanted = {t.name for t in registry_topics(stack.agencies)}
+        assert {"lindung.agency.pdrm-kl.identifications.v1", CASES.name} <= wanted
+        assert wanted <= set(await admin.list_topics())
     finally:
         await admin.close()
     if stack.postgres is not None:  # started here, not taken from the environment

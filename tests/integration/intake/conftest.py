@@ -133,6 +133,8 @@ async def wired(stack, schema, keys_file, clock):
         http_port=0,
         # An unknown referral's 404 comes after this wait: short, so the tests move on.
         answer_wait_seconds=0.5,
+        # The door reads these agencies' own topics (made for the run's stack).
+        kafka_agencies=(AGENCY, OTHER_AGENCY),
     )
     service = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
     runtime = Runtime(service)

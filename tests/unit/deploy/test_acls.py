@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from lindung_contracts import CASES, DEAD_LETTERS, DEADLINES, REFERRALS, TOPICS
+from lindung_contracts import (
+    AGENCY_IDENTIFICATIONS,
+    CASES,
+    DEAD_LETTERS,
+    DEADLINES,
+    IDENTIFICATION_REJECTIONS,
+    REFERRALS,
+    TOPICS,
+)
 from lindung_devstack.acls import Acl, Operation, Pattern, Resource, acls
+from lindung_devstack.kafka import registry_topics
 
-ALL = acls(["pdrm-kl", "jtk-johor"])
+AGENCIES = ["pdrm-kl", "jtk-johor"]
+ALL = acls(AGENCIES)
 
 
 def _of(principal: str) -> set[Acl]:
@@ -24,13 +34,13 @@ def _topics(principal: str, operation: Operation) -> set[str]:
 
 def test_each_service_writes_exactly_the_topics_the_registry_says_it_produces():
     for service in ("intake", "router", "notifier", "sla-monitor"):
-        produced = {t.name for t in TOPICS if service in t.producers}
+        produced = {t.name for t in registry_topics(AGENCIES) if service in t.producers}
         assert _topics(service, Operation.WRITE) == produced, service
 
 
 def test_each_service_reads_exactly_the_topics_the_registry_says_it_consumes():
     for service in ("intake", "router", "notifier", "sla-monitor"):
-        consumed = {t.name for t in TOPICS if service in t.consumers}
+        consumed = {t.name for t in registry_topics(AGENCIES) if service in t.consumers}
         assert _topics(service, Operation.READ) == consumed, service
 
 
@@ -63,3 +73,26 @@ def test_an_agency_touches_no_internal_topic_and_no_one_else_s_group():
     assert not {a.name for a in agency} & internal
     groups = {a.name for a in agency if a.resource is Resource.GROUP}
     assert groups == {"agency.pdrm-kl."}
+
+
+def test_an_agency_writes_only_its_own_identifications_and_reads_only_its_own_rejections():
+    assert _topics("agency.pdrm-kl", Operation.WRITE) == {
+        "lindung.agency.pdrm-kl.identifications.v1"
+    }
+    assert _topics("agency.pdrm-kl", Operation.READ) == {"lindung.agency.pdrm-kl.rejections.v1"}
+    assert not any(
+        a.pattern is Pattern.PREFIXED for a in _of("agency.pdrm-kl") if a.resource is Resource.TOPIC
+    )
+
+
+def test_intake_reads_each_agency_s_identifications_and_writes_each_agency_s_rejections():
+    assert _topics("intake", Operation.READ) >= {
+        AGENCY_IDENTIFICATIONS.for_agency(a).name for a in AGENCIES
+    }
+    assert _topics("intake", Operation.WRITE) >= {
+        IDENTIFICATION_REJECTIONS.for_agency(a).name for a in AGENCIES
+    }
+    # ...and cannot write an identification in an agency's name.
+    assert not _topics("intake", Operation.WRITE) & {
+        AGENCY_IDENTIFICATIONS.for_agency(a).name for a in AGENCIES
+    }

@@ -66,3 +66,13 @@ def test_mounted_config_files_load_with_the_services_own_loaders():
     directory = load_directory(ROOT / "deploy" / "demo" / "directory.json")
     for provider in directory.providers:
         assert provider.id in endpoints.providers, provider.id
+
+
+def test_every_agency_at_the_kafka_door_has_a_principal_and_its_own_topics():
+    door = COMPOSE["services"]["intake"]["environment"]["INTAKE_KAFKA_AGENCIES"].split(",")
+    provisioned = COMPOSE["services"]["topics"]["environment"]["LINDUNG_AGENCIES"].split(",")
+    principals = COMPOSE["services"]["kafka-users"]["environment"]["PRINCIPALS"].split()
+    created = {p.split("=", 1)[0] for p in principals}
+    for agency in door:
+        assert agency in provisioned
+        assert f"agency.{agency}" in created

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import NoReturn
 
-from .access import MECHANISM, Credentials
+from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
 from .kafka import create_topics
@@ -26,7 +26,11 @@ def main() -> None:
     """Parse the command line and run."""
     parser = argparse.ArgumentParser(prog="python -m lindung_devstack")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run Kafka and PostgreSQL until Ctrl-C")
+    commands.add_parser(
+        "up",
+        help="run Kafka and PostgreSQL until Ctrl-C; the agencies in $LINDUNG_AGENCIES get "
+        "principals and topics of their own",
+    )
     commands.add_parser(
         "provision",
         help="create the registry's topics and every principal's ACLs at "
@@ -37,6 +41,7 @@ def main() -> None:
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
     args = parser.parse_args()
+    agencies = tuple(a for a in os.environ.get("LINDUNG_AGENCIES", "").split(",") if a)
     # SIGTERM stops everything as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
@@ -49,13 +54,12 @@ def main() -> None:
             mechanism=os.environ.get("KAFKA_SASL_MECHANISM", MECHANISM),
         )
         kafka = admin.client_options(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
-        agencies = [a for a in os.environ.get("LINDUNG_AGENCIES", "").split(",") if a]
-        created = asyncio.run(create_topics(kafka))
+        created = asyncio.run(create_topics(kafka, agencies))
         print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
         granted = asyncio.run(grant(kafka, acls(agencies)))
         print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
         return
-    with Stack() as stack:
+    with Stack(agencies=agencies) as stack:
         print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
         for name, value in stack.env().items():
             print(f"  export {name}={value}")
@@ -63,6 +67,9 @@ def main() -> None:
         for service, (_, prefix) in SERVICES.items():
             for name, value in stack.credentials[service].settings().items():
                 print(f"  export {prefix}{name.upper()}={value}")
+        for agency in agencies:
+            who = stack.credentials[agency_principal(agency)]
+            print(f"  agency {agency}: principal {who.username}, password {who.password}")
         print("Ctrl-C stops both.", flush=True)
         try:
             while True:

@@ -1,9 +1,10 @@
 """What each Kafka principal may do, derived from the contracts' topic registry, and granted.
 
 A service may read the topics the registry says it consumes and write the topics it says
-it produces, use its own consumer group, and create, read and write the topics Faust
-keeps for it (prefixed by the app id, `lindung-<service>-`). An agency may write its
-identifications and read its rejections. Nothing else: the broker allows nothing
+it produces (a per-agency topic: each agency's), use its own consumer group, and create,
+read and write the topics Faust keeps for it (prefixed by the app id, `lindung-<service>-`).
+An agency may write its own identifications topic and read its own rejections topic,
+in consumer groups under its own prefix. Nothing else: the broker allows nothing
 without an ACL, and only the admin is a super user.
 """
 
@@ -81,21 +82,20 @@ def acls(
     agencies, topics = tuple(agencies), tuple(topics)
     granted: set[Acl] = set()
     for service in services:
-        granted |= _service(service, topics)
+        granted |= _service(service, topics, agencies)
     for agency in agencies:
         granted |= _agency(agency, topics)
     return sorted(granted)
 
 
-def _service(service: str, topics: tuple[Topic, ...]) -> set[Acl]:
+def _service(service: str, topics: tuple[Topic, ...], agencies: tuple[str, ...]) -> set[Acl]:
+    # A per-agency topic is granted agency by agency: a prefix would take in the others.
     granted = {
-        Acl(service, Resource.TOPIC, topic.name, Pattern.LITERAL, operation)
+        Acl(service, Resource.TOPIC, name, Pattern.LITERAL, operation)
         for topic in topics
-        for operation, roles in (
-            (Operation.WRITE, topic.producers),
-            (Operation.READ, topic.consumers),
-        )
+        for operation, roles in _roles(topic)
         if service in roles
+        for name in _names(topic, agencies)
     }
     # Its consumer group, and the topics Faust declares for it (the leader topic, say).
     granted.add(Acl(service, Resource.GROUP, group_id(service), Pattern.LITERAL, Operation.READ))
@@ -109,18 +109,21 @@ def _service(service: str, topics: tuple[Topic, ...]) -> set[Acl]:
 
 def _agency(agency: str, topics: tuple[Topic, ...]) -> set[Acl]:
     principal = agency_principal(agency)
+    # Its own topics only: what one agency sends or is told is no other agency's business.
     granted = {
-        Acl(principal, Resource.TOPIC, topic.name, Pattern.LITERAL, operation)
+        Acl(principal, Resource.TOPIC, topic.for_agency(agency).name, Pattern.LITERAL, operation)
         for topic in topics
-        for operation, roles in (
-            (Operation.WRITE, topic.producers),
-            (Operation.READ, topic.consumers),
-        )
-        if AGENCY_ROLE in roles
+        for operation, roles in _roles(topic)
+        if AGENCY_ROLE in roles and topic.per_agency
     }
     # Consumer groups of its own, to read what is addressed to it.
     granted.add(Acl(principal, Resource.GROUP, f"{principal}.", Pattern.PREFIXED, Operation.READ))
     return granted
+
+
+def _names(topic: Topic, agencies: tuple[str, ...]) -> list[str]:
+    """The topic's name, or each agency's topic's name for a per-agency topic."""
+    return [topic.for_agency(a).name for a in agencies] if topic.per_agency else [topic.name]
 
 
 def _roles(topic: Topic) -> tuple[tuple[Operation, tuple[str, ...]], ...]:

@@ -150,7 +150,9 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     standin = StandIn("", keys, provider_behaviour)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers())
     services.settings = {
-        "intake": keys.settings(workdir / "api-keys.json"),
+        # The agencies' own topics are the Kafka door; jtk-perak reports there.
+        "intake": keys.settings(workdir / "api-keys.json")
+        | {"kafka_agencies": ",".join(stack.agencies)},
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
                    "directory_file": str(DEMO_DIR / "directory.json")},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
@@ -166,6 +168,7 @@ async def _play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> N
     await standin.start()
     timeline = Timeline(
         stack.kafka(),
+        stack.agencies,
         agency_labels={a: lbl for a, (lbl, _) in CASES.items()},
         color=sys.stdout.isatty(),
     )

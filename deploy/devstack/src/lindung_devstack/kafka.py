@@ -37,9 +37,11 @@ from ._proc import (
 from .access import ADMIN, MECHANISM, Credentials, new_credentials
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator, Iterable, Mapping
 
-__all__ = ["KafkaBroker", "create_topics", "resolve_broker"]
+    from lindung_contracts import Topic
+
+__all__ = ["KafkaBroker", "create_topics", "registry_topics", "resolve_broker"]
 
 DEPLOY_KAFKA = Path(__file__).resolve().parents[3] / "kafka"
 POM = DEPLOY_KAFKA / "pom.xml"
@@ -342,11 +344,24 @@ async def _readiness(kafka: Mapping[str, Any], cluster_id: str) -> str:
     return ""
 
 
-async def create_topics(kafka: Mapping[str, Any], *, retry_for: float = 60.0) -> list[str]:
+def registry_topics(agencies: Iterable[str] = ()) -> list[Topic]:
+    """Every topic of the registry, a per-agency one once for each agency."""
+    return [
+        one
+        for topic in TOPICS
+        for one in ([topic.for_agency(a) for a in agencies] if topic.per_agency else [topic])
+    ]
+
+
+async def create_topics(
+    kafka: Mapping[str, Any], agencies: Iterable[str] = (), *, retry_for: float = 60.0
+) -> list[str]:
     """Create the registry's missing topics, retrying up to `retry_for` s until all exist.
 
-    `kafka` are the admin's client arguments (`KafkaBroker.client_options`).
+    `kafka` are the admin's client arguments (`KafkaBroker.client_options`); each agency in
+    `agencies` gets its own topics.
     """
+    topics = registry_topics(agencies)
     deadline = time.monotonic() + retry_for
     created: set[str] = set()
     last = "no attempt yet"
@@ -356,7 +371,7 @@ async def create_topics(kafka: Mapping[str, Any], *, retry_for: float = 60.0) ->
                 existing = set(await admin.list_topics())
                 wanted = [
                     NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
-                    for t in TOPICS
+                    for t in topics
                     if t.name not in existing
                 ]
                 if not wanted:

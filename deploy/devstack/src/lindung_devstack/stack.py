@@ -129,7 +129,7 @@ class Stack:
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
         logs = {self.broker.log_file: 0} if self.broker else {}
         try:
-            run_async(create_topics(self.kafka(), retry_for=TOPICS_TIMEOUT))
+            run_async(create_topics(self.kafka(), self.agencies, retry_for=TOPICS_TIMEOUT))
         except TimeoutError as error:
             raise StartError("Kafka topics", str(error), logs) from None
         try:

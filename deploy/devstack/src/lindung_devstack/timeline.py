@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer
-from lindung_contracts import TOPICS, DecodeError, decode
+from lindung_contracts import DecodeError, decode
+
+from .kafka import registry_topics
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -27,6 +29,7 @@ class Timeline:
     """Reads every registry topic and prints one line per event, grouped by case label."""
 
     kafka: Mapping[str, Any]  # the admin's client arguments: it reads every topic
+    agencies: tuple[str, ...] = ()  # whose own topics it reads too
     labels: dict[str, str] = field(default_factory=dict)  # case id -> short label
     agency_labels: dict[str, str] = field(default_factory=dict)  # agency id -> label
     # case id -> (seconds since start, event kind, line) for the per-case story at the end;
@@ -40,7 +43,7 @@ class Timeline:
     async def run(self) -> None:
         """Print events until cancelled."""
         consumer = AIOKafkaConsumer(
-            *(t.name for t in TOPICS),
+            *(t.name for t in registry_topics(self.agencies)),
             **self.kafka,
             group_id=f"lindung-demo-timeline-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="earliest",

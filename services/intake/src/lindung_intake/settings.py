@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from lindung_contracts import AgencyId
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 __all__ = ["IntakeSettings"]
 
@@ -29,6 +31,13 @@ class IntakeSettings(ServiceSettings):
         title="Key hashing secret",
         description="The secret the API keys are hashed under (32 characters or more). "
         "Kept apart from the keys file: that file alone tells nothing about the keys.",
+    )
+    kafka_agencies: Annotated[tuple[AgencyId, ...], NoDecode] = Field(
+        default=(),
+        title="Agencies at the Kafka door",
+        description="Comma-separated ids of the agencies whose own identifications topic "
+        "(`lindung.agency.<id>.identifications.v1`) the door reads; each is created, with "
+        "its rejections topic and ACLs, when the agency is provisioned. None: no Kafka door.",
     )
     oldest_identification_days: int = Field(
         default=30,
@@ -65,3 +74,11 @@ class IntakeSettings(ServiceSettings):
         title="Clock skew",
         description="How far in the future an `identified_at` may be before it is refused.",
     )
+
+    @field_validator("kafka_agencies", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        """`pdrm-kl,jtk-johor` as the environment gives it."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
