@@ -8,12 +8,16 @@ import random
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from _e2e_load import identification
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from lindung_common.kafka import create_producer
 from lindung_contracts import CaseOpened, Envelope, Identification, encode
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def case_opened_bytes() -> bytes:
@@ -33,22 +37,22 @@ def case_opened_bytes() -> bytes:
     return encode(envelope).value
 
 
-async def produce_consume(bootstrap: str, count: int, partitions: int = 4) -> tuple[float, int]:
+async def produce_consume(
+    kafka: Mapping[str, Any], count: int, partitions: int = 4
+) -> tuple[float, int]:
     """(seconds from the first send until all `count` are consumed, message size in bytes)."""
     topic = f"bench-baseline-{uuid.uuid4().hex[:8]}"
     # The broker refuses to create topics on first use, so the scratch topic is made here.
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, replication_factor=1)])
     finally:
         await admin.close()
     value = case_opened_bytes()
-    producer = create_producer(bootstrap, "bench-e2e-baseline")
+    producer = create_producer(kafka, "bench-e2e-baseline")
     # Assigned rather than subscribed: no group join, and every partition read from offset 0.
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**kafka, auto_offset_reset="earliest", enable_auto_commit=False)
     await producer.start()
     await consumer.start()
     try:
@@ -88,7 +92,7 @@ async def produce_consume(bootstrap: str, count: int, partitions: int = 4) -> tu
     finally:
         await consumer.stop()
         await producer.stop()
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(**kafka)
         await admin.start()
         try:
             await admin.delete_topics([topic])

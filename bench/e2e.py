@@ -162,7 +162,9 @@ def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[s
     providers = [p["id"] for p in directory["providers"]]
     keys = write_keys(work / "api-keys.json", list(AGENCIES), providers)
     write_endpoints(work / "endpoints.json", receiver.base_url, providers)
-    services = ServiceSet(work / "logs", stack.kafka_bootstrap_servers, stack.database_url)
+    services = ServiceSet(
+        work / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
+    )
     services.settings = {
         # The load comes from a few agency keys at hundreds a second: above any real rate.
         "intake": keys.settings(work / "api-keys.json") | {"rate_limit_per_minute": "1000000"},
@@ -194,7 +196,7 @@ def _interrupted(*_: object) -> None:
 def main() -> None:
     """Bring everything up, run the phases, print the report, bring everything down."""
     args = parse_args()
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get("LINDUNG_INFRA"):
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         # CPU is read from the processes' /proc entries, so they must run here.
         sys.exit("bench/e2e.py starts its own Kafka and PostgreSQL: unset those settings")
     signal.signal(signal.SIGTERM, _interrupted)
@@ -205,9 +207,7 @@ def main() -> None:
         receiver = Receiver(free_port(), stack.workdir / "receiver.log")
         try:
             print(f"Raw baseline: {args.baseline_messages} messages ...", flush=True)
-            seconds, size = asyncio.run(
-                produce_consume(stack.kafka_bootstrap_servers, args.baseline_messages)
-            )
+            seconds, size = asyncio.run(produce_consume(stack.kafka(), args.baseline_messages))
             receiver.start()
             services, keys = start_services(stack, receiver)
             meter = CpuMeter(process_roots(stack, services, receiver))

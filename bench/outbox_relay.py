@@ -15,11 +15,15 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from lindung_common import OutboxRelay, add_to_outbox, apply_migrations, create_pool
 from lindung_common.kafka import create_producer
 from lindung_contracts import CaseOpened, ChildProfile, Envelope, Situation, encode
 from lindung_devstack.stack import Stack
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def events(count: int) -> list[Envelope[CaseOpened]]:
@@ -44,8 +48,8 @@ def events(count: int) -> list[Envelope[CaseOpened]]:
     ]
 
 
-async def raw(bootstrap: str, batch: list[Envelope[CaseOpened]]) -> float:
-    producer = create_producer(bootstrap, "bench-raw")
+async def raw(kafka: Mapping[str, Any], batch: list[Envelope[CaseOpened]]) -> float:
+    producer = create_producer(kafka, "bench-raw")
     await producer.start()
     began = time.perf_counter()
     pending = []
@@ -62,11 +66,13 @@ async def raw(bootstrap: str, batch: list[Envelope[CaseOpened]]) -> float:
     return elapsed
 
 
-async def through_outbox(bootstrap: str, dsn: str, batch: list[Envelope[CaseOpened]]) -> float:
+async def through_outbox(
+    kafka: Mapping[str, Any], dsn: str, batch: list[Envelope[CaseOpened]]
+) -> float:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     pool = await create_pool(dsn, schema)
     await apply_migrations(pool, schema)  # the shared outbox table only
-    producer = create_producer(bootstrap, "bench-outbox")
+    producer = create_producer(kafka, "bench-outbox")
     await producer.start()
     relay = OutboxRelay(pool, producer, schema, batch_size=500)
     began = time.perf_counter()
@@ -87,11 +93,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     args = parser.parse_args()
     with Stack() as stack:
-        asyncio.run(raw(stack.kafka_bootstrap_servers, events(500)))  # warm-up
-        base = asyncio.run(raw(stack.kafka_bootstrap_servers, events(args.events)))
-        outbox = asyncio.run(
-            through_outbox(stack.kafka_bootstrap_servers, stack.database_url, events(args.events))
-        )
+        asyncio.run(raw(stack.kafka(), events(500)))  # warm-up
+        base = asyncio.run(raw(stack.kafka(), events(args.events)))
+        outbox = asyncio.run(through_outbox(stack.kafka(), stack.database_url, events(args.events)))
     print(f"events                     {args.events}")
     print(f"raw aiokafka (baseline)    {args.events / base:10.0f} events/s  ({base:.2f} s)")
     print(f"transactional outbox       {args.events / outbox:10.0f} events/s  ({outbox:.2f} s)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from lindung_devstack._proc import StartError
+from lindung_devstack.demo import CASES as DEMO_AGENCIES
 from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
@@ -32,10 +33,20 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+# The agencies with Kafka principals (and topics) of their own on the run's broker: the
+# tests' own, and the demo's (an end-to-end test plays the whole demo on this broker).
+AGENCIES = ("pdrm-kl", "jtk-johor", *DEMO_AGENCIES)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    """Kafka and PostgreSQL for the whole run; their logs stay in `stack.workdir`."""
-    running = Stack()
+    """Kafka and PostgreSQL for the whole run; their logs stay in `stack.workdir`.
+
+    `stack.kafka()` are the admin's client arguments (a super user: tests read and write
+    any topic with them); `stack.kafka(principal)` and `stack.kafka_settings(service)`
+    act as a service or an agency (`agency.<id>`), which the broker's ACLs restrict.
+    """
+    running = Stack(agencies=AGENCIES)
     failure = None
     try:
         running.up()  # stops whatever it started when it fails

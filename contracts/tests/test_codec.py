@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from lindung_contracts import (
+    AGENCY_IDENTIFICATIONS,
+    IDENTIFICATION_REJECTIONS,
     CaseOpened,
     DecodeError,
     IdentificationReported,
     ReferralRequested,
+    agency_of_topic,
     decode,
 )
 from lindung_contracts.generate import CONTRACTS_DIR
@@ -345,3 +348,15 @@ def test_consent_to_a_category_must_say_who_gave_it():
 
     reasons = fields_and_reasons(caught.value)
     assert "given_by is required" in reasons["data.identification.consent"]
+
+
+def test_an_agency_s_identification_goes_to_its_own_topic_and_the_name_parses_back():
+    topic = AGENCY_IDENTIFICATIONS.for_agency("pdrm-kl")
+
+    assert topic.name == "lindung.agency.pdrm-kl.identifications.v1"
+    assert agency_of_topic(topic.name) == "pdrm-kl"
+    assert agency_of_topic(IDENTIFICATION_REJECTIONS.for_agency("jtk-johor").name) == "jtk-johor"
+    assert agency_of_topic("lindung.cases.v1") is None
+    assert agency_of_topic("lindung.agency.Not A Slug.identifications.v1") is None
+    with pytest.raises(ValueError, match="not an agency id"):
+        AGENCY_IDENTIFICATIONS.for_agency("pdrm.kl")

@@ -29,15 +29,15 @@ SCHEMAS = [
 ]
 
 
-async def _every_record(bootstrap: str) -> list[tuple[str, bytes]]:
+async def _every_record(stack) -> list[tuple[str, bytes]]:
     """Every record's key, header values and value, on every topic of the broker."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka())  # the admin: a super user reads any topic
     await admin.start()
     try:
         topics = [t for t in await admin.list_topics() if not t.startswith("__")]
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
     await consumer.start()
     found: list[tuple[str, bytes]] = []
     try:
@@ -114,7 +114,7 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
     if stack.postgres is not None:
         log_files.append(stack.postgres.log_file)
     logs = [*_logs(log_files), ("demo output", printed)]
-    records = await _every_record(stack.kafka_bootstrap_servers)
+    records = await _every_record(stack)
     rows = await _unsealed_rows(stack.database_url)
     # The places looked in are not empty: a leak would have been seen.
     assert len(log_files) >= 4

@@ -47,6 +47,9 @@ sys.modules["faults"] = faults
 _spec.loader.exec_module(faults)
 
 EXAMPLES = Path(__file__).parents[2] / "contracts" / "examples"
+# The agency's own topics: its identifications (the Kafka door) and its rejections.
+AGENCY_TOPIC = AGENCY_IDENTIFICATIONS.for_agency(faults.AGENCY).name
+REJECTIONS_TOPIC = IDENTIFICATION_REJECTIONS.for_agency(faults.AGENCY).name
 HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
@@ -70,7 +73,7 @@ class System:
 @pytest.fixture(scope="module")
 def fault_stack():
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack() as running:
+    with Stack(agencies=(faults.AGENCY,)) as running:
         yield running
 
 
@@ -87,9 +90,11 @@ async def system(fault_stack, tmp_path_factory):
         tmp / "logs",
         fault_stack.kafka_bootstrap_servers,
         fault_stack.database_url,
+        fault_stack.credentials,
         settings={
             # One agency key posts every flow here, retries included: no rate limit in the way.
-            "intake": keys.settings(tmp / "keys.json") | {"rate_limit_per_minute": "1000000"},
+            "intake": keys.settings(tmp / "keys.json")
+            | {"rate_limit_per_minute": "1000000", "kafka_agencies": faults.AGENCY},
             # The default policy: deadlines in hours, so nothing escalates during a test.
             "router": {"directory_file": str(DEMO_DIR / "directory.json")},
             "notifier": {"endpoints_file": str(tmp / "endpoints.json")},
@@ -163,7 +168,7 @@ def _valid(topic: str) -> tuple[dict[str, Any], str]:
     """A valid record for a topic, with fresh ids; and what proves it was handled."""
     case_id, referral_id, event_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     fresh = {"id": event_id, "partitionkey": case_id, "subject": case_id}
-    if topic == AGENCY_IDENTIFICATIONS.name:
+    if topic == AGENCY_TOPIC:
         event = _example("identification.reported")
         reference = f"PDRM/SEL/POISON/{uuid.uuid4().hex[:8]}"
         event |= {"id": event_id, "partitionkey": faults.AGENCY, "subject": faults.AGENCY}
@@ -203,7 +208,7 @@ def _poisons(topic: str) -> dict[str, tuple[bytes, list[tuple[str, bytes | None]
 
 # Each consumer and the topics it reads (REFERRALS is read by three).
 CONSUMERS = {
-    ("intake-door", AGENCY_IDENTIFICATIONS.name): "intake",
+    ("intake-door", AGENCY_TOPIC): "intake",
     ("intake", REFERRALS.name): "intake",
     ("router", CASES.name): "router",
     ("router", PROVIDER_RESPONSES.name): "router",
@@ -221,11 +226,11 @@ async def test_every_poison_on_every_consumer_is_dead_lettered_and_the_next_reco
     proofs: dict[str, str] = {}
     readiness = faults.Readiness(system.urls)
     readiness.start()
-    producer = AIOKafkaProducer(bootstrap_servers=system.stack.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**system.stack.kafka())
     await producer.start()
     try:
         for topic in topics:
-            key = faults.AGENCY.encode() if topic == AGENCY_IDENTIFICATIONS.name else b"poison"
+            key = faults.AGENCY.encode() if topic == AGENCY_TOPIC else b"poison"
             positions[topic] = {}
             for name, (value, headers) in _poisons(topic).items():
                 meta = await producer.send_and_wait(
@@ -288,9 +293,7 @@ async def _until_dead_lettered(system, positions, *, timeout: float = 120) -> di
 async def _until_handled(system, proofs: dict[str, str], *, timeout: float = 120) -> None:
     conn = await asyncpg.connect(system.stack.database_url)
     checks = {
-        AGENCY_IDENTIFICATIONS.name: [
-            ("SELECT count(*) FROM intake.cases WHERE agency_reference = $1", str)
-        ],
+        AGENCY_TOPIC: [("SELECT count(*) FROM intake.cases WHERE agency_reference = $1", str)],
         CASES.name: [
             ("SELECT count(*) FROM router.processed_events WHERE event_id = $1", uuid.UUID)
         ],
@@ -321,8 +324,8 @@ async def _announced(system, wanted: set[tuple[str, str, int, int]], *, timeout:
     found: set[tuple[str, str, int, int]] = set()
     consumer = AIOKafkaConsumer(
         DEAD_LETTERS.name,
-        IDENTIFICATION_REJECTIONS.name,
-        bootstrap_servers=system.stack.kafka_bootstrap_servers,
+        REJECTIONS_TOPIC,
+        **system.stack.kafka(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

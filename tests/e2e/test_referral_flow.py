@@ -104,6 +104,7 @@ async def system(stack, tmp_path, request):
         tmp_path / "logs",
         stack.kafka_bootstrap_servers,
         stack.database_url,
+        stack.credentials,
         settings={
             "intake": keys.settings(tmp_path / "keys.json"),
             "router": {

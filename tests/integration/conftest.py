@@ -18,12 +18,10 @@ if TYPE_CHECKING:
 class Tail:
     """Reads one topic from the end offsets it saw when opened: only what came after."""
 
-    def __init__(self, bootstrap_servers: str, topic: Topic) -> None:
+    def __init__(self, kafka: dict[str, Any], topic: Topic) -> None:
         self.topic = topic
         self.records: list[ConsumerRecord[bytes, bytes]] = []
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False
-        )
+        self._consumer = AIOKafkaConsumer(**kafka, enable_auto_commit=False)
         self._partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
 
     async def open(self) -> None:
@@ -69,7 +67,7 @@ async def tail(stack):
     opened: list[Tail] = []
 
     async def open_tail(topic: Topic) -> Tail:
-        reader = Tail(stack.kafka_bootstrap_servers, topic)
+        reader = Tail(stack.kafka(), topic)
         await reader.open()
         opened.append(reader)
         return reader

@@ -70,6 +70,7 @@ from .referral import (
     StepKind,
 )
 from .topics import (
+    AGENCY,
     AGENCY_IDENTIFICATIONS,
     CASES,
     DEAD_LETTERS,
@@ -81,11 +82,13 @@ from .topics import (
     REFERRALS,
     TOPICS,
     Topic,
+    agency_of_topic,
     topic_for,
 )
 
 __all__ = [
     "ADULT_AGE",
+    "AGENCY",
     "AGENCY_IDENTIFICATIONS",
     "CASES",
     "DEADLINES",
@@ -163,6 +166,7 @@ __all__ = [
     "StepKind",
     "Topic",
     "UnacceptedReferral",
+    "agency_of_topic",
     "decode",
     "encode",
     "field_errors",

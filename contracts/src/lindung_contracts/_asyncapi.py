@@ -69,6 +69,10 @@ def asyncapi_document(
                 "identified as possible trafficking survivors. Events are CloudEvents 1.0 in "
                 "the Kafka binding's structured content mode; binary content mode (`ce_*` "
                 "headers) is accepted on read. Kafka keys keep one case's events in order. "
+                "Every client authenticates (SASL/SCRAM) as a principal of its own, and the "
+                "brokers' ACLs let it write and read only the topics that name it as a "
+                "producer or consumer here; each agency has topics of its own (the "
+                "`{agency_id}` in their addresses). "
                 "Within a version only additive changes are made; a breaking change is a "
                 "new event type."
             ),
@@ -81,24 +85,31 @@ def asyncapi_document(
 
 
 def _channel(topic: Topic) -> JsonObject:
-    return {
+    kafka: JsonObject = {"partitions": topic.partitions, "bindingVersion": _KAFKA_BINDING}
+    channel: JsonObject = {
         "address": topic.name,
         "title": topic.name,
         "description": f"{topic.description}\n\nKey: {topic.key}.",
         "messages": {
             p.__name__: {"$ref": f"#/components/messages/{p.__name__}"} for p in topic.payloads
         },
-        "bindings": {
-            "kafka": {
-                "topic": topic.name,
-                "partitions": topic.partitions,
-                "bindingVersion": _KAFKA_BINDING,
-            }
-        },
+        "bindings": {"kafka": kafka},
         "x-key": topic.key,
         "x-producers": list(topic.producers),
         "x-consumers": list(topic.consumers),
     }
+    if topic.per_agency:
+        # One topic per agency: the address is a template, the agency id its parameter.
+        channel["parameters"] = {
+            "agency_id": {
+                "description": "The agency's directory id; only its own principal may use "
+                "its topics.",
+                "examples": ["pdrm-kl"],
+            }
+        }
+    else:
+        kafka["topic"] = topic.name
+    return channel
 
 
 def _message(payload: type[Payload], topic: Topic, example: JsonObject | None) -> JsonObject:

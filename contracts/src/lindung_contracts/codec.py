@@ -62,9 +62,12 @@ class DecodeError(ValueError):
 
 
 def encode(envelope: Envelope[Any]) -> KafkaRecord:
-    """Serialize an event for its registry topic."""
+    """Serialize an event for its registry topic (its agency's own, for a per-agency one)."""
+    topic = topic_for(type(envelope.data))
+    if topic.per_agency:
+        topic = topic.for_agency(envelope.data.agency_id)
     return KafkaRecord(
-        topic=topic_for(type(envelope.data)).name,
+        topic=topic.name,
         key=envelope.partitionkey.encode(),
         value=envelope.model_dump_json().encode(),
         headers=(("content-type", STRUCTURED_CONTENT_TYPE.encode()),),

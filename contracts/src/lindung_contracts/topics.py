@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .deadletter import EventDeadLettered
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ._base import Payload
 
 __all__ = [
+    "AGENCY",
     "AGENCY_IDENTIFICATIONS",
     "CASES",
     "DEADLINES",
@@ -40,13 +42,24 @@ __all__ = [
     "REFERRALS",
     "TOPICS",
     "Topic",
+    "agency_of_topic",
     "topic_for",
 ]
+
+# In a per-agency topic's name, where the agency id goes.
+AGENCY = "{agency_id}"
+# Agency ids as the contracts define them (`AgencyId`): no dots, so names parse back.
+_AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 @dataclass(frozen=True)
 class Topic:
-    """One Kafka topic as the contracts define it."""
+    """One Kafka topic as the contracts define it, or one per agency.
+
+    A per-agency topic's `name` holds `{agency_id}`: each agency has its own such topic,
+    which only that agency's principal may write (or read), so the topic says who sent a
+    record. `for_agency` gives one agency's.
+    """
 
     name: str
     description: str
@@ -56,26 +69,51 @@ class Topic:
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
 
+    @property
+    def per_agency(self) -> bool:
+        """Whether each agency has a topic of its own of this kind."""
+        return AGENCY in self.name
+
+    def for_agency(self, agency_id: str) -> Topic:
+        """This topic of one agency; raises ValueError for a name that is no agency id."""
+        if not self.per_agency:
+            raise ValueError(f"{self.name} is not a per-agency topic")
+        if not _AGENCY_ID.match(agency_id):
+            raise ValueError("not an agency id")
+        return replace(self, name=self.name.replace(AGENCY, agency_id))
+
+    def agency_of(self, name: str) -> str | None:
+        """The agency whose topic of this kind `name` is, or None when it is none."""
+        prefix, found, suffix = self.name.partition(AGENCY)
+        if not found or not (name.startswith(prefix) and name.endswith(suffix)):
+            return None
+        agency = name[len(prefix) : len(name) - len(suffix)]
+        return agency if _AGENCY_ID.match(agency) else None
+
 
 _CASE_KEY = "case_id: one case's events stay in order on one partition"
 
 AGENCY_IDENTIFICATIONS = Topic(
-    name="lindung.agency-identifications.v1",
-    description="Identifications that agency systems publish directly (the Kafka door).",
+    name=f"lindung.agency.{AGENCY}.identifications.v1",
+    description="Identifications one agency's systems publish directly (the Kafka door). "
+    "Only that agency's principal may write it, so intake takes the agency from the topic: "
+    "a record whose `agency_id` names another agency is refused.",
     key="agency_id",
-    partitions=3,
+    partitions=1,
     payloads=(IdentificationReported,),
     producers=("agency systems",),
     consumers=("intake",),
 )
 IDENTIFICATION_REJECTIONS = Topic(
-    name="lindung.identification-rejections.v1",
-    description="Agency-topic records intake refused, with every reason and the original bytes.",
+    name=f"lindung.agency.{AGENCY}.rejections.v1",
+    description="The records on one agency's identifications topic that intake refused, each "
+    "with every reason, identified by position, size and SHA-256 (never the bytes). Only "
+    "that agency's principal may read it.",
     key="agency_id",
-    partitions=3,
+    partitions=1,
     payloads=(IdentificationRejected,),
     producers=("intake",),
-    consumers=("agency systems", "operations"),
+    consumers=("agency systems",),
 )
 CASES = Topic(
     name="lindung.cases.v1",
@@ -167,6 +205,15 @@ _TOPIC_OF: dict[type[Payload], Topic] = {
 
 
 def topic_for(payload: type[Payload] | Payload) -> Topic:
-    """The one topic a payload type travels on."""
+    """The topic a payload type travels on (for a per-agency topic, every agency's)."""
     cls = payload if isinstance(payload, type) else type(payload)
     return _TOPIC_OF[cls]
+
+
+def agency_of_topic(name: str) -> str | None:
+    """The agency whose own topic `name` is (its identifications, its rejections), or None."""
+    for topic in TOPICS:
+        agency = topic.agency_of(name)
+        if agency is not None:
+            return agency
+    return None

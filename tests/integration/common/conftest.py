@@ -37,7 +37,7 @@ CONSUMER = "test-consumer"
 def _settings(stack, **overrides: Any) -> ServiceSettings:
     # Retries of passing failures come quickly here: the tests wait for them.
     return ServiceSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("admin"),
         database_url=stack.database_url,
         http_port=0,
         **({"retry_backoff_cap_seconds": 0.2} | overrides),
@@ -71,7 +71,7 @@ async def pool(stack, schema, migrations):
 
 @pytest.fixture
 async def producer(stack):
-    started = create_producer(stack.kafka_bootstrap_servers, "test-common-relay")
+    started = create_producer(stack.kafka(), "test-common-relay")
     await started.start()
     try:
         yield started

@@ -131,7 +131,7 @@ async def test_two_relays_on_one_schema_never_publish_a_row_twice(
     reader = await tail(PROVIDER_RESPONSES)
     # A second instance of the service: its own pool and producer, the same schema.
     other_pool = await create_pool(stack.database_url, schema)
-    other_producer = create_producer(stack.kafka_bootstrap_servers, "test-common-relay-2")
+    other_producer = create_producer(stack.kafka(), "test-common-relay-2")
     await other_producer.start()
     try:
         relays = [

@@ -109,7 +109,7 @@ async def test_a_dead_letter_that_still_fails_stays_waiting_and_is_announced_aga
 
 async def test_the_dead_letters_command_lists_and_replays_a_service_s_dead_letters(stack, schema):
     settings = RouterSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("router"),
         database_url=stack.database_url,
         db_schema=schema,
         directory_file=DEMO / "directory.json",
@@ -122,7 +122,7 @@ async def test_the_dead_letters_command_lists_and_replays_a_service_s_dead_lette
     finally:
         await runtime.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROUTER_")} | {
-        "ROUTER_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("router"),
         "ROUTER_DATABASE_URL": stack.database_url,
         "ROUTER_DB_SCHEMA": schema,
         "ROUTER_DIRECTORY_FILE": str(DEMO / "directory.json"),

@@ -16,6 +16,8 @@ def test_a_bad_setting_stops_any_service_with_one_line_naming_it(name):
     module, prefix = SERVICES[name]
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefix)} | {
         f"{prefix}KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+        f"{prefix}KAFKA_SASL_USERNAME": name,
+        f"{prefix}KAFKA_SASL_PASSWORD": "unused",
         f"{prefix}DATABASE_URL": "postgresql://nobody:secret-password@127.0.0.1:1/none",
         f"{prefix}CONSUME_BATCH_SIZE": "0",
     }
@@ -53,6 +55,8 @@ def test_an_unknown_command_is_refused_naming_it(name):
     module, prefix = SERVICES[name]
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefix)} | {
         f"{prefix}KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+        f"{prefix}KAFKA_SASL_USERNAME": name,
+        f"{prefix}KAFKA_SASL_PASSWORD": "unused",
         f"{prefix}DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
         **{f"{prefix}{k}": str(v) for k, v in FILES[name].items()},
     }

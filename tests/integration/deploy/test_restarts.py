@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from lindung_contracts import TOPICS
+from lindung_contracts import CASES
 from lindung_devstack import kafka, postgres
-from lindung_devstack.kafka import KafkaBroker, create_topics
+from lindung_devstack.kafka import KafkaBroker, create_topics, registry_topics
 from lindung_devstack.postgres import PostgresServer
 
 if TYPE_CHECKING:
@@ -85,11 +85,11 @@ async def test_the_broker_moves_off_a_taken_port_then_restarts_there_with_its_re
         assert broker.port != taken_port
         assert "Address already in use" in broker.log_file.read_text()
         ports = (broker.port, broker.controller_port)
-        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+        admin = AIOKafkaAdminClient(**broker.client_options())
         await admin.start()
         await admin.create_topics([NewTopic("kept", num_partitions=1, replication_factor=1)])
         await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")
+        producer = AIOKafkaProducer(**broker.client_options(), acks="all")
         await producer.start()
         await producer.send_and_wait("kept", b"still here")
         await producer.stop()
@@ -97,9 +97,7 @@ async def test_the_broker_moves_off_a_taken_port_then_restarts_there_with_its_re
         await asyncio.to_thread(broker.restart)
         assert (broker.port, broker.controller_port) == ports
 
-        consumer = AIOKafkaConsumer(
-            "kept", bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest"
-        )
+        consumer = AIOKafkaConsumer("kept", **broker.client_options(), auto_offset_reset="earliest")
         await consumer.start()
         try:
             record = await asyncio.wait_for(consumer.getone(), timeout=30)
@@ -111,11 +109,13 @@ async def test_the_broker_moves_off_a_taken_port_then_restarts_there_with_its_re
 
 
 async def test_the_shared_stack_has_every_topic_and_creating_them_again_changes_nothing(stack):
-    assert await create_topics(stack.kafka_bootstrap_servers) == []
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap_servers)
+    assert await create_topics(stack.kafka(), stack.agencies) == []
+    admin = AIOKafkaAdminClient(**stack.kafka())
     await admin.start()
     try:
-        assert {t.name for t in TOPICS} <= set(await admin.list_topics())
+        wanted = {t.name for t in registry_topics(stack.agencies)}
+        assert {"lindung.agency.pdrm-kl.identifications.v1", CASES.name} <= wanted
+        assert wanted <= set(await admin.list_topics())
     finally:
         await admin.close()
     if stack.postgres is not None:  # started here, not taken from the environment

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 from lindung_devstack import services
+from lindung_devstack.access import Credentials
 from lindung_devstack.services import ServiceSet
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,12 @@ def test_a_killed_service_starts_again_on_its_port_after_moving_off_a_taken_one(
         taken = holder.getsockname()[1]
         real, first = services.free_port, [taken]
         monkeypatch.setattr(services, "free_port", lambda: first.pop() if first else real())
-        running = ServiceSet(tmp_path / "logs", "127.0.0.1:1", "postgresql://unused")
+        running = ServiceSet(
+            tmp_path / "logs",
+            "127.0.0.1:1",
+            "postgresql://unused",
+            {"fake": Credentials("fake", "unused")},
+        )
         running.start(timeout=60)
     try:
         fake = running["fake"]

@@ -133,7 +133,7 @@ def keys_file(tmp_path):
 @pytest.fixture
 async def wired(stack, schema, keys_file, clock):
     settings = IntakeSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("intake"),
         database_url=stack.database_url,
         api_keys_file=keys_file,
         key_secret=KEY_SECRET,
@@ -141,6 +141,8 @@ async def wired(stack, schema, keys_file, clock):
         http_port=0,
         # An unknown referral's 404 comes after this wait: short, so the tests move on.
         answer_wait_seconds=0.5,
+        # The door reads these agencies' own topics (made for the run's stack).
+        kafka_agencies=(AGENCY, OTHER_AGENCY),
     )
     service = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
     runtime = Runtime(service)

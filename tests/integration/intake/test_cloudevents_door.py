@@ -31,7 +31,7 @@ def _stock_message(body: dict, event_id: str) -> tuple[dict[str, bytes], bytes]:
 
 async def _deliver(wired, headers: dict[str, bytes], value: bytes, offset: int) -> None:
     record = Record(
-        topic=AGENCY_IDENTIFICATIONS.name,
+        topic=AGENCY_IDENTIFICATIONS.for_agency("pdrm-kl").name,
         partition=0,
         offset=offset,
         key=b"pdrm-kl",

@@ -249,7 +249,7 @@ async def test_a_database_that_does_not_answer_in_time_gets_503_and_nothing_is_s
     stack, schema, keys_file, key_secret, data_keys, clock, callers, identification
 ):
     settings = IntakeSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("intake"),
         database_url=stack.database_url,
         api_keys_file=keys_file,
         key_secret=key_secret,

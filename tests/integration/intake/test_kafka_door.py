@@ -1,4 +1,4 @@
-"""The agency topic: valid identifications open cases; every bad record is refused with why."""
+"""An agency's own topic: valid identifications open cases; every bad record is refused with why."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from lindung_common import Record
+from aiokafka.errors import TopicAuthorizationFailedError
+from lindung_common import Record, client_options
 from lindung_contracts import (
     AGENCY_IDENTIFICATIONS,
+    IDENTIFICATION_REJECTIONS,
     STRUCTURED_CONTENT_TYPE,
     CaseOpened,
     Envelope,
@@ -28,6 +30,8 @@ pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
 HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
+# pdrm-kl's own topic, which only its principal may write.
+PDRM_KL = AGENCY_IDENTIFICATIONS.for_agency("pdrm-kl")
 
 
 def _reported(body: dict, agency_id: str = "pdrm-kl", **data: object) -> Envelope:
@@ -70,12 +74,10 @@ async def _cases(runtime, reference: str) -> list[dict]:
 
 async def _read_at(wired, partition: int, offset: int) -> Record:
     """The record at one position of the agency topic, read again (a redelivery)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=wired.settings.kafka_bootstrap_servers, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**client_options(wired.settings), enable_auto_commit=False)
     await consumer.start()
     try:
-        where = TopicPartition(AGENCY_IDENTIFICATIONS.name, partition)
+        where = TopicPartition(PDRM_KL.name, partition)
         consumer.assign([where])
         consumer.seek(where, offset)
         message = await asyncio.wait_for(consumer.getone(), timeout=30)
@@ -108,12 +110,13 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
     sent = {
         "good": (_reported(good), None),
         "garbage": (None, garbage),
-        "keyless-agency": (_reported(identification(), agency_id="sentinel-agency"), None),
+        # Written on pdrm-kl's topic in another agency's name.
+        "other-agency": (_reported(identification(), agency_id="jtk-johor"), None),
         "adult": (None, adult),
         "future": (_reported(future), None),
         "mismatch": (_reported(identification(), agency_reference="OTHER/REF/1"), None),
     }
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**stack.kafka("agency.pdrm-kl"))
     await producer.start()
     positions: dict[str, tuple[int, int]] = {}
     originals: dict[str, bytes] = {}
@@ -121,9 +124,7 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
         for name, (envelope, raw) in sent.items():
             value = encode(envelope).value if envelope else raw
             key = encode(envelope).key if envelope else None
-            meta = await producer.send_and_wait(
-                AGENCY_IDENTIFICATIONS.name, value=value, key=key, headers=HEADERS
-            )
+            meta = await producer.send_and_wait(PDRM_KL.name, value=value, key=key, headers=HEADERS)
             positions[name] = (meta.partition, meta.offset)
             originals[name] = value
     finally:
@@ -139,23 +140,24 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
     rejections = await _rejections(wired.runtime)
     for name, position in bad.items():
         rejection = rejections[position]
-        # Identified for the agency, never repeated: every agency reads this topic.
+        # Identified for the agency, never repeated: the bytes stay in intake.
         assert rejection.original_value_b64 == "", name
         assert rejection.original_sha256 == hashlib.sha256(originals[name]).hexdigest(), name
-        assert rejection.original_topic == AGENCY_IDENTIFICATIONS.name
+        assert rejection.original_topic == PDRM_KL.name
+        # The topic's agency, whatever the record said: the refusal goes back to the sender.
+        assert rejection.agency_id == "pdrm-kl", name
         assert rejection.rejected_at == NOW
     fields = {name: [e.field for e in rejections[p].errors] for name, p in bad.items()}
     assert fields == {
         "garbage": ["value"],
-        "keyless-agency": ["data.agency_id"],
+        "other-agency": ["data.agency_id"],
         "adult": ["data.identification.child"],
         "future": ["data.identification.identified_at"],
         "mismatch": ["data.agency_reference"],
     }
     assert "age_years" in rejections[bad["adult"]].errors[0].reason
-    assert rejections[bad["garbage"]].agency_id == "unknown"
-    assert rejections[bad["keyless-agency"]].agency_id == "sentinel-agency"
-    assert rejections[bad["future"]].agency_id == "pdrm-kl"
+    assert "another agency" in rejections[bad["other-agency"]].errors[0].reason
+    assert "jtk-johor" not in rejections[bad["other-agency"]].errors[0].reason
 
     cases = await _cases(wired.runtime, good["agency_reference"])
     assert len(cases) == 1
@@ -178,13 +180,13 @@ async def test_the_agency_topic_opens_cases_and_rejects_each_bad_record_once(
 
 
 async def test_the_same_identification_over_http_and_kafka_is_one_case(
-    wired, client, callers, identification, outbox
+    stack, wired, client, callers, identification, outbox
 ):
     body = identification()
     over_http = await client.post("/v1/identifications", json=body, headers=callers.agency)
     envelope = _reported(body)
     record = encode(envelope)
-    producer = AIOKafkaProducer(bootstrap_servers=wired.settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**stack.kafka("agency.pdrm-kl"))
     await producer.start()
     try:
         meta = await producer.send_and_wait(
@@ -199,3 +201,53 @@ async def test_the_same_identification_over_http_and_kafka_is_one_case(
     cases = await _cases(wired.runtime, body["agency_reference"])
     assert [str(c["case_id"]) for c in cases] == [over_http.json()["case_id"]]
     assert len(await outbox()) == 1
+
+
+async def test_a_report_in_another_agency_s_name_is_refused_and_only_the_sender_hears_of_it(
+    stack, wired, identification
+):
+    mine = IDENTIFICATION_REJECTIONS.for_agency("pdrm-kl")
+    theirs = IDENTIFICATION_REJECTIONS.for_agency("jtk-johor")
+    admin = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
+    await admin.start()
+    their_ends = await admin.end_offsets([TopicPartition(theirs.name, 0)])
+    # pdrm-kl, on its own topic, reports a child in jtk-johor's name.
+    forged = encode(_reported(identification(), agency_id="jtk-johor"))
+    producer = AIOKafkaProducer(**stack.kafka("agency.pdrm-kl"))
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(
+            PDRM_KL.name, value=forged.value, key=forged.key, headers=HEADERS
+        )
+    finally:
+        await producer.stop()
+
+    await _door(wired, await _read_at(wired, meta.partition, meta.offset))
+
+    # pdrm-kl reads the refusal on its own rejections topic, with its own principal.
+    reader = AIOKafkaConsumer(
+        mine.name,
+        **stack.kafka("agency.pdrm-kl"),
+        group_id=f"agency.pdrm-kl.{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                rejection = decode((await reader.getone()).value).data
+                if rejection.original_offset == meta.offset:
+                    break
+    finally:
+        await reader.stop()
+    assert rejection.agency_id == "pdrm-kl"
+    assert [e.field for e in rejection.errors] == ["data.agency_id"]
+    # jtk-johor hears nothing of it, and may not read pdrm-kl's rejections.
+    assert await admin.end_offsets([TopicPartition(theirs.name, 0)]) == their_ends
+    await admin.stop()
+    snoop = AIOKafkaConsumer(
+        mine.name, **stack.kafka("agency.jtk-johor"), group_id="agency.jtk-johor.snoop"
+    )
+    with pytest.raises(TopicAuthorizationFailedError):
+        await snoop.start()
+    await snoop.stop()

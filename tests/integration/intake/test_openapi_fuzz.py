@@ -44,7 +44,7 @@ def intake_url(stack, tmp_path_factory) -> str:
     (work / "keys.json").write_text(json.dumps({"keys": keys}))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
-        "INTAKE_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("intake"),
         "INTAKE_DATABASE_URL": stack.database_url,
         "INTAKE_DB_SCHEMA": f"fuzz_{port}",
         "INTAKE_API_KEYS_FILE": str(work / "keys.json"),

@@ -47,6 +47,8 @@ def test_a_bad_keys_file_stops_start_up_naming_the_file(tmp_path):
         [sys.executable, "-m", "lindung_intake"],
         env=_intake_env(
             kafka_bootstrap_servers="127.0.0.1:1",
+            kafka_sasl_username="intake",
+            kafka_sasl_password="unused",
             database_url="postgresql://nobody@127.0.0.1:1/none",
             api_keys_file=str(keys),
             key_secret=SECRET,
@@ -82,7 +84,7 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
     keys_file.write_text('{"keys": []}')
     port = _free_port()
     env = _intake_env(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("intake"),
         database_url=stack.database_url,
         api_keys_file=str(keys_file),
         key_secret=SECRET,

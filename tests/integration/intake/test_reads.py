@@ -202,7 +202,7 @@ async def test_operations_read_the_audit_with_the_command(
     await client.get(f"/v1/referrals/{referral_id}", headers=callers.other_provider)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
-        "INTAKE_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("intake"),
         "INTAKE_DATABASE_URL": stack.database_url,
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),

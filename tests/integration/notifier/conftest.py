@@ -212,7 +212,7 @@ async def start_notifier(
 
     async def start(*, dispatching: bool = False, **overrides: Any) -> Running:
         settings = NotifierSettings(
-            kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+            **stack.kafka_settings("notifier"),
             database_url=stack.database_url,
             endpoints_file=endpoints_file,
             **overrides,

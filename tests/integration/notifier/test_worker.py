@@ -64,8 +64,8 @@ def ready(port: int) -> bool:
         return False
 
 
-async def publish(bootstrap_servers: str, envelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+async def publish(kafka: dict, envelope) -> None:
+    producer = AIOKafkaProducer(**kafka, acks="all")
     await producer.start()
     try:
         record = encode(envelope)
@@ -76,11 +76,9 @@ async def publish(bootstrap_servers: str, envelope) -> None:
         await producer.stop()
 
 
-async def notification_about(bootstrap_servers: str, cause_event_id) -> NotificationDelivered:
+async def notification_about(kafka: dict, cause_event_id) -> NotificationDelivered:
     # No group: every partition, from the beginning, nothing committed.
-    consumer = AIOKafkaConsumer(
-        NOTIFICATIONS.name, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest"
-    )
+    consumer = AIOKafkaConsumer(NOTIFICATIONS.name, **kafka, auto_offset_reset="earliest")
     await consumer.start()
     try:
         give_up = time.monotonic() + DEADLINE_SECONDS
@@ -99,7 +97,7 @@ async def notification_about(bootstrap_servers: str, cause_event_id) -> Notifica
 @pytest.fixture
 def worker_env(stack, schema, endpoints_file) -> dict[str, str]:
     return {
-        "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("notifier"),
         "NOTIFIER_DATABASE_URL": stack.database_url,
         "NOTIFIER_ENDPOINTS_FILE": str(endpoints_file),
         "NOTIFIER_DB_SCHEMA": schema,
@@ -118,7 +116,7 @@ async def test_the_worker_delivers_a_referral_from_kafka_and_reports_it_on_kafka
             assert time.monotonic() < give_up, "the worker never became ready"
             await asyncio.sleep(0.5)
         event = referral_requested("shelter-kl-1")
-        await publish(stack.kafka_bootstrap_servers, event)
+        await publish(stack.kafka(), event)
 
         # The topic is shared with other tests in this run (earlier referrals may also be
         # addressed to shelter-kl-1), so look for the delivery of this event only.
@@ -134,7 +132,7 @@ async def test_the_worker_delivers_a_referral_from_kafka_and_reports_it_on_kafka
         assert process.poll() is None, (tmp_path / "worker.log").read_text()
 
         [sent] = ours()
-        reported = await notification_about(stack.kafka_bootstrap_servers, event.id)
+        reported = await notification_about(stack.kafka(), event.id)
         assert isinstance(reported, NotificationDelivered)
         assert reported.recipient == "shelter-kl-1"
         assert str(reported.notification_id) == sent.headers["Idempotency-Key"]
@@ -150,6 +148,8 @@ async def test_the_worker_refuses_to_start_with_a_bad_endpoints_file(tmp_path):
         tmp_path,
         {
             "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            "NOTIFIER_KAFKA_SASL_USERNAME": "notifier",
+            "NOTIFIER_KAFKA_SASL_PASSWORD": "unused",
             "NOTIFIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
             "NOTIFIER_ENDPOINTS_FILE": str(bad),
         },
@@ -170,6 +170,8 @@ async def test_the_worker_refuses_to_start_without_an_endpoints_file(tmp_path):
         tmp_path,
         {
             "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            "NOTIFIER_KAFKA_SASL_USERNAME": "notifier",
+            "NOTIFIER_KAFKA_SASL_PASSWORD": "unused",
             "NOTIFIER_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none",
         },
     )

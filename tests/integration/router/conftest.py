@@ -67,7 +67,7 @@ async def router(stack, schema, tmp_path, clock):
     directory_file = tmp_path / "directory.json"
     directory_file.write_text(json.dumps(DIRECTORY))
     settings = RouterSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("router"),
         database_url=stack.database_url,
         directory_file=directory_file,
     )

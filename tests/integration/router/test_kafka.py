@@ -19,7 +19,7 @@ async def test_referrals_requested_are_published_keyed_by_case(stack, router, ca
 
     consumer = AIOKafkaConsumer(
         REFERRALS.name,
-        bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka(),
         group_id=f"test-router-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,

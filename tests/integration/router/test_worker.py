@@ -32,6 +32,8 @@ def test_a_bad_directory_file_stops_start_up_with_the_reason(tmp_path):
         [sys.executable, "-m", "lindung_router"],
         env=router_env(
             kafka_bootstrap_servers="127.0.0.1:1",
+            kafka_sasl_username="router",
+            kafka_sasl_password="unused",
             database_url="postgresql://nobody@127.0.0.1:1/none",
             directory_file=str(bad),
         ),
@@ -49,7 +51,12 @@ def test_a_bad_directory_file_stops_start_up_with_the_reason(tmp_path):
 def test_a_missing_directory_setting_stops_start_up_naming_the_variable():
     done = subprocess.run(
         [sys.executable, "-m", "lindung_router"],
-        env=router_env(kafka_bootstrap_servers="127.0.0.1:1", database_url="postgresql://x@h/x"),
+        env=router_env(
+            kafka_bootstrap_servers="127.0.0.1:1",
+            kafka_sasl_username="router",
+            kafka_sasl_password="unused",
+            database_url="postgresql://x@h/x",
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -80,7 +87,7 @@ async def test_the_worker_routes_a_case_from_kafka_to_kafka(stack, schema, tmp_p
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited on with polling below
         [sys.executable, "-m", "lindung_router"],
         env=router_env(
-            kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+            **stack.kafka_settings("router"),
             database_url=stack.database_url,
             db_schema=schema,
             http_port=str(port),
@@ -97,7 +104,7 @@ async def test_the_worker_routes_a_case_from_kafka_to_kafka(stack, schema, tmp_p
                 await asyncio.sleep(0.5)
         envelope = case_opened()
         case_id = envelope.data.case_id
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+        producer = AIOKafkaProducer(**stack.kafka())
         await producer.start()
         try:
             record = encode(envelope)
@@ -109,7 +116,7 @@ async def test_the_worker_routes_a_case_from_kafka_to_kafka(stack, schema, tmp_p
 
         consumer = AIOKafkaConsumer(
             REFERRALS.name,
-            bootstrap_servers=stack.kafka_bootstrap_servers,
+            **stack.kafka(),
             group_id=f"test-router-worker-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,

@@ -134,7 +134,7 @@ def clock() -> SettableClock:
 def settings_for(stack: Any, **overrides: Any) -> SlaMonitorSettings:
     """Settings pointing at the test infrastructure; no grace unless a test sets one."""
     return SlaMonitorSettings(
-        kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka_settings("sla-monitor"),
         database_url=stack.database_url,
         **({"answer_grace_seconds": 0} | overrides),
     )

@@ -19,7 +19,7 @@ async def test_an_escalation_is_published_keyed_by_case(monitor, fire_due, new_r
 
     consumer = AIOKafkaConsumer(
         DEADLINES.name,
-        bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

@@ -38,7 +38,7 @@ async def test_the_worker_records_a_referral_and_escalates_it(
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
-        "SLA_MONITOR_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("sla-monitor"),
         "SLA_MONITOR_DATABASE_URL": stack.database_url,
         "SLA_MONITOR_DB_SCHEMA": schema,
         "SLA_MONITOR_HTTP_PORT": str(port),
@@ -54,7 +54,7 @@ async def test_the_worker_records_a_referral_and_escalates_it(
     )
     consumer = AIOKafkaConsumer(
         DEADLINES.name,
-        bootstrap_servers=stack.kafka_bootstrap_servers,
+        **stack.kafka(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
@@ -70,7 +70,7 @@ async def test_the_worker_records_a_referral_and_escalates_it(
             requested_at=datetime.now(UTC) - timedelta(hours=5), window=timedelta(hours=4)
         )
         record = encode(referral.requested())
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+        producer = AIOKafkaProducer(**stack.kafka())
         await producer.start()
         try:
             await producer.send_and_wait(

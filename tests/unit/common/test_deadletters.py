@@ -73,18 +73,20 @@ def with_data(data: object) -> bytes:
 
 # agency_of
 
+PDRM_KL_TOPIC = AGENCY_IDENTIFICATIONS.for_agency("pdrm-kl").name
 
-def test_the_agency_is_the_key_on_the_agency_topic():
-    rec = record(b"\xff not json", key=b"pdrm-kl", topic=AGENCY_IDENTIFICATIONS.name)
+
+def test_on_an_agency_s_own_topic_the_agency_is_the_topic_s():
+    rec = record(b"\xff not json", key=None, topic=PDRM_KL_TOPIC)
 
     assert agency_of(rec) == "pdrm-kl"
 
 
-def test_the_agency_comes_from_the_data_when_the_key_is_not_an_agency_id():
+def test_on_an_agency_s_own_topic_what_the_record_says_does_not_count():
     value = with_data({"agency_id": "jim-johor"})
-    rec = record(value, key=b"Not A Slug", topic=AGENCY_IDENTIFICATIONS.name)
+    rec = record(value, key=b"jim-johor", topic=PDRM_KL_TOPIC)
 
-    assert agency_of(rec) == "jim-johor"
+    assert agency_of(rec) == "pdrm-kl"
 
 
 def test_a_case_keyed_record_names_the_agency_of_its_data_not_the_case_id():
@@ -112,8 +114,8 @@ def test_a_case_id_key_is_not_taken_for_an_agency():
         pytest.param(b'{"data": ' * 10_000 + b"{}" + b"}" * 10_000, id="nested-10000-deep"),
     ],
 )
-def test_no_agency_when_neither_key_nor_data_says_one(value):
-    assert agency_of(record(value, key=b"Siti Aminah", topic=AGENCY_IDENTIFICATIONS.name)) is None
+def test_no_agency_when_neither_topic_nor_data_says_one(value):
+    assert agency_of(record(value, key=b"pdrm-kl", topic=DEAD_LETTERS.name)) is None
 
 
 # original_identity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from lindung_common import ConfigError, ServiceSettings, load_settings, schema_field
+from lindung_common import ConfigError, ServiceSettings, client_options, load_settings, schema_field
 from pydantic_settings import SettingsConfigDict
 
 PREFIX = "LINDUNG_EXAMPLE_"
@@ -27,6 +27,8 @@ def environment(monkeypatch):
         if name.upper().startswith(PREFIX):
             monkeypatch.delenv(name)
     monkeypatch.setenv(f"{PREFIX}KAFKA_BOOTSTRAP_SERVERS", "broker-1:9092,broker-2:9092")
+    monkeypatch.setenv(f"{PREFIX}KAFKA_SASL_USERNAME", "example")
+    monkeypatch.setenv(f"{PREFIX}KAFKA_SASL_PASSWORD", "kafka-s3cret-password")
     monkeypatch.setenv(f"{PREFIX}DATABASE_URL", SECRET_URL)
     monkeypatch.setenv(f"{PREFIX}HTTP_PORT", "8080")
 
@@ -133,3 +135,27 @@ def test_the_defaults_are_what_production_can_start_from():
     assert settings.db_statement_timeout_seconds < settings.db_command_timeout_seconds
     # Below Kafka's default message.max.bytes (1,048,588), with room for key and headers.
     assert settings.outbox_max_event_bytes < 1_048_588
+
+
+def test_the_kafka_password_is_a_secret_and_every_client_authenticates_with_it():
+    settings = load_settings(ExampleSettings)
+
+    assert "kafka-s3cret-password" not in repr(settings)
+    assert settings.kafka_security_protocol == "SASL_SSL"  # TLS unless told otherwise
+    options = client_options(settings)
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "example"
+    assert options["sasl_plain_password"] == "kafka-s3cret-password"
+    assert options["ssl_context"] is not None
+
+
+def test_a_missing_kafka_principal_is_named(monkeypatch):
+    monkeypatch.delenv(f"{PREFIX}KAFKA_SASL_PASSWORD")
+
+    assert refusal() == f"bad settings: {PREFIX}KAFKA_SASL_PASSWORD: Field required"
+
+
+def test_only_authenticated_kafka_protocols_are_accepted(monkeypatch):
+    monkeypatch.setenv(f"{PREFIX}KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+
+    assert refusal().startswith(f"bad settings: {PREFIX}KAFKA_SECURITY_PROTOCOL: Input should be")

@@ -32,7 +32,26 @@ def test_every_service_runs_its_own_module_with_its_own_settings():
 
 def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
     assert COMPOSE["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert COMPOSE["services"]["topics"]["command"][-1] == "topics"
+    assert COMPOSE["services"]["topics"]["command"][-1] == "provision"
+
+
+def test_every_client_authenticates_and_only_acls_allow():
+    broker = COMPOSE["services"]["kafka"]["environment"]
+    assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith(".StandardAuthorizer")
+    assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert broker["KAFKA_SUPER_USERS"] == "User:admin"
+    protocols = dict(
+        pair.split(":") for pair in broker["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    assert set(protocols.values()) == {"SASL_PLAINTEXT"}
+    principals = COMPOSE["services"]["kafka-users"]["environment"]["PRINCIPALS"].split()
+    created = {p.split("=", 1)[0] for p in principals}
+    for name, (_, prefix) in SERVICES.items():
+        env = COMPOSE["services"][name]["environment"]
+        assert env[f"{prefix}KAFKA_SASL_USERNAME"] == name  # its own principal, not the admin
+        assert name in created
+        password = env[f"{prefix}KAFKA_SASL_PASSWORD"]
+        assert password.startswith(f"${{LINDUNG_KAFKA_{prefix}PASSWORD:-")
 
 
 def test_mounted_config_files_load_with_the_services_own_loaders():
@@ -50,3 +69,13 @@ def test_mounted_config_files_load_with_the_services_own_loaders():
     directory = load_directory(ROOT / "deploy" / "demo" / "directory.json")
     for provider in directory.providers:
         assert provider.id in endpoints.providers, provider.id
+
+
+def test_every_agency_at_the_kafka_door_has_a_principal_and_its_own_topics():
+    door = COMPOSE["services"]["intake"]["environment"]["INTAKE_KAFKA_AGENCIES"].split(",")
+    provisioned = COMPOSE["services"]["topics"]["environment"]["LINDUNG_AGENCIES"].split(",")
+    principals = COMPOSE["services"]["kafka-users"]["environment"]["PRINCIPALS"].split()
+    created = {p.split("=", 1)[0] for p in principals}
+    for agency in door:
+        assert agency in provisioned
+        assert f"agency.{agency}" in created

@@ -6,6 +6,8 @@ from pydantic import ValidationError
 
 BASE = {
     "kafka_bootstrap_servers": "127.0.0.1:9092",
+    "kafka_sasl_username": "notifier",
+    "kafka_sasl_password": "secret",
     "database_url": "postgresql://x@127.0.0.1/lindung",
     "endpoints_file": "/etc/lindung/endpoints.json",
 }
@@ -26,6 +28,8 @@ def test_defaults_match_the_delivery_policy():
 
 def test_settings_are_read_from_notifier_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("NOTIFIER_KAFKA_BOOTSTRAP_SERVERS", "broker:9092")
+    monkeypatch.setenv("NOTIFIER_KAFKA_SASL_USERNAME", "notifier")
+    monkeypatch.setenv("NOTIFIER_KAFKA_SASL_PASSWORD", "secret")
     monkeypatch.setenv("NOTIFIER_DATABASE_URL", "postgresql://x@db/lindung")
     monkeypatch.setenv("NOTIFIER_ENDPOINTS_FILE", str(tmp_path / "endpoints.json"))
     monkeypatch.setenv("NOTIFIER_MAX_ATTEMPTS", "3")

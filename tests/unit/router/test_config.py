@@ -239,6 +239,8 @@ def test_a_bad_directory_file_fails_with_the_file_and_the_reason(tmp_path):
 def test_settings_default_to_the_packaged_policy_and_port():
     settings = RouterSettings(
         kafka_bootstrap_servers="localhost:9092",
+        kafka_sasl_username="router",
+        kafka_sasl_password="secret",
         database_url="postgresql://x@localhost/x",
         directory_file=DEMO / "directory.json",
     )
@@ -250,7 +252,12 @@ def test_settings_default_to_the_packaged_policy_and_port():
 def test_settings_require_a_directory_file(monkeypatch):
     monkeypatch.delenv("ROUTER_DIRECTORY_FILE", raising=False)
     with pytest.raises(ValidationError, match="directory_file"):
-        RouterSettings(kafka_bootstrap_servers="k:1", database_url="postgresql://x@h/x")
+        RouterSettings(
+            kafka_bootstrap_servers="k:1",
+            kafka_sasl_username="router",
+            kafka_sasl_password="secret",
+            database_url="postgresql://x@h/x",
+        )
 
 
 def test_every_window_in_the_default_policy_cites_its_source():

@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,topics}`: local infrastructure and the demo."""
+"""`python -m lindung_devstack {up,demo,provision}`: local infrastructure and the demo."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import sys
 import time
 from typing import NoReturn
 
+from .access import MECHANISM, Credentials, agency_principal
+from .acls import acls, grant
 from .demo import run_demo
 from .kafka import create_topics
+from .services import SERVICES
 from .stack import Stack
 
 
@@ -23,25 +26,50 @@ def main() -> None:
     """Parse the command line and run."""
     parser = argparse.ArgumentParser(prog="python -m lindung_devstack")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run Kafka and PostgreSQL until Ctrl-C")
-    commands.add_parser("topics", help="create the registry's topics at $KAFKA_BOOTSTRAP_SERVERS")
+    commands.add_parser(
+        "up",
+        help="run Kafka and PostgreSQL until Ctrl-C; the agencies in $LINDUNG_AGENCIES get "
+        "principals and topics of their own",
+    )
+    commands.add_parser(
+        "provision",
+        help="create the registry's topics and every principal's ACLs at "
+        "$KAFKA_BOOTSTRAP_SERVERS, as the super user $KAFKA_SASL_USERNAME "
+        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM); agencies from $LINDUNG_AGENCIES",
+    )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
     args = parser.parse_args()
+    agencies = tuple(a for a in os.environ.get("LINDUNG_AGENCIES", "").split(",") if a)
     # SIGTERM stops everything as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
         return
-    if args.command == "topics":
-        created = asyncio.run(create_topics(os.environ["KAFKA_BOOTSTRAP_SERVERS"]))
+    if args.command == "provision":
+        admin = Credentials(
+            os.environ["KAFKA_SASL_USERNAME"],
+            os.environ["KAFKA_SASL_PASSWORD"],
+            mechanism=os.environ.get("KAFKA_SASL_MECHANISM", MECHANISM),
+        )
+        kafka = admin.client_options(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+        created = asyncio.run(create_topics(kafka, agencies))
         print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
+        granted = asyncio.run(grant(kafka, acls(agencies)))
+        print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
         return
-    with Stack() as stack:
-        print("Kafka and PostgreSQL are up. In another shell:")
+    with Stack(agencies=agencies) as stack:
+        print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
         for name, value in stack.env().items():
             print(f"  export {name}={value}")
+        print("Each service's own Kafka principal:")
+        for service, (_, prefix) in SERVICES.items():
+            for name, value in stack.credentials[service].settings().items():
+                print(f"  export {prefix}{name.upper()}={value}")
+        for agency in agencies:
+            who = stack.credentials[agency_principal(agency)]
+            print(f"  agency {agency}: principal {who.username}, password {who.password}")
         print("Ctrl-C stops both.", flush=True)
         try:
             while True:

@@ -18,6 +18,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 from lindung_contracts import Envelope, Identification, IdentificationReported, encode
 
+from .access import agency_principal
 from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
 from .timeline import Timeline
@@ -203,7 +204,8 @@ async def _report(
     record = encode(
         Envelope.wrap(reported, event_id=uuid.uuid4(), time=now, source="/agencies/jtk-perak")
     )
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap_servers)
+    # The agency's own principal: the one allowed to write its topic.
+    producer = AIOKafkaProducer(**stack.kafka(agency_principal("jtk-perak")))
     await producer.start()
     try:
         await producer.send_and_wait(record.topic, record.value, key=record.key,
@@ -217,12 +219,16 @@ async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> No
     """The scenario on a running stack: services started, children reported, watched."""
     agencies = [*CASES, SECOND_REPORTER]
     keys = write_keys(workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,))
-    services = ServiceSet(workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url)
+    services = ServiceSet(
+        workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
+    )
     standin = StandIn("", keys, provider_behaviour, read_first=True)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),
                     secret=keys.webhook_secret)  # fmt: skip
     services.settings = {
-        "intake": keys.settings(workdir / "api-keys.json"),
+        # The agencies' own topics are the Kafka door; jtk-perak reports there.
+        "intake": keys.settings(workdir / "api-keys.json")
+        | {"kafka_agencies": ",".join(stack.agencies)},
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
                    "directory_file": str(DEMO_DIR / "directory.json")},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
@@ -237,7 +243,8 @@ async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> No
     standin.intake_url = intake_url  # known only once intake has a port
     await standin.start()
     timeline = Timeline(
-        stack.kafka_bootstrap_servers,
+        stack.kafka(),
+        stack.agencies,
         agency_labels={a: lbl for a, (lbl, _) in CASES.items()},
         color=sys.stdout.isatty(),
     )
@@ -337,7 +344,7 @@ def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
     """Start the infrastructure and the services, play the scenario, stop on Ctrl-C."""
     began = time.monotonic()
     print("Starting PostgreSQL and the Kafka broker (KRaft) ...", flush=True)
-    with Stack() as stack:
+    with Stack(agencies=tuple(CASES)) as stack:
         broker = f"{stack.broker.started_in:.1f} s" if stack.broker else "existing"
         print(f"  Kafka at {stack.kafka_bootstrap_servers} (broker start {broker}), "
               f"PostgreSQL at {stack.database_url}; infrastructure up in "

@@ -34,11 +34,14 @@ from ._proc import (
     start_with_retries,
     stop_process,
 )
+from .access import ADMIN, MECHANISM, Credentials, new_credentials
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterable, Mapping
 
-__all__ = ["KafkaBroker", "create_topics", "resolve_broker"]
+    from lindung_contracts import Topic
+
+__all__ = ["KafkaBroker", "create_topics", "registry_topics", "resolve_broker"]
 
 DEPLOY_KAFKA = Path(__file__).resolve().parents[3] / "kafka"
 POM = DEPLOY_KAFKA / "pom.xml"
@@ -97,6 +100,12 @@ def new_cluster_id() -> str:
 class KafkaBroker:
     """One KRaft broker+controller on loopback ports, its data and logs in `workdir`.
 
+    Clients authenticate with SASL/SCRAM (`admin` is the only super user) and the
+    standard authorizer decides by ACL what each principal may do; nothing is allowed
+    where no ACL says so. The controller listener takes the admin only (SASL/PLAIN, on
+    loopback). `users` are the SCRAM principals created when the storage is formatted,
+    beside the admin.
+
     `stop()` then `start()` (or `restart()`) brings it back on the same ports with its data.
     Ports left at 0 are chosen at the first start, and chosen again if taken meanwhile.
     """
@@ -106,6 +115,8 @@ class KafkaBroker:
     controller_port: int = 0
     heap: str = "768m"
     java: str = field(default_factory=lambda: shutil.which("java") or "java")
+    users: Mapping[str, Credentials] = field(default_factory=dict)
+    admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
     process: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
 
@@ -113,6 +124,10 @@ class KafkaBroker:
     def bootstrap_servers(self) -> str:
         """host:port for clients."""
         return f"127.0.0.1:{self.port}"
+
+    def client_options(self, credentials: Credentials | None = None) -> dict[str, Any]:
+        """Client arguments (aiokafka) for a principal of this broker (the admin by default)."""
+        return (credentials or self.admin).client_options(self.bootstrap_servers)
 
     @property
     def log_file(self) -> Path:
@@ -179,7 +194,10 @@ class KafkaBroker:
                 if not (self.data_dir / "meta.properties").exists():
                     format_ = [*java, "kafka.tools.StorageTool", "format", "-t", new_cluster_id()]
                     code = subprocess.run(  # noqa: S603 - fixed argv built above
-                        [*format_, "-c", str(config)], stdout=out, stderr=out, check=False
+                        [*format_, "-c", str(config), *self._scram_arguments()],
+                        stdout=out,
+                        stderr=out,
+                        check=False,
                     ).returncode
                     if code != 0:
                         raise self._failed(f"formatting storage exited with {code}", marks)
@@ -207,7 +225,7 @@ class KafkaBroker:
             if code is not None:
                 raise self._failed(f"the broker exited with code {code}", marks)
             try:
-                last = run_async(_readiness(self.bootstrap_servers, cluster_id))
+                last = run_async(_readiness(self.client_options(), cluster_id))
             except _ForeignClusterError as error:
                 # Someone else's broker holds our port; ours cannot bind it.
                 raise self._failed(str(error), marks, address_in_use=True) from None
@@ -227,17 +245,47 @@ class KafkaBroker:
         lines = (self.data_dir / "meta.properties").read_text().splitlines()
         return next(line.split("=", 1)[1] for line in lines if line.startswith("cluster.id="))
 
+    def _scram_arguments(self) -> list[str]:
+        """The SCRAM credentials written into the cluster metadata when it is formatted."""
+        # Passwords are URL-safe tokens (`new_credentials`): nothing to quote.
+        arguments: list[str] = []
+        for user in (self.admin, *self.users.values()):
+            credential = f"{MECHANISM}=[name={user.username},password={user.password}]"
+            arguments += ["--add-scram", credential]
+        return arguments
+
     def _write_config(self) -> Path:
+        admin, secret = self.admin.username, self.admin.password
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
+        plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
         settings = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},"
+            "listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},"
             f"CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": "SASL_PLAINTEXT",
+            "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,"
+            "CONTROLLER:SASL_PLAINTEXT",
+            # Clients: SCRAM, checked against the credentials in the cluster metadata.
+            "sasl.enabled.mechanisms": MECHANISM,
+            "sasl.mechanism.inter.broker.protocol": MECHANISM,
+            f"listener.name.sasl_plaintext.{MECHANISM.lower()}.sasl.jaas.config": (
+                f'{scram} required username="{admin}" password="{secret}";'
+            ),
+            # The controller listener: the admin alone, with a password in this file (the
+            # controller must authenticate the broker before any metadata is read).
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": (
+                f'{plain} required username="{admin}" password="{secret}" user_{admin}="{secret}";'
+            ),
+            # Nothing is allowed unless an ACL allows it; the admin may do anything.
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{admin}",
             "log.dirs": str(self.data_dir),
             # Single node: internal topics cannot have more replicas than brokers.
             "offsets.topic.replication.factor": "1",
@@ -263,12 +311,12 @@ class _ForeignClusterError(Exception):
 
 
 @contextlib.asynccontextmanager
-async def _admin(bootstrap_servers: str, **options: Any) -> AsyncIterator[AIOKafkaAdminClient]:
+async def _admin(kafka: Mapping[str, Any], **options: Any) -> AsyncIterator[AIOKafkaAdminClient]:
     # While the broker boots, refused connections are expected; aiokafka would log each.
     logger = logging.getLogger("aiokafka")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **options)
+    admin = AIOKafkaAdminClient(**kafka, **options)
     try:
         await admin.start()
         yield admin
@@ -277,10 +325,10 @@ async def _admin(bootstrap_servers: str, **options: Any) -> AsyncIterator[AIOKaf
         logger.setLevel(level)
 
 
-async def _readiness(bootstrap_servers: str, cluster_id: str) -> str:
+async def _readiness(kafka: Mapping[str, Any], cluster_id: str) -> str:
     """What keeps our broker from being ready: "" once it answers and would create a topic."""
     try:
-        async with asyncio.timeout(15), _admin(bootstrap_servers, request_timeout_ms=5000) as admin:
+        async with asyncio.timeout(15), _admin(kafka, request_timeout_ms=5000) as admin:
             cluster = await admin.describe_cluster()
             if cluster.get("cluster_id") not in {None, cluster_id}:
                 message = f"a broker of another cluster ({cluster['cluster_id']}) answers"
@@ -296,18 +344,34 @@ async def _readiness(bootstrap_servers: str, cluster_id: str) -> str:
     return ""
 
 
-async def create_topics(bootstrap_servers: str, *, retry_for: float = 60.0) -> list[str]:
-    """Create the registry's missing topics, retrying up to `retry_for` s until all exist."""
+def registry_topics(agencies: Iterable[str] = ()) -> list[Topic]:
+    """Every topic of the registry, a per-agency one once for each agency."""
+    return [
+        one
+        for topic in TOPICS
+        for one in ([topic.for_agency(a) for a in agencies] if topic.per_agency else [topic])
+    ]
+
+
+async def create_topics(
+    kafka: Mapping[str, Any], agencies: Iterable[str] = (), *, retry_for: float = 60.0
+) -> list[str]:
+    """Create the registry's missing topics, retrying up to `retry_for` s until all exist.
+
+    `kafka` are the admin's client arguments (`KafkaBroker.client_options`); each agency in
+    `agencies` gets its own topics.
+    """
+    topics = registry_topics(agencies)
     deadline = time.monotonic() + retry_for
     created: set[str] = set()
     last = "no attempt yet"
     while True:
         try:
-            async with _admin(bootstrap_servers) as admin:
+            async with _admin(kafka) as admin:
                 existing = set(await admin.list_topics())
                 wanted = [
                     NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
-                    for t in TOPICS
+                    for t in topics
                     if t.name not in existing
                 ]
                 if not wanted:

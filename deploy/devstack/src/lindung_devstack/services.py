@@ -22,7 +22,10 @@ from ._proc import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
+
+    from .access import Credentials
 
 __all__ = ["HEALTH_PATH", "SERVICES", "ServiceProcess", "ServiceSet"]
 
@@ -110,11 +113,13 @@ class ServiceProcess:
 
 @dataclass
 class ServiceSet:
-    """All four services, wired to one Kafka and one PostgreSQL."""
+    """All four services, wired to one Kafka and one PostgreSQL, each as its own principal."""
 
     workdir: Path
     kafka_bootstrap_servers: str
     database_url: str
+    # Each service's Kafka credentials, by service name (`Stack.credentials`).
+    credentials: Mapping[str, Credentials]
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
@@ -129,6 +134,10 @@ class ServiceSet:
                     f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
                     f"{prefix}DATABASE_URL": self.database_url,
                     f"{prefix}HTTP_PORT": str(free_port()),
+                    **{
+                        f"{prefix}{k.upper()}": v
+                        for k, v in self.credentials[name].settings().items()
+                    },
                     **{f"{prefix}{k.upper()}": v for k, v in self.settings.get(name, {}).items()},
                 }
                 self.processes[name] = ServiceProcess(

@@ -1,9 +1,12 @@
 """Kafka and PostgreSQL together: started here, or taken from the environment.
 
 When `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are both set, that infrastructure is used
-and nothing is started. When `LINDUNG_INFRA=testcontainers` is set (and a Docker engine
-exists), containers are used. Otherwise the real broker and server run as local processes,
-with their data and logs under `workdir`.
+and nothing is started; `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` then name a super
+user of that cluster, and the principals below must exist there with the passwords given
+in `LINDUNG_KAFKA_PASSWORDS` (`name=password,...`). Otherwise the real broker and
+server run as local processes, with their data and logs under `workdir`.
+
+Every service and every agency in `agencies` gets a Kafka principal of its own.
 """
 
 from __future__ import annotations
@@ -13,11 +16,22 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
+
+from aiokafka.errors import KafkaError
 
 from ._proc import StartError, run_async
+from .access import (
+    ADMIN,
+    SERVICE_PRINCIPALS,
+    Credentials,
+    agency_principal,
+    new_credentials,
+)
+from .acls import acls, grant
 from .kafka import KafkaBroker, create_topics
 from .postgres import PostgresServer
+from .services import SERVICES
 
 __all__ = ["Stack"]
 
@@ -33,11 +47,18 @@ class Stack:
     """The infrastructure one run needs. Use as a context manager."""
 
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lindung-")))
+    agencies: tuple[str, ...] = ()
     kafka_bootstrap_servers: str = ""
     database_url: str = ""
     broker: KafkaBroker | None = None
     postgres: PostgresServer | None = None
-    _containers: list[object] = field(default_factory=list)
+    admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
+    # Every principal but the admin, by name.
+    credentials: dict[str, Credentials] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [*SERVICE_PRINCIPALS, *(agency_principal(a) for a in self.agencies)]
+        self.credentials = new_credentials(names) | self.credentials
 
     def up(self) -> Self:
         """Bring up (or find) Kafka and PostgreSQL and create the topics; on failure stop all."""
@@ -53,7 +74,6 @@ class Stack:
         """Stop whatever `up` started; logs stay in `workdir`."""
         stops = [
             *(c.stop for c in (self.broker, self.postgres) if c is not None),
-            *(c.stop for c in self._containers),  # type: ignore[attr-defined]
         ]
         errors: list[Exception] = []
         for stop in stops:  # one that fails must not keep the others running
@@ -65,21 +85,36 @@ class Stack:
             raise errors[0]
 
     def env(self) -> dict[str, str]:
-        """The shared connection settings, as environment variables."""
+        """The shared connection settings, as environment variables (Kafka as the admin)."""
         return {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "KAFKA_SASL_MECHANISM": self.admin.mechanism,
+            "KAFKA_SASL_USERNAME": self.admin.username,
+            "KAFKA_SASL_PASSWORD": self.admin.password,
             "DATABASE_URL": self.database_url,
         }
+
+    def kafka(self, principal: str = ADMIN) -> dict[str, Any]:
+        """Client arguments (aiokafka) for a principal: the admin, a service, `agency.<id>`."""
+        who = self.admin if principal == ADMIN else self.credentials[principal]
+        return who.client_options(self.kafka_bootstrap_servers)
+
+    def kafka_settings(self, principal: str) -> dict[str, str]:
+        """A service's Kafka settings as its settings class names them, for a principal."""
+        who = self.admin if principal == ADMIN else self.credentials[principal]
+        return {"kafka_bootstrap_servers": self.kafka_bootstrap_servers, **who.settings()}
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """A service's Kafka settings as environment variables, with its own principal."""
+        _, prefix = SERVICES[service]
+        return {f"{prefix}{k.upper()}": v for k, v in self.kafka_settings(service).items()}
 
     def _up(self) -> None:
         env_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         env_db = os.environ.get("DATABASE_URL")
         if env_kafka and env_db:
             self.kafka_bootstrap_servers, self.database_url = env_kafka, env_db
-        elif os.environ.get("LINDUNG_INFRA") == "testcontainers":
-            from .containers import start_containers  # noqa: PLC0415 - Docker-only path
-
-            self.kafka_bootstrap_servers, self.database_url, self._containers = start_containers()
+            self._existing_credentials()
         else:
             if os.geteuid() == 0:
                 # PostgreSQL runs as `postgres` and must reach its directory inside ours.
@@ -87,14 +122,36 @@ class Stack:
             self.postgres = PostgresServer(workdir=self.workdir / "postgres")
             self.postgres.start(timeout=POSTGRES_TIMEOUT)
             self.database_url = self.postgres.url
-            self.broker = KafkaBroker(self.workdir / "kafka")
+            self.broker = KafkaBroker(
+                self.workdir / "kafka", users=self.credentials, admin=self.admin
+            )
             self.broker.start(timeout=BROKER_TIMEOUT)
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
+        logs = {self.broker.log_file: 0} if self.broker else {}
         try:
-            run_async(create_topics(self.kafka_bootstrap_servers, retry_for=TOPICS_TIMEOUT))
+            run_async(create_topics(self.kafka(), self.agencies, retry_for=TOPICS_TIMEOUT))
         except TimeoutError as error:
-            logs = {self.broker.log_file: 0} if self.broker else {}
             raise StartError("Kafka topics", str(error), logs) from None
+        try:
+            run_async(grant(self.kafka(), acls(self.agencies)))
+        except (RuntimeError, KafkaError, OSError) as error:
+            raise StartError("Kafka ACLs", f"{type(error).__name__}: {error}", logs) from None
+
+    def _existing_credentials(self) -> None:
+        """The admin and the principals of a cluster that is already there."""
+        username, password = (os.environ.get(f"KAFKA_SASL_{k}") for k in ("USERNAME", "PASSWORD"))
+        if not (username and password):
+            reason = "set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (a super user)"
+            raise StartError("Kafka", reason, {})
+        self.admin = Credentials(username, password)
+        given = dict(
+            pair.split("=", 1)
+            for pair in os.environ.get("LINDUNG_KAFKA_PASSWORDS", "").split(",")
+            if "=" in pair
+        )
+        self.credentials = {
+            name: Credentials(name, given.get(name, "")) for name in self.credentials
+        }
 
     def __enter__(self) -> Self:
         return self.up()

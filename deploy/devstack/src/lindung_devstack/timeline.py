@@ -10,10 +10,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer
-from lindung_contracts import TOPICS, DecodeError, decode
+from lindung_contracts import DecodeError, decode
+
+from .kafka import registry_topics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 __all__ = ["Timeline"]
 
@@ -26,7 +28,8 @@ _GREY, _RED, _GREEN, _YELLOW, _BOLD, _RESET = (
 class Timeline:
     """Reads every registry topic and prints one line per event, grouped by case label."""
 
-    bootstrap_servers: str
+    kafka: Mapping[str, Any]  # the admin's client arguments: it reads every topic
+    agencies: tuple[str, ...] = ()  # whose own topics it reads too
     labels: dict[str, str] = field(default_factory=dict)  # case id -> short label
     agency_labels: dict[str, str] = field(default_factory=dict)  # agency id -> label
     # case id -> (seconds since start, event kind, line) for the per-case story at the end;
@@ -40,8 +43,8 @@ class Timeline:
     async def run(self) -> None:
         """Print events until cancelled."""
         consumer = AIOKafkaConsumer(
-            *(t.name for t in TOPICS),
-            bootstrap_servers=self.bootstrap_servers,
+            *(t.name for t in registry_topics(self.agencies)),
+            **self.kafka,
             group_id=f"lindung-demo-timeline-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,

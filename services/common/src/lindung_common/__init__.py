@@ -14,7 +14,7 @@ from .events import Events
 from .failures import Failure, FailureClass, RecordRefused, classify
 from .health import Check, Health
 from .inbox import first_delivery
-from .kafka import create_producer
+from .kafka import client_options, create_producer
 from .logging import configure_logging, logging_dict_config
 from .outbox import EventTooLarge, add_to_outbox
 from .records import Record
@@ -58,6 +58,7 @@ __all__ = [
     "announce_dead_letter",
     "apply_migrations",
     "classify",
+    "client_options",
     "configure_logging",
     "create_pool",
     "create_producer",

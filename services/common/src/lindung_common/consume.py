@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from lindung_contracts import decode
+from lindung_contracts import FieldError, agency_of_topic, decode
 
 from . import metrics
 from .consumers import ConsumerState, Outcome
@@ -298,7 +298,7 @@ class ConsumePath:
     def _decode(self, record: Record) -> Envelope[Any] | Failure:
         try:
             received_at = self._events.now() if self.consumer.outside else None
-            return decode(
+            envelope = decode(
                 record.value, record.headers, expect=self.consumer.expect, received_at=received_at
             )
         except Exception as exc:  # DecodeError, and whatever the codec did not foresee
@@ -306,6 +306,9 @@ class ConsumePath:
             if failure.kind is FailureClass.DETERMINISTIC:
                 return failure
             return Failure(FailureClass.DETERMINISTIC, f"not decodable ({type(exc).__name__})")
+        if self.consumer.agency_door:
+            return _sent_by_its_agency(record, envelope)
+        return envelope
 
     def _retrying(self, failure: Failure, record: Record) -> None:
         if self.state.retrying_since is None:
@@ -352,6 +355,27 @@ class ConsumePath:
             subject=envelope.subject,
             position=record.position,
         )
+
+
+def _sent_by_its_agency(record: Record, envelope: Envelope[Any]) -> Envelope[Any] | Failure:
+    """The record itself, or a refusal when it names another agency than its topic's.
+
+    The broker lets only an agency's own principal write its topic, so the topic says who
+    sent the record; the `agency_id` written inside proves nothing.
+    """
+    owner = agency_of_topic(record.topic)
+    named = getattr(envelope.data, "agency_id", None)
+    if owner is not None and named == owner:
+        return envelope
+    # Neither value is repeated: the named one came from outside.
+    reason = (
+        "names another agency than the topic it was written to; an agency may report "
+        "only on its own topic"
+        if owner is not None
+        else "this topic belongs to no agency"
+    )
+    errors = (FieldError(field="data.agency_id", reason=reason),)
+    return Failure(FailureClass.DETERMINISTIC, f"refused: data.agency_id: {reason}", errors)
 
 
 def _where(exc: BaseException) -> str:

@@ -33,7 +33,9 @@ class Consumer:
     door that reads events made outside Lindung turns it off and de-duplicates on its
     own natural key instead (an outside event id proves nothing). `expect` limits the
     event types decoded at all. `outside` marks a door for events made outside Lindung:
-    they need only the attributes CloudEvents requires.
+    they need only the attributes CloudEvents requires. `agency_door` marks a door that
+    reads agencies' own topics: the agency is the topic's (only its principal may write
+    there), and a record whose `data.agency_id` names another is refused.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Consumer:
     expect: tuple[type[Payload], ...] | None = None
     dedupe: bool = True
     outside: bool = False
+    agency_door: bool = False
     announce: Announce = announce_dead_letter
 
     def handles(self, kind: type[Payload]) -> bool:

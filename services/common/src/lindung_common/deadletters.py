@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from lindung_contracts import TOPICS, EventDeadLettered
+from lindung_contracts import EventDeadLettered, agency_of_topic
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -41,8 +41,6 @@ __all__ = [
 ]
 
 _AGENCY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-# Topics whose record key is the sending agency, by the registry.
-_AGENCY_KEYED = frozenset(t.name for t in TOPICS if t.key == "agency_id")
 # Looking for an agency id inside a refused value is a courtesy: never parse a huge one.
 _AGENCY_SCAN_LIMIT = 1_048_576
 
@@ -75,11 +73,14 @@ def dead_letter_id(consumer: str, record: Record, times: int) -> uuid.UUID:
 
 
 def agency_of(record: Record) -> str | None:
-    """The agency a record names: its key on an agency-keyed topic, else `data.agency_id`."""
-    if record.key is not None and record.topic in _AGENCY_KEYED:
-        key = record.key.decode("ascii", "replace")
-        if _AGENCY.match(key):
-            return key
+    """The agency a record is from: the owner of its topic, else what `data.agency_id` says.
+
+    On an agency's own topic the topic decides, whatever the record says: only that
+    agency may write there, so its refusals go back to it and to nobody else.
+    """
+    owner = agency_of_topic(record.topic)
+    if owner is not None:
+        return owner
     if record.value is None or len(record.value) > _AGENCY_SCAN_LIMIT:
         return None
     try:

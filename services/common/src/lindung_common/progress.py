@@ -9,7 +9,7 @@ limit is stuck. `judge` is the pure decision; `LagProbe` reads the offsets from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -88,7 +88,7 @@ class LagProbe:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: Mapping[str, Any],
         group_id: str,
         partitions: Mapping[str, Sequence[TopicPartition]],
         *,
@@ -98,11 +98,9 @@ class LagProbe:
         self._group_id = group_id
         self._partitions = partitions  # consumer name -> its topics' partitions
         self._assigned = assigned
-        self._admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, request_timeout_ms=request_timeout_ms
-        )
+        self._admin = AIOKafkaAdminClient(**kafka, request_timeout_ms=request_timeout_ms)
         self._ends = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+            **kafka,
             enable_auto_commit=False,
             request_timeout_ms=request_timeout_ms,
         )

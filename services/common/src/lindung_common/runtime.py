@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from .consume import ConsumePath
 from .failures import classify
 from .health import Health
-from .kafka import create_producer
+from .kafka import client_options, create_producer
 from .progress import LagProbe
 from .records import Record
 from .relay import OutboxRelay
@@ -86,7 +86,7 @@ class Runtime:
         await self.service.db.start()
         if relay:
             self._producer = create_producer(
-                s.kafka_bootstrap_servers,
+                client_options(s),
                 f"{self.service.group_id}-outbox",
                 request_timeout_ms=int(s.kafka_request_timeout_seconds * 1000),
                 max_request_size=s.outbox_max_event_bytes + 65_536,
@@ -185,7 +185,7 @@ class Runtime:
             for path in self.paths.values()
         }
         return LagProbe(
-            self.service.settings.kafka_bootstrap_servers,
+            client_options(self.service.settings),
             self.service.group_id,
             partitions,
             request_timeout_ms=int(self.service.settings.kafka_request_timeout_seconds * 1000),

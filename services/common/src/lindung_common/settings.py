@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,34 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         title="Kafka bootstrap servers",
         description="Comma-separated host:port list of the Kafka brokers.",
+    )
+    kafka_security_protocol: Literal["SASL_SSL", "SASL_PLAINTEXT"] = Field(
+        default="SASL_SSL",
+        title="Kafka security protocol",
+        description="SASL_SSL (TLS) wherever the brokers are reached over a network; "
+        "SASL_PLAINTEXT only where the network cannot be read by others (one host).",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        default="SCRAM-SHA-512",
+        title="Kafka SASL mechanism",
+        description="The SCRAM mechanism the brokers hold this service's credentials for.",
+    )
+    kafka_sasl_username: str = Field(
+        min_length=1,
+        title="Kafka principal",
+        description="This service's own SASL/SCRAM user; the brokers' ACLs grant it exactly "
+        "the topics and groups it reads and writes.",
+    )
+    kafka_sasl_password: SecretStr = Field(
+        min_length=1,
+        title="Kafka password",
+        description="The SCRAM password of this service's Kafka principal.",
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        title="Kafka CA file",
+        description="PEM file of the certificate authorities the brokers' TLS certificates are "
+        "checked against (SASL_SSL); the system's own when not set.",
     )
     database_url: SecretStr = Field(
         title="PostgreSQL URL",

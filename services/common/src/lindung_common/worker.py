@@ -24,6 +24,7 @@ from faust.contrib.asgi import serve_asgi
 
 from . import metrics
 from .failures import classify
+from .kafka import client_options
 from .logging import configure_logging, logging_dict_config
 from .records import Record
 from .runtime import Runtime
@@ -31,6 +32,7 @@ from .runtime import Runtime
 if TYPE_CHECKING:
     from .consume import ConsumePath
     from .service import Service, Timer
+    from .settings import ServiceSettings
 
 __all__ = ["create_worker_app", "run_worker"]
 
@@ -44,6 +46,7 @@ def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
     app = faust.App(
         service.group_id,
         broker=[f"kafka://{host}" for host in s.kafka_bootstrap_servers.split(",")],
+        broker_credentials=_credentials(s),
         processing_guarantee="at_least_once",
         store="memory://",
         web_enabled=True,
@@ -83,6 +86,18 @@ def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
         _timer(app, timer, service)
     serve_asgi(app, runtime.web(), host=s.http_host, port=s.http_port, log_config=None)
     return app, runtime
+
+
+def _credentials(s: ServiceSettings) -> faust.SASLCredentials:
+    """The service's own principal, for every client Faust opens (consumer, producer, admin)."""
+    options = client_options(s)
+    # With an SSL context Faust speaks SASL_SSL, without one SASL_PLAINTEXT.
+    return faust.SASLCredentials(
+        username=options["sasl_plain_username"],
+        password=options["sasl_plain_password"],
+        mechanism=options["sasl_mechanism"],
+        ssl_context=options.get("ssl_context"),
+    )
 
 
 def _agent(app: faust.App, path: ConsumePath, service: Service) -> None:

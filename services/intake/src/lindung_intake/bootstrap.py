@@ -45,6 +45,7 @@ def build(
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
         answer_wait_seconds=settings.answer_wait_seconds,
+        door_agencies=settings.kafka_agencies,
     )
     return Service(
         name=SERVICE,

@@ -50,6 +50,7 @@ from .domain import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -153,7 +154,9 @@ class Intake:
         clock_skew_seconds: int,
         oldest_identification_days: int = 30,
         answer_wait_seconds: float = 5.0,
+        door_agencies: Sequence[str] = (),
     ) -> None:
+        self._door_agencies = tuple(door_agencies)
         self._db = db
         self._events = events
         self.keys = keys
@@ -165,16 +168,18 @@ class Intake:
         self._answer_wait = answer_wait_seconds
 
     def consumers(self) -> list[Consumer]:
-        """The agency door and the referral projection."""
+        """The agency door (when agencies report on Kafka) and the referral projection."""
         door = Consumer(
             name=DOOR,
-            topics=(AGENCY_IDENTIFICATIONS,),
+            # Each agency's own topic: the topic, which only it may write, says who sent.
+            topics=tuple(AGENCY_IDENTIFICATIONS.for_agency(a) for a in self._door_agencies),
             handlers={IdentificationReported: self.on_reported},
             expect=(IdentificationReported,),
             # Agencies choose their event ids: one agency's id must never hide another's
             # identification. Cases are de-duplicated by agency reference instead.
             dedupe=False,
             outside=True,  # any CloudEvents SDK: only the required attributes are required
+            agency_door=True,  # a record naming another agency than its topic's is refused
             announce=announce_rejection,
         )
         projection = Consumer(
@@ -186,7 +191,7 @@ class Intake:
                 ReferralCancelled: self.on_referrals_withdrawn,
             },
         )
-        return [door, projection]
+        return [door, projection] if door.topics else [projection]
 
     async def open_case(
         self, agency_id: str, identification: IdentificationFacts, *, channel: str

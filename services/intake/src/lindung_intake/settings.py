@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 from lindung_common import ServiceSettings, schema_field
+from lindung_contracts import AgencyId
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from .adapters.sealing import DataKeys
 
@@ -47,6 +49,13 @@ class IntakeSettings(ServiceSettings):
         DataKeys.parse(value.get_secret_value())  # the reason, never the key, if not
         return value
 
+    kafka_agencies: Annotated[tuple[AgencyId, ...], NoDecode] = Field(
+        default=(),
+        title="Agencies at the Kafka door",
+        description="Comma-separated ids of the agencies whose own identifications topic "
+        "(`lindung.agency.<id>.identifications.v1`) the door reads; each is created, with "
+        "its rejections topic and ACLs, when the agency is provisioned. None: no Kafka door.",
+    )
     oldest_identification_days: int = Field(
         default=30,
         ge=1,
@@ -82,3 +91,11 @@ class IntakeSettings(ServiceSettings):
         title="Clock skew",
         description="How far in the future an `identified_at` may be before it is refused.",
     )
+
+    @field_validator("kafka_agencies", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        """`pdrm-kl,jtk-johor` as the environment gives it."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
