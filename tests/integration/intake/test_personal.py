@@ -227,7 +227,7 @@ async def test_rotating_the_data_key_re_seals_every_case_and_they_still_read(
     opened = await _identify(client, callers.agency, identification, personal=_personal())
     new_key = "test-2:" + base64.b64encode(os.urandom(32)).decode()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
-        "INTAKE_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        **stack.service_env("intake"),
         "INTAKE_DATABASE_URL": stack.database_url,
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),
