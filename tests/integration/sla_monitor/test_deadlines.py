@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lindung_common import Outcome
@@ -315,3 +315,28 @@ async def test_without_an_answer_the_escalation_fires_once_the_grace_is_over(
     assert not [e for e in early.fired if isinstance(e.data, DeadlineMissed)]
     (missed,) = [e.data for e in late.fired if isinstance(e.data, DeadlineMissed)]
     assert missed.escalation_level == 1
+
+
+async def test_within_a_turn_each_step_fires_as_it_comes_due_not_at_the_next_poll(
+    start_monitor, new_referral, outbox
+):
+    # The wall clock (the test's clock is not set), and one turn of the scheduler long
+    # enough for the whole ladder: before, a turn was one look, at its start.
+    runtime = await start_monitor(tick_seconds=6)
+    referral = new_referral(requested_at=datetime.now(UTC), window=timedelta(seconds=2))
+    assert await runtime.deliver(referral.requested()) == [Outcome.PROCESSED]
+    (timer,) = [t for t in runtime.service.timers if t.name == "fire-due-steps"]
+
+    await timer.run()
+
+    fired = await outbox(via=runtime)
+    assert [s[:2] for s in _summary(fired)] == [
+        ("warning", 50),
+        ("warning", 75),
+        ("missed", 1),
+        ("missed", 2),
+        ("missed", 3),
+    ]
+    due = [referral.at_percent(p) for p in (50, 75, 100, 150, 200)]
+    lateness = [(e.data.fired_at - at).total_seconds() for e, at in zip(fired, due, strict=True)]
+    assert all(0 <= late < 0.25 for late in lateness), lateness

@@ -45,7 +45,7 @@ def build(
 
     async def fire_due_steps() -> None:
         """Raise whatever warnings and escalations have come due by the clock's now."""
-        report = await monitor.fire_due(events.now())
+        report = await monitor.fire_for(settings.tick_seconds)
         if report.fired or report.skipped:
             log.info(
                 "due deadline steps settled", fired=len(report.fired), skipped=len(report.skipped)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,7 @@ __all__ = ["CONSUMER", "FireReport", "SlaMonitor"]
 
 CONSUMER = "sla-monitor"
 _NO_WAIT = timedelta(0)
+_RETRY = 0.05  # seconds before a due step that was not fired is looked at again
 _STALE_NOTE = "deadline already passed: the escalation carries the news"
 log = structlog.get_logger(__name__)
 
@@ -87,6 +90,38 @@ class SlaMonitor:
         self._batch_size = batch_size
         self._grace = grace
         self._max_event_bytes = max_event_bytes
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look again now: a deadline was stored that may come due before the next look."""
+        self._wake.set()
+
+    async def fire_for(self, seconds: float) -> FireReport:
+        """Fire what comes due over the next `seconds`, each step as it comes due.
+
+        Between passes it sleeps until the next pending step is due (asked of PostgreSQL,
+        which stays the truth), or until `wake`: so a step fires milliseconds after its
+        time, not up to a polling interval later. A step that is due but was not fired
+        (another scheduler holds it, or it failed) is looked at again after a short pause.
+        """
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        total = FireReport()
+        while True:
+            self._wake.clear()
+            report = await self.fire_due(self._events.now())
+            total.fired += report.fired
+            total.skipped += report.skipped
+            left = until - loop.time()
+            if left <= 0:
+                return total
+            async with self._db.pool.acquire() as conn:
+                upcoming = await db.next_due(conn, self._grace)
+            wait = left
+            if upcoming is not None:
+                wait = min(left, max((upcoming - self._events.now()).total_seconds(), _RETRY))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
 
     def consumer(self) -> Consumer:
         """What the sla-monitor reads, and the handler of each event type."""
@@ -155,6 +190,7 @@ class SlaMonitor:
             work.emit_envelopes(*overdue)
 
         def logged() -> None:
+            self.wake()  # its first step may come due before the scheduler looks again
             for entry in recorded:
                 _log_recorded(*entry)
             for late in overdue:  # late from the start: a breach, raised on time

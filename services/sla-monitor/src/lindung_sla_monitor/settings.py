@@ -24,7 +24,9 @@ class SlaMonitorSettings(ServiceSettings):
         default=1.0,
         gt=0,
         title="Tick interval",
-        description="How often the leader looks for due warnings and escalations.",
+        description="How long one turn of the leader's scheduler lasts. Within it, each "
+        "warning and escalation fires as it comes due (the scheduler sleeps until the next "
+        "one); between turns, leadership is checked.",
     )
     answer_grace_seconds: float = Field(
         default=2.0,

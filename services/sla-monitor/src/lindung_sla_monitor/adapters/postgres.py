@@ -304,6 +304,25 @@ async def settle_packages(
     )
 
 
+async def next_due(conn: asyncpg.Connection, grace: timedelta) -> datetime | None:
+    """When the next pending step or package comes due to fire (escalations after `grace`)."""
+    due: datetime | None = await conn.fetchval(
+        "SELECT min(t) FROM ("
+        " (SELECT s.at AS t FROM deadline_steps s JOIN deadlines d USING (referral_id)"
+        "  WHERE s.state = 'pending' AND s.kind <> 'escalation' AND d.status = 'open'"
+        "  AND d.paused_at IS NULL ORDER BY s.at LIMIT 1)"
+        " UNION ALL"
+        " (SELECT s.at + $1 FROM deadline_steps s JOIN deadlines d USING (referral_id)"
+        "  WHERE s.state = 'pending' AND s.kind = 'escalation' AND d.status = 'open'"
+        "  AND d.paused_at IS NULL ORDER BY s.at LIMIT 1)"
+        " UNION ALL"
+        " (SELECT due_at + $1 FROM case_packages WHERE state = 'pending' ORDER BY due_at LIMIT 1)"
+        ") AS upcoming",
+        grace,
+    )
+    return due
+
+
 async def count_open(conn: asyncpg.Connection) -> tuple[int, int]:
     """Referrals awaiting acceptance: with their clock running, and paused."""
     row = await conn.fetchrow(
