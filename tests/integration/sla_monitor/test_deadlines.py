@@ -340,3 +340,24 @@ async def test_within_a_turn_each_step_fires_as_it_comes_due_not_at_the_next_pol
     due = [referral.at_percent(p) for p in (50, 75, 100, 150, 200)]
     lateness = [(e.data.fired_at - at).total_seconds() for e, at in zip(fired, due, strict=True)]
     assert all(0 <= late < 0.25 for late in lateness), lateness
+
+
+async def test_a_deadline_stored_by_another_instance_wakes_the_leader_s_turn(
+    start_monitor, new_referral, outbox
+):
+    # The leader's turn starts with nothing to fire; another instance (whose consumer has
+    # this referral's partition) stores it meanwhile: the leader hears of it at once.
+    leader = await start_monitor(tick_seconds=4)
+    other = await start_monitor()
+    (timer,) = [t for t in leader.service.timers if t.name == "fire-due-steps"]
+    turn = asyncio.create_task(timer.run())
+    await asyncio.sleep(0.5)
+    referral = new_referral(requested_at=datetime.now(UTC), window=timedelta(seconds=2))
+    assert await other.deliver(referral.requested()) == [Outcome.PROCESSED]
+
+    await turn
+
+    fired = await outbox(via=leader)
+    assert [s[:2] for s in _summary(fired)][:2] == [("warning", 50), ("warning", 75)]
+    late = (fired[0].data.fired_at - referral.at_percent(50)).total_seconds()
+    assert 0 <= late < 0.25, late

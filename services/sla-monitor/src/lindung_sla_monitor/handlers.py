@@ -107,6 +107,23 @@ class SlaMonitor:
         loop = asyncio.get_running_loop()
         until = loop.time() + seconds
         total = FireReport()
+        async with self._db.pool.acquire() as listening:
+            # Another instance storing a deadline says so (NOTIFY, at its commit).
+            await listening.add_listener(self._channel, self._notified)
+            try:
+                return await self._turn(until, total)
+            finally:
+                await listening.remove_listener(self._channel, self._notified)
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    @property
+    def _channel(self) -> str:
+        return f"lindung_deadlines_{self._db.schema}"
+
+    async def _turn(self, until: float, total: FireReport) -> FireReport:
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             report = await self.fire_due(self._events.now())
@@ -180,6 +197,8 @@ class SlaMonitor:
             ladders.append((request.referral_id, stored))
             recorded.append((envelope, status, stored))
         await db.insert_open_many(work.conn, opened)
+        # Delivered at commit to every instance's scheduler, the leader's among them.
+        await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
         await db.insert_ladders(work.conn, ladders, work.now)
         packages = {r.case_id: r.package_due_at for r in requests if r.package_due_at is not None}
         await db.insert_packages(work.conn, packages)
