@@ -21,6 +21,7 @@ __all__ = ["MIGRATIONS", "SERVICE", "TIMER", "build"]
 SERVICE = "sla-monitor"
 TIMER = "fire-due-steps"
 COUNT_TIMER = "count-open-referrals"
+_BETWEEN_TURNS_SECONDS = 0.02
 _COUNT_EVERY_SECONDS = 15.0  # a count over every open deadline: not every tick
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
@@ -62,7 +63,9 @@ def build(
         consumers=[monitor.consumer()],
         # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
         timers=[
-            Timer(TIMER, settings.tick_seconds, run=fire_due_steps, on_leader=True),
+            # Turns follow each other closely: a step coming due between two turns
+            # waits at most this long (Faust sleeps the interval after each turn).
+            Timer(TIMER, _BETWEEN_TURNS_SECONDS, run=fire_due_steps, on_leader=True),
             # Every instance: a scrape of any of them tells the truth.
             Timer(COUNT_TIMER, _COUNT_EVERY_SECONDS, run=count_open, on_leader=False),
         ],

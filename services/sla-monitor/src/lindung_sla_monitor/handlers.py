@@ -136,7 +136,9 @@ class SlaMonitor:
                 upcoming = await db.next_due(conn, self._grace)
             wait = left
             if upcoming is not None:
-                wait = min(left, max((upcoming - self._events.now()).total_seconds(), _RETRY))
+                until_due = (upcoming - self._events.now()).total_seconds()
+                # Due already but not fired (held elsewhere, or failed): not in a tight loop.
+                wait = min(left, until_due if until_due > 0 else _RETRY)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 

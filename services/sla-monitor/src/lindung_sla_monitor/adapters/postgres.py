@@ -309,7 +309,7 @@ async def next_due(conn: asyncpg.Connection, grace: timedelta) -> datetime | Non
     due: datetime | None = await conn.fetchval(
         "SELECT min(t) FROM ("
         " (SELECT s.at AS t FROM deadline_steps s JOIN deadlines d USING (referral_id)"
-        "  WHERE s.state = 'pending' AND s.kind <> 'escalation' AND d.status = 'open'"
+        "  WHERE s.state = 'pending' AND s.kind = 'warning' AND d.status = 'open'"
         "  AND d.paused_at IS NULL ORDER BY s.at LIMIT 1)"
         " UNION ALL"
         " (SELECT s.at + $1 FROM deadline_steps s JOIN deadlines d USING (referral_id)"
