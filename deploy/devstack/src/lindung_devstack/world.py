@@ -232,9 +232,7 @@ class StandIn:
         headers = {"Authorization": f"Bearer {self._keys.providers[provider_id]}"}
         async with self._session.get(url, headers=headers) as response:
             shared = (await response.json()).get("shared", {}) if response.ok else {}
-        paths = [
-            f"{group}.{name}" if isinstance(fields, dict) else group
-            for group, fields in shared.items()
-            for name in (fields if isinstance(fields, dict) else (None,))
-        ]
+        paths: list[str] = []
+        for group, fields in shared.items():  # `identified_at` is a field of its own
+            paths += [f"{group}.{name}" for name in fields] if isinstance(fields, dict) else [group]
         self.reads.append((service, response.status, paths))

@@ -354,10 +354,9 @@ class Dispatcher:
             return _no_endpoint(delivery)
         payload = decode(delivery.body).data
         tried: list[Tried] = []
-        service = getattr(payload, "service", None)
-        if isinstance(payload, DeadlineMissed) and service is not None:
+        if isinstance(payload, DeadlineMissed):  # an escalation says what was tried
             async with self._db.pool.acquire() as conn:
-                rows = await postgres.tried_for(conn, delivery.case_id, service.value)
+                rows = await postgres.tried_for(conn, delivery.case_id, payload.service.value)
             tried = [Tried(at, provider, what) for at, provider, what in rows]
         notice = reference(delivery.notification_id)
         language = endpoint.email.language

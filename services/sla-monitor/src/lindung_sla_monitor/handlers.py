@@ -92,23 +92,20 @@ class SlaMonitor:
         self._max_event_bytes = max_event_bytes
         self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """Look again now: a deadline was stored that may come due before the next look."""
-        self._wake.set()
-
     async def fire_for(self, seconds: float) -> FireReport:
         """Fire what comes due over the next `seconds`, each step as it comes due.
 
         Between passes it sleeps until the next pending step is due (asked of PostgreSQL,
-        which stays the truth), or until `wake`: so a step fires milliseconds after its
-        time, not up to a polling interval later. A step that is due but was not fired
-        (another scheduler holds it, or it failed) is looked at again after a short pause.
+        which stays the truth), or until any instance stores a deadline (NOTIFY): so a step
+        fires milliseconds after its time, not up to a polling interval later. A step that
+        is due but was not fired (another scheduler holds it, or it failed) is looked at
+        again after a short pause.
         """
         loop = asyncio.get_running_loop()
         until = loop.time() + seconds
         total = FireReport()
         async with self._db.pool.acquire() as listening:
-            # Another instance storing a deadline says so (NOTIFY, at its commit).
+            # Any instance storing a deadline says so (NOTIFY, at its commit).
             await listening.add_listener(self._channel, self._notified)
             try:
                 return await self._turn(until, total)
@@ -199,9 +196,10 @@ class SlaMonitor:
             ladders.append((request.referral_id, stored))
             recorded.append((envelope, status, stored))
         await db.insert_open_many(work.conn, opened)
-        # Delivered at commit to every instance's scheduler, the leader's among them.
-        await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
         await db.insert_ladders(work.conn, ladders, work.now)
+        if ladders:
+            # Delivered at commit to every instance's scheduler, this one's and the leader's.
+            await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
         packages = {r.case_id: r.package_due_at for r in requests if r.package_due_at is not None}
         await db.insert_packages(work.conn, packages)
         if overdue:
@@ -211,7 +209,6 @@ class SlaMonitor:
             work.emit_envelopes(*overdue)
 
         def logged() -> None:
-            self.wake()  # its first step may come due before the scheduler looks again
             for entry in recorded:
                 _log_recorded(*entry)
             for late in overdue:  # late from the start: a breach, raised on time
