@@ -87,7 +87,11 @@ class EscalationStep(ContractModel):
 
 
 class ChildSummary(ContractModel):
-    """The projection of the child that a provider receives: nothing that names them."""
+    """Kept for compatibility and always empty: unknown age and gender, no languages.
+
+    Nothing about the child travels with a referral; its provider reads what its service
+    needs, as the consent for its category allows, from `GET /v1/referrals/{id}`.
+    """
 
     age_years: int | None = Field(description="Estimated age; null when unknown.")
     age_disputed: bool = Field(description="Age disputed; treated as a child.")
@@ -114,7 +118,10 @@ class ReferralRequested(Payload):
         description="The ladder for this referral, from the policy in force."
     )
     policy_version: str = Field(description="Version of the routing policy that decided this.")
-    child: ChildSummary = Field(description="What the provider may know of the child.")
+    child: ChildSummary = Field(
+        description="Always empty (unknown age and gender, no languages): the provider reads "
+        "the child's details from `GET /v1/referrals/{id}`, as the consent allows."
+    )
     matched_by: str | None = Field(
         default=None,
         max_length=300,

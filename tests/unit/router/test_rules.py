@@ -453,6 +453,11 @@ def test_the_demo_directory_has_a_provider_for_every_demo_referral(case, expecte
         for need in needs(case.child, case.situation, case.identified_at)
     ]
     assert {r.need.service for r in routed if r.requested is not None} == set(expected)
+    # Nothing about the child travels with a referral: the provider reads it, with consent.
+    empty = {"age_years": None, "age_disputed": False, "gender": "unknown", "languages": []}
+    for r in routed:
+        if r.requested is not None:
+            assert r.requested.child.model_dump(mode="json") == empty
 
 
 def test_the_rohingya_child_gets_an_interpreter_and_a_shelter_who_speak_her_languages():

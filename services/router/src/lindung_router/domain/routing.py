@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Final, overload
 
 from lindung_contracts import (
     CaseOpened,
     ChildSummary,
+    Gender,
     MalaysianState,
     NoProviderAvailable,
     ReferralRequested,
@@ -24,7 +25,13 @@ if TYPE_CHECKING:
 
     from .lifecycle import ReferralState
 
-__all__ = ["CaseFacts", "Routed", "reroute", "route"]
+__all__ = ["NOT_SHARED", "CaseFacts", "Routed", "reroute", "route"]
+
+
+# What `ReferralRequested.child` says: nothing (the field stays for compatibility).
+NOT_SHARED: Final = ChildSummary(
+    age_years=None, age_disputed=False, gender=Gender.UNKNOWN, languages=()
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,9 @@ def route(
         due_at=due,
         escalation=escalation_ladder(policy.ladder, start=start, due=due),
         policy_version=policy.version,
-        child=facts.child,
+        # Nothing about the child travels: the provider reads it from intake, as the
+        # consent for its category allows. The router keeps it for matching only.
+        child=NOT_SHARED,
         matched_by=choice.matched_by,
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
