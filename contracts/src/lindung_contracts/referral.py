@@ -142,6 +142,11 @@ class ReferralRequested(Payload):
         "package window from identification, 72 h by default); the same on each referral "
         "of a case.",
     )
+    state: MalaysianState | None = Field(
+        default=None,
+        description="The state or federal territory the child is in, for reporting on-time "
+        "rates by state; null from routers that predate the field.",
+    )
 
 
 class _ReferralFact(Payload):

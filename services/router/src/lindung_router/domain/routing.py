@@ -130,6 +130,7 @@ def route(
         matched_by=choice.matched_by,
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
+        state=facts.state,
     )
     return Routed(need, choice, requested, None)
 
