@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from lindung_common.keys import load_keys
 from lindung_devstack.services import SERVICES
-from lindung_intake.adapters.keys import load_keys
 from lindung_intake.adapters.sealing import DataKeys
 from lindung_notifier.adapters.endpoints_file import load_endpoints
 from lindung_router.adapters.config_files import load_directory
@@ -62,7 +62,7 @@ def test_mounted_config_files_load_with_the_services_own_loaders():
     assert keys.is_agency("pdrm-selangor")
     found = keys.find("demo-pdrm-selangor-key-replace-me")
     assert found is not None
-    assert found[0].id == "pdrm-selangor"
+    assert found.id == "pdrm-selangor"
     data_keys = COMPOSE["services"]["intake"]["environment"]["INTAKE_DATA_KEYS"]
     assert DataKeys.parse(data_keys.split(":-", 1)[1].rstrip("}")).current == "demo-1"
     endpoints = load_endpoints(config / "endpoints.json")

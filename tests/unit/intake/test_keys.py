@@ -8,14 +8,13 @@ import time
 
 import pytest
 from lindung_common import ConfigError
-from lindung_intake.adapters import keys as keys_module
-from lindung_intake.adapters.keys import load_keys, read_keys_file
-from lindung_intake.domain import Principal, PrincipalKind, hash_key
+from lindung_common import keys as keys_module
+from lindung_common.keys import KeyHolder, hash_key, load_keys, read_keys_file
 from lindung_intake.keys_command import issue_key, revoke_key
 
 SECRET = b"unit-test-secret-0123456789abcdefghij"
-AGENCY = Principal(PrincipalKind.AGENCY, "pdrm-kl")
-PROVIDER = Principal(PrincipalKind.PROVIDER, "shelter-kl-1")
+AGENCY = KeyHolder("agency", "pdrm-kl", "k_pdrm-kl")
+PROVIDER = KeyHolder("provider", "shelter-kl-1", "k_shelter-kl-1")
 
 
 def _entry(key: str, kind: str, holder: str, **extra: object) -> dict[str, object]:
@@ -44,8 +43,8 @@ def ring(tmp_path):
 
 
 def test_a_key_finds_its_holder_and_its_id(ring):
-    assert ring.find("agency-key") == (AGENCY, "k_pdrm-kl")
-    assert ring.find("shelter-key") == (PROVIDER, "k_shelter-kl-1")
+    assert ring.find("agency-key") == AGENCY
+    assert ring.find("shelter-key") == PROVIDER
 
 
 def test_an_unknown_or_revoked_key_finds_nobody(ring):
@@ -77,11 +76,11 @@ def test_a_changed_file_is_read_again_and_a_bad_one_keeps_the_keys_before(tmp_pa
     path.write_text(json.dumps({"keys": [_entry("new-key", "agency", "pdrm-kl")]}))
     os.utime(path, (time.time() + 5, time.time() + 5))
     assert ring.find("agency-key") is None
-    assert ring.find("new-key") == (AGENCY, "k_pdrm-kl")
+    assert ring.find("new-key") == AGENCY
 
     path.write_text("not json")
     os.utime(path, (time.time() + 10, time.time() + 10))
-    assert ring.find("new-key") == (AGENCY, "k_pdrm-kl")
+    assert ring.find("new-key") == AGENCY
 
 
 def test_issue_and_revoke_write_keyed_hashes_only(tmp_path):
@@ -89,7 +88,7 @@ def test_issue_and_revoke_write_keyed_hashes_only(tmp_path):
 
     key_id, key = issue_key(path, SECRET, "coordinator", "coordinator-sel")
     ring = load_keys(path, SECRET)
-    assert ring.find(key) == (Principal(PrincipalKind.COORDINATOR, "coordinator-sel"), key_id)
+    assert ring.find(key) == KeyHolder("coordinator", "coordinator-sel", key_id)
     assert key not in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 

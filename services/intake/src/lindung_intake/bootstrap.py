@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lindung_common import Service, foundations
+from lindung_common.keys import load_keys
 
-from .adapters.keys import load_keys
 from .adapters.sealing import DataKeys
 from .audit import audit_command
 from .data_keys_command import data_keys_command

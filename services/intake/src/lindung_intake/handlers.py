@@ -56,9 +56,9 @@ if TYPE_CHECKING:
 
     import asyncpg
     from lindung_common import Database, DeadLetter, Events, Work
+    from lindung_common.keys import KeyRing
     from lindung_contracts import Envelope, IdentificationFacts, PersonalDetails
 
-    from .adapters.keys import KeyRing
     from .adapters.sealing import DataKeys
 
 __all__ = [

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .adapters.keys import KeyEntry, KeysFile, read_keys_file
+from lindung_common.keys import KeyEntry, KeysFile, read_keys_file
+
 from .domain import PrincipalKind, hash_key, new_key
 
 if TYPE_CHECKING:

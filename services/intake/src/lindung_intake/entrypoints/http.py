@@ -183,16 +183,15 @@ async def _caller(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "a bearer API key is required", challenge)
-    found = intake.keys.find(credentials.credentials)
-    if found is None:
+    holder = intake.keys.find(credentials.credentials)
+    if holder is None:
         raise HTTPException(401, "unknown API key", challenge)
-    principal, key_id = found
-    wait = request.app.state.rate_limit.retry_after(key_id)
+    wait = request.app.state.rate_limit.retry_after(holder.key_id)
     if wait is not None:
         raise HTTPException(
             429, f"too many requests; retry in {wait} s", {"Retry-After": str(wait)}
         )
-    return principal
+    return Principal(PrincipalKind(holder.kind), holder.id)
 
 
 async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
