@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
-from lindung_common import Service, Timer, foundations
+from lindung_common import ConfigError, Service, Timer, foundations
+from lindung_common.keys import load_keys
 
+from .dashboard import Dashboard
 from .handlers import SlaMonitor
 
 if TYPE_CHECKING:
-    from lindung_common import Clock, IdFactory
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from lindung_common import Clock, Database, IdFactory
 
     from .settings import SlaMonitorSettings
 
@@ -55,12 +60,15 @@ def build(
     async def count_open() -> None:
         await monitor.count_open()
 
+    dashboard = _dashboard(settings, db, events.now)
+
     return Service(
         name=SERVICE,
         settings=settings,
         db=db,
         events=events,
         consumers=[monitor.consumer()],
+        routes=[dashboard.routes()],
         # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
         timers=[
             # Turns follow each other closely: a step coming due between two turns
@@ -69,4 +77,29 @@ def build(
             # Every instance: a scrape of any of them tells the truth.
             Timer(COUNT_TIMER, _COUNT_EVERY_SECONDS, run=count_open, on_leader=False),
         ],
+    )
+
+
+def _dashboard(
+    settings: SlaMonitorSettings, db: Database, now: Callable[[], datetime]
+) -> Dashboard:
+    """The operations dashboard; off (503, saying why) without a keys file and its secret."""
+    path, secret = settings.api_keys_file, settings.key_secret
+    if (path is None) != (secret is None):
+        raise ConfigError(
+            "bad settings: SLA_MONITOR_API_KEYS_FILE and SLA_MONITOR_KEY_SECRET go together"
+        )
+    keys = None
+    if path is not None and secret is not None:
+        keys = load_keys(path, secret.get_secret_value().encode(), "SLA_MONITOR_API_KEYS_FILE")
+    return Dashboard(
+        db,
+        keys,
+        now,
+        timezone=settings.dashboard_timezone,
+        refresh_seconds=settings.dashboard_refresh_seconds,
+        secure_cookie=settings.dashboard_secure_cookie,
+        off_reason=None
+        if keys is not None
+        else "the dashboard is off: SLA_MONITOR_API_KEYS_FILE and SLA_MONITOR_KEY_SECRET are unset",
     )

@@ -35,6 +35,7 @@ class DeliveryFailures:
     async def on_failed(self, work: Work, envelope: Envelope[Any]) -> None:
         """Raise the escalation a failed delivery calls for, if any is still pending."""
         failed: NotificationFailed = envelope.data
+        await db.insert_failure(work.conn, failed)  # for the dashboard, whatever follows
         if failed.referral_id is None:
             return  # a case-level alert: nothing on a referral's ladder to raise
         if failed.cause_type == ReferralRequested.event_type:

@@ -196,6 +196,7 @@ class SlaMonitor:
             ladders.append((request.referral_id, stored))
             recorded.append((envelope, status, stored))
         await db.insert_open_many(work.conn, opened)
+        await db.insert_facts(work.conn, [e.data for e, _, _ in recorded])
         await db.insert_ladders(work.conn, ladders, work.now)
         if ladders:
             # Delivered at commit to every instance's scheduler, this one's and the leader's.

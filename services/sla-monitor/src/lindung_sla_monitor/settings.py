@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 __all__ = ["SlaMonitorSettings"]
@@ -43,3 +46,42 @@ class SlaMonitorSettings(ServiceSettings):
         title="Firing batch",
         description="Steps fired per transaction; a tick keeps going until none are due.",
     )
+    api_keys_file: Path | None = Field(
+        default=None,
+        title="API keys file",
+        description="Intake's keys file (`python -m lindung_intake keys`): an `operations` "
+        "key signs in to the dashboard at /dashboard. Unset, the dashboard is off (503).",
+    )
+    key_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        title="Key hashing secret",
+        description="The secret the keys file's hashes are made under: intake's INTAKE_KEY_SECRET.",
+    )
+    dashboard_timezone: str = Field(
+        default="Asia/Kuala_Lumpur",
+        title="Dashboard time zone",
+        description="IANA zone the dashboard shows times in and cuts days by.",
+    )
+    dashboard_refresh_seconds: int = Field(
+        default=15,
+        ge=5,
+        le=3600,
+        title="Dashboard refresh",
+        description="How often an open dashboard page refreshes itself.",
+    )
+    dashboard_secure_cookie: bool = Field(
+        default=False,
+        title="Secure sign-in cookie",
+        description="Mark the dashboard's sign-in cookie Secure (HTTPS only); set it "
+        "wherever the dashboard is served over TLS.",
+    )
+
+    @field_validator("dashboard_timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}") from None
+        return zone

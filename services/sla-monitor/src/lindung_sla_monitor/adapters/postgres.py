@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
+    from lindung_contracts import NotificationFailed, ReferralRequested
 
     from lindung_sla_monitor.domain import CloseReason
 
@@ -22,6 +23,8 @@ __all__ = [
     "fill_request",
     "fired_by",
     "insert_closed",
+    "insert_facts",
+    "insert_failure",
     "insert_ladders",
     "insert_open",
     "insert_open_many",
@@ -88,6 +91,38 @@ async def insert_open_many(conn: asyncpg.Connection, deadlines: list[Deadline]) 
         [d.service.value for d in deadlines],
         [d.requested_at for d in deadlines],
         [d.due_at for d in deadlines],
+    )
+
+
+async def insert_facts(conn: asyncpg.Connection, requests: list[ReferralRequested]) -> None:
+    """Keep what reporting needs of each request (agency, state, attempt); first one wins."""
+    if not requests:
+        return
+    await conn.execute(
+        "INSERT INTO referral_facts (referral_id, agency_id, state, attempt, urgent)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bool[])"
+        " ON CONFLICT (referral_id) DO NOTHING",
+        [r.referral_id for r in requests],
+        [r.agency_id for r in requests],
+        [None if r.state is None else r.state.value for r in requests],
+        [r.attempt for r in requests],
+        [r.urgent for r in requests],
+    )
+
+
+async def insert_failure(conn: asyncpg.Connection, failed: NotificationFailed) -> None:
+    """Remember a delivery that failed for good (ids and channel only; never its error)."""
+    await conn.execute(
+        "INSERT INTO delivery_failures (notification_id, case_id, referral_id, cause_type,"
+        " recipient, channel, failed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (notification_id) DO NOTHING",
+        failed.notification_id,
+        failed.case_id,
+        failed.referral_id,
+        failed.cause_type,
+        failed.recipient,
+        failed.channel.value,
+        failed.failed_at,
     )
 
 
