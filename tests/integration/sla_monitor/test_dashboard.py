@@ -7,6 +7,7 @@ import io
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -239,7 +240,10 @@ async def test_only_an_operations_key_gets_in(dashboard):
     assert agency.status_code == 403
     assert agency.json()["errors"][0]["field"] == "authorization"
     assert guessed.status_code == 401
-    assert (page.status_code, page.headers["location"]) == (303, "/dashboard/sign-in")
+    assert (page.status_code, page.headers["location"]) == (
+        303,
+        "/dashboard/sign-in?next=%2Fdashboard",
+    )
     assert wrong.status_code == 401
     assert "unknown or revoked key" in wrong.text
     assert "set-cookie" not in wrong.headers
@@ -314,3 +318,28 @@ async def test_without_a_keys_file_the_dashboard_says_it_is_off(start_monitor):
 
     assert response.status_code == 503
     assert "SLA_MONITOR_API_KEYS_FILE" in response.json()["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("back", "to"),
+    [
+        ("/dashboard?last=30d", "/dashboard?last=30d"),
+        ("https://elsewhere.example/", "/dashboard"),
+        ("//elsewhere.example/dashboard", "/dashboard"),
+        ("/dashboard/..//elsewhere.example", "/dashboard"),
+        ("/metrics", "/dashboard"),
+    ],
+)
+async def test_signing_in_returns_to_the_dashboard_page_asked_for_and_nowhere_else(
+    dashboard, back, to
+):
+    _, http = dashboard
+
+    signed_in = await http.post(
+        "/dashboard/sign-in",
+        content=urlencode({"key": OPERATIONS_KEY, "next": back}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == to

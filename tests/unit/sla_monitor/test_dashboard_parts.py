@@ -25,6 +25,17 @@ def test_the_last_day_is_cut_by_the_hour():
     assert choose_period(NOW, KL, last="24h").bucket == "hour"
 
 
+def test_every_bucket_of_the_period_is_listed_even_an_empty_one():
+    day = choose_period(NOW, KL, since="2026-03-01", until="2026-03-01")
+    week = choose_period(NOW, KL, since="2026-03-01", until="2026-03-07")
+
+    assert len(day.starts(KL)) == 24
+    assert day.starts(KL)[0] == datetime(2026, 3, 1, tzinfo=KL)
+    assert week.starts(KL) == [datetime(2026, 3, d, tzinfo=KL) for d in range(1, 8)]
+    # Starting mid-hour, the first bucket is the hour it starts in.
+    assert choose_period(NOW, KL, last="24h").starts(KL)[0] == datetime(2026, 3, 1, 16, tzinfo=UTC)
+
+
 def test_dates_are_whole_days_in_the_dashboard_s_zone():
     period = choose_period(NOW, KL, since="2026-03-01", until="2026-03-01")
 
@@ -69,8 +80,8 @@ def test_bars_scale_to_the_chart_and_escape_their_labels():
 
     assert "<script>" not in drawn
     assert "&lt;script&gt;" in drawn
-    assert 'width="165.0"' in drawn  # half of the 330 px track
-    assert 'width="330.0"' in drawn  # clamped to the track, never past it
+    assert 'width="100.0"' in drawn  # half of the 200 px track
+    assert 'width="200.0"' in drawn  # clamped to the track, never past it
     assert 'class="bar bad"' in drawn
 
 
@@ -92,12 +103,19 @@ def test_columns_stack_on_time_late_and_waiting():
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(42, "42 s"), (600, "10 min"), (3 * 3600 + 300, "3 h 5 min"), (2 * 86400 + 7200, "2 d 2 h")],
+    [
+        (42, "42 s"),
+        (600, "10 min"),
+        (3 * 3600 + 300, "3 h 5 min"),
+        (6 * 3600, "6 h"),
+        (2 * 86400 + 7200, "2 d 2 h"),
+        (3 * 86400, "3 d"),
+    ],
 )
 def test_spans_read_as_people_say_them(seconds, text):
     assert _duration(seconds) == text
 
 
 def test_time_left_turns_into_lateness():
-    assert _left(-3600) == "late 1 h 0 min"
+    assert _left(-3600) == "late 1 h"
     assert _left(90) == "1 min left"

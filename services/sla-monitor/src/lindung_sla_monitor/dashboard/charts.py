@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Bar", "Column", "bars", "columns"]
 
-_WIDTH = 640
+_WIDTH = 480  # narrow enough that labels stay legible scaled down to a phone
 _ROW = 28
-_LABEL = 190
-_VALUE = 120
+_LABEL = 120
+_VALUE = 160
 _HEIGHT = 220
 _BOTTOM = 36
 
@@ -72,7 +72,7 @@ def columns(title: str, cols: Sequence[Column], *, empty: str) -> Markup:
         return _empty(title, empty)
     top = max(c.on_time + c.late + c.waiting for c in cols) or 1
     plot = _HEIGHT - _BOTTOM - 8
-    step = (_WIDTH - 40) / len(cols)
+    step = (_WIDTH - 64) / len(cols)  # room for the last label to stay inside
     width = max(step * 0.7, 1.0)
     every = max(1, round(len(cols) / 8))  # about eight labels, whatever the period
     alt = "; ".join(f"{c.label}: {c.on_time} on time, {c.late} late" for c in cols)

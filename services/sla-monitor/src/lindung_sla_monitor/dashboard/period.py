@@ -44,6 +44,24 @@ class Period:
         """How the trend is cut: by the hour for two days or less, else by the day."""
         return "hour" if self.until - self.since <= _HOURLY_UP_TO else "day"
 
+    def starts(self, zone: ZoneInfo) -> list[datetime]:
+        """The start of every hour or day (in `zone`) the period touches, empty ones too."""
+        local = self.since.astimezone(zone)
+        if self.bucket == "hour":
+            at, step = local.replace(minute=0, second=0, microsecond=0), timedelta(hours=1)
+        else:
+            at, step = datetime.combine(local.date(), time(0), zone), timedelta(days=1)
+        starts = []
+        while at < self.until:
+            starts.append(at)
+            # Whole days step by the calendar, so a day stays a day across offsets.
+            at = (
+                (at + step).astimezone(zone)
+                if self.bucket == "hour"
+                else (datetime.combine(at.date() + step, time(0), zone))
+            )
+        return starts
+
 
 def choose_period(
     now: datetime,

@@ -35,7 +35,7 @@ from . import charts
 from .period import PRESETS, Period, PeriodError, choose_period
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from fastapi.responses import StreamingResponse
     from lindung_common import Database
@@ -116,7 +116,10 @@ class Dashboard:
     async def page(self, request: Request) -> Response:
         """The dashboard page for the chosen period."""
         if self._signed_in(request) is None:
-            return RedirectResponse("/dashboard/sign-in", status_code=303, headers=_HEADERS)
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(
+                f"/dashboard/sign-in?{urlencode({'next': back})}", status_code=303, headers=_HEADERS
+            )
         try:
             period = self._period(request)
         except _Refused as refused:
@@ -140,9 +143,9 @@ class Dashboard:
             now=now,
         )
 
-    async def sign_in_form(self) -> Response:
+    async def sign_in_form(self, request: Request) -> Response:
         """The form asking for an operations key."""
-        return self._html("sign_in.html", 200, problem=None)
+        return self._html("sign_in.html", 200, problem=None, next=_back(request.query_params))
 
     async def sign_in(self, request: Request) -> Response:
         """Check the key; on success keep it in a cookie and go to the page."""
@@ -158,10 +161,10 @@ class Dashboard:
             status, problem = 403, "this key is not an operations key"
         if problem is not None:
             log.info("dashboard sign-in refused", reason=problem)
-            return self._html("sign_in.html", status, problem=problem)
+            return self._html("sign_in.html", status, problem=problem, next=_back(form))
         assert holder is not None  # checked above; for mypy
         log.info("dashboard signed in", key_id=holder.key_id)
-        response = RedirectResponse("/dashboard", status_code=303, headers=_HEADERS)
+        response = RedirectResponse(_back(form), status_code=303, headers=_HEADERS)
         response.set_cookie(
             COOKIE,
             key,
@@ -297,15 +300,7 @@ class Dashboard:
             "open": {"total": total, "late": late},
             "totals": (by.pop("all") or [_group_json(empty)])[0],
             "by": by,
-            "trend": [
-                {
-                    "start": t.start.astimezone(self._zone).isoformat(),
-                    "on_time": t.on_time,
-                    "late": t.late,
-                    "waiting": t.waiting,
-                }
-                for t in trend
-            ],
+            "trend": _filled(trend, period.starts(self._zone)),
             "escalations_by_level": {str(level): n for level, n in levels.items()},
             "failed_deliveries": [
                 {"channel": f.channel, "cause_type": f.cause_type, "count": f.count}
@@ -436,6 +431,23 @@ def _charts(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _filled(trend: list[reporting.Trend], starts: list[datetime]) -> list[dict[str, Any]]:
+    """Every bucket of the period in order, with zeros where nothing was requested."""
+    counted = {t.start: t for t in trend}
+    filled = []
+    for start in starts:
+        t = counted.get(start) or reporting.Trend(start, 0, 0, 0)
+        filled.append(
+            {
+                "start": start.isoformat(),
+                "on_time": t.on_time,
+                "late": t.late,
+                "waiting": t.waiting,
+            }
+        )
+    return filled
+
+
 def _group_json(group: reporting.GroupStats) -> dict[str, Any]:
     return {
         "key": group.key,
@@ -481,6 +493,15 @@ def _problem(refused: _Refused) -> JSONResponse:
     )
 
 
+def _back(params: Mapping[str, Any]) -> str:
+    """Where to go after signing in: a page of the dashboard, never anywhere else."""
+    value = params.get("next") or "/dashboard"
+    back = str(value[0] if isinstance(value, list) else value)
+    if back == "/dashboard" or back.startswith(("/dashboard?", "/dashboard/")):
+        return back if "\\" not in back and "//" not in back else "/dashboard"
+    return "/dashboard"
+
+
 def _bearer(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
@@ -519,8 +540,10 @@ def _duration(seconds: float | None) -> str:
     if s < 3600:  # noqa: PLR2004
         return f"{s // 60} min"
     if s < 86400:  # noqa: PLR2004
-        return f"{s // 3600} h {s % 3600 // 60} min"
-    return f"{s // 86400} d {s % 86400 // 3600} h"
+        hours, minutes = s // 3600, s % 3600 // 60
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = s // 86400, s % 86400 // 3600
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 def _left(seconds: float) -> str:
