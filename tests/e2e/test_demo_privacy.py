@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -104,7 +105,26 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
     reported.append(demo.second_report(now))
     assert len(seeded) >= 12  # names, document numbers, phones, whereabouts of five reports
 
-    await demo.play(stack, tmp_path, seconds=15, stay=False)
+    dashboard: list[tuple[str, str]] = []
+
+    async def visit(services, keys) -> None:
+        """What operations see: the dashboard page, its JSON and its export."""
+        url = services["sla-monitor"].url
+        key = keys.operations[demo.OPERATIONS]
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            signed_in = await http.post("/dashboard/sign-in", data={"key": key})
+            assert signed_in.status_code == 303
+            for path in (
+                "/dashboard?last=24h",
+                "/dashboard/api/summary?last=24h",
+                "/dashboard/api/open?limit=1000",
+                "/dashboard/export.csv?last=24h",
+            ):
+                response = await http.get(path)
+                assert response.status_code == 200, (path, response.text)
+                dashboard.append((f"dashboard {path}", response.text))  # fmt: skip
+
+    await demo.play(stack, tmp_path, seconds=15, stay=False, visit=visit)
 
     printed = capsys.readouterr().out
     assert "linked': True" in printed  # the second agency's report joined case A
@@ -113,7 +133,7 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
         log_files += [stack.broker.log_file, stack.broker.out_file]
     if stack.postgres is not None:
         log_files.append(stack.postgres.log_file)
-    logs = [*_logs(log_files), ("demo output", printed)]
+    logs = [*_logs(log_files), ("demo output", printed), *dashboard]
     records = await _every_record(stack)
     rows = await _unsealed_rows(stack.database_url)
     # The places looked in are not empty: a leak would have been seen.
@@ -121,6 +141,9 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
     assert any("case opened" in text for name, text in logs if name.endswith("intake.log"))
     assert any(topic == "lindung.cases.v1" for topic, _ in records)
     assert any(where == '"intake"."cases"' for where, _ in rows)
+    assert "/dashboard" in printed  # linked from "where to look next"
+    open_now = next(text for where, text in dashboard if "api/open" in where)
+    assert '"referral_id"' in open_now  # the demo's referrals are on the dashboard
 
     leaks = [
         (where, value)

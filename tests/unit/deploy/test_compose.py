@@ -63,6 +63,13 @@ def test_mounted_config_files_load_with_the_services_own_loaders():
     found = keys.find("demo-pdrm-selangor-key-replace-me")
     assert found is not None
     assert found.id == "pdrm-selangor"
+    # The sla-monitor's dashboard reads the same file under the same secret.
+    monitor = COMPOSE["services"]["sla-monitor"]["environment"]
+    assert monitor["SLA_MONITOR_KEY_SECRET"] == secret
+    assert monitor["SLA_MONITOR_API_KEYS_FILE"] == "/config/api-keys.json"
+    operations = keys.find("demo-operations-key-replace-me")
+    assert operations is not None
+    assert operations.kind == "operations"
     data_keys = COMPOSE["services"]["intake"]["environment"]["INTAKE_DATA_KEYS"]
     assert DataKeys.parse(data_keys.split(":-", 1)[1].rstrip("}")).current == "demo-1"
     endpoints = load_endpoints(config / "endpoints.json")

@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiokafka import AIOKafkaProducer
@@ -23,6 +23,11 @@ from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
 from .timeline import Timeline
 from .world import Behaviour, StandIn, write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from .world import Keys
 
 __all__ = ["identifications", "play", "provider_behaviour", "run_demo", "seeded_personal"]
 
@@ -38,6 +43,7 @@ CASES: dict[str, tuple[str, str]] = {
 
 
 COORDINATOR = "coordinator-sabah"
+OPERATIONS = "operations-desk"  # signs in to the sla-monitor's dashboard
 # Case C's child is still being examined at the hospital: her coordinator pauses the
 # legal-aid referral's clock for a while, then resumes it.
 PAUSE_FOR_SECONDS = 15.0
@@ -215,10 +221,22 @@ async def _report(
     print(f"  jtk-perak published an identification onto {record.topic}")
 
 
-async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> None:
-    """The scenario on a running stack: services started, children reported, watched."""
+async def play(
+    stack: Stack,
+    workdir: Path,
+    seconds: float,
+    *,
+    stay: bool,
+    visit: Callable[[ServiceSet, Keys], Awaitable[None]] | None = None,
+) -> None:
+    """The scenario on a running stack: services started, children reported, watched.
+
+    `visit`, if given, is called with the services still running once the scenario is over.
+    """
     agencies = [*CASES, SECOND_REPORTER]
-    keys = write_keys(workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,))
+    keys = write_keys(
+        workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,), (OPERATIONS,)
+    )
     services = ServiceSet(
         workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
     )
@@ -233,7 +251,7 @@ async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> No
                    "directory_file": str(DEMO_DIR / "directory.json")},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
                      "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5"},
-        "sla-monitor": {"tick_seconds": "0.5"},
+        "sla-monitor": {"tick_seconds": "0.5"} | keys.dashboard_settings(workdir / "api-keys.json"),
     }  # fmt: skip
     began = time.monotonic()
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
@@ -259,8 +277,10 @@ async def play(stack: Stack, workdir: Path, seconds: float, *, stay: bool) -> No
         await asyncio.sleep(seconds)
         pauser.cancel()
         await asyncio.gather(pauser, return_exceptions=True)
-        _summary(timeline, services, workdir)
+        _summary(timeline, services, workdir, _keep_operations_key(workdir, keys))
         _reads(standin)
+        if visit is not None:
+            await visit(services, keys)
         if stay:
             print("\nLindung keeps running for you to explore. Press Ctrl-C to stop everything.")
             await asyncio.Event().wait()
@@ -317,7 +337,15 @@ def _reads(standin: StandIn) -> None:
     print("  (0 fields: no consent for that service's category)")
 
 
-def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
+def _keep_operations_key(workdir: Path, keys: Keys) -> Path:
+    """The demo's operations key, in a file only its owner reads, for the dashboard."""
+    path = workdir / "operations-key.txt"
+    path.touch(mode=0o600)
+    path.write_text(keys.operations[OPERATIONS] + "\n")
+    return path
+
+
+def _summary(timeline: Timeline, services: ServiceSet, workdir: Path, key_file: Path) -> None:
     print("\nPer case, in order (webhook receipts left out):")
     for label, story in CASES.values():
         c = timeline.counts(label)
@@ -333,6 +361,8 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path) -> None:
         )
     print("\nWhere to look next:")
     print(f"  API docs (OpenAPI)   {services['intake'].url}/docs")
+    print(f"  dashboard            {services['sla-monitor'].url}/dashboard"
+          f"  (operations key in {key_file})")  # fmt: skip
     for name, service in services.processes.items():
         print(f"  {name:<12} ready   {service.url}{HEALTH_PATH}  metrics {service.url}/metrics")
         print(f"  {'':<12} log     {service.log_file}")

@@ -47,6 +47,7 @@ class Keys:
     agencies: dict[str, str] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)
     coordinators: dict[str, str] = field(default_factory=dict)
+    operations: dict[str, str] = field(default_factory=dict)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # The key intake seals personal details under, as `id:base64key`.
     data_keys: str = field(default_factory=lambda: _new_data_key("demo-1"))
@@ -59,15 +60,23 @@ class Keys:
         """Intake's settings for this keys file: keys file, key secret and data keys."""
         return {"api_keys_file": str(path), "key_secret": self.secret, "data_keys": self.data_keys}
 
+    def dashboard_settings(self, path: Path) -> dict[str, str]:
+        """The sla-monitor's: the same keys file and secret, for its operations dashboard."""
+        return {"api_keys_file": str(path), "key_secret": self.secret}
+
 
 def _new_data_key(key_id: str) -> str:
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
 def write_keys(
-    path: Path, agencies: list[str], providers: list[str], coordinators: tuple[str, ...] = ()
+    path: Path,
+    agencies: list[str],
+    providers: list[str],
+    coordinators: tuple[str, ...] = (),
+    operations: tuple[str, ...] = (),
 ) -> Keys:
-    """Make a key per agency, provider and coordinator; write intake's keys file.
+    """Make a key per agency, provider, coordinator and operations desk; write the keys file.
 
     The file holds only each key's HMAC-SHA256 under `Keys.secret`, as intake's `keys`
     command writes it; give intake `Keys.settings(path)`.
@@ -76,11 +85,13 @@ def write_keys(
         agencies={a: secrets.token_urlsafe(24) for a in agencies},
         providers={p: secrets.token_urlsafe(24) for p in providers},
         coordinators={c: secrets.token_urlsafe(24) for c in coordinators},
+        operations={o: secrets.token_urlsafe(24) for o in operations},
     )
     held_by_kind = (
         ("agency", keys.agencies),
         ("provider", keys.providers),
         ("coordinator", keys.coordinators),
+        ("operations", keys.operations),
     )
     entries = [
         {
