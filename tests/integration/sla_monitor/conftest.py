@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -125,13 +126,20 @@ def new_referral() -> Callable[..., Referral]:
 
 
 class SettableClock:
-    """A clock that says what the test tells it; the wall clock until told otherwise."""
+    """A clock that says what the test tells it; the wall clock until told otherwise.
+
+    Setting it is time passing, not a step of the wall clock: its monotonic reading moves
+    with it.
+    """
 
     def __init__(self) -> None:
         self.at: datetime | None = None
 
     def now(self) -> datetime:
         return self.at or datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return self.now().timestamp()
 
 
 @pytest.fixture
@@ -154,12 +162,22 @@ async def start_monitor(
 ) -> AsyncIterator[Callable[..., Awaitable[Runtime]]]:
     """Starts sla-monitors without Faust on this test's schema, as separate processes would be.
 
-    `runtime.deliver` hands a started one events as its consumer would.
+    `runtime.deliver` hands a started one events as its consumer would. They tell the time
+    by `clock`, unless given a `wall` clock (then carried forward by `time.monotonic`).
     """
     started: list[Runtime] = []
 
-    async def start(**overrides: Any) -> Runtime:
-        runtime = Runtime(build(settings_for(stack, **overrides), schema=schema, clock=clock))
+    async def start(
+        *, wall: Any = None, monotonic: Callable[[], float] | None = None, **overrides: Any
+    ) -> Runtime:
+        settings = settings_for(stack, **overrides)
+        built = build(
+            settings,
+            schema=schema,
+            clock=wall or clock,
+            monotonic=monotonic or (time.monotonic if wall else clock.monotonic),
+        )
+        runtime = Runtime(built)
         await runtime.start()
         started.append(runtime)
         return runtime
