@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +34,7 @@ from lindung_sla_monitor.settings import SlaMonitorSettings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
+    from pathlib import Path
 
 ROUTER = "/lindung/router"
 
@@ -117,13 +126,20 @@ def new_referral() -> Callable[..., Referral]:
 
 
 class SettableClock:
-    """A clock that says what the test tells it; the wall clock until told otherwise."""
+    """A clock that says what the test tells it; the wall clock until told otherwise.
+
+    Setting it is time passing, not a step of the wall clock: its monotonic reading moves
+    with it.
+    """
 
     def __init__(self) -> None:
         self.at: datetime | None = None
 
     def now(self) -> datetime:
         return self.at or datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return self.now().timestamp()
 
 
 @pytest.fixture
@@ -146,12 +162,22 @@ async def start_monitor(
 ) -> AsyncIterator[Callable[..., Awaitable[Runtime]]]:
     """Starts sla-monitors without Faust on this test's schema, as separate processes would be.
 
-    `runtime.deliver` hands a started one events as its consumer would.
+    `runtime.deliver` hands a started one events as its consumer would. They tell the time
+    by `clock`, unless given a `wall` clock (then carried forward by `time.monotonic`).
     """
     started: list[Runtime] = []
 
-    async def start(**overrides: Any) -> Runtime:
-        runtime = Runtime(build(settings_for(stack, **overrides), schema=schema, clock=clock))
+    async def start(
+        *, wall: Any = None, monotonic: Callable[[], float] | None = None, **overrides: Any
+    ) -> Runtime:
+        settings = settings_for(stack, **overrides)
+        built = build(
+            settings,
+            schema=schema,
+            clock=wall or clock,
+            monotonic=monotonic or (time.monotonic if wall else clock.monotonic),
+        )
+        runtime = Runtime(built)
         await runtime.start()
         started.append(runtime)
         return runtime
@@ -208,3 +234,101 @@ def outbox(monitor: Runtime) -> Callable[..., Awaitable[list[Envelope[Any]]]]:
         ]
 
     return read
+
+
+@dataclass
+class WorkerProcess:
+    """A real `python -m lindung_sla_monitor` child process, its HTTP port and its log."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the worker wrote so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def logged(self, event: str) -> list[dict[str, Any]]:
+        """The JSON log lines of one kind (`"deadline step fired"`, say), in order."""
+        lines = []
+        for line in self.log().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("event") == event:
+                lines.append(entry)
+        return lines
+
+    async def ready(self, timeout: float = 120) -> None:
+        """Wait until `/health/ready` says yes; fails with the log if the worker died."""
+        async with asyncio.timeout(timeout):
+            while not await asyncio.to_thread(_answers_ready, self.port):
+                assert self.process.poll() is None, self.log()[-4000:]
+                await asyncio.sleep(0.5)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown of any kind, as when the host or the process dies."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    async def stop(self) -> int:
+        """SIGTERM, then SIGKILL after a minute; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.to_thread(self.process.wait, 60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.process.returncode
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers_ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+async def spawn_worker(
+    stack: Any, schema: str, tmp_path: Path
+) -> AsyncIterator[Callable[..., WorkerProcess]]:
+    """`spawn_worker(**env)` starts a worker on this test's schema; all are stopped after it."""
+    started: list[tuple[WorkerProcess, Any]] = []
+
+    def spawn(**env: str) -> WorkerProcess:
+        port = _free_port()
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
+            **stack.service_env("sla-monitor"),
+            "SLA_MONITOR_DATABASE_URL": stack.database_url,
+            "SLA_MONITOR_DB_SCHEMA": schema,
+            "SLA_MONITOR_HTTP_PORT": str(port),
+            **env,
+        }
+        log_path = tmp_path / f"sla-monitor-{len(started)}.log"
+        log_file = log_path.open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lindung_sla_monitor"],
+            env=environment,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        worker = WorkerProcess(process, port, log_path)
+        started.append((worker, log_file))
+        return worker
+
+    try:
+        yield spawn
+    finally:
+        for worker, log_file in started:
+            await worker.stop()
+            log_file.close()

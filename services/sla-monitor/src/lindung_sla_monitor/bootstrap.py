@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,8 +39,12 @@ def build(
     schema: str | None = None,
     clock: Clock | None = None,
     ids: IdFactory | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Service:
-    """The sla-monitor as a service: the REFERRALS consumer and the leader's deadline timer."""
+    """The sla-monitor as a service: the REFERRALS consumer and the leader's deadline timer.
+
+    `clock` is the wall clock (events' times, and the scheduler's with `monotonic`).
+    """
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     monitor = SlaMonitor(
         db,
@@ -47,6 +52,7 @@ def build(
         batch_size=settings.fire_batch_size,
         max_event_bytes=settings.outbox_max_event_bytes,
         grace=timedelta(seconds=settings.answer_grace_seconds),
+        monotonic=monotonic,
     )
 
     async def fire_due_steps() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,10 @@ from .domain import (
 )
 from .escalations import DeliveryFailures
 from .metrics import BREACHES, FIRING_LATENESS, OPEN_REFERRALS, STEPS_FIRED
+from .scheduler_clock import SchedulerClock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
@@ -74,7 +77,11 @@ class FireReport:
 
 
 class SlaMonitor:
-    """The sla-monitor's handlers and its scheduler, bound to its database and event factory."""
+    """The sla-monitor's handlers and its scheduler, bound to its database and event factory.
+
+    The scheduler tells the time by the events' clock carried forward by `monotonic`, so
+    a step of the wall clock that PostgreSQL's clock does not confirm moves nothing.
+    """
 
     def __init__(
         self,
@@ -84,6 +91,7 @@ class SlaMonitor:
         batch_size: int,
         max_event_bytes: int,
         grace: timedelta = timedelta(0),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._events = events
@@ -91,6 +99,7 @@ class SlaMonitor:
         self._grace = grace
         self._max_event_bytes = max_event_bytes
         self._wake = asyncio.Event()
+        self._clock = SchedulerClock(self._database_now, wall=events.now, monotonic=monotonic)
 
     async def fire_for(self, seconds: float) -> FireReport:
         """Fire what comes due over the next `seconds`, each step as it comes due.
@@ -115,6 +124,10 @@ class SlaMonitor:
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
+    async def _database_now(self) -> datetime:
+        async with self._db.pool.acquire() as conn:
+            return await db.clock_timestamp(conn)
+
     @property
     def _channel(self) -> str:
         return f"lindung_deadlines_{self._db.schema}"
@@ -123,7 +136,7 @@ class SlaMonitor:
         loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
-            report = await self.fire_due(self._events.now())
+            report = await self.fire_due(await self._clock.now())
             total.fired += report.fired
             total.skipped += report.skipped
             left = until - loop.time()
@@ -133,7 +146,7 @@ class SlaMonitor:
                 upcoming = await db.next_due(conn, self._grace)
             wait = left
             if upcoming is not None:
-                until_due = (upcoming - self._events.now()).total_seconds()
+                until_due = (upcoming - await self._clock.now()).total_seconds()
                 # Due already but not fired (held elsewhere, or failed): not in a tight loop.
                 wait = min(left, until_due if until_due > 0 else _RETRY)
             with contextlib.suppress(TimeoutError):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lindung_sla_monitor.domain import CloseReason
 
 __all__ = [
+    "clock_timestamp",
     "close_deadline",
     "fill_request",
     "fired_by",
@@ -356,6 +357,12 @@ async def next_due(conn: asyncpg.Connection, grace: timedelta) -> datetime | Non
         grace,
     )
     return due
+
+
+async def clock_timestamp(conn: asyncpg.Connection) -> datetime:
+    """PostgreSQL's clock as it reads now (not the start of the transaction)."""
+    at: datetime = await conn.fetchval("SELECT clock_timestamp()")
+    return at
 
 
 async def count_open(conn: asyncpg.Connection) -> tuple[int, int]:
