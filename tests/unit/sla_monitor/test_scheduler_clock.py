@@ -155,3 +155,20 @@ async def test_once_the_wall_clock_is_set_right_again_nothing_is_asked_or_report
     assert now == START + timedelta(seconds=2)
     assert host.asked == 1
     assert len(_errors(logs)) == 1
+
+
+async def test_a_disputed_jump_is_put_to_postgresql_at_most_once_a_second():
+    host = Host()
+    clock = host.clock()
+    await clock.now()
+    host.wall += HOUR  # PostgreSQL will not confirm it
+
+    for _ in range(50):  # a busy scheduler asks the time every few milliseconds
+        host.passes(0.01)
+        await clock.now()
+    asked_within_the_second = host.asked
+    host.passes(1.0)
+    await clock.now()
+
+    assert asked_within_the_second == 1
+    assert host.asked == 2

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["TOLERANCE", "SchedulerClock"]
 
 TOLERANCE = timedelta(seconds=1)
+_ASK_AGAIN_SECONDS = 1.0  # a disputed jump is put to PostgreSQL again at most this often
 log = structlog.get_logger(__name__)
 
 
@@ -45,6 +46,7 @@ class SchedulerClock:
         self._tolerance = tolerance
         self._anchor: tuple[datetime, float] | None = None
         self._reported: timedelta | None = None  # the disputed jump last logged
+        self._asked = float("-inf")  # when PostgreSQL was last asked about it (monotonic)
 
     async def now(self) -> datetime:
         """The time: the wall clock at the anchor plus the monotonic time since."""
@@ -57,6 +59,10 @@ class SchedulerClock:
         if abs(jump) <= self._tolerance:
             self._reported = None
             return projected
+        same = self._reported is not None and abs(jump - self._reported) <= self._tolerance
+        if same and ticks - self._asked < _ASK_AGAIN_SECONDS:
+            return projected  # still the jump PostgreSQL disputed a moment ago
+        self._asked = ticks
         database = await self._database()
         if abs(database - wall) <= self._tolerance:
             # A real correction: the deadlines were stored against that clock.
