@@ -10,7 +10,7 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: browser demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-deadlines
+.PHONY: browser demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
 demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
@@ -63,6 +63,9 @@ bench: setup ## Outbox relay throughput against a raw aiokafka producer in the s
 
 bench-e2e: setup ## All four services end to end: throughput, latency, CPU per component (BENCH_ARGS=--quick)
 	$(PY) bench/e2e.py $(BENCH_ARGS)
+
+bench-dashboard: setup ## The operations dashboard's views over 1,000,000 referrals of the last 30 days
+	$(PY) bench/dashboard.py $(BENCH_ARGS)
 
 bench-deadlines: setup ## The sla-monitor over 1,000,000 open referrals: start-up, memory, lateness, burst
 	$(PY) bench/deadlines.py $(BENCH_ARGS)

@@ -19,6 +19,7 @@ from lindung_contracts import (
     NotificationFailed,
     ReferralAccepted,
     ReferralDeclined,
+    ReferralPaused,
     ReferralRerouted,
     ServiceType,
 )
@@ -343,3 +344,30 @@ async def test_signing_in_returns_to_the_dashboard_page_asked_for_and_nowhere_el
 
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == to
+
+
+async def test_a_paused_clock_counts_its_time_left_from_the_pause(
+    dashboard, new_referral, fire_due
+):
+    runtime, http = dashboard
+    made = await _seed(runtime, new_referral, fire_due)
+    paused = new_referral(NOW - timedelta(hours=3), timedelta(hours=4))  # due in an hour
+    await runtime.deliver(
+        _requested(paused, service=ServiceType.LEGAL_AID, provider="legal-sel-1",
+                   agency="jkm-selangor", state=MalaysianState.SELANGOR)
+    )  # fmt: skip
+    await runtime.deliver(
+        _fact(paused, ReferralPaused, NOW - timedelta(minutes=30), service=ServiceType.LEGAL_AID,
+              provider="legal-sel-1", coordinator_id="coordinator-sel", reason="examination")
+    )  # fmt: skip
+
+    body = (await http.get("/dashboard/api/open", headers=_auth())).json()
+
+    order = [r["referral_id"] for r in body["referrals"]]
+    assert order == [
+        str(made["open_late"].referral_id),  # an hour late
+        str(paused.referral_id),  # 1 h 30 min left when its clock stopped
+        str(made["open_ahead"].referral_id),  # 2 h left
+    ]
+    assert body["referrals"][1]["paused"] is True
+    assert body["referrals"][1]["seconds_left"] == 5400

@@ -151,8 +151,13 @@ async def open_referrals(
         " (SELECT coalesce(max(s.level), 0) FROM deadline_steps s"
         "   WHERE s.referral_id = d.referral_id AND s.kind = 'escalation'"
         "   AND s.state = 'fired') AS level"
-        " FROM deadlines d LEFT JOIN referral_facts f USING (referral_id)"
-        " WHERE d.status = 'open'"
+        # Running clocks come in deadline order off the open-deadline index, so a page
+        # reads a page's worth, not every open referral; paused clocks are few.
+        " FROM ((SELECT * FROM deadlines WHERE status = 'open' AND paused_at IS NULL"
+        "        ORDER BY due_at, referral_id LIMIT $2::int + $3::int)"
+        "       UNION ALL (SELECT * FROM deadlines WHERE status = 'open'"
+        "        AND paused_at IS NOT NULL)) d"
+        " LEFT JOIN referral_facts f USING (referral_id)"
         " ORDER BY d.due_at - coalesce(d.paused_at, $1), d.referral_id LIMIT $2 OFFSET $3",
         now,
         limit,
@@ -184,7 +189,13 @@ async def group_stats(
     """Outcomes and time to acceptance of the period's referrals, by each dimension."""
     rows = await conn.fetch(
         f"WITH r AS ({_OUTCOMES})"  # noqa: S608 - fixed text, no input in it
-        " SELECT g.dimension, g.key, count(*) AS referrals,"
+        # One pass, one grouping set per dimension; in each, only its own column is set.
+        " SELECT CASE WHEN grouping(service) = 0 THEN 'service'"
+        "  WHEN grouping(provider_id) = 0 THEN 'provider'"
+        "  WHEN grouping(agency_id) = 0 THEN 'agency'"
+        "  WHEN grouping(state) = 0 THEN 'state' ELSE 'all' END AS dimension,"
+        " coalesce(service, provider_id, agency_id, state, 'all') AS key,"
+        " count(*) AS referrals,"
         " count(*) FILTER (WHERE outcome = 'on_time') AS on_time,"
         " count(*) FILTER (WHERE outcome = 'late') AS late,"
         " count(*) FILTER (WHERE outcome = 'waiting') AS waiting,"
@@ -192,10 +203,8 @@ async def group_stats(
         " count(*) FILTER (WHERE closed_reason = 'rerouted') AS rerouted,"
         " percentile_cont(0.5) WITHIN GROUP (ORDER BY accept_seconds) AS p50,"
         " percentile_cont(0.9) WITHIN GROUP (ORDER BY accept_seconds) AS p90"
-        " FROM r, LATERAL (VALUES ('all', 'all'), ('service', r.service),"
-        "  ('provider', r.provider_id), ('agency', r.agency_id), ('state', r.state))"
-        "  AS g(dimension, key)"
-        " GROUP BY g.dimension, g.key ORDER BY g.dimension, g.key",
+        " FROM r GROUP BY GROUPING SETS ((), (service), (provider_id), (agency_id), (state))"
+        " ORDER BY 1, 2",
         since,
         until,
         now,
