@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+import asyncpg
 import httpx
 import pytest
 from lindung_common.keys import hash_key
@@ -371,3 +372,40 @@ async def test_a_paused_clock_counts_its_time_left_from_the_pause(
     ]
     assert body["referrals"][1]["paused"] is True
     assert body["referrals"][1]["seconds_left"] == 5400
+
+
+async def test_a_database_that_does_not_answer_gets_503_then_the_figures_come_back(
+    start_monitor, clock, tmp_path, stack, schema
+):
+    clock.at = NOW
+    runtime = await start_monitor(
+        api_keys_file=str(_keys_file(tmp_path)), key_secret=SECRET, db_command_timeout_seconds=1
+    )
+    transport = httpx.ASGITransport(app=runtime.web())
+    paths = ("/dashboard/api/summary", "/dashboard/api/open", "/dashboard/export.csv")
+    holder = await asyncpg.connect(stack.database_url)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
+            # Another session holds the deadlines table: every read of it waits, then
+            # gives up at the command timeout, as with a database that hangs.
+            lock = holder.transaction()
+            await lock.start()
+            await holder.execute(f"LOCK TABLE {schema}.deadlines IN ACCESS EXCLUSIVE MODE")
+            hung = [await http.get(path, headers=_auth()) for path in paths]
+            page = await http.get(
+                "/dashboard", headers={"Cookie": f"lindung_operations={OPERATIONS_KEY}"}
+            )
+            await lock.rollback()
+            back = [await http.get(path, headers=_auth()) for path in paths]
+    finally:
+        await holder.close()
+
+    for response in hung:
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        assert response.json() == {
+            "errors": [{"field": "service", "reason": "temporarily unavailable; try again shortly"}]
+        }
+    assert page.status_code == 503
+    assert "temporarily unavailable" in page.text
+    assert [response.status_code for response in back] == [200, 200, 200]

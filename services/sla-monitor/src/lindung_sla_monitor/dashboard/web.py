@@ -19,7 +19,7 @@ import csv
 import io
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from lindung_common.failures import classify
 from lindung_contracts import FieldError
 
 from lindung_sla_monitor.adapters import reporting
@@ -35,7 +36,7 @@ from . import charts
 from .period import PRESETS, Period, PeriodError, choose_period
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
     from fastapi.responses import StreamingResponse
     from lindung_common import Database
@@ -46,6 +47,7 @@ __all__ = ["Dashboard"]
 COOKIE = "lindung_operations"
 _CHUNK_CHARS = 64_000  # the export is sent in pieces of about this size
 _UNAUTHORISED = 401
+_UNAVAILABLE = 503
 _NONE = "\N{EN DASH}"  # shown for a figure that does not exist yet
 OPEN_ON_PAGE = 100
 MOST_OPEN = 1000
@@ -58,12 +60,26 @@ _HEADERS = {
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 }
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class _Refused(Exception):
     def __init__(self, status: int, field: str, reason: str) -> None:
         self.status = status
         self.error = FieldError(field=field, reason=reason)
+
+
+def _failed(exc: Exception) -> _Refused:
+    """An answer for a failure while reading: 503 while the database is away, else 500.
+
+    Logged with its reason only: never a traceback, never a value.
+    """
+    failure = classify(exc)
+    if failure.transient:
+        log.warning("dashboard could not read the database", reason=failure.reason)
+        return _Refused(503, "service", "temporarily unavailable; try again shortly")
+    log.error("dashboard request failed", reason=failure.reason)
+    return _Refused(500, "service", "internal error")
 
 
 class Dashboard:
@@ -120,14 +136,13 @@ class Dashboard:
             return RedirectResponse(
                 f"/dashboard/sign-in?{urlencode({'next': back})}", status_code=303, headers=_HEADERS
             )
+        now = self._now()
         try:
             period = self._period(request)
+            summary = await _reading(self._summary(period, now))
+            _, _, referrals = await _reading(self._open(now, OPEN_ON_PAGE, 0, count=False))
         except _Refused as refused:
-            return self._html("error.html", refused.status, error=refused.error)
-        now = self._now()
-        summary = await self._summary(period, now)
-        async with self._db.pool.acquire() as conn:
-            referrals = await reporting.open_referrals(conn, now, limit=OPEN_ON_PAGE)
+            return self._error_page(refused)
         query = _query(period)
         return self._html(
             "dashboard.html",
@@ -187,9 +202,10 @@ class Dashboard:
         try:
             self._authorise(request)
             period = self._period(request)
+            body = await _reading(self._summary(period, self._now()))
         except _Refused as refused:
             return _problem(refused)
-        return JSONResponse(await self._summary(period, self._now()), headers=_HEADERS)
+        return JSONResponse(body, headers=_HEADERS)
 
     async def open(self, request: Request) -> Response:
         """Open referrals by time left, late ones first (`limit` up to 1000, `offset`)."""
@@ -197,12 +213,10 @@ class Dashboard:
             self._authorise(request)
             limit = _count(request, "limit", OPEN_ON_PAGE, most=MOST_OPEN)
             offset = _count(request, "offset", 0, most=10**9)
+            now = self._now()
+            total, late, rows = await _reading(self._open(now, limit, offset))
         except _Refused as refused:
             return _problem(refused)
-        now = self._now()
-        async with self._db.pool.acquire() as conn:
-            total, late = await reporting.open_count(conn, now)
-            rows = await reporting.open_referrals(conn, now, limit=limit, offset=offset)
         body = {
             "generated_at": now.isoformat(),
             "total": total,
@@ -216,11 +230,15 @@ class Dashboard:
         try:
             self._authorise(request)
             period = self._period(request)
+            rows = self._csv(period, self._now())
+            # The first piece is read here, so that a database away is a 503, not a
+            # download cut short; a later failure can only end the download early.
+            first = await _reading(anext(rows))
         except _Refused as refused:
             return _problem(refused)
         name = f"lindung-referrals-{period.since:%Y%m%dT%H%M}-{period.until:%Y%m%dT%H%M}.csv"
         return _streaming(
-            self._csv(period, self._now()),
+            _then(first, rows),
             headers=_HEADERS | {"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
@@ -236,6 +254,20 @@ class Dashboard:
         )
 
     # --- what the routes share ------------------------------------------------------------
+
+    async def _open(
+        self, now: datetime, limit: int, offset: int, *, count: bool = True
+    ) -> tuple[int, int, list[reporting.OpenReferral]]:
+        async with self._db.pool.acquire() as conn:
+            total, late = await reporting.open_count(conn, now) if count else (0, 0)
+            rows = await reporting.open_referrals(conn, now, limit=limit, offset=offset)
+        return total, late, rows
+
+    def _error_page(self, refused: _Refused) -> Response:
+        response = self._html("error.html", refused.status, error=refused.error)
+        if refused.status == _UNAVAILABLE:
+            response.headers["Retry-After"] = "5"
+        return response
 
     def _signed_in(self, request: Request) -> KeyHolder | None:
         key = request.cookies.get(COOKIE) or _bearer(request)
@@ -482,10 +514,30 @@ def _open_json(r: reporting.OpenReferral) -> dict[str, Any]:
     }
 
 
+async def _reading(work: Awaitable[T]) -> T:
+    """Await a read of the database; a failure becomes the answer `_failed` gives."""
+    try:
+        return await work
+    except Exception as exc:
+        raise _failed(exc) from None
+
+
+async def _then(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    try:
+        async for piece in rest:
+            yield piece
+    except Exception as exc:
+        _failed(exc)  # logged; the download ends early
+        raise
+
+
 def _problem(refused: _Refused) -> JSONResponse:
     headers = dict(_HEADERS)
     if refused.status == _UNAUTHORISED:
         headers["WWW-Authenticate"] = "Bearer"
+    if refused.status == _UNAVAILABLE:
+        headers["Retry-After"] = "5"
     return JSONResponse(
         {"errors": [refused.error.model_dump(mode="json")]},
         status_code=refused.status,
