@@ -61,6 +61,13 @@ FROM deadlines d LEFT JOIN referral_facts f USING (referral_id)
 WHERE d.requested_at >= $1 AND d.requested_at < $2
 """
 
+# The highest escalation a referral has raised (0 for none), for a row aliased {referral}.
+_LEVEL_REACHED = (
+    "(SELECT coalesce(max(s.level), 0) FROM deadline_steps s"
+    " WHERE s.referral_id = {referral}.referral_id AND s.kind = 'escalation'"
+    " AND s.state = 'fired')"
+)
+
 
 @dataclass(frozen=True)
 class OpenReferral:
@@ -143,14 +150,12 @@ async def open_referrals(
 ) -> list[OpenReferral]:
     """Open referrals by time left, the latest first; paused clocks count from the pause."""
     rows = await conn.fetch(
-        "SELECT d.referral_id, d.case_id, d.service, d.provider_id,"
+        "SELECT d.referral_id, d.case_id, d.service, d.provider_id,"  # noqa: S608 - fixed text
         " coalesce(f.agency_id, 'unknown') AS agency_id, coalesce(f.state, 'unknown') AS state,"
         " coalesce(f.attempt, 1) AS attempt, coalesce(f.urgent, false) AS urgent,"
         " d.requested_at, d.due_at, d.paused_at IS NOT NULL AS paused,"
         " extract(epoch FROM d.due_at - coalesce(d.paused_at, $1)) AS seconds_left,"
-        " (SELECT coalesce(max(s.level), 0) FROM deadline_steps s"
-        "   WHERE s.referral_id = d.referral_id AND s.kind = 'escalation'"
-        "   AND s.state = 'fired') AS level"
+        f" {_LEVEL_REACHED.format(referral='d')} AS level"
         # Running clocks come in deadline order off the open-deadline index, so a page
         # reads a page's worth, not every open referral; paused clocks are few.
         " FROM ((SELECT * FROM deadlines WHERE status = 'open' AND paused_at IS NULL"
@@ -295,9 +300,7 @@ async def export_rows(
     """Every referral of the period with its outcome, streamed (run inside a transaction)."""
     query = (
         f"WITH r AS ({_OUTCOMES})"  # noqa: S608 - fixed text, no input in it
-        " SELECT r.*, (SELECT coalesce(max(s.level), 0) FROM deadline_steps s"
-        "  WHERE s.referral_id = r.referral_id AND s.kind = 'escalation'"
-        "  AND s.state = 'fired') AS level"
+        f" SELECT r.*, {_LEVEL_REACHED.format(referral='r')} AS level"
         " FROM r ORDER BY r.requested_at, r.referral_id"
     )
     async for row in conn.cursor(query, since, until, now, prefetch=500):

@@ -25,7 +25,13 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from jinja2 import Environment, PackageLoader, select_autoescape
 from lindung_common.failures import classify
 from lindung_contracts import FieldError
@@ -38,7 +44,6 @@ from .period import PRESETS, Period, PeriodError, choose_period
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
-    from fastapi.responses import StreamingResponse
     from lindung_common import Database
     from lindung_common.keys import KeyHolder, KeyRing
 
@@ -113,6 +118,8 @@ class Dashboard:
         self._pages.filters["left"] = _left
         self._pages.filters["duration"] = _duration
         self._pages.filters["percent"] = _percent
+        shipped = resources.files("lindung_sla_monitor.dashboard").joinpath("static")
+        self._static = {name: shipped.joinpath(name).read_bytes() for name in _STATIC}
 
     # --- routes -------------------------------------------------------------------------
 
@@ -166,18 +173,13 @@ class Dashboard:
         """Check the key; on success keep it in a cookie and go to the page."""
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         key = (form.get("key") or [""])[0].strip()
-        status, problem = 200, None
-        holder = None if self._keys is None or not key else self._keys.find(key)
-        if self._off is not None:
-            status, problem = 503, self._off
-        elif holder is None:
-            status, problem = 401, "unknown or revoked key"
-        elif holder.kind != "operations":
-            status, problem = 403, "this key is not an operations key"
-        if problem is not None:
-            log.info("dashboard sign-in refused", reason=problem)
-            return self._html("sign_in.html", status, problem=problem, next=_back(form))
-        assert holder is not None  # checked above; for mypy
+        try:
+            holder = self._holder(key)
+        except _Refused as refused:
+            log.info("dashboard sign-in refused", reason=refused.error.reason)
+            return self._html(
+                "sign_in.html", refused.status, problem=refused.error.reason, next=_back(form)
+            )
         log.info("dashboard signed in", key_id=holder.key_id)
         response = RedirectResponse(_back(form), status_code=303, headers=_HEADERS)
         response.set_cookie(
@@ -237,18 +239,18 @@ class Dashboard:
         except _Refused as refused:
             return _problem(refused)
         name = f"lindung-referrals-{period.since:%Y%m%dT%H%M}-{period.until:%Y%m%dT%H%M}.csv"
-        return _streaming(
+        return StreamingResponse(
             _then(first, rows),
+            media_type="text/csv; charset=utf-8",
             headers=_HEADERS | {"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     async def static(self, name: str) -> Response:
         """The page's style sheet and its refresh script, shipped in the package."""
-        if name not in _STATIC:
+        if name not in self._static:
             return _problem(_Refused(404, "path", "no such file"))
-        body = resources.files("lindung_sla_monitor.dashboard").joinpath("static", name)
         return Response(
-            body.read_bytes(),
+            self._static[name],
             media_type=_STATIC[name],
             headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
         )
@@ -270,16 +272,18 @@ class Dashboard:
         return response
 
     def _signed_in(self, request: Request) -> KeyHolder | None:
-        key = request.cookies.get(COOKIE) or _bearer(request)
-        if self._keys is None or not key:
+        try:
+            return self._authorise(request)
+        except _Refused:
             return None
-        holder = self._keys.find(key)
-        return holder if holder is not None and holder.kind == "operations" else None
 
     def _authorise(self, request: Request) -> KeyHolder:
+        """The operations key holder of a request (Bearer, else the cookie)."""
+        return self._holder(_bearer(request) or request.cookies.get(COOKIE))
+
+    def _holder(self, key: str | None) -> KeyHolder:
         if self._off is not None:
             raise _Refused(503, "service", self._off)
-        key = _bearer(request) or request.cookies.get(COOKIE)
         if not key:
             raise _Refused(401, "authorization", "an operations key is required (Bearer)")
         holder = None if self._keys is None else self._keys.find(key)
@@ -398,12 +402,6 @@ def _csv_row(row: dict[str, Any]) -> list[object]:
         "" if seconds is None else f"{float(seconds) / 60:.1f}",
         row["level"],
     ]
-
-
-def _streaming(body: AsyncIterator[str], headers: dict[str, str]) -> StreamingResponse:
-    from fastapi.responses import StreamingResponse  # noqa: PLC0415 - kept beside its one use
-
-    return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def _charts(summary: dict[str, Any]) -> dict[str, Any]:
