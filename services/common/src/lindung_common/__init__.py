@@ -24,7 +24,7 @@ from .run import load_settings, run
 from .runtime import Runtime
 from .service import ConfigError, Service, Task, Timer, foundations
 from .settings import ServiceSettings, schema_field
-from .work import Work
+from .work import Units, Work, transaction
 
 __all__ = [
     "Check",
@@ -53,6 +53,7 @@ __all__ = [
     "SystemClock",
     "Task",
     "Timer",
+    "Units",
     "Work",
     "add_to_outbox",
     "announce_dead_letter",
@@ -71,4 +72,5 @@ __all__ = [
     "replay_dead_letters",
     "run",
     "schema_field",
+    "transaction",
 ]

@@ -32,11 +32,10 @@ from .consumers import ConsumerState, Outcome
 from .deadletters import DeadLetter, agency_of, dead_letter_id, store_dead_letter
 from .failures import Failure, FailureClass, classify
 from .inbox import first_deliveries, first_delivery
-from .outbox import insert_rows
-from .work import Work
+from .work import Units
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     import asyncpg
     from lindung_contracts import Envelope
@@ -44,9 +43,9 @@ if TYPE_CHECKING:
     from .consumers import Consumer
     from .db import Database
     from .events import Events
-    from .outbox import Row
     from .records import Record
     from .settings import ServiceSettings
+    from .work import Work
 
 __all__ = ["ConsumePath"]
 
@@ -69,8 +68,6 @@ class _Batch:
     careful: bool = False
     fresh: set[Any] | None = None
     tried: set[Any] = field(default_factory=set)
-    rows: list[Row] = field(default_factory=list)
-    callbacks: list[Callable[[], object]] = field(default_factory=list)
     letters: list[DeadLetter] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -83,7 +80,7 @@ class ConsumePath:
     ) -> None:
         self.consumer = consumer
         self.state = ConsumerState(consumer.name)
-        self._db = db
+        self._units = Units(db, events, max_event_bytes=settings.outbox_max_event_bytes)
         self._events = events
         self._settings = settings
         self._service = events.service
@@ -149,30 +146,27 @@ class ConsumePath:
         self, records: list[Record], decoded: list[Envelope[Any] | Failure], batch: _Batch
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        async with self._db.pool.acquire() as conn, conn.transaction():
+        async with self._units.open() as work:
             if not batch.careful:
-                batch.fresh = await self._first_deliveries(conn, decoded)
+                batch.fresh = await self._first_deliveries(work.conn, decoded)
             run: list[Envelope[Any]] = []
             for record, item in zip(records, decoded, strict=True):
                 if isinstance(item, Failure):
-                    outcome = await self._set_aside(conn, record, item, batch)
+                    outcome = await self._set_aside(work, record, item, batch)
                 elif batch.careful:
-                    outcome = await self._carefully(conn, record, item, batch)
+                    outcome = await self._carefully(work, record, item, batch)
                 else:
                     outcome = self._admit(item, batch)
                     if outcome is Outcome.PROCESSED:
                         if run and type(run[0].data) is not type(item.data):
-                            await self._quickly(conn, run, batch)
+                            await self._quickly(work, run)
                             run = []
                         run.append(item)
                 outcomes.append(outcome)
             if run:
-                await self._quickly(conn, run, batch)
-            await insert_rows(conn, batch.rows)
+                await self._quickly(work, run)
         batch.outcomes = outcomes
         self._count(records, batch)
-        for callback in batch.callbacks:
-            callback()
         return outcomes
 
     async def _first_deliveries(
@@ -198,12 +192,10 @@ class ConsumePath:
             batch.fresh.discard(envelope.id)  # the same event twice in one batch: once
         return Outcome.PROCESSED
 
-    async def _quickly(
-        self, conn: asyncpg.Connection, run: list[Envelope[Any]], batch: _Batch
-    ) -> None:
+    async def _quickly(self, batch_work: Work, run: list[Envelope[Any]]) -> None:
         """Handle a run of one type without a savepoint; any failure means the careful way."""
         kind = type(run[0].data)
-        work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
+        work = batch_work.part()
         started = time.perf_counter()
         try:
             run_handler = self.consumer.run_handlers.get(kind)
@@ -224,11 +216,10 @@ class ConsumePath:
             histogram = metrics.HANDLER_SECONDS.labels(self._service, self.consumer.name)
             for _ in run:
                 histogram.observe(each)
-        batch.rows += work.rows
-        batch.callbacks += work.callbacks
+        batch_work.take(work)
 
     async def _carefully(
-        self, conn: asyncpg.Connection, record: Record, envelope: Envelope[Any], batch: _Batch
+        self, batch_work: Work, record: Record, envelope: Envelope[Any], batch: _Batch
     ) -> Outcome:
         handler = self.consumer.handler(type(envelope.data))
         if handler is None:
@@ -236,13 +227,13 @@ class ConsumePath:
         tries = 1 if envelope.id in batch.tried else 0  # its failure on the fast way counts
         while True:
             tries += 1
-            work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
+            work = batch_work.part()
             started = time.perf_counter()
             try:
                 # A savepoint: one bad record does not undo the rest of the batch.
-                async with conn.transaction():
+                async with work.savepoint():
                     if self.consumer.dedupe and not await first_delivery(
-                        conn, self.consumer.name, envelope.id
+                        work.conn, self.consumer.name, envelope.id
                     ):
                         return Outcome.DUPLICATE
                     await handler(work, envelope)
@@ -263,21 +254,20 @@ class ConsumePath:
                         metrics.RETRIES.labels(self._service, "handler", failure.kind.value).inc()
                         await asyncio.sleep(0.05 * tries)
                         continue
-                return await self._set_aside(conn, record, failure, batch)
+                return await self._set_aside(batch_work, record, failure, batch)
             finally:
                 metrics.HANDLER_SECONDS.labels(self._service, self.consumer.name).observe(
                     time.perf_counter() - started
                 )
-            batch.rows += work.rows
-            batch.callbacks += work.callbacks
+            batch_work.take(work)
             return Outcome.PROCESSED
 
     async def _set_aside(
-        self, conn: asyncpg.Connection, record: Record, failure: Failure, batch: _Batch
+        self, work: Work, record: Record, failure: Failure, batch: _Batch
     ) -> Outcome:
         at = self._events.now()
         times = await store_dead_letter(
-            conn, self.consumer.name, record, failure, at=at, replaying=batch.replaying
+            work.conn, self.consumer.name, record, failure, at=at, replaying=batch.replaying
         )
         if times is None:
             return Outcome.DEAD_LETTERED  # read again after a crash: already announced
@@ -289,9 +279,7 @@ class ConsumePath:
             event_id=dead_letter_id(self.consumer.name, record, times),
             agency_id=agency_of(record),
         )
-        work = Work(conn, self._events, max_event_bytes=self._settings.outbox_max_event_bytes)
         work.emit_envelopes(self.consumer.announce(letter, self._events))
-        batch.rows += work.rows
         batch.letters.append(letter)
         return Outcome.DEAD_LETTERED
 

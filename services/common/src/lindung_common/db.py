@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from .failures import classify
+from .work import transaction
 
 if TYPE_CHECKING:
     from .settings import ServiceSettings
@@ -202,7 +203,7 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, *directories: Path) 
     for directory in directories:
         files += [(directory.parent.name, f) for f in sorted(directory.glob("*.sql"))]
     applied: list[str] = []
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, transaction(conn):
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.migrate")
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         await conn.execute(

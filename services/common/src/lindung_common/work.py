@@ -1,34 +1,64 @@
-"""What a handler gets: one record's share of the batch transaction."""
+"""The one unit of work: how every entrypoint changes state.
+
+A consumer's batch, an HTTP request, a timer tick, the notifier's dispatcher and a
+command all change state the same way: `async with units.open() as work:` gives one
+connection and one transaction; the use case loads, decides (a pure function of its
+`domain/`), saves on `work.conn` and raises events with `work.emit`. When the block ends
+the events go into the outbox in one statement (each refused there if it is larger than
+the outbox takes), the transaction commits, and only then do the callbacks given to
+`work.after_commit` run. An exception rolls everything back and runs no callback.
+
+This module is the only place that opens a transaction (`transaction`); the rest of
+Lindung asks it for one.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
-from .outbox import outbox_rows
+from .outbox import insert_rows, outbox_rows
+from .settings import DEFAULT_MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     import uuid
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
     from datetime import datetime
 
     import asyncpg
     from lindung_contracts import Envelope, Payload
 
+    from .db import Database
     from .events import Events
     from .outbox import Row
 
-__all__ = ["Work"]
+__all__ = ["Units", "Work", "transaction"]
+
+
+@contextlib.asynccontextmanager
+async def transaction(
+    conn: asyncpg.Connection, *, readonly: bool = False
+) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on `conn` (a savepoint when one is open already)."""
+    async with conn.transaction(readonly=readonly):
+        yield conn
 
 
 class Work:
-    """One record's unit of work: the connection, the time, and the events it raises.
+    """One unit of work: the connection, the time, the events it raises, its callbacks.
 
-    Everything a handler does on `conn` and every event it emits commits with the batch,
-    or rolls back with the record's savepoint. Callbacks given to `after_commit` run only
-    once the batch is committed (to wake a sender, to log what now is true).
+    Everything done on `conn` and every event emitted commits together or not at all.
+    Callbacks given to `after_commit` run only once the work has committed (to wake a
+    sender, to log what now is true).
     """
 
-    def __init__(self, conn: asyncpg.Connection, events: Events, *, max_event_bytes: int) -> None:
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        events: Events,
+        *,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
         self.conn = conn
         self.now: datetime = events.now()
         self._events = events
@@ -47,9 +77,77 @@ class Work:
         return envelopes
 
     def emit_envelopes(self, *envelopes: Envelope[Any]) -> None:
-        """Raise events whose ids the handler chose (deterministic ids, for instance)."""
+        """Raise events whose ids or times the caller chose (deterministic ids, say)."""
         self.rows += outbox_rows(envelopes, max_event_bytes=self._max_event_bytes)
 
     def after_commit(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once the batch this record belongs to has committed."""
+        """Run `callback` once this work has committed."""
         self.callbacks.append(callback)
+
+    def part(self) -> Work:
+        """A share of this work on the same connection (one record of a consumer's batch).
+
+        Its events and callbacks join this work's with `take`, once the share succeeded;
+        a share that failed is dropped with its savepoint.
+        """
+        return Work(self.conn, self._events, max_event_bytes=self._max_event_bytes)
+
+    def take(self, part: Work) -> None:
+        """Keep a share's events and callbacks (it succeeded)."""
+        self.rows += part.rows
+        self.callbacks += part.callbacks
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A savepoint: what fails inside rolls back alone, the rest of the work stays."""
+        async with transaction(self.conn):
+            yield
+
+    async def flush(self) -> None:
+        """Write the events raised so far to the outbox (done for you at commit)."""
+        rows, self.rows = self.rows, []
+        await insert_rows(self.conn, rows)
+
+
+class Units:
+    """Opens units of work for one service: its pool, its events, its outbox limit."""
+
+    def __init__(
+        self, db: Database, events: Events, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ) -> None:
+        self.db = db
+        self.events = events
+        self.max_event_bytes = max_event_bytes
+
+    @contextlib.asynccontextmanager
+    async def open(
+        self, *, readonly: bool = False, pool_wait: float | None = None
+    ) -> AsyncIterator[Work]:
+        """One connection, one transaction; events to the outbox at commit; then callbacks.
+
+        `pool_wait` bounds the wait for a connection from the pool (seconds); `readonly` is
+        for views that must read one snapshot (a report, a streamed export) and change
+        nothing.
+        """
+        async with (
+            self.db.pool.acquire(timeout=pool_wait) as conn,
+            transaction(conn, readonly=readonly),
+        ):
+            work = Work(conn, self.events, max_event_bytes=self.max_event_bytes)
+            yield work
+            await work.flush()
+        for callback in work.callbacks:
+            callback()
+
+    @contextlib.asynccontextmanager
+    async def connection(self, *, pool_wait: float | None = None) -> AsyncIterator[Work]:
+        """One connection and no transaction, for a single read that needs no snapshot.
+
+        Emitting from it is refused: an event must commit with the change it follows.
+        """
+        async with self.db.pool.acquire(timeout=pool_wait) as conn:
+            work = Work(conn, self.events, max_event_bytes=self.max_event_bytes)
+            yield work
+            if work.rows:
+                msg = "events raised outside a transaction; use Units.open"
+                raise RuntimeError(msg)
