@@ -55,7 +55,7 @@ class BodyGuard:
         *,
         max_bytes: int,
         accepts: Callable[[str], bool] | None = None,
-        expected: str = "",
+        expected: str = "of a type this service reads",
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
