@@ -13,7 +13,16 @@ from ._base import (
     ProviderId,
     ReferralId,
 )
-from .codec import STRUCTURED_CONTENT_TYPE, DecodeError, KafkaRecord, decode, encode, field_errors
+from .codec import (
+    MOST_ERRORS,
+    STRUCTURED_CONTENT_TYPE,
+    DecodeError,
+    KafkaRecord,
+    capped,
+    decode,
+    encode,
+    field_errors,
+)
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed, UnacceptedReferral
 from .envelope import Envelope, schema_uri
@@ -94,6 +103,7 @@ __all__ = [
     "DEADLINES",
     "DEAD_LETTERS",
     "IDENTIFICATION_REJECTIONS",
+    "MOST_ERRORS",
     "NOTIFICATIONS",
     "PAYLOAD_TYPES",
     "PROVIDER_RESPONSES",
@@ -167,6 +177,7 @@ __all__ = [
     "Topic",
     "UnacceptedReferral",
     "agency_of_topic",
+    "capped",
     "decode",
     "encode",
     "field_errors",

@@ -9,6 +9,7 @@ publish with any CloudEvents SDK.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
     from ._base import Payload
 
 __all__ = [
+    "MOST_ERRORS",
     "STRUCTURED_CONTENT_TYPE",
     "DecodeError",
     "KafkaRecord",
+    "capped",
     "decode",
     "encode",
     "field_errors",
@@ -40,6 +43,10 @@ STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 _PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$|^\d{1,6}$")
 # pydantic error types whose message quotes part of the input after a comma.
 _QUOTING_TYPES = frozenset({"uuid_parsing"})
+# The pydantic error type of a key the model does not declare: the key came from input.
+_UNDECLARED_KEY = "extra_forbidden"
+# The most errors one refusal lists: a body with thousands of bad keys gets a short answer.
+MOST_ERRORS = 20
 _BINARY_PREFIX = "ce_"
 
 
@@ -162,29 +169,55 @@ def _parse(value: bytes | None) -> Any:
 
 
 def field_errors(
-    exc: ValidationError | Sequence[Mapping[str, Any]], *, skip: tuple[str, ...] = ()
+    exc: ValidationError | Sequence[Mapping[str, Any]],
+    *,
+    skip: tuple[str, ...] = (),
+    whole: str = "value",
+    most: int = MOST_ERRORS,
 ) -> list[FieldError]:
     """Pydantic's errors as plain field/reason pairs: the one formatter, echoing no input.
 
-    Input values are never copied (`include_input=False`); a path part that does not look
-    like a field name or an index (a key made up by the sender, which may be a name) is
-    shown as `<key>`; messages that quote a piece of the input are cut before it. `skip`
-    drops leading path parts such as FastAPI's `body`.
+    Input values are never copied (`include_input=False`). A key the model does not
+    declare (pydantic's `extra_forbidden`: the sender made it up, and it may be a name or
+    a document number) is always shown as `<key>`, whatever it looks like; so is any other
+    path part that does not look like a field name or an index. Messages that quote a
+    piece of the input are cut before it. `skip` drops leading path parts such as
+    FastAPI's `body`; an error about the whole input names `whole`. At most `most` errors
+    are listed, and one more entry says how many were left out.
     """
     errors = exc.errors(include_url=False, include_input=False) if isinstance(
         exc, ValidationError
     ) else exc  # fmt: skip
-    result = []
-    for err in errors:
-        parts = [str(p) for p in err["loc"]]
-        while parts and parts[0] in skip:
-            parts.pop(0)
-        field = ".".join(p if _PLAIN_FIELD.match(p) else "<key>" for p in parts)
-        reason = str(err["msg"])
-        if err.get("type") in _QUOTING_TYPES:
-            reason = reason.split(",", 1)[0]
-        result.append(FieldError(field=field or "value", reason=reason))
-    return result
+    result = [_field_error(err, skip, whole) for err in itertools.islice(errors, most)]
+    return capped(result, total=len(errors), whole=whole, most=most)
+
+
+def capped(
+    errors: Sequence[FieldError],
+    *,
+    total: int | None = None,
+    whole: str = "body",
+    most: int = MOST_ERRORS,
+) -> list[FieldError]:
+    """At most `most` errors, and one more entry counting the `total` left out."""
+    left_out = (len(errors) if total is None else total) - min(len(errors), most)
+    listed = list(errors[:most])
+    if left_out > 0:
+        listed.append(FieldError(field=whole, reason=f"{left_out} more errors not listed"))
+    return listed
+
+
+def _field_error(err: Mapping[str, Any], skip: tuple[str, ...], whole: str) -> FieldError:
+    parts = [str(p) for p in err["loc"]]
+    made_up = len(parts) - 1 if err.get("type") == _UNDECLARED_KEY else None
+    shown = [p if i != made_up and _PLAIN_FIELD.match(p) else "<key>" for i, p in enumerate(parts)]
+    while shown and parts and parts[0] in skip:
+        parts.pop(0)
+        shown.pop(0)
+    reason = str(err["msg"])
+    if err.get("type") in _QUOTING_TYPES:
+        reason = reason.split(",", 1)[0]
+    return FieldError(field=".".join(shown) or whole, reason=reason)
 
 
 def _binary_attributes(headers: Headers) -> dict[str, str]:

@@ -182,6 +182,25 @@ async def test_every_bad_field_is_named_at_once_and_no_value_is_echoed(
     assert await outbox() == []
 
 
+@pytest.mark.parametrize("made_up", ["AyeAyeMon", "MMR17C01234"])
+async def test_a_key_the_model_does_not_declare_is_never_echoed(
+    client, callers, identification, outbox, made_up
+):
+    body = identification()
+    body["child"][made_up] = 15
+    body["personal"] = {"documents": [{"kind": "unhcr_card", "number": "A-1", made_up: "x"}]}
+
+    response = await client.post(URL, json=body, headers=callers.agency)
+
+    assert response.status_code == 422
+    assert sorted(e["field"] for e in response.json()["errors"]) == [
+        "child.<key>",
+        "personal.documents.0.<key>",
+    ]
+    assert made_up not in response.text
+    assert await outbox() == []
+
+
 async def test_a_body_that_is_not_json_is_refused_with_a_problem(client, callers, outbox):
     response = await client.post(
         URL,

@@ -25,6 +25,7 @@ from lindung_contracts import (
     encode,
 )
 from lindung_intake.handlers import DOOR
+from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.integration
 
@@ -251,3 +252,52 @@ async def test_a_report_in_another_agency_s_name_is_refused_and_only_the_sender_
     with pytest.raises(TopicAuthorizationFailedError):
         await snoop.start()
     await snoop.stop()
+
+
+@pytest.mark.parametrize("made_up", ["AyeAyeMon", "MMR17C01234"])
+async def test_a_made_up_key_is_refused_and_repeated_nowhere(stack, wired, identification, made_up):
+    def spoil(body: dict) -> None:
+        body["child"][made_up] = 15
+
+    value = _raw(_reported(identification()), spoil)
+    producer = AIOKafkaProducer(**stack.kafka("agency.pdrm-kl"))
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(PDRM_KL.name, value=value, headers=HEADERS)
+    finally:
+        await producer.stop()
+    assert made_up.encode() in value
+
+    with capture_logs() as logs:
+        await _door(wired, await _read_at(wired, meta.partition, meta.offset))
+
+    # The agency's rejections topic, as the relay published it: the raw record.
+    rejections = IDENTIFICATION_REJECTIONS.for_agency("pdrm-kl")
+    reader = AIOKafkaConsumer(
+        rejections.name, **stack.kafka(), group_id=None, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                record = await reader.getone()
+                rejection = decode(record.value).data
+                if rejection.original_offset == meta.offset:
+                    break
+    finally:
+        await reader.stop()
+    assert [e.field for e in rejection.errors] == ["data.identification.child.<key>"]
+    assert made_up.encode() not in record.value
+    # The dead letter keeps the record whole for a replay, but its reason is plain words.
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        letter = await conn.fetchrow(
+            'SELECT reason, value FROM dead_letters WHERE topic = $1 AND "offset" = $2',
+            PDRM_KL.name,
+            meta.offset,
+        )
+    assert bytes(letter["value"]) == value
+    assert "data.identification.child.<key>" in letter["reason"]
+    assert made_up not in letter["reason"]
+    # And the log says what happened without it.
+    assert any(entry["event"] == "record dead-lettered" for entry in logs)
+    assert made_up not in repr(logs)

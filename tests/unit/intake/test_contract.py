@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from lindung_contracts import Identification, field_errors
+from lindung_contracts import MOST_ERRORS, Identification, field_errors
 from pydantic import ValidationError
 
 VALID: dict[str, Any] = {
@@ -124,4 +124,34 @@ def test_a_time_without_a_timezone_is_refused():
 
 def test_an_unknown_field_is_refused_rather_than_ignored():
     refusals = _refusals(_with("child.name", "sentinel name"))
-    assert [field for field, _ in refusals] == ["child.name"]
+    # A key the model does not declare under `child` is never repeated, whatever it is.
+    assert refusals == [("child.<key>", "Extra inputs are not permitted")]
+
+
+@pytest.mark.parametrize("made_up", ["AyeAyeMon", "MMR17C01234", "agency_reference", "x"])
+def test_a_made_up_key_is_never_echoed_however_much_it_looks_like_a_field(made_up):
+    body = _with(f"child.{made_up}", 1)
+    body["personal"] = {"documents": [{"kind": "passport", "number": "A1", made_up: 2}]}
+
+    refusals = _refusals(body)
+
+    assert sorted(field for field, _ in refusals) == [
+        "child.<key>",
+        "personal.documents.0.<key>",
+    ]
+
+
+def test_at_most_a_few_dozen_errors_are_listed_and_the_rest_counted():
+    body = copy.deepcopy(VALID)
+    body["child"] |= {f"k{n}": n for n in range(5000)}
+    with pytest.raises(ValidationError) as caught:
+        Identification.model_validate(body)
+
+    errors = field_errors(caught.value, whole="body")
+
+    assert len(errors) == MOST_ERRORS + 1
+    assert {e.field for e in errors[:-1]} == {"child.<key>"}
+    assert (errors[-1].field, errors[-1].reason) == (
+        "body",
+        f"{5000 - MOST_ERRORS} more errors not listed",
+    )

@@ -12,6 +12,7 @@ from .db import Database, apply_migrations, create_pool
 from .deadletters import DeadLetter, announce_dead_letter, original_identity
 from .events import Events
 from .failures import Failure, FailureClass, RecordRefused, classify
+from .guard import BodyGuard, guard_bodies, is_json, problem
 from .health import Check, Health
 from .inbox import first_delivery
 from .kafka import client_options, create_producer
@@ -27,6 +28,7 @@ from .settings import ServiceSettings, schema_field
 from .work import Units, Work, transaction
 
 __all__ = [
+    "BodyGuard",
     "Check",
     "Clock",
     "ConfigError",
@@ -65,10 +67,13 @@ __all__ = [
     "create_producer",
     "first_delivery",
     "foundations",
+    "guard_bodies",
+    "is_json",
     "load_settings",
     "logging_dict_config",
     "new_id",
     "original_identity",
+    "problem",
     "replay_dead_letters",
     "run",
     "schema_field",

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from .consume import ConsumePath
 from .failures import classify
+from .guard import guard_bodies
 from .health import Health
 from .kafka import client_options, create_producer
 from .progress import LagProbe
@@ -63,7 +64,10 @@ class Runtime:
         self._web: FastAPI | None = None
 
     def web(self) -> FastAPI:
-        """The web app: the service's own API and routes, the health endpoints, /metrics."""
+        """The web app: the service's own API and routes, the health endpoints, /metrics.
+
+        Every route of it is behind a body size limit (`*_MAX_BODY_BYTES`).
+        """
         if self._web is None:
             api = self.service.api or FastAPI(
                 title=self.service.group_id, docs_url=None, redoc_url=None
@@ -71,6 +75,7 @@ class Runtime:
             api.include_router(self.health.router())
             for routes in self.service.routes:
                 api.include_router(routes)
+            guard_bodies(api, self.service.settings.max_body_bytes)
             self._web = api
         return self._web
 

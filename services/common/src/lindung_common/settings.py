@@ -63,6 +63,13 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1", title="HTTP bind address", description="Where the web server listens."
     )
     http_port: int = Field(title="HTTP port", description="Port of the service's web server.")
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        title="Largest request body",
+        description="A request body over this is refused with 413 before it is read (from "
+        "its Content-Length) or as soon as the bytes read pass it (chunked), on every route.",
+    )
     log_level: str = Field(default="INFO", title="Log level", description="Python level name.")
 
     # Consumption.

@@ -11,13 +11,21 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from lindung_common import classify
-from lindung_contracts import ClockAction, FieldError, Identification, ResponseKind, field_errors
+from lindung_common import BodyGuard, classify, is_json
+from lindung_contracts import (
+    ClockAction,
+    FieldError,
+    Identification,
+    ResponseKind,
+    capped,
+    field_errors,
+)
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind
-from lindung_intake.entrypoints.door import BodyGuard, RateLimit
+from lindung_intake.entrypoints.door import RateLimit, RateLimited
+from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.handlers import (
     Conflict,
     Intake,
@@ -176,7 +184,6 @@ async def _intake(request: Request) -> Intake:
 
 
 async def _caller(
-    request: Request,
     intake: Annotated[Intake, Depends(_intake)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -186,11 +193,7 @@ async def _caller(
     holder = intake.keys.find(credentials.credentials)
     if holder is None:
         raise HTTPException(401, "unknown API key", challenge)
-    wait = request.app.state.rate_limit.retry_after(holder.key_id)
-    if wait is not None:
-        raise HTTPException(
-            429, f"too many requests; retry in {wait} s", {"Retry-After": str(wait)}
-        )
+    # Already counted against its rate, with every other request (`RateLimited`).
     return Principal(PrincipalKind(holder.kind), holder.id)
 
 
@@ -369,7 +372,13 @@ class _ProblemError(Exception):
 def create_api(
     intake: Intake, *, max_body_bytes: int = 1_048_576, rate_limit_per_minute: int = 1200
 ) -> FastAPI:
-    """The FastAPI app; OpenAPI is served at /openapi.json and /docs."""
+    """The FastAPI app; OpenAPI is served at /openapi.json and /docs.
+
+    In front of the routes, outermost first: every request counted against its caller's
+    rate (`RateLimited`), the body's size and media type (`BodyGuard`), unexpected
+    failures in the one shape (`_Unexpected`), a strict JSON reading with limits
+    (`StrictJson`).
+    """
     api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
     api.state.intake = intake
     api.state.rate_limit = RateLimit(rate_limit_per_minute)
@@ -381,20 +390,42 @@ def create_api(
         if any(e.get("type") == "json_invalid" for e in errors):
             # Not JSON at all: nothing to point at but the body, and never its bytes.
             return _problem(400, [FieldError(field="body", reason="not valid JSON")])
-        return _problem(422, field_errors(errors, skip=("body", "path", "query", "header")))
+        skip = ("body", "path", "query", "header")
+        return _problem(422, field_errors(errors, skip=skip, whole="body"))
 
     @api.exception_handler(_ProblemError)
     async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
-        return _problem(exc.code, exc.errors)
+        return _problem(exc.code, capped(exc.errors))
 
+    api.add_middleware(StrictJson, problem=_problem)
     api.add_middleware(_Unexpected)
-    api.add_middleware(BodyGuard, max_bytes=max_body_bytes, problem=_problem)
+    api.add_middleware(
+        BodyGuard,
+        max_bytes=max_body_bytes,
+        accepts=is_json,
+        expected="JSON (Content-Type: application/json)",
+    )
+    api.add_middleware(
+        RateLimited,
+        limit=api.state.rate_limit,
+        find=intake.keys.find,
+        problem=_problem,
+    )
 
-    # Starlette's, so that its own 404 and 405 come in the one shape too.
+    # Starlette's, so that its own 404 and 405 come in the one shape too. A 400 comes only
+    # from reading the body (the strict reading refuses first).
+    field_of_status = {
+        400: "body",
+        401: "authorization",
+        403: "authorization",
+        429: "authorization",
+    }
+
     @api.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        field = "authorization" if exc.status_code in {401, 403, 429} else "path"
-        response = _problem(exc.status_code, [FieldError(field=field, reason=str(exc.detail))])
+        code = exc.status_code
+        field = field_of_status.get(code, "path")
+        response = _problem(code, [FieldError(field=field, reason=str(exc.detail))])
         if exc.headers:
             response.headers.update(exc.headers)
         return response
