@@ -10,13 +10,15 @@ without an ACL, and only the admin is a super user.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
-from aiokafka.protocol.admin import CreateAclsRequest_v1
+from aiokafka.protocol.admin import CreateAclsRequest_v1, DescribeAclsRequest
 from aiokafka.protocol.api import Request
 from lindung_contracts import TOPICS
 
@@ -144,7 +146,9 @@ class _CreateAcls(Request[CreateAclsRequest_v1]):  # type: ignore[misc]  # untyp
 
 
 _ALLOW = 3  # permission type ALLOW
+_ANY = 1  # resource type, pattern type, operation and permission type ANY, in filters
 _ANY_HOST = "*"
+_VISIBLE_WITHIN_SECONDS = 30.0
 
 
 async def grant(kafka: Mapping[str, Any], wanted: Iterable[Acl]) -> int:
@@ -164,13 +168,44 @@ async def grant(kafka: Mapping[str, Any], wanted: Iterable[Acl]) -> int:
     await admin.start()
     try:
         response = await admin._send_request(_CreateAcls(creations))  # noqa: SLF001
+        failed = [
+            f"{creation[1]} for {creation[3]}: {for_code(code).__name__} {message or ''}".rstrip()
+            for creation, (code, message) in zip(
+                creations, response.creation_responses, strict=True
+            )
+            if code != 0
+        ]
+        if failed:
+            raise RuntimeError(f"the broker refused {len(failed)} ACLs: " + "; ".join(failed[:5]))
+        await _until_enforced(admin, {_key(c) for c in creations})
     finally:
         await admin.close()
-    failed = [
-        f"{creation[1]} for {creation[3]}: {for_code(code).__name__} {message or ''}".rstrip()
-        for creation, (code, message) in zip(creations, response.creation_responses, strict=True)
-        if code != 0
-    ]
-    if failed:
-        raise RuntimeError(f"the broker refused {len(failed)} ACLs: " + "; ".join(failed[:5]))
     return len(creations)
+
+
+def _key(creation: tuple[Any, ...]) -> tuple[Any, ...]:
+    resource, name, pattern, principal, _, operation, _ = creation
+    return (resource, name, pattern, principal, operation)
+
+
+async def _until_enforced(admin: AIOKafkaAdminClient, wanted: set[tuple[Any, ...]]) -> None:
+    """Wait until every broker's authorizer holds the ACLs just created.
+
+    The controller answers a creation once it is in the metadata log; each broker applies
+    it a moment later. A client that starts in between (a producer asking for its
+    idempotent id, say) is refused as if it had no rights, so nobody starts before then.
+    """
+    everything = DescribeAclsRequest(_ANY, None, _ANY, None, None, _ANY, _ANY)
+    brokers = [b.nodeId for b in admin._client.cluster.brokers()]  # noqa: SLF001
+    deadline = time.monotonic() + _VISIBLE_WITHIN_SECONDS
+    for broker in brokers:
+        while True:
+            response = await admin._send_request(everything, node_id=broker)  # noqa: SLF001
+            held = {(r[0], r[1], r[2], acl[0], acl[2]) for r in response.resources for acl in r[3]}
+            missing = wanted - held
+            if not missing:
+                break
+            if time.monotonic() > deadline:
+                msg = f"broker {broker} does not enforce {len(missing)} ACLs after creating them"
+                raise RuntimeError(msg)
+            await asyncio.sleep(0.05)
