@@ -33,8 +33,9 @@ format: setup ## Apply ruff's fixes and formatting
 contracts: setup ## Regenerate JSON Schemas, the AsyncAPI document and topic pages
 	$(PY) -m lindung_contracts.generate
 
-contracts-check: setup ## Fail when generated contract files drift from the models
+contracts-check: setup ## Fail on drift from the models, or an API document its linter refuses
 	$(PY) -m lindung_contracts.generate --check
+	@./contracts/lint/check.sh $(PY)
 
 up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up
