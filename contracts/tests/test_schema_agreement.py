@@ -242,23 +242,9 @@ PROBES = [
         _set(_situation, immediate_risks=["injuries", "injuries"]),
         False,
     ),
-    ("_no_repeats", "document twice", HTTP_BODY, _documents(PASSPORT, PASSPORT), False),
-    (
-        "_no_repeats",
-        "document, other country",
-        HTTP_BODY,
-        _documents(PASSPORT, {**PASSPORT, "issuing_country": "THA"}),
-        True,
-    ),
-    (
-        "_no_repeats",
-        "document, country null and absent",
-        HTTP_BODY,
-        _documents(
-            {**PASSPORT, "issuing_country": None}, {"kind": "passport", "number": "MA1234567"}
-        ),
-        True,
-    ),
+    # Documents may repeat: no JSON Schema could compare them as the linker does (by kind
+    # and number, spaces and dots ignored), and the linker counts a repeat once.
+    ("_no_repeats", "documents may repeat", HTTP_BODY, _documents(PASSPORT, PASSPORT), True),
     (
         "_in_utc_range",
         "before year 1 in UTC",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 from uuid import UUID
@@ -92,11 +91,10 @@ def stated(rule: Mapping[str, Any]) -> Callable[[JsonDict], None]:
 
 
 class Distinct:
-    """Marks a tuple field whose items must not repeat: `uniqueItems` in its JSON Schema.
+    """Marks a tuple of codes that must not repeat: `uniqueItems` in its JSON Schema.
 
-    The model refuses exactly what `uniqueItems` refuses: two items equal as JSON (an
-    object's fields as sent, so an absent field and an explicit null differ, as they do
-    in JSON). One marker states the rule for both, so the schema and the model agree.
+    For items compared as JSON compares them (codes, strings), so the model refuses exactly
+    what `uniqueItems` refuses. One marker states the rule for both.
     """
 
     def __get_pydantic_core_schema__(
@@ -112,17 +110,10 @@ class Distinct:
         return json_schema
 
 
-def _no_repeats(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    keys = [_as_json(item) for item in items]
-    if len(set(keys)) != len(keys):
+def _no_repeats(items: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(items)) != len(items):
         raise ValueError("items must not repeat")
     return items
-
-
-def _as_json(item: Any) -> Any:
-    if isinstance(item, BaseModel):
-        return json.dumps(item.model_dump(mode="json", exclude_unset=True), sort_keys=True)
-    return item
 
 
 # Every time must convert to UTC: `0001-01-01T00:00:00+05:00` is valid ISO 8601 but falls

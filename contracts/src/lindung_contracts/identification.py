@@ -398,11 +398,11 @@ class PersonalDetails(ContractModel):
     date_of_birth: date | None = Field(
         default=None, description="Date of birth as given.", examples=["2012-04-09"]
     )
-    documents: Annotated[tuple[IdentityDocument, ...], Distinct()] = Field(
+    documents: tuple[IdentityDocument, ...] = Field(
         default=(),
         max_length=10,
-        description="Identity documents, the UNHCR card among them, each once; a second "
-        "agency reporting the same document number joins the first agency's case.",
+        description="Identity documents, the UNHCR card among them; a second agency "
+        "reporting the same document number joins the first agency's case.",
     )
     whereabouts: str | None = Field(
         default=None,
