@@ -10,12 +10,12 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: browser demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
+.PHONY: browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
 demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
 
-test: setup browser ## Unit, integration and end-to-end tests (starts its own Kafka and PostgreSQL)
+test: setup browser interop ## Unit, integration and end-to-end tests (starts its own Kafka and PostgreSQL)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Only the tests that need no infrastructure
@@ -33,13 +33,17 @@ format: setup ## Apply ruff's fixes and formatting
 contracts: setup ## Regenerate JSON Schemas, the AsyncAPI document and topic pages
 	$(PY) -m lindung_contracts.generate
 
-contracts-check: setup ## Fail when generated contract files drift from the models
+contracts-check: setup ## Fail on drift from the models, or an API document its linter refuses
 	$(PY) -m lindung_contracts.generate --check
+	@./contracts/lint/check.sh $(PY)
 
 up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up
 
 setup: prereqs $(VENV)/.synced
+
+interop: ## The JavaScript and Go CloudEvents SDK readers the interop test drives (npm ci, go build)
+	@./tests/interop/build.sh
 
 browser: ## Debian's chromium, for the dashboard's browser test (installed if missing, as root)
 	@./deploy/browser.sh

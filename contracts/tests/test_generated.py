@@ -169,6 +169,21 @@ def test_asyncapi_describes_every_topic_message_and_service():
         assert message["bindings"]["kafka"]["key"]["type"] == "string"
 
 
+def test_asyncapi_names_the_brokers_tls_or_not_and_their_scram_security():
+    document = json.loads((CONTRACTS_DIR / "asyncapi.json").read_text())
+    servers = document["servers"]
+    schemes = document["components"]["securitySchemes"]
+
+    assert {s["protocol"] for s in servers.values()} == {"kafka-secure", "kafka"}
+    for server in servers.values():
+        names = [ref["$ref"].rsplit("/", 1)[-1] for ref in server["security"]]
+        # SCRAM-SHA-512 first: what every service uses unless told otherwise.
+        assert [schemes[name]["type"] for name in names] == ["scramSha512", "scramSha256"]
+        assert set(re.findall(r"{(\w+)}", server["host"])) == set(server["variables"])
+    assert "SASL_SSL" in servers["tls"]["description"]
+    assert "SASL_PLAINTEXT" in servers["plaintext"]["description"]
+
+
 @pytest.mark.parametrize("event_type", sorted(PAYLOAD_TYPES))
 def test_asyncapi_message_example_validates_against_its_payload_schema(event_type):
     document = json.loads((CONTRACTS_DIR / "asyncapi.json").read_text())

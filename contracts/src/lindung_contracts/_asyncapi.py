@@ -78,9 +78,69 @@ def asyncapi_document(
             ),
         },
         "defaultContentType": CONTENT_TYPE,
+        "servers": _servers(),
         "channels": channels,
         "operations": operations,
-        "components": {"schemas": schemas, "messages": messages},
+        "components": {
+            "schemas": schemas,
+            "messages": messages,
+            "securitySchemes": _SECURITY_SCHEMES,
+        },
+    }
+
+
+# Every client is a principal of its own (SASL/SCRAM); the brokers' ACLs do the rest.
+_SECURITY_SCHEMES: Final = {
+    "scramSha512": {
+        "type": "scramSha512",
+        "description": (
+            "SASL/SCRAM-SHA-512 (`*_KAFKA_SASL_MECHANISM`, the default): each service and "
+            "each agency is a principal of its own, and the brokers' ACLs let it write and "
+            "read only the topics that name it as a producer or consumer; an agency's "
+            "principal is `agency.<agency_id>`, and at the agency door the principal, never "
+            "a field of the message, says which agency sent it."
+        ),
+    },
+    "scramSha256": {
+        "type": "scramSha256",
+        "description": (
+            "SASL/SCRAM-SHA-256, the same principals and ACLs: only for brokers that hold "
+            "SHA-256 credentials."
+        ),
+    },
+}
+_SECURITY: Final = "#/components/securitySchemes/"
+_BOOTSTRAP: Final = {
+    "description": "A broker's host:port, as in `*_KAFKA_BOOTSTRAP_SERVERS`.",
+    "examples": ["kafka-1.lindung.internal:9093"],
+}
+
+
+def _servers() -> JsonObject:
+    """The brokers: over TLS anywhere others can read the network, SCRAM either way."""
+    security = [{"$ref": _SECURITY + name} for name in _SECURITY_SCHEMES]
+    return {
+        "tls": {
+            "host": "{bootstrap}",
+            "protocol": "kafka-secure",
+            "description": (
+                "SASL_SSL (`*_KAFKA_SECURITY_PROTOCOL`, the default): SCRAM over TLS, "
+                "wherever the brokers are reached over a network. `*_KAFKA_SSL_CAFILE` "
+                "names the authorities the brokers' certificates are checked against."
+            ),
+            "variables": {"bootstrap": _BOOTSTRAP},
+            "security": security,
+        },
+        "plaintext": {
+            "host": "{bootstrap}",
+            "protocol": "kafka",
+            "description": (
+                "SASL_PLAINTEXT: SCRAM without TLS, only where no one else can read the "
+                "network (one host: the development stack, the tests, a single-host compose)."
+            ),
+            "variables": {"bootstrap": {**_BOOTSTRAP, "examples": ["127.0.0.1:9092"]}},
+            "security": security,
+        },
     }
 
 

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+import copy
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.config import JsonDict
+    from pydantic.json_schema import JsonSchemaValue
 
 __all__ = [
     "AgencyId",
     "CaseId",
     "ContractModel",
     "CoordinatorId",
+    "Distinct",
     "Instant",
     "LanguageCode",
     "Payload",
     "ProviderId",
     "ReferralId",
+    "stated",
 ]
 
 
@@ -66,15 +77,81 @@ LanguageCode = Annotated[
 ]
 
 
+def stated(rule: Mapping[str, Any]) -> Callable[[JsonDict], None]:
+    """A model's `json_schema_extra`: puts `rule` (JSON Schema keywords) into its schema.
+
+    For a rule a model validator enforces across fields (`if`/`then`, say): the validator
+    and the keywords sit side by side, and the contract tests hold them to each other.
+    """
+
+    def add(schema: JsonDict) -> None:
+        schema.update(copy.deepcopy(dict(rule)))  # a copy: callers may edit what they get
+
+    return add
+
+
+class Distinct:
+    """Marks a tuple of codes that must not repeat: `uniqueItems` in its JSON Schema.
+
+    For items compared as JSON compares them (codes, strings), so the model refuses exactly
+    what `uniqueItems` refuses. One marker states the rule for both.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_no_repeats, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["uniqueItems"] = True
+        return json_schema
+
+
+def _no_repeats(items: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(items)) != len(items):
+        raise ValueError("items must not repeat")
+    return items
+
+
+# Every time must convert to UTC: `0001-01-01T00:00:00+05:00` is valid ISO 8601 but falls
+# before year 1 in UTC, and each consumer would fail on it in its own way. Only the first
+# and the last day of the calendar can overflow (an offset is less than a day), so those
+# two days are refused whole. RFC 3339 allows a leap second (`23:59:60`), which no datetime
+# library we use can hold; the model refuses it as it parses. The schema states both as a
+# pattern the text must not match.
+_EDGE_DAYS: Final = (date.min, date.max)
+_UNREPRESENTABLE: Final = (
+    "^("
+    + "|".join(day.isoformat() for day in _EDGE_DAYS)
+    + r"|\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:60)"
+)
+
+
+class _Representable:
+    """Refuses a time UTC cannot hold, in the model and in the schema."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_in_utc_range, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["not"] = {"pattern": _UNREPRESENTABLE}
+        return json_schema
+
+
 def _in_utc_range(at: datetime) -> datetime:
-    # `0001-01-01T00:00:00+05:00` is valid ISO 8601 but falls before year 1 in UTC: every
-    # consumer would fail on it in its own way. Refused here, once, for every contract.
-    try:
-        at.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("time is out of range once converted to UTC") from None
+    if at.date() in _EDGE_DAYS:
+        days = " and ".join(day.isoformat() for day in _EDGE_DAYS)
+        raise ValueError(f"time is out of range: {days} are refused, so every time fits UTC")
     return at
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
+Instant = Annotated[AwareDatetime, _Representable()]
 """A point in time with its UTC offset, representable in UTC."""

@@ -39,7 +39,10 @@ __all__ = [
     "field_errors",
 ]
 
-STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+# On Kafka records and webhooks alike. Lower case, as the CloudEvents SDKs write it: the
+# JavaScript SDK's HTTP binding looks the content type up letter for letter, and refuses
+# `charset=UTF-8`.
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 _PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}$|^\d{1,6}$")
 # pydantic error types whose message quotes part of the input after a comma.
 _QUOTING_TYPES = frozenset({"uuid_parsing"})

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Final, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from ._base import AgencyId, CaseId, ContractModel, Instant, LanguageCode, Payload
+from ._base import (
+    AgencyId,
+    CaseId,
+    ContractModel,
+    Distinct,
+    Instant,
+    LanguageCode,
+    Payload,
+    stated,
+)
 
 __all__ = [
     "ADULT_AGE",
@@ -140,14 +149,27 @@ class MalaysianState(StrEnum):
     PUTRAJAYA = "putrajaya"
 
 
+# JSON Schema's words for `_presumed_minor`: an age of 18 or more needs `age_disputed`.
+_PRESUMED_MINOR: Final = {
+    "if": {
+        "properties": {"age_years": {"type": "integer", "minimum": ADULT_AGE}},
+        "required": ["age_years"],
+    },
+    "then": {"properties": {"age_disputed": {"const": True}}, "required": ["age_disputed"]},
+}
+
+
 class ChildProfile(ContractModel):
     """The child, without anything that identifies them personally."""
+
+    model_config = ConfigDict(json_schema_extra=stated(_PRESUMED_MINOR))
 
     age_years: int | None = Field(
         default=None,
         ge=0,
         le=30,
-        description="Estimated age in whole years; null when unknown (treated as a child).",
+        description="Estimated age in whole years; null when unknown (treated as a child). "
+        "18 or more only with `age_disputed`.",
     )
     age_disputed: bool = Field(
         default=False,
@@ -188,7 +210,7 @@ class ChildProfile(ContractModel):
 class Situation(ContractModel):
     """The circumstances that decide which services are needed and how urgently."""
 
-    indicators: tuple[ExploitationIndicator, ...] = Field(
+    indicators: Annotated[tuple[ExploitationIndicator, ...], Distinct()] = Field(
         default=(), max_length=len(ExploitationIndicator), description="Indicators seen."
     )
     sexual_violence_at: Instant | None = Field(
@@ -201,7 +223,7 @@ class Situation(ContractModel):
         description="How the child came to the agency's attention; null when not recorded.",
         examples=["raid"],
     )
-    immediate_risks: tuple[ImmediateRisk, ...] = Field(
+    immediate_risks: Annotated[tuple[ImmediateRisk, ...], Distinct()] = Field(
         default=(),
         max_length=len(ImmediateRisk),
         description="Risks that cannot wait: injuries, medical urgency, pregnancy, self-harm, "
@@ -236,14 +258,6 @@ class Situation(ContractModel):
         max_length=10,
         description="Languages the referring officers speak.",
     )
-
-    @model_validator(mode="after")
-    def _unique_indicators(self) -> Self:
-        if len(set(self.indicators)) != len(self.indicators):
-            raise ValueError("indicators must not repeat")
-        if len(set(self.immediate_risks)) != len(self.immediate_risks):
-            raise ValueError("immediate_risks must not repeat")
-        return self
 
 
 class SharingCategory(StrEnum):
@@ -282,13 +296,22 @@ class BestInterestOverride(ContractModel):
     )
 
 
+# JSON Schema's words for `_given_by_whom`: a category consented to needs `given_by`.
+_GIVEN_BY_WHOM: Final = {
+    "if": {"properties": {"categories": {"minItems": 1}}, "required": ["categories"]},
+    "then": {"properties": {"given_by": {"not": {"type": "null"}}}, "required": ["given_by"]},
+}
+
+
 class Consent(ContractModel):
     """Consent to share the child's information with providers, per category."""
 
-    categories: tuple[SharingCategory, ...] = Field(
+    model_config = ConfigDict(json_schema_extra=stated(_GIVEN_BY_WHOM))
+
+    categories: Annotated[tuple[SharingCategory, ...], Distinct()] = Field(
         default=(),
-        description="The categories consented to; a provider of another category reads "
-        "nothing about the child but the service asked of it.",
+        description="The categories consented to, each once; a provider of another "
+        "category reads nothing about the child but the service asked of it.",
         examples=[["shelter", "health"]],
     )
     given_by: ConsentGiver | None = Field(
@@ -301,9 +324,7 @@ class Consent(ContractModel):
     )
 
     @model_validator(mode="after")
-    def _coherent(self) -> Self:
-        if len(set(self.categories)) != len(self.categories):
-            raise ValueError("categories must not repeat")
+    def _given_by_whom(self) -> Self:
         if self.categories and self.given_by is None:
             raise ValueError("given_by is required when categories are consented to")
         return self
@@ -401,13 +422,6 @@ class PersonalDetails(ContractModel):
         examples=["Found at a night market stall at 02:00, working for an adult not family."],
     )
 
-    @model_validator(mode="after")
-    def _unique_documents(self) -> Self:
-        kinds = [(d.kind, d.number) for d in self.documents]
-        if len(set(kinds)) != len(kinds):
-            raise ValueError("documents must not repeat")
-        return self
-
 
 class IdentificationFacts(ContractModel):
     """An identification without personal details: what may travel on the agency topic."""
@@ -430,13 +444,6 @@ class IdentificationFacts(ContractModel):
         "none given; providers other than the child protector then read nothing about the "
         "child. Kept by intake: no event it publishes carries it.",
     )
-
-    @model_validator(mode="after")
-    def _violence_before_identification(self) -> Self:
-        at = self.situation.sexual_violence_at
-        if at is not None and at > self.identified_at:
-            raise ValueError("situation.sexual_violence_at is after identified_at")
-        return self
 
 
 class Identification(IdentificationFacts):

@@ -144,7 +144,7 @@ def _repeated_indicator(body):
         (_unknown_state, "situation.state", "kuala_lumpur"),
         (_future, "identified_at", "future"),
         (_bad_language, "child.languages.1", "pattern"),
-        (_repeated_indicator, "situation", "indicators"),
+        (_repeated_indicator, "situation.indicators", "repeat"),
     ],
     ids=["missing-identified-at", "adult", "unknown-state", "future", "language", "indicators"],
 )

@@ -36,7 +36,7 @@ async def test_a_referral_handled_twice_is_delivered_once_with_the_event_as_body
     [sent] = receiver.to("/shelter-kl-1")
     [row] = await notifier.deliveries()
     assert len(receiver.requests) == 1
-    assert sent.headers["Content-Type"] == "application/cloudevents+json; charset=UTF-8"
+    assert sent.headers["Content-Type"] == "application/cloudevents+json; charset=utf-8"
     assert sent.headers["Idempotency-Key"] == str(row["notification_id"])
     assert sent.headers["X-Lindung-Delivery-Attempt"] == "1"
     # Signed as Standard Webhooks: what the published verifier recomputes (its own clock

@@ -85,7 +85,7 @@ def test_request_headers_follow_the_cloudevents_structured_mode_unsigned_without
     )
 
     assert headers == {
-        "Content-Type": "application/cloudevents+json; charset=UTF-8",
+        "Content-Type": "application/cloudevents+json; charset=utf-8",
         "Idempotency-Key": str(notification_id),
         "X-Lindung-Delivery-Attempt": "3",
         "webhook-id": str(notification_id),

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
+from lindung_intake.entrypoints.openapi import install as install_openapi
 from lindung_intake.handlers import (
     Conflict,
     Intake,
@@ -383,6 +384,7 @@ def create_api(
     api.state.intake = intake
     api.state.rate_limit = RateLimit(rate_limit_per_minute)
     api.include_router(routes)
+    install_openapi(api)  # servers, security, info: what FastAPI cannot derive
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
