@@ -28,9 +28,8 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["LICENSE", "complete", "install", "served_document"]
+__all__ = ["complete", "install", "served_document"]
 
-LICENSE: Final = {"name": "Apache-2.0", "identifier": "Apache-2.0"}
 _DESCRIPTION: Final = (
     "The only door into Lindung, which refers children identified as possible trafficking "
     "survivors to the services they need, on time. Agencies report identifications; "
@@ -64,11 +63,10 @@ def install(api: FastAPI) -> None:
 
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
-    """The document FastAPI derived, with servers, security, 4XX responses and info added."""
+    """The document FastAPI derived, with servers, security, 4XX responses and a description added."""
     document.setdefault("servers", [_SERVER])
     info = document.setdefault("info", {})
     info.setdefault("description", _DESCRIPTION)
-    info.setdefault("license", LICENSE)
     schemes = document.get("components", {}).get("securitySchemes", {})
     for scheme in schemes.values():
         if scheme.get("scheme") == "bearer":
