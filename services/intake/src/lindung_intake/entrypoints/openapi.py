@@ -63,7 +63,7 @@ def install(api: FastAPI) -> None:
 
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
-    """The document FastAPI derived, with servers, security, 4XX responses and a description added."""
+    """The document FastAPI derived, with servers, security, 4XX responses, a description."""
     document.setdefault("servers", [_SERVER])
     info = document.setdefault("info", {})
     info.setdefault("description", _DESCRIPTION)
