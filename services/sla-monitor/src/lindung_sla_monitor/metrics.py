@@ -32,7 +32,8 @@ STEPS_FIRED = Counter(
 )
 BREACHES = Counter(
     "lindung_deadline_breaches",
-    "Referrals whose acceptance deadline passed unaccepted (their level-1 escalation fired).",
+    "Referrals whose acceptance deadline passed unaccepted (level 1 fired, or was skipped for a"
+    " higher level after downtime).",
 )
 OPEN_REFERRALS = Gauge(
     "lindung_open_referrals", "Referrals awaiting acceptance, by clock state.", ["state"]
