@@ -50,6 +50,13 @@ class DeadlineMissed(_DeadlineFact):
         "identification): raised once, when it was made; it does not withdraw the provider, "
         "whose own window has only begun.",
     )
+    referral_undelivered: bool = Field(
+        default=False,
+        description="Raised at once because the referral itself could not be delivered to "
+        "the provider (refused, gone, or retries exhausted): the provider never received it "
+        "and was not silent, so the router withdraws it and asks the next suitable provider, "
+        "whatever the policy says of silence.",
+    )
 
 
 class UnacceptedReferral(ContractModel):

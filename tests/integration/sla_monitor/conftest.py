@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from lindung_common import Runtime
+from lindung_common import Runtime, Units
 from lindung_contracts import (
     ChildSummary,
     Envelope,
@@ -29,7 +29,7 @@ from lindung_contracts import (
     decode,
 )
 from lindung_sla_monitor.bootstrap import build
-from lindung_sla_monitor.handlers import FireReport, SlaMonitor
+from lindung_sla_monitor.scheduler import FireReport, Scheduler
 from lindung_sla_monitor.settings import SlaMonitorSettings
 
 if TYPE_CHECKING:
@@ -195,22 +195,20 @@ async def monitor(start_monitor: Callable[..., Awaitable[Runtime]]) -> Runtime:
 
 def _scheduler(
     runtime: Runtime, *, batch_size: int | None = None, grace: timedelta | None = None
-) -> SlaMonitor:
+) -> Scheduler:
     """What the timer of `runtime`'s service fires with, to call at a time of the test's choice."""
     service = runtime.service
     settings = service.settings
     assert isinstance(settings, SlaMonitorSettings)
-    return SlaMonitor(
-        service.db,
-        service.events,
+    return Scheduler(
+        Units(service.db, service.events, max_event_bytes=settings.outbox_max_event_bytes),
         batch_size=batch_size or settings.fire_batch_size,
-        max_event_bytes=settings.outbox_max_event_bytes,
         grace=grace if grace is not None else timedelta(seconds=settings.answer_grace_seconds),
     )
 
 
 @pytest.fixture
-def scheduler() -> Callable[..., SlaMonitor]:
+def scheduler() -> Callable[..., Scheduler]:
     """`scheduler(runtime, batch_size=...)`: another scheduler on a started sla-monitor."""
     return _scheduler
 

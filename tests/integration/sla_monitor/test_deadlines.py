@@ -102,14 +102,12 @@ async def test_concurrent_schedulers_raise_one_event_per_step(
 
     reports = await asyncio.gather(*(s.fire_due(now) for s in schedulers), fire_due(now))
 
-    expected = sorted(
-        (kind, level, r.referral_id)
-        for r in referrals
-        for kind, level in (("missed", 1), ("missed", 2))
-    )
+    # Level 2 is due too: it alone fires, whichever scheduler holds which step.
+    expected = sorted(("missed", 2, r.referral_id) for r in referrals)
     assert sorted(_summary(await outbox())) == expected
     assert sum(len(r.fired) for r in reports) == len(expected)
-    assert sum(len(r.skipped) for r in reports) == 2 * len(referrals)  # the stale warnings
+    # The stale warnings and the superseded level 1 of each.
+    assert sum(len(r.skipped) for r in reports) == 3 * len(referrals)
 
 
 CLOSINGS = {
@@ -162,10 +160,10 @@ async def test_a_redelivered_request_adds_no_steps(monitor, fire_due, new_referr
         )
     assert steps == 5
     await fire_due(referral.at_percent(1000))
-    assert [kind for kind, _, _ in _summary(await outbox())] == ["missed"] * 3
+    assert [(kind, level) for kind, level, _ in _summary(await outbox())] == [("missed", 3)]
 
 
-async def test_catch_up_fires_overdue_escalations_once_and_skips_stale_warnings(
+async def test_catch_up_fires_the_highest_level_due_once_and_skips_the_rest(
     monitor, fire_due, new_referral, outbox
 ):
     referral = new_referral()
@@ -177,19 +175,42 @@ async def test_catch_up_fires_overdue_escalations_once_and_skips_stale_warnings(
     await fire_due(referral.at_percent(180))
 
     rid = referral.referral_id
-    assert _summary(await outbox()) == [("missed", 1, rid), ("missed", 2, rid)]
-    assert sorted(report.skipped) == [(rid, 0), (rid, 1)]
+    assert _summary(await outbox()) == [("missed", 2, rid)]
+    assert sorted(report.skipped) == [(rid, 0), (rid, 1), (rid, 2)]
     async with monitor.service.db.pool.acquire() as conn:
         states = await conn.fetch(
-            "SELECT kind, state FROM deadline_steps WHERE referral_id = $1 ORDER BY step_no", rid
+            "SELECT kind, state, note FROM deadline_steps WHERE referral_id = $1 ORDER BY step_no",
+            rid,
         )
     assert [(r["kind"], r["state"]) for r in states] == [
         ("warning", "skipped"),
         ("warning", "skipped"),
-        ("escalation", "fired"),
+        ("escalation", "skipped"),
         ("escalation", "fired"),
         ("escalation", "pending"),
     ]
+    assert states[0]["note"] == "deadline already passed: the escalation carries the news"
+    assert states[2]["note"] == "level 2 was due as well and carries the news: only it fires"
+
+    # Level 3 still comes at its own time, once.
+    await fire_due(referral.at_percent(200))
+    await fire_due(referral.at_percent(250))
+    assert _summary(await outbox()) == [("missed", 2, rid), ("missed", 3, rid)]
+
+
+async def test_catch_up_in_batches_still_fires_one_level_per_referral(
+    monitor, scheduler, new_referral, outbox
+):
+    # Batches of two steps: a referral's level 1 and its level 3 land in different batches.
+    referrals = [new_referral() for _ in range(3)]
+    await monitor.deliver(*(r.requested() for r in referrals))
+
+    report = await scheduler(monitor, batch_size=2).fire_due(referrals[0].at_percent(500))
+
+    assert sorted(_summary(await outbox())) == sorted(
+        ("missed", 3, r.referral_id) for r in referrals
+    )
+    assert len(report.skipped) == 4 * len(referrals)
 
 
 async def test_a_restarted_monitor_fires_what_came_due_while_it_was_down(
@@ -220,12 +241,10 @@ async def test_catch_up_fires_in_time_order_across_referrals(
 
     fired = await outbox()
     assert [e.data.fired_at for e in fired] == [late.at_percent(300)] * len(fired)
-    # Level 1 of the 1 h window (11:00) comes before its level 2 (11:30), then the 2 h
-    # window's level 1 (12:00), level 3 of the 1 h window (12:00), level 2 (13:00) ...
+    # One escalation each, the highest due: level 3 of the 1 h window (12:00) before
+    # level 3 of the 2 h window (14:00).
     order = [(e.data.referral_id, e.data.escalation_level) for e in fired]
-    assert order[:2] == [(early.referral_id, 1), (early.referral_id, 2)]
-    assert set(order) == {(r.referral_id, n) for r in (early, late) for n in (1, 2, 3)}
-    assert order.index((late.referral_id, 2)) > order.index((early.referral_id, 3))
+    assert order == [(early.referral_id, 3), (late.referral_id, 3)]
 
 
 async def test_a_closure_before_the_request_keeps_the_clock_stopped(

@@ -58,10 +58,32 @@ async def test_a_referral_that_cannot_be_delivered_is_escalated_at_once_and_once
     (early,) = _missed(await outbox())
     assert (early.escalation_level, early.notify.value) == (1, "case_coordinator")
     assert early.cause == "the referral could not be delivered to shelter-kl-1"
+    assert early.referral_undelivered  # the provider never had it: not silence
     assert early.fired_at == referral.at_percent(10)  # now, not at the deadline
     # At the deadline the ladder does not raise level 1 a second time.
     await fire_due(referral.due_at)
     assert [m.escalation_level for m in _missed(await outbox())] == [1]
+
+
+async def test_a_referral_undelivered_after_its_deadline_raises_the_next_level_at_once(
+    monitor, fire_due, new_referral, outbox, clock
+):
+    # Retries outlasted the window: level 1 went out as silence; the failure comes after.
+    referral = new_referral()
+    request = referral.requested()
+    await monitor.deliver(request)
+    await fire_due(referral.due_at)
+    clock.at = referral.at_percent(110)
+
+    await monitor.deliver(
+        _failed(referral, request.id, ReferralRequested.event_type, "shelter-kl-1")
+    )
+
+    missed = _missed(await outbox())
+    assert [(m.escalation_level, m.referral_undelivered) for m in missed] == [
+        (1, False),
+        (2, True),
+    ]
 
 
 async def test_an_escalation_that_cannot_be_delivered_raises_the_next_level(

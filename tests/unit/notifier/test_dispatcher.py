@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from lindung_common import Events
+from lindung_common import Events, Units
 from lindung_notifier.dispatcher import Dispatcher
 from lindung_notifier.domain import AttemptResult, Endpoints, RetryPolicy
 from structlog.testing import capture_logs
@@ -34,8 +34,7 @@ class NoSender:
 
 def dispatcher(stuck_after_seconds: float) -> Dispatcher:
     return Dispatcher(
-        db=UnreachableDatabase(),  # type: ignore[arg-type]
-        events=Events("notifier"),
+        units=Units(UnreachableDatabase(), Events("notifier")),  # type: ignore[arg-type]
         endpoints=Endpoints(),
         sender=NoSender(),
         policy=RetryPolicy(max_attempts=3, base_seconds=1, cap_seconds=2),
@@ -44,7 +43,6 @@ def dispatcher(stuck_after_seconds: float) -> Dispatcher:
         lease_seconds=60,
         backoff_cap_seconds=0.02,
         stuck_after_seconds=stuck_after_seconds,
-        max_event_bytes=1_000_000,
     )
 
 

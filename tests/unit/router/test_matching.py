@@ -252,6 +252,32 @@ def test_reroute_asks_the_next_untried_provider_with_a_fresh_window():
     assert rerouted.at == declined_at
 
 
+@pytest.mark.parametrize(("after_miss", "reported"), [(True, False), (False, True)])
+def test_a_reroute_processed_after_its_window_passed_starts_afresh(after_miss, reported):
+    # The silence (4 h window, urgent) became fact at `at`; the escalation saying so came
+    # 5 h later (the sla-monitor was down): the new window starts now, whole. After a miss
+    # the escalation told the coordinator already: no second level-1 for the same miss.
+    at = IDENTIFIED + timedelta(hours=1)
+    now = at + timedelta(hours=5)
+    routed, _ = reroute(
+        FACTS,
+        previous("shelter-a", 1),
+        why="did not answer before the deadline",
+        detail="no answer",
+        policy=POLICY,
+        directory=SHELTERS,
+        tried=("shelter-a",),
+        at=at,
+        now=now,
+        referral_id=uuid.uuid4(),
+        after_miss=after_miss,
+    )
+    requested = routed.requested
+    assert requested is not None
+    assert (requested.requested_at, requested.due_at) == (now, now + timedelta(hours=4))
+    assert (requested.overdue_since is not None) is reported
+
+
 def test_reroute_with_every_provider_tried_gives_up_with_the_list():
     old = previous("shelter-c", 3)
     routed, rerouted = reroute(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
-from lindung_common import Consumer, Service, foundations
+from lindung_common import Consumer, Service, Units, foundations
 from lindung_contracts import DEADLINES, REFERRALS
 
 from .adapters.endpoints_file import EndpointsFileError, load_endpoints
@@ -67,8 +67,7 @@ def build(
         )
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     dispatcher = Dispatcher(
-        db=db,
-        events=events,
+        units=Units(db, events, max_event_bytes=settings.outbox_max_event_bytes),
         endpoints=endpoints,
         sender=sender
         or WebhookClient(
@@ -86,7 +85,6 @@ def build(
         lease_seconds=settings.lease_seconds,
         backoff_cap_seconds=settings.retry_backoff_cap_seconds,
         stuck_after_seconds=settings.health_stuck_after_seconds,
-        max_event_bytes=settings.outbox_max_event_bytes,
         rng=rng,
         sms=SmsGateway(
             url=str(settings.sms_gateway_url),

@@ -1,11 +1,11 @@
 """Step two of a notification: send due deliveries, record each pass, report the end.
 
-A pass claims a batch of due deliveries in a short transaction that leases them, sends
-them concurrently outside any transaction, then records every result of the pass in ONE
-transaction: the attempts, the state changes and the `NotificationDelivered` /
-`NotificationFailed` events in the outbox. An outcome applies only while this dispatcher
-still holds the delivery, so one that was taken over after its lease ran out is never
-recorded twice.
+A pass claims a batch of due deliveries in one statement that leases them, sends them
+concurrently outside any transaction, then records every result of the pass in ONE unit
+of work (`lindung_common.Units`): the attempts, the state changes and the
+`NotificationDelivered` / `NotificationFailed` events in the outbox. An outcome applies
+only while this dispatcher still holds the delivery, so one that was taken over after its
+lease ran out is never recorded twice.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
-from lindung_common import add_to_outbox, classify
+from lindung_common import classify
 from lindung_contracts import (
     Channel,
     DeadlineMissed,
@@ -48,7 +48,7 @@ from .domain import (
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from lindung_common import Database, Events
+    from lindung_common import Units
     from lindung_contracts import Envelope
 
     from .adapters.http import WebhookSender
@@ -77,8 +77,7 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        db: Database,
-        events: Events,
+        units: Units,
         endpoints: Endpoints,
         sender: WebhookSender,
         policy: RetryPolicy,
@@ -88,14 +87,13 @@ class Dispatcher:
         lease_seconds: float,
         backoff_cap_seconds: float,
         stuck_after_seconds: float,
-        max_event_bytes: int,
         rng: random.Random | None = None,
         sms: SmsGateway | None = None,
         mail: EmailSender | None = None,
         notice_link: str = "{reference}",
     ) -> None:
-        self._db = db
-        self._events = events
+        self._units = units
+        self._events = units.events
         self._endpoints = endpoints
         self._sender = sender
         self._policy = policy
@@ -108,7 +106,6 @@ class Dispatcher:
         self._lease = timedelta(seconds=lease_seconds)
         self._backoff_cap = backoff_cap_seconds
         self._stuck_after = stuck_after_seconds
-        self._max_event_bytes = max_event_bytes
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._wake = asyncio.Event()
         self._stopping = False
@@ -132,7 +129,7 @@ class Dispatcher:
         recorded as they come in, a few milliseconds' worth per transaction. So one slow
         endpoint holds one slot for its timeout, not every other delivery behind it.
         """
-        await self._db.wait_started()
+        await self._units.db.wait_started()
         log.info("dispatcher started")
         in_flight: dict[asyncio.Task[postgres.Attempt], postgres.ClaimedDelivery] = {}
         backoff = 0.1
@@ -164,9 +161,9 @@ class Dispatcher:
         self._wake.clear()
         now = self._events.now()
         # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
-        async with self._db.pool.acquire() as conn:
+        async with self._units.connection() as work:
             claimed = await postgres.claim_due(
-                conn,
+                work.conn,
                 now=now,
                 lease_until=now + self._lease,
                 limit=free,
@@ -213,9 +210,9 @@ class Dispatcher:
         """
         now = self._events.now()
         # One statement, atomic on its own: no BEGIN and COMMIT round trips around it.
-        async with self._db.pool.acquire() as conn:
+        async with self._units.connection() as work:
             claimed = await postgres.claim_due(
-                conn,
+                work.conn,
                 now=now,
                 lease_until=now + self._lease,
                 limit=self._batch_size,
@@ -295,17 +292,22 @@ class Dispatcher:
                     _not_recorded(attempt.delivery, failure.reason)
 
     async def _record_together(self, attempts: list[postgres.Attempt]) -> None:
-        """Record attempts, the state changes and their events in one transaction."""
-        async with self._db.pool.acquire() as conn, conn.transaction():
-            applied = await postgres.record_attempts(conn, attempts)
+        """Record attempts, the state changes and their events in one unit of work."""
+        async with self._units.open() as work:
+            applied = await postgres.record_attempts(work.conn, attempts)
             done = [a for a in attempts if a.delivery.notification_id in applied]
-            envelopes = [e for a in done if (e := self._event(a)) is not None]
-            await add_to_outbox(conn, *envelopes, max_event_bytes=self._max_event_bytes)
-        for attempt in attempts:
-            if attempt.delivery.notification_id in applied:
-                _log_outcome(attempt.delivery, attempt.outcome)
-            else:
-                _log(attempt.delivery).info("outcome not recorded: another dispatcher took over")
+            work.emit_envelopes(*(e for a in done if (e := self._event(a)) is not None))
+
+            def logged() -> None:
+                for attempt in attempts:
+                    if attempt.delivery.notification_id in applied:
+                        _log_outcome(attempt.delivery, attempt.outcome)
+                    else:
+                        _log(attempt.delivery).info(
+                            "outcome not recorded: another dispatcher took over"
+                        )
+
+            work.after_commit(logged)
 
     async def _send(self, delivery: postgres.ClaimedDelivery) -> AttemptResult:
         endpoint = self._endpoints.for_recipient(delivery.recipient)
@@ -355,8 +357,8 @@ class Dispatcher:
         payload = decode(delivery.body).data
         tried: list[Tried] = []
         if isinstance(payload, DeadlineMissed):  # an escalation says what was tried
-            async with self._db.pool.acquire() as conn:
-                rows = await postgres.tried_for(conn, delivery.case_id, payload.service.value)
+            async with self._units.connection() as work:
+                rows = await postgres.tried_for(work.conn, delivery.case_id, payload.service.value)
             tried = [Tried(at, provider, what) for at, provider, what in rows]
         notice = reference(delivery.notification_id)
         language = endpoint.email.language

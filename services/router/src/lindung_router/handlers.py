@@ -22,17 +22,17 @@ from lindung_contracts import (
 
 from .adapters import postgres as db
 from .domain import (
-    SILENCE_NOTE,
     CaseFacts,
+    MissOutcome,
     ReferralStatus,
     apply_response,
     change_clock,
     detention_alert,
     needs,
+    on_missed,
     reason_of,
     reroute,
     route,
-    withdraw_on_silence,
 )
 
 if TYPE_CHECKING:
@@ -188,31 +188,42 @@ class Router:
         work.after_commit(lambda: bound.info("referral clock changed"))
 
     async def on_deadline_missed(self, work: Work, envelope: Envelope[Any]) -> None:
-        """A provider silent past its deadline: withdrawn, the next one asked (policy allowing)."""
+        """A silent or unreachable provider: withdrawn, the next one asked (as the rule says).
+
+        A referral that could not be delivered is withdrawn whatever the policy says of
+        silence; a silent provider only where the policy re-routes silence.
+        """
         missed: DeadlineMissed = envelope.data
-        if missed.overdue_at_request:
-            return  # late before the provider was asked: its own window has only begun
         referral = await db.lock_referral(work.conn, missed.referral_id)
-        if not withdraw_on_silence(referral, missed.escalation_level, self.policy):
-            # Answered meanwhile, a later level, or a service whose silence only escalates.
+        miss = on_missed(referral, missed, self.policy)
+        if referral is None or miss.at is None:
+            # Ignored (answered meanwhile, say), or a service whose silence only escalates.
             return
-        assert referral is not None  # implied by withdraw_on_silence; for mypy
         bound = log.bind(
             case_id=str(missed.case_id),
             referral_id=str(missed.referral_id),
             event_id=str(envelope.id),
+            provider_id=referral.provider_id,
         )
+        if miss.outcome is MissOutcome.NOTED:
+            await db.mark_undelivered(work.conn, referral.referral_id, miss.at)
+            work.after_commit(lambda: bound.warning("paused referral found undeliverable"))
+            return
         status = ReferralStatus.WITHDRAWN
-        # The new provider's window counts from the deadline, when the silence became fact.
-        await db.set_status(work.conn, referral.referral_id, status, at=missed.due_at, reason=None)
-        detail = f"no answer by {missed.due_at.isoformat()}"
+        await db.set_status(work.conn, referral.referral_id, status, at=miss.at, reason=None)
         routed, events = await self._reroute(
-            work, referral, status, why=SILENCE_NOTE, detail=detail, at=missed.due_at
+            work,
+            referral,
+            status,
+            why=miss.why or "",
+            detail=miss.detail or "",
+            at=miss.at,
+            after_miss=True,
         )
         work.emit(*events)
 
         def withdrawn() -> None:
-            bound.info("referral withdrawn after silence", provider_id=referral.provider_id)
+            bound.info("referral withdrawn", why=miss.why, level=missed.escalation_level)
             self._log_routed(bound, routed)
 
         work.after_commit(withdrawn)
@@ -226,6 +237,7 @@ class Router:
         why: str,
         detail: str,
         at: datetime,
+        after_miss: bool = False,
     ) -> tuple[Routed, list[Payload]]:
         conn = work.conn
         facts = await db.load_case(conn, referral.case_id)
@@ -242,6 +254,7 @@ class Router:
             at=at,
             now=work.now,
             referral_id=work.new_id(),
+            after_miss=after_miss,
         )
         new_event = await self._save(conn, routed)
         if rerouted is not None:

@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
-from lindung_common import ConfigError, Service, Timer, foundations
+from lindung_common import ConfigError, Service, Timer, Units, foundations
 from lindung_common.keys import load_keys
 
 from .dashboard import Dashboard
-from .handlers import SlaMonitor
+from .handlers import Handlers
+from .scheduler import Scheduler, deadlines_channel
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from lindung_common import Clock, Database, IdFactory
+    from lindung_common import Clock, IdFactory
 
     from .settings import SlaMonitorSettings
 
@@ -46,34 +47,33 @@ def build(
     `clock` is the wall clock (events' times, and the scheduler's with `monotonic`).
     """
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
-    monitor = SlaMonitor(
-        db,
-        events,
+    units = Units(db, events, max_event_bytes=settings.outbox_max_event_bytes)
+    scheduler = Scheduler(
+        units,
         batch_size=settings.fire_batch_size,
-        max_event_bytes=settings.outbox_max_event_bytes,
         grace=timedelta(seconds=settings.answer_grace_seconds),
         monotonic=monotonic,
     )
 
     async def fire_due_steps() -> None:
         """Raise whatever warnings and escalations have come due by the clock's now."""
-        report = await monitor.fire_for(settings.tick_seconds)
+        report = await scheduler.fire_for(settings.tick_seconds)
         if report.fired or report.skipped:
             log.info(
                 "due deadline steps settled", fired=len(report.fired), skipped=len(report.skipped)
             )
 
     async def count_open() -> None:
-        await monitor.count_open()
+        await scheduler.count_open()
 
-    dashboard = _dashboard(settings, db, events.now)
+    dashboard = _dashboard(settings, units, events.now)
 
     return Service(
         name=SERVICE,
         settings=settings,
         db=db,
         events=events,
-        consumers=[monitor.consumer()],
+        consumers=[Handlers(events, deadlines_channel(db.schema)).consumer()],
         routes=[dashboard.routes()],
         # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
         timers=[
@@ -87,7 +87,7 @@ def build(
 
 
 def _dashboard(
-    settings: SlaMonitorSettings, db: Database, now: Callable[[], datetime]
+    settings: SlaMonitorSettings, units: Units, now: Callable[[], datetime]
 ) -> Dashboard:
     """The operations dashboard; off (503, saying why) without a keys file and its secret."""
     path, secret = settings.api_keys_file, settings.key_secret
@@ -99,7 +99,7 @@ def _dashboard(
     if path is not None and secret is not None:
         keys = load_keys(path, secret.get_secret_value().encode(), "SLA_MONITOR_API_KEYS_FILE")
     return Dashboard(
-        db,
+        units,
         keys,
         now,
         timezone=settings.dashboard_timezone,

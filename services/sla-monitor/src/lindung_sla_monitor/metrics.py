@@ -11,9 +11,15 @@ time plus the answer grace.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from lindung_contracts import DeadlineMissed, DeadlineWarning
 from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["BREACHES", "FIRING_LATENESS", "OPEN_REFERRALS", "STEPS_FIRED"]
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+__all__ = ["BREACHES", "FIRING_LATENESS", "OPEN_REFERRALS", "STEPS_FIRED", "count_fired"]
 
 FIRING_LATENESS = Histogram(
     "lindung_deadline_firing_lateness_seconds",
@@ -26,8 +32,19 @@ STEPS_FIRED = Counter(
 )
 BREACHES = Counter(
     "lindung_deadline_breaches",
-    "Referrals whose acceptance deadline passed unaccepted (their level-1 escalation fired).",
+    "Referrals whose acceptance deadline passed unaccepted (level 1 fired, or was skipped for a"
+    " higher level after downtime).",
 )
 OPEN_REFERRALS = Gauge(
     "lindung_open_referrals", "Referrals awaiting acceptance, by clock state.", ["state"]
 )
+
+
+def count_fired(fact: DeadlineWarning | DeadlineMissed, lateness: timedelta) -> None:
+    """Count a raised warning or escalation, and how late it went out."""
+    kind = "escalation" if isinstance(fact, DeadlineMissed) else "warning"
+    level = str(fact.escalation_level) if isinstance(fact, DeadlineMissed) else "0"
+    FIRING_LATENESS.labels(kind).observe(max(lateness.total_seconds(), 0.0))
+    STEPS_FIRED.labels(kind, level).inc()
+    if isinstance(fact, DeadlineMissed) and fact.escalation_level == 1:
+        BREACHES.inc()

@@ -25,6 +25,7 @@ __all__ = [
     "insert_unmet_many",
     "load_case",
     "lock_referral",
+    "mark_undelivered",
     "set_status",
     "tried_providers",
 ]
@@ -150,7 +151,7 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Referral
     """A referral, locked until the transaction ends (answers to it are applied one by one)."""
     row = await conn.fetchrow(
         "SELECT referral_id, case_id, provider_id, service, status, attempt, urgent, reasons,"
-        " paused_at FROM referrals WHERE referral_id = $1 FOR UPDATE",
+        " paused_at, undelivered_at FROM referrals WHERE referral_id = $1 FOR UPDATE",
         referral_id,
     )
     if row is None:
@@ -165,6 +166,7 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Referral
         urgent=row["urgent"],
         reasons=tuple(row["reasons"]),
         paused_at=row["paused_at"],
+        undelivered_at=row["undelivered_at"],
     )
 
 
@@ -195,6 +197,16 @@ async def record_clock_change(
         change.coordinator_id,
         change.at,
         request_id,
+    )
+
+
+async def mark_undelivered(conn: asyncpg.Connection, referral_id: UUID, at: datetime) -> None:
+    """Remember that the referral could not be delivered to its provider (first time kept)."""
+    await conn.execute(
+        "UPDATE referrals SET undelivered_at = COALESCE(undelivered_at, $2), updated_at = now()"
+        " WHERE referral_id = $1",
+        referral_id,
+        at,
     )
 
 

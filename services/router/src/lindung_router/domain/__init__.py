@@ -15,19 +15,22 @@ from .lifecycle import (
 from .policy import Ladder, Policy, Silence, Window, due_time, escalation_ladder
 from .routing import CaseFacts, Routed, reroute, route
 from .rules import PEP_WINDOW, Need, needs, pep_deadline
-from .silence import SILENCE_NOTE, withdraw_on_silence
+from .silence import SILENCE_NOTE, UNDELIVERED_NOTE, Miss, MissOutcome, on_missed
 
 __all__ = [
     "NATIONWIDE",
     "NEIGHBOURS",
     "PEP_WINDOW",
     "SILENCE_NOTE",
+    "UNDELIVERED_NOTE",
     "CaseFacts",
     "Choice",
     "ClockChange",
     "Directory",
     "Duration",
     "Ladder",
+    "Miss",
+    "MissOutcome",
     "Need",
     "Outcome",
     "Policy",
@@ -45,11 +48,11 @@ __all__ = [
     "escalation_ladder",
     "format_duration",
     "needs",
+    "on_missed",
     "parse_duration",
     "pep_deadline",
     "reason_of",
     "reroute",
     "route",
     "transition",
-    "withdraw_on_silence",
 ]

@@ -56,6 +56,8 @@ class ReferralState:
     reasons: tuple[str, ...]
     # When a coordinator paused the referral's clock; None while it runs.
     paused_at: datetime | None = None
+    # When the referral was found undeliverable to its provider; None if it was not.
+    undelivered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,14 @@ def route(
     referral_id: UUID,
     attempt: int = 1,
     tried: tuple[str, ...] = (),
+    report_overdue: bool = True,
 ) -> Routed:
-    """Refer one need to the best untried provider, its window starting at `start`."""
+    """Refer one need to the best untried provider, its window starting at `start`.
+
+    A window that has passed before the referral is made starts again from `now`; the
+    lateness is reported on the referral (one escalation) unless `report_overdue` is off,
+    because an escalation has reported it already.
+    """
     choice = choose_provider(
         directory,
         need.service,
@@ -108,7 +114,7 @@ def route(
         # Late before it was made (a back-dated identification, a re-route processed
         # late): the provider still gets its whole window, from now, and the coordinator
         # hears of the lateness once, instead of every past step firing in one second.
-        overdue_since, start = due, now
+        overdue_since, start = (due if report_overdue else None), now
         latest = need.latest_due if need.latest_due is not None and need.latest_due > now else None
         due = due_time(policy, need.service, urgent=need.urgent, start=start, latest=latest)
     requested = ReferralRequested(
@@ -147,11 +153,14 @@ def reroute(
     at: datetime,
     now: datetime,
     referral_id: UUID,
+    after_miss: bool = False,
 ) -> tuple[Routed, ReferralRerouted | None]:
     """Ask the next untried provider after `previous` gave the service up at `at`.
 
     `why` (e.g. "declined") goes into the new referral's reasons; the provider's own words
-    (`detail`) only into the ReferralRerouted, not to the next provider.
+    (`detail`) only into the ReferralRerouted, not to the next provider. `after_miss`: an
+    escalation took the referral back and told the coordinator already, so a new window
+    that has passed meanwhile (the escalation came late) raises no second escalation.
     """
     note = f"re-routed after {previous.provider_id} {why}"
     need = Need(
@@ -172,6 +181,7 @@ def reroute(
         referral_id=referral_id,
         attempt=previous.attempt + 1,
         tried=tried,
+        report_overdue=not after_miss,
     )
     if routed.requested is None:
         # Nobody left: the coordinator needs the original reasons, not the re-route note.

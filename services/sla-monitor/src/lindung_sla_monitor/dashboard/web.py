@@ -44,7 +44,7 @@ from .period import PRESETS, Period, PeriodError, choose_period
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
-    from lindung_common import Database
+    from lindung_common import Units
     from lindung_common.keys import KeyHolder, KeyRing
 
 __all__ = ["Dashboard"]
@@ -92,7 +92,7 @@ class Dashboard:
 
     def __init__(
         self,
-        db: Database,
+        units: Units,
         keys: KeyRing | None,
         now: Callable[[], datetime],
         *,
@@ -101,7 +101,7 @@ class Dashboard:
         secure_cookie: bool,
         off_reason: str | None = None,
     ) -> None:
-        self._db = db
+        self._units = units
         self._keys = keys
         self._now = now
         self._zone = ZoneInfo(timezone)
@@ -260,7 +260,8 @@ class Dashboard:
     async def _open(
         self, now: datetime, limit: int, offset: int, *, count: bool = True
     ) -> tuple[int, int, list[reporting.OpenReferral]]:
-        async with self._db.pool.acquire() as conn:
+        async with self._units.connection() as work:
+            conn = work.conn
             total, late = await reporting.open_count(conn, now) if count else (0, 0)
             rows = await reporting.open_referrals(conn, now, limit=limit, offset=offset)
         return total, late, rows
@@ -307,7 +308,8 @@ class Dashboard:
             raise _Refused(400, bad.field, bad.reason) from None
 
     async def _summary(self, period: Period, now: datetime) -> dict[str, Any]:
-        async with self._db.pool.acquire() as conn:
+        async with self._units.connection() as work:
+            conn = work.conn
             total, late = await reporting.open_count(conn, now)
             groups = await reporting.group_stats(conn, period.since, period.until, now)
             trend = await reporting.trend(
@@ -348,8 +350,9 @@ class Dashboard:
         buffer = io.StringIO()
         out = csv.writer(buffer)
         out.writerow(_CSV_COLUMNS)
-        async with self._db.pool.acquire() as conn, conn.transaction():
-            async for row in reporting.export_rows(conn, period.since, period.until, now):
+        # One snapshot for the whole export, changing nothing (a cursor needs a transaction).
+        async with self._units.open(readonly=True) as work:
+            async for row in reporting.export_rows(work.conn, period.since, period.until, now):
                 out.writerow(_csv_row(row))
                 if buffer.tell() > _CHUNK_CHARS:
                     yield buffer.getvalue()

@@ -17,7 +17,7 @@ from lindung_contracts import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
 __all__ = [
@@ -28,8 +28,10 @@ __all__ = [
     "Verdict",
     "deadline_event",
     "due_steps",
+    "highest_due",
     "overdue_escalation",
     "package_event_id",
+    "skip_note",
     "step_event_id",
     "step_from_contract",
     "step_problem",
@@ -60,6 +62,7 @@ class Verdict(StrEnum):
     NOT_YET = "not_yet"
     FIRE = "fire"
     SKIP_STALE = "skip_stale"
+    SKIP_SUPERSEDED = "skip_superseded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +114,71 @@ def step_problem(step: Step) -> str | None:
     return None
 
 
-def verdict(step: Step, due_at: datetime, now: datetime) -> Verdict:
-    """Fire a step whose time has come; skip a warning once its deadline has passed.
+def verdict(step: Step, due_at: datetime, now: datetime, *, highest_due: int = 0) -> Verdict:
+    """Fire a step whose time has come; skip what a later step already says.
 
     A warning that only goes out after the deadline helps nobody: the escalation at the
-    deadline carries the news.
+    deadline carries the news. An escalation whose higher level is due as well (the
+    scheduler was down while both came due) is skipped: only the highest level fires,
+    once, not every level of the ladder in the same second. `highest_due` is the highest
+    escalation level of the referral whose time has come, fired or pending.
     """
     if step.at > now:
         return Verdict.NOT_YET
     if step.kind is StepKind.WARNING and due_at <= now:
         return Verdict.SKIP_STALE
+    if step.kind is StepKind.ESCALATION and step.level < highest_due:
+        return Verdict.SKIP_SUPERSEDED
     return Verdict.FIRE
 
 
 def due_steps(
-    pending: Iterable[tuple[Deadline, Step]], now: datetime
+    pending: Iterable[tuple[Deadline, Step]],
+    now: datetime,
+    *,
+    reached: Mapping[uuid.UUID, int] | None = None,
 ) -> list[tuple[Deadline, Step, Verdict]]:
-    """The pending steps whose time has come, in time order, each with its verdict."""
+    """The pending steps whose time has come, in time order, each with its verdict.
+
+    `reached` gives, per referral, the highest escalation level whose time has come
+    beyond the steps given here (fired already, or not among them); the steps given
+    count too.
+    """
     ordered = sorted(
         pending, key=lambda item: (item[1].at, str(item[0].referral_id), item[1].step_no)
     )
-    decided = ((deadline, step, verdict(step, deadline.due_at, now)) for deadline, step in ordered)
+    highest = highest_due(ordered, now, reached=reached)
+    decided = (
+        (
+            deadline,
+            step,
+            verdict(step, deadline.due_at, now, highest_due=highest.get(deadline.referral_id, 0)),
+        )
+        for deadline, step in ordered
+    )
     return [item for item in decided if item[2] is not Verdict.NOT_YET]
+
+
+def highest_due(
+    pending: Iterable[tuple[Deadline, Step]],
+    now: datetime,
+    *,
+    reached: Mapping[uuid.UUID, int] | None = None,
+) -> dict[uuid.UUID, int]:
+    """Per referral, the highest escalation level whose time has come (see `due_steps`)."""
+    highest = dict(reached or {})
+    for deadline, step in pending:
+        if step.kind is StepKind.ESCALATION and step.at <= now:
+            rid = deadline.referral_id
+            highest[rid] = max(highest.get(rid, 0), step.level)
+    return highest
+
+
+def skip_note(decision: Verdict, highest_due: int) -> str:
+    """Why a step was settled without an event, as stored beside it."""
+    if decision is Verdict.SKIP_SUPERSEDED:
+        return f"level {highest_due} was due as well and carries the news: only it fires"
+    return "deadline already passed: the escalation carries the news"
 
 
 def step_event_id(referral_id: uuid.UUID, step_no: int) -> uuid.UUID:
