@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka import errors as kafka_errors
 from aiokafka.errors import KafkaError
 from aiokafka.helpers import create_ssl_context
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from .settings import ServiceSettings
 
-__all__ = ["BrokerLink", "client_options", "create_producer"]
+__all__ = ["BrokerLink", "client_options", "create_producer", "gave_up"]
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +64,24 @@ def create_producer(
         request_timeout_ms=request_timeout_ms,
         max_request_size=max_request_size,
     )
+
+
+# The idempotent producer gives up for good on these (its sender stops): after batches
+# expired while the broker was away, its sequence numbers no longer match the broker's.
+# Only a new producer (a new producer id) sends again.
+_GIVEN_UP = (
+    kafka_errors.OutOfOrderSequenceNumber,
+    kafka_errors.ProducerFenced,
+    kafka_errors.InvalidProducerEpoch,
+    kafka_errors.InvalidProducerIdMapping,
+    kafka_errors.ProducerClosed,
+)
+
+
+def gave_up(producer: AIOKafkaProducer, error: BaseException) -> bool:
+    """Whether the producer will never send again: only a new one will."""
+    sender = getattr(getattr(producer, "_sender", None), "sender_task", None)
+    return isinstance(error, _GIVEN_UP) or (sender is not None and sender.done())
 
 
 class BrokerLink:

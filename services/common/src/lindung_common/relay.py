@@ -22,6 +22,7 @@ from aiokafka import errors as kafka_errors
 
 from . import metrics
 from .failures import classify
+from .kafka import gave_up
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -42,17 +43,6 @@ _PERMANENT = (
     kafka_errors.TopicAuthorizationFailedError,
     kafka_errors.CorruptRecordException,
     kafka_errors.InvalidMessageError,
-)
-
-# The idempotent producer gives up for good on these (its sender stops): after batches
-# expired while the broker was away, its sequence numbers no longer match the broker's.
-# Only a new producer (a new producer id) sends again.
-_PRODUCER_BROKEN = (
-    kafka_errors.OutOfOrderSequenceNumber,
-    kafka_errors.ProducerFenced,
-    kafka_errors.InvalidProducerEpoch,
-    kafka_errors.InvalidProducerIdMapping,
-    kafka_errors.ProducerClosed,
 )
 
 
@@ -162,9 +152,7 @@ class OutboxRelay:
             self.broker_failure = failure.reason
 
     async def _renew_if_broken(self, exc: Exception) -> None:
-        sender = getattr(getattr(self._producer, "_sender", None), "sender_task", None)
-        stopped = sender is not None and sender.done()
-        if self._renew is None or not (stopped or isinstance(exc, _PRODUCER_BROKEN)):
+        if self._renew is None or not gave_up(self._producer, exc):
             return
         try:
             self._producer = await self._renew()
