@@ -150,7 +150,7 @@ def start_monitor(stack: Stack, port: int, workdir: Path):  # noqa: ANN201 - a P
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
         **stack.service_env("sla-monitor"),
-        "SLA_MONITOR_DATABASE_URL": stack.database_url,
+        "SLA_MONITOR_DATABASE_URL": stack.database_url_for("sla-monitor", SCHEMA),
         "SLA_MONITOR_DB_SCHEMA": SCHEMA,
         "SLA_MONITOR_HTTP_PORT": str(port),
         "SLA_MONITOR_API_KEYS_FILE": str(keys),

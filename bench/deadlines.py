@@ -84,7 +84,7 @@ async def load(dsn: str, referrals: int) -> float:
 def start_monitor(stack: Stack, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")}
     env |= stack.service_env("sla-monitor") | {
-        "SLA_MONITOR_DATABASE_URL": stack.database_url,
+        "SLA_MONITOR_DATABASE_URL": stack.database_url_for("sla-monitor", SCHEMA),
         "SLA_MONITOR_DB_SCHEMA": SCHEMA,
         "SLA_MONITOR_HTTP_PORT": str(port),
         "SLA_MONITOR_TICK_SECONDS": "1",

@@ -163,7 +163,7 @@ def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[s
     keys = write_keys(work / "api-keys.json", list(AGENCIES), providers)
     write_endpoints(work / "endpoints.json", receiver.base_url, providers)
     services = ServiceSet(
-        work / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
+        work / "logs", stack.kafka_bootstrap_servers, stack.database_urls, stack.credentials
     )
     services.settings = {
         # The load comes from a few agency keys at hundreds a second: above any real rate.

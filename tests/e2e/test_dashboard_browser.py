@@ -122,7 +122,7 @@ async def worker(stack, schema, tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
         **stack.service_env("sla-monitor"),
-        "SLA_MONITOR_DATABASE_URL": stack.database_url,
+        "SLA_MONITOR_DATABASE_URL": stack.database_url_for("sla-monitor", schema),
         "SLA_MONITOR_DB_SCHEMA": schema,
         "SLA_MONITOR_HTTP_PORT": str(port),
         "SLA_MONITOR_TICK_SECONDS": "0.5",

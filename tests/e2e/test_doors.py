@@ -46,7 +46,7 @@ async def services(stack, tmp_path_factory):
     running = ServiceSet(
         tmp_path / "logs",
         stack.kafka_bootstrap_servers,
-        stack.database_url,
+        stack.database_urls,
         stack.credentials,
         settings={
             "intake": keys.settings(tmp_path / "keys.json"),

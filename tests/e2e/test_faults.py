@@ -89,7 +89,7 @@ async def system(fault_stack, tmp_path_factory):
     services = ServiceSet(
         tmp / "logs",
         fault_stack.kafka_bootstrap_servers,
-        fault_stack.database_url,
+        fault_stack.database_urls,
         fault_stack.credentials,
         settings={
             # One agency key posts every flow here, retries included: no rate limit in the way.

@@ -84,7 +84,7 @@ async def system(stack, tmp_path):
     services = ServiceSet(
         tmp_path / "logs",
         stack.kafka_bootstrap_servers,
-        stack.database_url,
+        stack.database_urls,
         stack.credentials,
         settings={
             "intake": keys.settings(tmp_path / "keys.json"),

@@ -1,14 +1,16 @@
-"""/health/ready tells the truth: a stuck consumer or a backed-up outbox is not ready."""
+"""/health/ready tells the truth: a stuck consumer or a backed-up outbox is not ready,
+unless the service takes work without them (then it is ready and says it is degraded)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from lindung_common import Record, Runtime, add_to_outbox
+from lindung_common import Concern, Record, Runtime, add_to_outbox
 from lindung_contracts import (
     REFERRALS,
     Envelope,
@@ -122,3 +124,39 @@ async def test_metrics_count_what_the_consumers_did(started, handlers):
     assert "lindung_records_dead_lettered_total{" in text
     assert 'lindung_outbox_backlog{service="svc"}' in text
     assert "lindung_handler_seconds_bucket{" in text
+
+
+async def test_a_service_that_works_without_its_outbox_draining_stays_ready_and_says_degraded(
+    make_service,
+):
+    # Intake's kind: identifications wait in the outbox while the broker is away.
+    service = replace(
+        make_service(health_outbox_max_age_seconds=1),
+        degrade_only=frozenset({Concern.BROKER, Concern.OUTBOX, Concern.CONSUMER}),
+    )
+    runtime = Runtime(service)
+    await runtime.start()
+    runtime.paths[CONSUMER].state.running = True
+    transport = httpx.ASGITransport(app=runtime.web())
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+            pool = runtime.service.db.pool
+            async with pool.acquire() as conn:
+                await add_to_outbox(conn, decode(_record(9).value))
+            async with pool.acquire() as holder, holder.transaction():
+                await holder.execute("LOCK TABLE outbox IN EXCLUSIVE MODE")
+                await asyncio.sleep(1.5)
+                code, body = await _ready(http)
+                metrics = (await http.get("/metrics")).text
+            assert code == 200
+            assert (body["status"], body["problems"]) == ("degraded", [])
+            assert body["degraded"][0].startswith("outbox: the oldest event has waited")
+            assert 'lindung_degraded{reason="outbox",service="svc"} 1.0' in metrics
+            assert 'lindung_ready{service="svc"} 1.0' in metrics
+            async with asyncio.timeout(30):
+                while (await _ready(http))[1]["status"] != "ready":
+                    await asyncio.sleep(0.1)
+            metrics = (await http.get("/metrics")).text
+            assert 'lindung_degraded{reason="outbox",service="svc"} 0.0' in metrics
+    finally:
+        await runtime.stop()

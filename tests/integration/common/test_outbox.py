@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from aiokafka import errors as kafka_errors
 from lindung_common import (
     EventTooLarge,
     OutboxRelay,
@@ -228,3 +230,43 @@ async def test_an_event_larger_than_the_broker_takes_is_refused_when_written(poo
         async with pool.acquire() as conn, conn.transaction():
             await add_to_outbox(conn, envelope, max_event_bytes=200)
     assert await outbox(pool) == []
+
+
+async def test_a_producer_that_gave_up_for_good_is_replaced_and_the_rows_go_out(
+    stack, schema, pool, tail
+):
+    broken = create_producer(stack.kafka(), "test-common-relay-broken")
+    await broken.start()
+    # What aiokafka's sender does when the broker's sequence numbers no longer match its
+    # own (batches expired while the broker was away): it stops, and fails every send.
+    broken._message_accumulator.fail_all(kafka_errors.OutOfOrderSequenceNumber())
+    renewed: list[Any] = []
+
+    async def renew() -> Any:
+        fresh = create_producer(stack.kafka(), "test-common-relay-renewed")
+        await fresh.start()
+        renewed.append(fresh)
+        return fresh
+
+    events = [_answer(uuid.uuid4()) for _ in range(5)]
+    await _queue(pool, *events)
+    reader = await tail(PROVIDER_RESPONSES)
+    relay = OutboxRelay(pool, broken, schema, backoff_cap_seconds=0.2, renew=renew)
+    running = asyncio.create_task(relay.run())
+    try:
+        ids = {e.id for e in events}
+        published = await reader.until(lambda rs: len(_mine(rs, ids)) == len(ids), timeout=30)
+        async with asyncio.timeout(10):
+            while relay.failing_since is not None:
+                await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, timeout=15)
+        await broken.stop()
+        for fresh in renewed:
+            await fresh.stop()
+
+    assert len(renewed) == 1
+    assert sorted(decode(r.value).id for r in _mine(published, ids)) == sorted(ids)
+    assert (relay.last_failure, relay.broker_failure) == (None, None)
+    assert await relay.backlog() == (0, 0.0, 0)

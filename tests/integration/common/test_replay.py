@@ -123,7 +123,7 @@ async def test_the_dead_letters_command_lists_and_replays_a_service_s_dead_lette
         await runtime.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROUTER_")} | {
         **stack.service_env("router"),
-        "ROUTER_DATABASE_URL": stack.database_url,
+        "ROUTER_DATABASE_URL": stack.database_url_for("router", schema),
         "ROUTER_DB_SCHEMA": schema,
         "ROUTER_DIRECTORY_FILE": str(DEMO / "directory.json"),
         "ROUTER_LOG_LEVEL": "WARNING",

@@ -50,7 +50,7 @@ def test_a_killed_service_starts_again_on_its_port_after_moving_off_a_taken_one(
         running = ServiceSet(
             tmp_path / "logs",
             "127.0.0.1:1",
-            "postgresql://unused",
+            {"fake": "postgresql://unused"},
             {"fake": Credentials("fake", "unused")},
         )
         running.start(timeout=60)

@@ -45,7 +45,7 @@ def intake_url(stack, tmp_path_factory) -> str:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
         **stack.service_env("intake"),
-        "INTAKE_DATABASE_URL": stack.database_url,
+        "INTAKE_DATABASE_URL": stack.database_url_for("intake", f"fuzz_{port}"),
         "INTAKE_DB_SCHEMA": f"fuzz_{port}",
         "INTAKE_API_KEYS_FILE": str(work / "keys.json"),
         "INTAKE_KEY_SECRET": SECRET,

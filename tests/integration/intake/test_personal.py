@@ -228,7 +228,7 @@ async def test_rotating_the_data_key_re_seals_every_case_and_they_still_read(
     new_key = "test-2:" + base64.b64encode(os.urandom(32)).decode()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
         **stack.service_env("intake"),
-        "INTAKE_DATABASE_URL": stack.database_url,
+        "INTAKE_DATABASE_URL": stack.database_url_for("intake", wired.runtime.service.db.schema),
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),
         "INTAKE_KEY_SECRET": key_secret,

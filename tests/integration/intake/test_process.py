@@ -85,7 +85,7 @@ async def test_the_process_opens_a_case_over_http_and_publishes_it_then_stops_on
     port = _free_port()
     env = _intake_env(
         **stack.kafka_settings("intake"),
-        database_url=stack.database_url,
+        database_url=stack.database_urls["intake"],
         api_keys_file=str(keys_file),
         key_secret=SECRET,
         data_keys=DATA_KEYS,

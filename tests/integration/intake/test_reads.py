@@ -203,7 +203,7 @@ async def test_operations_read_the_audit_with_the_command(
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")} | {
         **stack.service_env("intake"),
-        "INTAKE_DATABASE_URL": stack.database_url,
+        "INTAKE_DATABASE_URL": stack.database_url_for("intake", wired.runtime.service.db.schema),
         "INTAKE_DB_SCHEMA": wired.runtime.service.db.schema,
         "INTAKE_API_KEYS_FILE": str(keys_file),
         "INTAKE_KEY_SECRET": key_secret,

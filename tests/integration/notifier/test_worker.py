@@ -98,7 +98,7 @@ async def notification_about(kafka: dict, cause_event_id) -> NotificationDeliver
 def worker_env(stack, schema, endpoints_file) -> dict[str, str]:
     return {
         **stack.service_env("notifier"),
-        "NOTIFIER_DATABASE_URL": stack.database_url,
+        "NOTIFIER_DATABASE_URL": stack.database_url_for("notifier", schema),
         "NOTIFIER_ENDPOINTS_FILE": str(endpoints_file),
         "NOTIFIER_DB_SCHEMA": schema,
     }

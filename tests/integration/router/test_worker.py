@@ -88,7 +88,7 @@ async def test_the_worker_routes_a_case_from_kafka_to_kafka(stack, schema, tmp_p
         [sys.executable, "-m", "lindung_router"],
         env=router_env(
             **stack.kafka_settings("router"),
-            database_url=stack.database_url,
+            database_url=stack.database_url_for("router", schema),
             db_schema=schema,
             http_port=str(port),
             directory_file=str(DEMO / "directory.json"),

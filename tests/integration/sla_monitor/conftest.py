@@ -307,7 +307,7 @@ async def spawn_worker(
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("SLA_MONITOR_")},
             **stack.service_env("sla-monitor"),
-            "SLA_MONITOR_DATABASE_URL": stack.database_url,
+            "SLA_MONITOR_DATABASE_URL": stack.database_url_for("sla-monitor", schema),
             "SLA_MONITOR_DB_SCHEMA": schema,
             "SLA_MONITOR_HTTP_PORT": str(port),
             **env,

@@ -121,3 +121,19 @@ def test_two_consumers_on_one_partition_are_watched_apart():
 
 def test_a_committed_offset_past_the_end_is_no_lag():
     assert lag(60, 50).lag == 0
+
+
+def test_a_gap_in_the_reads_is_not_counted_as_time_without_progress():
+    # The broker was away from 5 to 60: nobody could read or commit; reads resume at 60.
+    stalls = Stalls(blind_after=15.0)
+    stalls.observe([lag(10, 50)], 0.0)
+    stalls.observe([lag(10, 50)], 5.0)
+    still = stalls.observe([lag(10, 80)], 60.0)
+
+    assert judge([running()], still, now=60.0, stuck_after=LIMIT) == []
+    # Watched again from then on: a commit that still does not move is reported.
+    still = stalls.observe([lag(10, 80)], 65.0)
+    still = stalls.observe([lag(10, 80)], 75.0)
+    still = stalls.observe([lag(10, 80)], 85.0)
+    still = stalls.observe([lag(10, 80)], 95.0)
+    assert judge([running()], still, now=95.0, stuck_after=LIMIT) != []

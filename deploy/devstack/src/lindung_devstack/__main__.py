@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,provision}`: local infrastructure and the demo."""
+"""`python -m lindung_devstack {up,demo,provision,provision-database}`: infrastructure, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
 from .kafka import create_topics
+from .roles import DatabaseRole, provision_database
 from .services import SERVICES
 from .stack import Stack
 
@@ -37,6 +38,12 @@ def main() -> None:
         "$KAFKA_BOOTSTRAP_SERVERS, as the super user $KAFKA_SASL_USERNAME "
         "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM); agencies from $LINDUNG_AGENCIES",
     )
+    commands.add_parser(
+        "provision-database",
+        help="make each service's PostgreSQL role and schema at $DATABASE_URL (a super "
+        "user's) and apply its migrations as the schema's owner; each service's password "
+        "from $LINDUNG_POSTGRES_<SERVICE>_PASSWORD",
+    )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -46,6 +53,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
+        return
+    if args.command == "provision-database":
+        _provision_database()
         return
     if args.command == "provision":
         admin = Credentials(
@@ -63,10 +73,11 @@ def main() -> None:
         print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
         for name, value in stack.env().items():
             print(f"  export {name}={value}")
-        print("Each service's own Kafka principal:")
+        print("Each service's own Kafka principal and PostgreSQL role:")
         for service, (_, prefix) in SERVICES.items():
             for name, value in stack.credentials[service].settings().items():
                 print(f"  export {prefix}{name.upper()}={value}")
+            print(f"  export {prefix}DATABASE_URL={stack.database_urls[service]}")
         for agency in agencies:
             who = stack.credentials[agency_principal(agency)]
             print(f"  agency {agency}: principal {who.username}, password {who.password}")
@@ -76,6 +87,20 @@ def main() -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("\nstopping ...", file=sys.stderr)
+
+
+def _provision_database() -> None:
+    """Roles, schemas and migrations for every service (compose's `database` step)."""
+    roles = []
+    for service in SERVICES:
+        variable = f"LINDUNG_POSTGRES_{service.upper().replace('-', '_')}_PASSWORD"
+        password = os.environ.get(variable, "")
+        if not password:
+            sys.exit(f"{variable} is not set: the password {service} signs in with")
+        roles.append(DatabaseRole.of(service, password))
+    asyncio.run(provision_database(os.environ["DATABASE_URL"], roles))
+    names = ", ".join(f"{r.login} on {r.schema}" for r in roles)
+    print(f"PostgreSQL roles ready (each owns nothing; its schema's owner migrated it): {names}")
 
 
 if __name__ == "__main__":

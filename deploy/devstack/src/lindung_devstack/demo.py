@@ -238,7 +238,7 @@ async def play(
         workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,), (OPERATIONS,)
     )
     services = ServiceSet(
-        workdir / "logs", stack.kafka_bootstrap_servers, stack.database_url, stack.credentials
+        workdir / "logs", stack.kafka_bootstrap_servers, stack.database_urls, stack.credentials
     )
     standin = StandIn("", keys, provider_behaviour, read_first=True)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -43,13 +44,15 @@ class PostgresServer:
 
     port: int = 0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lindung-pg-")))
+    # The super user's password: over TCP every role signs in with its own (SCRAM).
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     started_in: float = 0.0
     _running: bool = False
 
     @property
     def url(self) -> str:
-        """postgresql:// URL of the `lindung` database."""
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{DATABASE}"
+        """postgresql:// URL of the `lindung` database, as the super user `postgres`."""
+        return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/{DATABASE}"
 
     @property
     def log_file(self) -> Path:
@@ -76,8 +79,7 @@ class PostgresServer:
             shutil.chown(self.workdir, user="postgres", group="postgres")
         if not (self.data_dir / "PG_VERSION").exists():
             shutil.rmtree(self.data_dir, ignore_errors=True)  # what a failed initdb left
-            self._run("initdb", bin_dir / "initdb", "-D", self.data_dir, "-A", "trust",
-                      "-U", "postgres", "-E", "UTF8", "--no-sync")  # fmt: skip
+            self._initdb(bin_dir)
         given = self.port  # a port given, or kept from an earlier start, is not changed
 
         def attempt(_: int) -> None:
@@ -86,6 +88,20 @@ class PostgresServer:
 
         start_with_retries(attempt, attempts=1 if given else PORT_ATTEMPTS)
         self.started_in = time.monotonic() - began
+
+    def _initdb(self, bin_dir: Path) -> None:
+        """A new cluster: its socket trusts the local user, TCP asks every role's password."""
+        secret = self.workdir / "superuser-password"
+        secret.touch(mode=0o600)
+        secret.write_text(self.password)
+        try:
+            if os.geteuid() == 0:
+                shutil.chown(secret, user="postgres", group="postgres")
+            self._run("initdb", bin_dir / "initdb", "-D", self.data_dir, "-U", "postgres",
+                      "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}",
+                      "-E", "UTF8", "--no-sync")  # fmt: skip
+        finally:
+            secret.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown); data and log stay for a later start."""
@@ -146,7 +162,7 @@ class PostgresServer:
         return command
 
     async def _ensure_database(self, deadline: float, marks: dict[Path, int]) -> None:
-        admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        admin = f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
         while True:
             try:
                 conn = await asyncpg.connect(admin, timeout=10)

@@ -113,11 +113,12 @@ class ServiceProcess:
 
 @dataclass
 class ServiceSet:
-    """All four services, wired to one Kafka and one PostgreSQL, each as its own principal."""
+    """All four services on one Kafka and one PostgreSQL, each as its own principal and role."""
 
     workdir: Path
     kafka_bootstrap_servers: str
-    database_url: str
+    # What each service connects to PostgreSQL with, its own role (`Stack.database_urls`).
+    database_urls: Mapping[str, str]
     # Each service's Kafka credentials, by service name (`Stack.credentials`).
     credentials: Mapping[str, Credentials]
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -132,7 +133,7 @@ class ServiceSet:
                 env = {
                     **os.environ,
                     f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-                    f"{prefix}DATABASE_URL": self.database_url,
+                    f"{prefix}DATABASE_URL": self.database_urls[name],
                     f"{prefix}HTTP_PORT": str(free_port()),
                     **{
                         f"{prefix}{k.upper()}": v

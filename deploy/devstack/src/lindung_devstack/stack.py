@@ -1,12 +1,15 @@
 """Kafka and PostgreSQL together: started here, or taken from the environment.
 
 When `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are both set, that infrastructure is used
-and nothing is started; `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` then name a super
+and nothing is started; `DATABASE_URL` is then a PostgreSQL super user's (the services'
+roles are made there), `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` name a super
 user of that cluster, and the principals below must exist there with the passwords given
 in `LINDUNG_KAFKA_PASSWORDS` (`name=password,...`). Otherwise the real broker and
 server run as local processes, with their data and logs under `workdir`.
 
-Every service and every agency in `agencies` gets a Kafka principal of its own.
+Every service and every agency in `agencies` gets a Kafka principal of its own, and every
+service a PostgreSQL role of its own (`roles.py`): `database_url` is the administrator's,
+for tests and tools; `database_urls[service]` is what that service connects with.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+import asyncpg
 from aiokafka.errors import KafkaError
 
 from ._proc import StartError, run_async
@@ -31,6 +35,7 @@ from .access import (
 from .acls import acls, grant
 from .kafka import KafkaBroker, create_topics
 from .postgres import PostgresServer
+from .roles import DatabaseRole, login_url, provision_database
 from .services import SERVICES
 
 __all__ = ["Stack"]
@@ -55,6 +60,11 @@ class Stack:
     admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
     # Every principal but the admin, by name.
     credentials: dict[str, Credentials] = field(default_factory=dict)
+    # Each service's PostgreSQL role, by service name.
+    database_roles: dict[str, DatabaseRole] = field(
+        default_factory=lambda: {name: DatabaseRole.of(name) for name in SERVICES}
+    )
+    _other_roles: dict[tuple[str, str], DatabaseRole] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         names = [*SERVICE_PRINCIPALS, *(agency_principal(a) for a in self.agencies)]
@@ -94,6 +104,20 @@ class Stack:
             "DATABASE_URL": self.database_url,
         }
 
+    @property
+    def database_urls(self) -> dict[str, str]:
+        """What each service connects to PostgreSQL with: its own role, by service name."""
+        return {name: login_url(self.database_url, r) for name, r in self.database_roles.items()}
+
+    def database_url_for(self, service: str, schema: str) -> str:
+        """A login role like the service's on another schema (a test's own), migrated."""
+        role = self._other_roles.get((service, schema))
+        if role is None:
+            role = DatabaseRole(service, schema)
+            run_async(provision_database(self.database_url, [role]))
+            self._other_roles[service, schema] = role
+        return login_url(self.database_url, role)
+
     def kafka(self, principal: str = ADMIN) -> dict[str, Any]:
         """Client arguments (aiokafka) for a principal: the admin, a service, `agency.<id>`."""
         who = self.admin if principal == ADMIN else self.credentials[principal]
@@ -127,6 +151,11 @@ class Stack:
             )
             self.broker.start(timeout=BROKER_TIMEOUT)
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
+        try:
+            run_async(provision_database(self.database_url, self.database_roles.values()))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            reason = f"roles and schemas: {type(error).__name__}: {error}"
+            raise StartError("PostgreSQL", reason, {}) from None
         logs = {self.broker.log_file: 0} if self.broker else {}
         try:
             run_async(create_topics(self.kafka(), self.agencies, retry_for=TOPICS_TIMEOUT))

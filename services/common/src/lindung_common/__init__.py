@@ -13,7 +13,7 @@ from .deadletters import DeadLetter, announce_dead_letter, original_identity
 from .events import Events
 from .failures import Failure, FailureClass, RecordRefused, classify
 from .guard import BodyGuard, guard_bodies, is_json, problem
-from .health import Check, Health
+from .health import Check, Concern, Health
 from .inbox import first_delivery
 from .kafka import client_options, create_producer
 from .logging import configure_logging, logging_dict_config
@@ -31,6 +31,7 @@ __all__ = [
     "BodyGuard",
     "Check",
     "Clock",
+    "Concern",
     "ConfigError",
     "ConsumePath",
     "Consumer",

@@ -169,7 +169,8 @@ class Database:
                 failure = classify(exc)
                 if not failure.transient:
                     raise
-                log.warning("database not reachable yet; retrying", reason=failure.reason)
+                # Unreachable, or migrations pending that this role may not apply.
+                log.warning("database not ready yet; retrying", reason=failure.reason)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, s.retry_backoff_cap_seconds)
                 continue
@@ -197,6 +198,10 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, *directories: Path) 
     The shared outbox/inbox migrations come first, then the service's own. An advisory
     lock, taken before anything is created, keeps two instances of one service from
     migrating at once; the second sees the first's work and applies nothing.
+
+    With nothing to apply, nothing is created: a service that logs in with a role that
+    may only read and write its tables starts once the schema's owner has migrated it
+    (see the README); with migrations pending, such a role is refused and retries.
     """
     _check_schema(schema)
     files = [("common", f) for f in sorted(COMMON_MIGRATIONS.glob("*.sql"))]
@@ -205,16 +210,28 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, *directories: Path) 
     applied: list[str] = []
     async with pool.acquire() as conn, transaction(conn):
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.migrate")
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        exists = await conn.fetchval("SELECT true FROM pg_namespace WHERE nspname = $1", schema)
+        recorded = bool(exists) and await conn.fetchval(
+            "SELECT to_regclass($1) IS NOT NULL", f"{schema}.schema_migrations"
         )
-        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
-        for origin, path in files:
+        done = (
+            {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+            if recorded
+            else set()
+        )
+        pending = [(origin, path) for origin, path in files if f"{origin}/{path.name}" not in done]
+        if not pending:
+            return []
+        log.info("applying migrations", schema=schema, pending=len(pending))
+        if not exists:
+            await conn.execute(f"CREATE SCHEMA {schema}")
+        if not recorded:
+            await conn.execute(
+                "CREATE TABLE schema_migrations ("
+                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+        for origin, path in pending:
             name = f"{origin}/{path.name}"
-            if name in done:
-                continue
             await conn.execute(path.read_text())
             await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
             applied.append(name)

@@ -8,6 +8,7 @@ __all__ = [
     "BATCH_SIZE",
     "CONSUMER_LAG",
     "DEAD_LETTERED",
+    "DEGRADED",
     "HANDLER_SECONDS",
     "OUTBOX_OLDEST_SECONDS",
     "OUTBOX_PUBLISHED",
@@ -64,4 +65,12 @@ OUTBOX_PUBLISHED = Counter(
 TIMER_FAILURES = Counter(
     "lindung_timer_failures", "Timer ticks that failed or timed out.", ["service", "timer"]
 )
-READY = Gauge("lindung_ready", "1 when /health/ready answers 200, else 0.", ["service"])
+READY = Gauge(
+    "lindung_ready", "1 when /health/ready answers 200 (it takes work), else 0.", ["service"]
+)
+DEGRADED = Gauge(
+    "lindung_degraded",
+    "1 while a concern of this kind holds (database, broker, outbox, consumer, task, check), "
+    "whether or not it stops the service taking work; lindung_ready says whether it does.",
+    ["service", "reason"],
+)

@@ -40,17 +40,30 @@ class PartitionLag:
 
 @dataclass
 class Stalls:
-    """When each partition's committed offset last moved (monotonic seconds)."""
+    """When each partition's committed offset last moved (monotonic seconds).
 
+    Only watched time counts: after a gap between two reads longer than `blind_after`
+    (the broker was away, say), every partition is watched afresh, so a consumer that
+    could not commit while nobody could is not called stuck the moment the reads resume.
+    """
+
+    blind_after: float | None = None
     _seen: dict[tuple[str, str, int], tuple[int, float]] = field(default_factory=dict)
+    _last: float | None = None
 
     def observe(self, lags: Iterable[PartitionLag], now: float) -> dict[PartitionLag, float]:
         """Record the offsets; each partition with how long its commit has not moved."""
+        blind = (
+            self.blind_after is not None
+            and self._last is not None
+            and now - self._last > self.blind_after
+        )
+        self._last = now
         still: dict[PartitionLag, float] = {}
         for p in lags:
             key = (p.consumer, p.topic, p.partition)
             committed, since = self._seen.get(key, (p.committed, now))
-            if committed != p.committed or p.lag == 0:
+            if committed != p.committed or p.lag == 0 or blind:
                 since = now
             self._seen[key] = (p.committed, since)
             still[p] = now - since

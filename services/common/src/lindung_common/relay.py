@@ -22,8 +22,11 @@ from aiokafka import errors as kafka_errors
 
 from . import metrics
 from .failures import classify
+from .kafka import gave_up
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     import asyncpg
     from aiokafka import AIOKafkaProducer
 
@@ -63,8 +66,11 @@ class OutboxRelay:
         linger_seconds: float = 0.0,
         backoff_cap_seconds: float = 5.0,
         service: str = "",
+        renew: Callable[[], Awaitable[AIOKafkaProducer]] | None = None,
     ) -> None:
+        """`renew` replaces a producer that gave up for good, and returns the new one."""
         self._service = service or schema
+        self._renew = renew
         self._pool = pool
         self._producer = producer
         self._schema = schema
@@ -78,6 +84,8 @@ class OutboxRelay:
         self.set_aside = 0
         self.failing_since: float | None = None
         self.last_failure: str | None = None
+        # Set while the broker does not take what is sent: the producer cannot deliver.
+        self.broker_failure: str | None = None
 
     def stop(self) -> None:
         """Ask `run` to return once the batch in flight (if any) is marked published."""
@@ -111,14 +119,13 @@ class OutboxRelay:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    failure = classify(exc)
-                    self.failing_since = self.failing_since or time.monotonic()
-                    self.last_failure = failure.reason
-                    log.warning("outbox relay failed; retrying", reason=failure.reason)
+                    self._failed(exc)
+                    await self._renew_if_broken(exc)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._backoff_cap)
                     continue
-                backoff, self.failing_since, self.last_failure = 0.1, None, None
+                self._passed()
+                backoff = 0.1
                 if sent < self._batch_size and not self._stopping:
                     await self._wait()
         finally:
@@ -127,6 +134,33 @@ class OutboxRelay:
                     with contextlib.suppress(Exception):
                         await self._unlock(holder)
                 await self._unlisten(holder, channel)
+
+    def _passed(self) -> None:
+        if self.failing_since is not None:
+            seconds = time.monotonic() - self.failing_since
+            log.info("outbox relay sends again", after_seconds=round(seconds, 1))
+        self.failing_since = self.last_failure = self.broker_failure = None
+
+    def _failed(self, exc: Exception) -> None:
+        """Remember a failed pass; log it only when it starts or its reason changes."""
+        failure = classify(exc)
+        if self.failing_since is None or failure.reason != self.last_failure:
+            log.warning("outbox relay failed; retrying until it passes", reason=failure.reason)
+        self.failing_since = self.failing_since or time.monotonic()
+        self.last_failure = failure.reason
+        if isinstance(exc, kafka_errors.KafkaError):
+            self.broker_failure = failure.reason
+
+    async def _renew_if_broken(self, exc: Exception) -> None:
+        if self._renew is None or not gave_up(self._producer, exc):
+            return
+        try:
+            self._producer = await self._renew()
+        except Exception as error:  # the broker may still be away: the next failure retries
+            log.warning("new producer not started yet", reason=classify(error).reason)
+            return
+        # Rows it may have sent are sent again; consumers absorb them by event id.
+        log.warning("outbox relay producer replaced", reason=classify(exc).reason)
 
     async def relay_once(self) -> int:
         """One pass on a connection of its own; 0 when another relay holds the schema."""

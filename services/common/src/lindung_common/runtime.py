@@ -19,7 +19,7 @@ from .consume import ConsumePath
 from .failures import classify
 from .guard import guard_bodies
 from .health import Health
-from .kafka import client_options, create_producer
+from .kafka import BrokerLink, client_options, create_producer
 from .progress import LagProbe
 from .records import Record
 from .relay import OutboxRelay
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aiokafka import AIOKafkaProducer
+    from aiokafka.client import AIOKafkaClient
     from lindung_contracts import Envelope
 
     from .consumers import Outcome
@@ -52,7 +53,9 @@ class Runtime:
             service.settings,
             service.db,
             [path.state for path in self.paths.values()],
-            [*service.checks, self._tasks_running],
+            service.checks,
+            tasks=self._tasks_running,
+            degrade_only=service.degrade_only,
         )
         self.relay: OutboxRelay | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -90,12 +93,7 @@ class Runtime:
         s = self.service.settings
         await self.service.db.start()
         if relay:
-            self._producer = create_producer(
-                client_options(s),
-                f"{self.service.group_id}-outbox",
-                request_timeout_ms=int(s.kafka_request_timeout_seconds * 1000),
-                max_request_size=s.outbox_max_event_bytes + 65_536,
-            )
+            self._producer = self._new_producer()
             await self._producer.start()
             self.relay = OutboxRelay(
                 self.service.db.pool,
@@ -106,9 +104,16 @@ class Runtime:
                 linger_seconds=s.outbox_linger_seconds,
                 backoff_cap_seconds=s.retry_backoff_cap_seconds,
                 service=self.service.name,
+                renew=self._renew_producer,
             )
             self.health.relay = self.relay
             self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+            self.health.link = BrokerLink(
+                self._client,
+                interval=s.health_broker_probe_seconds,
+                timeout=s.health_broker_timeout_seconds,
+            )
+            self._spawn(self.health.link.run(), "broker-link")
             self.health.probe = self._lag_probe(assigned)
             self._spawn(self.health.run_probe(), "lag-probe")
         if tasks:
@@ -148,6 +153,35 @@ class Runtime:
             await self._producer.stop()
         await self.service.db.stop()
         log.info("service stopped")
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        s = self.service.settings
+        return create_producer(
+            client_options(s),
+            f"{self.service.group_id}-outbox",
+            request_timeout_ms=int(s.kafka_request_timeout_seconds * 1000),
+            max_request_size=s.outbox_max_event_bytes + 65_536,
+        )
+
+    async def _renew_producer(self) -> AIOKafkaProducer:
+        """A new outbox producer in place of one that gave up for good."""
+        fresh = self._new_producer()
+        try:
+            await fresh.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await fresh.stop()
+            raise
+        old, self._producer = self._producer, fresh
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.stop(), timeout=5)
+        return fresh
+
+    def _client(self) -> AIOKafkaClient:
+        if self._producer is None:
+            raise RuntimeError("no producer yet")
+        return self._producer.client
 
     async def deliver(
         self, *envelopes: Envelope[Any], consumer: str | None = None

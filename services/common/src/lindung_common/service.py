@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .clock import Clock, IdFactory
     from .consumers import Consumer
-    from .health import Check
+    from .health import Check, Concern
     from .settings import ServiceSettings
 
 __all__ = ["ConfigError", "Service", "Task", "Timer", "foundations"]
@@ -72,6 +72,10 @@ class Service:
     tasks: Sequence[Task] = ()
     routes: Sequence[APIRouter] = ()
     checks: Sequence[Check] = ()
+    # Concerns the service still takes work despite: they mark it degraded (200, with
+    # the reasons) instead of not ready (503). Intake keeps taking identifications into
+    # its outbox while only PostgreSQL answers.
+    degrade_only: frozenset[Concern] = frozenset()
     api: FastAPI | None = field(default=None)
     # Commands of its own beside `dead-letters` (`python -m lindung_<svc> NAME ARGS...`):
     # each gets the service, built but not started, and its arguments; returns the exit code.

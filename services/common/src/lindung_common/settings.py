@@ -181,6 +181,20 @@ class ServiceSettings(BaseSettings):
         title="Progress probe interval",
         description="How often committed offsets and end offsets are compared (lag).",
     )
+    health_broker_probe_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        title="Broker probe interval",
+        description="How often the broker is asked for its metadata on the producer's "
+        "connection: readiness follows its answer within about this long.",
+    )
+    health_broker_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        title="Broker probe timeout",
+        description="A broker that has not answered the probe within this long is reported "
+        "unreachable (a refused connection is reported at once).",
+    )
 
 
 def schema_field(default: str) -> Any:

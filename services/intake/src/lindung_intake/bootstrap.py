@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Service, foundations
+from lindung_common import Concern, Service, foundations
 from lindung_common.keys import load_keys
 
 from .adapters.sealing import DataKeys
@@ -53,6 +53,10 @@ def build(
         db=db,
         events=events,
         consumers=intake.consumers(),
+        # While PostgreSQL answers, identifications and answers go into the outbox and
+        # out once the broker is back: the broker, the outbox and the consumers degrade
+        # intake, they never turn agencies away.
+        degrade_only=frozenset({Concern.BROKER, Concern.OUTBOX, Concern.CONSUMER}),
         api=create_api(
             intake,
             max_body_bytes=settings.max_body_bytes,
