@@ -8,6 +8,7 @@ limit is stuck. `judge` is the pure decision; `LagProbe` reads the offsets from 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -118,9 +119,14 @@ class LagProbe:
             request_timeout_ms=request_timeout_ms,
         )
         self._started = False
+        self._lock = asyncio.Lock()  # the health probe and a timer's catch-up both read
 
-    async def read(self) -> list[PartitionLag]:
-        """Every partition's committed and end offset, for the partitions this instance owns."""
+    async def read(self, *, every_partition: bool = False) -> list[PartitionLag]:
+        """Each partition's committed and end offset: those this instance owns, or all."""
+        async with self._lock:
+            return await self._read(every_partition=every_partition)
+
+    async def _read(self, *, every_partition: bool) -> list[PartitionLag]:
         if not self._started:
             await self._admin.start()
             await self._ends.start()
@@ -129,7 +135,7 @@ class LagProbe:
         committed = await self._admin.list_consumer_group_offsets(self._group_id)
         ends = await self._ends.end_offsets(everything)
         beginnings = await self._ends.beginning_offsets(everything)
-        mine = self._assigned() if self._assigned else None
+        mine = self._assigned() if self._assigned and not every_partition else None
         lags: list[PartitionLag] = []
         for consumer, tps in self._partitions.items():
             for tp in tps:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -65,6 +66,8 @@ class Runtime:
         self._stopping = False
         self._ended: dict[str, str] = {}
         self._web: FastAPI | None = None
+        self._caught_up = False
+        self._started = asyncio.Event()
 
     def web(self) -> FastAPI:
         """The web app: the service's own API and routes, the health endpoints, /metrics.
@@ -119,6 +122,7 @@ class Runtime:
         if tasks:
             for task in self.service.tasks:
                 self._spawn(task.run(), task.name)
+        self._started.set()
         log.info("service started", schema=self.service.db.schema)
 
     async def stop(self) -> None:
@@ -213,6 +217,56 @@ class Runtime:
         if not self._ended:
             return None
         return "; ".join(f"task {name} ended: {why}" for name, why in sorted(self._ended.items()))
+
+    async def catch_up(self) -> None:
+        """Wait until the consumers have read what was written before this process started.
+
+        Once per process, for a timer marked `after_catch_up`: the end offsets of every
+        partition the service consumes are read, then the group's committed offsets are
+        watched until they reach them, at most `*_TIMER_CATCH_UP_SECONDS` in all. Past that
+        the timer runs anyway (a stuck consumer or an unreadable broker must not silence
+        it), and says so.
+        """
+        if self._caught_up:
+            return
+        limit = self.service.settings.timer_catch_up_seconds
+        started = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(limit):
+                await self._started.wait()  # the probe exists once the runtime has started
+        probe = self.health.probe
+        if probe is None:  # started without Kafka (a command, a test): nothing to catch up
+            self._caught_up = True
+            return
+        target: dict[tuple[str, int], int] | None = None
+        behind: list[str] = []
+        why = "behind"
+        while time.monotonic() - started < limit:
+            try:
+                async with asyncio.timeout(max(limit - (time.monotonic() - started), 0.1)):
+                    lags = await probe.read(every_partition=True)
+            except TimeoutError:
+                why = "the offsets were not read in time"
+                break
+            except Exception as exc:  # the broker away: try again within the limit
+                why = classify(exc).reason
+                await asyncio.sleep(0.5)
+                continue
+            if target is None:
+                target = {(p.topic, p.partition): p.end for p in lags}
+            behind = [
+                f"{p.topic}/{p.partition}"
+                for p in lags
+                if p.committed < target.get((p.topic, p.partition), 0)
+            ]
+            if not behind:
+                waited = round(time.monotonic() - started, 1)
+                log.info("consumers caught up; timers run", waited_seconds=waited)
+                self._caught_up = True
+                return
+            await asyncio.sleep(0.2)
+        log.warning("consumers not caught up; timers run anyway", reason=why, behind=behind[:10])
+        self._caught_up = True
 
     def _lag_probe(self, assigned: Callable[[], set[TopicPartition] | None] | None) -> LagProbe:
         partitions = {

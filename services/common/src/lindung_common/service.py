@@ -33,12 +33,19 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Timer:
-    """Work done every `seconds`; by one instance of the service when `on_leader`."""
+    """Work done every `seconds`; by one instance of the service when `on_leader`.
+
+    `after_catch_up`: the first tick waits until the service's consumers have read what
+    was written before the process started (at most `*_TIMER_CATCH_UP_SECONDS`), so a
+    timer never acts on facts older than the news waiting for it on Kafka (an escalation
+    for a referral accepted while the service was down, say).
+    """
 
     name: str
     seconds: float
     run: Callable[[], Awaitable[None]]
     on_leader: bool = True
+    after_catch_up: bool = False
 
 
 class Task(Protocol):

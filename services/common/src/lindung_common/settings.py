@@ -160,6 +160,14 @@ class ServiceSettings(BaseSettings):
         description="Longest run of one timer tick; a tick that hangs is abandoned and the "
         "next one tries again.",
     )
+    timer_catch_up_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        title="Catch-up wait",
+        description="At start, a timer that acts on what the consumers know (the "
+        "sla-monitor's deadlines) waits until they have read every record written before "
+        "it started, at most this long, then runs anyway.",
+    )
 
     # Health.
     health_stuck_after_seconds: float = Field(

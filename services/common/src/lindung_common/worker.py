@@ -83,7 +83,7 @@ def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
     for path in runtime.paths.values():
         _agent(app, path, service)
     for timer in service.timers:
-        _timer(app, timer, service)
+        _timer(app, timer, service, runtime)
     serve_asgi(app, runtime.web(), host=s.http_host, port=s.http_port, log_config=None)
     return app, runtime
 
@@ -131,12 +131,14 @@ def _agent(app: faust.App, path: ConsumePath, service: Service) -> None:
     app.agent(channel, name=path.consumer.name)(consume)
 
 
-def _timer(app: faust.App, timer: Timer, service: Service) -> None:
+def _timer(app: faust.App, timer: Timer, service: Service, runtime: Runtime) -> None:
     limit = service.settings.timer_timeout_seconds
 
     async def tick() -> None:
         await service.db.wait_started()
         try:
+            if timer.after_catch_up:
+                await runtime.catch_up()  # once per process; bounded
             async with asyncio.timeout(limit):
                 await timer.run()
         except Exception as exc:

@@ -79,7 +79,15 @@ def build(
         timers=[
             # Turns follow each other closely: a step coming due between two turns
             # waits at most this long (Faust sleeps the interval after each turn).
-            Timer(TIMER, _BETWEEN_TURNS_SECONDS, run=fire_due_steps, on_leader=True),
+            # After downtime, the acceptances that came meanwhile are read before anything
+            # fires: a referral accepted while the sla-monitor was down is not escalated.
+            Timer(
+                TIMER,
+                _BETWEEN_TURNS_SECONDS,
+                run=fire_due_steps,
+                on_leader=True,
+                after_catch_up=True,
+            ),
             # Every instance: a scrape of any of them tells the truth.
             Timer(COUNT_TIMER, _COUNT_EVERY_SECONDS, run=count_open, on_leader=False),
         ],
