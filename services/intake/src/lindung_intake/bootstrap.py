@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Concern, Service, Units, foundations
+import structlog
+from lindung_common import Concern, ConfigError, Service, Units, foundations
 from lindung_common.keys import load_keys
 
 from .adapters.news import ReferralNews
@@ -25,6 +26,7 @@ __all__ = ["MIGRATIONS", "SERVICE", "build"]
 
 SERVICE = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger(__name__)
 
 
 def build(
@@ -36,7 +38,7 @@ def build(
 ) -> Service:
     """Intake as a service: the HTTP API, the agency door and the referral mirror."""
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
-    data_keys = DataKeys.parse(settings.data_keys.get_secret_value())
+    data_keys = _data_keys(settings)
     secret = settings.key_secret.get_secret_value().encode()
     keys = load_keys(settings.api_keys_file, secret)
     units = Units(db, events, max_event_bytes=settings.outbox_max_event_bytes)
@@ -75,3 +77,21 @@ def build(
         ),
         commands={"audit": audit_command, "keys": keys_command, "data-keys": data_keys_command},
     )
+
+
+def _data_keys(settings: IntakeSettings) -> DataKeys:
+    """The data keys; the published demo key may seal only in demo mode."""
+    data_keys = DataKeys.parse(settings.data_keys.get_secret_value())
+    if data_keys.current in data_keys.published and not settings.demo_mode:
+        raise ConfigError(
+            "INTAKE_DATA_KEYS: its first key is the published demo key, so anyone could read "
+            "what it seals; put a key of your own first (`id:` then 32 random bytes in base64, "
+            "e.g. from `openssl rand -base64 32`), or set INTAKE_DEMO_MODE=true to try Lindung"
+        )
+    if data_keys.published and data_keys.current not in data_keys.published:
+        log.warning(
+            "a data key is the published demo key; re-seal with `data-keys rotate`, then "
+            "remove it from INTAKE_DATA_KEYS",
+            key_ids=list(data_keys.published),
+        )
+    return data_keys

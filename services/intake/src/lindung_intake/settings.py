@@ -90,6 +90,13 @@ class IntakeSettings(ServiceSettings):
         "yet, of every key together; one more gets 429 with Retry-After at once (counted "
         "in this process).",
     )
+    demo_mode: bool = Field(
+        default=False,
+        title="Demo mode",
+        description="Allows the published demo data key (docker-compose.yml's former "
+        "fallback) to seal personal details. Without it intake refuses to start with that "
+        "key: anyone can read what it seals. For trying Lindung only.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,
