@@ -1,17 +1,21 @@
 """The referral lifecycle (after HL7 FHIR Task): which answer may follow which state.
 
 Shared because two services enforce it: intake refuses an answer the referral's state
-does not allow (409), the router applies the allowed ones. One table, so they agree.
+does not allow (409), the router applies the allowed ones. One table, so they agree;
+and one rule for when a referral's clock may be paused or resumed, for the same reason.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from .referral import ResponseKind
+from .referral import ClockAction, ResponseKind
 
-__all__ = ["TRANSITIONS", "ReferralStatus", "transition"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+__all__ = ["TRANSITIONS", "ReferralStatus", "clock_refusal", "transition"]
 
 
 class ReferralStatus(StrEnum):
@@ -46,3 +50,25 @@ TRANSITIONS: Final[dict[tuple[ReferralStatus, ResponseKind], ReferralStatus]] = 
 def transition(status: ReferralStatus, response: ResponseKind) -> ReferralStatus | None:
     """The status after this answer, or None when the answer is not allowed now."""
     return TRANSITIONS.get((status, response))
+
+
+def clock_refusal(
+    status: ReferralStatus, paused_at: datetime | None, action: ClockAction, at: datetime
+) -> str | None:
+    """Why a referral's clock cannot be paused or resumed at `at`; None when it can.
+
+    Only a referral still awaiting its provider's acceptance has a clock to stop. Intake
+    refuses the rest with 409; the router decides again under the referral's lock, since
+    an answer may have moved the referral in between. The reason reads after "referral".
+    """
+    if status is ReferralStatus.WITHDRAWN:
+        return "was withdrawn from its provider; its clock has stopped"
+    if status is not ReferralStatus.REQUESTED:
+        return f"is {status.value}: only a referral awaiting acceptance has a clock"
+    if action is ClockAction.PAUSE:
+        if paused_at is None:
+            return None
+        return f"its clock is already paused, since {paused_at.isoformat()}"
+    if paused_at is None:
+        return "its clock is not paused"
+    return "cannot be resumed before it was paused" if at < paused_at else None

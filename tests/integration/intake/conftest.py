@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from lindung_common import Runtime
+from lindung_common.keys import hash_key
 from lindung_contracts import (
     ChildSummary,
     EscalationStep,
@@ -24,12 +25,11 @@ from lindung_contracts import (
 )
 from lindung_contracts import Envelope as _Envelope
 from lindung_intake.bootstrap import build
-from lindung_intake.domain import hash_key
 from lindung_intake.settings import IntakeSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from lindung_intake.handlers import Intake
+    from lindung_intake.use_cases import Intake
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 IDENTIFIED = NOW - timedelta(minutes=40)
@@ -131,19 +131,26 @@ def keys_file(tmp_path):
 
 
 @pytest.fixture
-async def wired(stack, schema, keys_file, clock):
-    settings = IntakeSettings(
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module changes (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+async def wired(stack, schema, keys_file, clock, settings_overrides):
+    chosen: dict[str, Any] = {
         **stack.kafka_settings("intake"),
-        database_url=stack.database_url,
-        api_keys_file=keys_file,
-        key_secret=KEY_SECRET,
-        data_keys=DATA_KEYS,
-        http_port=0,
+        "database_url": stack.database_url,
+        "api_keys_file": keys_file,
+        "key_secret": KEY_SECRET,
+        "data_keys": DATA_KEYS,
+        "http_port": 0,
         # An unknown referral's 404 comes after this wait: short, so the tests move on.
-        answer_wait_seconds=0.5,
+        "answer_wait_seconds": 0.5,
         # The door reads these agencies' own topics (made for the run's stack).
-        kafka_agencies=(AGENCY, OTHER_AGENCY),
-    )
+        "kafka_agencies": (AGENCY, OTHER_AGENCY),
+    }
+    settings = IntakeSettings(**(chosen | settings_overrides))
     service = build(settings, schema=schema, clock=clock, ids=uuid.uuid4)
     runtime = Runtime(service)
     await runtime.start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lindung_intake.domain import hash_key
+from lindung_common.keys import hash_key
 
 pytestmark = pytest.mark.integration
 

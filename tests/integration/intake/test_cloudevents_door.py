@@ -8,7 +8,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from lindung_common import Record
 from lindung_contracts import AGENCY_IDENTIFICATIONS, CaseOpened, IdentificationReported
-from lindung_intake.handlers import DOOR
+from lindung_intake.use_cases import DOOR
 
 pytestmark = pytest.mark.integration
 

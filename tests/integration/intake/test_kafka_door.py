@@ -24,7 +24,7 @@ from lindung_contracts import (
     decode,
     encode,
 )
-from lindung_intake.handlers import DOOR
+from lindung_intake.use_cases import DOOR
 from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from lindung_common.keys import hash_key
 from lindung_devstack._proc import free_port
-from lindung_intake.domain import hash_key
 
 pytestmark = pytest.mark.integration
 

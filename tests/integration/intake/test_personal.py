@@ -24,7 +24,7 @@ from lindung_contracts import (
     encode,
 )
 from lindung_intake.adapters.sealing import DataKeys, Sealed, SealError
-from lindung_intake.handlers import DOOR
+from lindung_intake.use_cases import DOOR
 
 pytestmark = pytest.mark.integration
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from lindung_common.keys import hash_key
 from lindung_contracts import (
     ChildProfile,
     FieldError,
@@ -22,7 +23,6 @@ from lindung_intake.domain import (
     PrincipalKind,
     check_identification_time,
     check_response,
-    hash_key,
     may_share,
     project,
 )

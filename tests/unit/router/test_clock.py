@@ -67,17 +67,21 @@ def test_a_paused_clock_resumes_and_says_since_when_it_was_paused():
 @pytest.mark.parametrize(
     ("referral", "action", "why"),
     [
-        (PAUSED, ClockAction.PAUSE, "the clock is already paused"),
-        (RUNNING, ClockAction.RESUME, "the clock is not paused"),
+        (
+            PAUSED,
+            ClockAction.PAUSE,
+            "its clock is already paused, since " + PAUSED.paused_at.isoformat(),
+        ),
+        (RUNNING, ClockAction.RESUME, "its clock is not paused"),
         (
             dataclasses.replace(RUNNING, status=ReferralStatus.ACCEPTED),
             ClockAction.PAUSE,
-            "the referral is accepted",
+            "is accepted: only a referral awaiting acceptance has a clock",
         ),
         (
             dataclasses.replace(PAUSED, status=ReferralStatus.WITHDRAWN),
             ClockAction.RESUME,
-            "the referral is withdrawn",
+            "was withdrawn from its provider; its clock has stopped",
         ),
     ],
     ids=["pause-twice", "resume-running", "pause-accepted", "resume-withdrawn"],
@@ -92,7 +96,7 @@ def test_what_the_state_does_not_allow_changes_nothing(referral, action, why):
 def test_a_resume_dated_before_its_pause_changes_nothing():
     early = request(ClockAction.RESUME, at=PAUSED.paused_at - timedelta(seconds=1))
 
-    assert change_clock(PAUSED, early).ignored == "resumed before it was paused"
+    assert change_clock(PAUSED, early).ignored == "cannot be resumed before it was paused"
 
 
 def test_a_request_naming_another_case_changes_nothing():

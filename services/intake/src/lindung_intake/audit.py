@@ -14,6 +14,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from lindung_common import Units
+
 from .adapters import postgres as db
 
 if TYPE_CHECKING:
@@ -34,9 +36,13 @@ async def audit_command(service: Service, argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     await service.db.start()
     try:
-        async with service.db.pool.acquire() as conn:
+        async with Units(service.db, service.events).connection() as work:
             rows = await db.read_audit(
-                conn, resource=args.resource, reader=args.reader, since=args.since, limit=args.limit
+                work.conn,
+                resource=args.resource,
+                reader=args.reader,
+                since=args.since,
+                limit=args.limit,
             )
     finally:
         await service.db.stop()

@@ -1,22 +1,24 @@
-"""The one place where intake's adapters, handlers and entry points are wired together."""
+"""The one place where intake's adapters, use cases and entry points are wired together."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common import Concern, Service, foundations
+import structlog
+from lindung_common import Concern, ConfigError, Service, Units, foundations
 from lindung_common.keys import load_keys
 
+from .adapters.news import ReferralNews
 from .adapters.sealing import DataKeys
 from .audit import audit_command
 from .data_keys_command import data_keys_command
 from .entrypoints.http import create_api
-from .handlers import Intake
 from .keys_command import keys_command
+from .use_cases import Arrivals, Cases, Intake, KafkaDoor, Mirror, Referrals
 
 if TYPE_CHECKING:
-    from lindung_common import Clock, IdFactory
+    from lindung_common import Clock, Consumer, IdFactory
 
     from .settings import IntakeSettings
 
@@ -24,6 +26,7 @@ __all__ = ["MIGRATIONS", "SERVICE", "build"]
 
 SERVICE = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger(__name__)
 
 
 def build(
@@ -33,26 +36,36 @@ def build(
     clock: Clock | None = None,
     ids: IdFactory | None = None,
 ) -> Service:
-    """Intake as a service: the HTTP API, the agency door and the referral projection."""
+    """Intake as a service: the HTTP API, the agency door and the referral mirror."""
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
+    data_keys = _data_keys(settings)
     secret = settings.key_secret.get_secret_value().encode()
-    intake = Intake(
-        db,
-        events,
-        load_keys(settings.api_keys_file, secret),
+    keys = load_keys(settings.api_keys_file, secret)
+    units = Units(db, events, max_event_bytes=settings.outbox_max_event_bytes)
+    news = ReferralNews(db, backoff_cap_seconds=settings.retry_backoff_cap_seconds)
+    arrivals = Arrivals(
+        news,
+        wait_seconds=settings.answer_wait_seconds,
+        per_key=settings.answer_waits_per_key,
+        overall=settings.answer_waits_overall,
+    )
+    cases = Cases(
+        units,
         secret=secret,
-        data_keys=DataKeys.parse(settings.data_keys.get_secret_value()),
+        data_keys=data_keys,
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
-        answer_wait_seconds=settings.answer_wait_seconds,
-        door_agencies=settings.kafka_agencies,
     )
+    intake = Intake(keys, cases, Referrals(units, arrivals, data_keys=data_keys))
+    door = KafkaDoor(cases, keys, settings.kafka_agencies).consumer()
+    consumers: list[Consumer] = [*([door] if door else []), Mirror(news.channel).consumer()]
     return Service(
         name=SERVICE,
         settings=settings,
         db=db,
         events=events,
-        consumers=intake.consumers(),
+        consumers=consumers,
+        tasks=(news,),
         # While PostgreSQL answers, identifications and answers go into the outbox and
         # out once the broker is back: the broker, the outbox and the consumers degrade
         # intake, they never turn agencies away.
@@ -64,3 +77,21 @@ def build(
         ),
         commands={"audit": audit_command, "keys": keys_command, "data-keys": data_keys_command},
     )
+
+
+def _data_keys(settings: IntakeSettings) -> DataKeys:
+    """The data keys; the published demo key may seal only in demo mode."""
+    data_keys = DataKeys.parse(settings.data_keys.get_secret_value())
+    if data_keys.current in data_keys.published and not settings.demo_mode:
+        raise ConfigError(
+            "INTAKE_DATA_KEYS: its first key is the published demo key, so anyone could read "
+            "what it seals; put a key of your own first (`id:` then 32 random bytes in base64, "
+            "e.g. from `openssl rand -base64 32`), or set INTAKE_DEMO_MODE=true to try Lindung"
+        )
+    if data_keys.published and data_keys.current not in data_keys.published:
+        log.warning(
+            "a data key is the published demo key; re-seal with `data-keys rotate`, then "
+            "remove it from INTAKE_DATA_KEYS",
+            key_ids=list(data_keys.published),
+        )
+    return data_keys

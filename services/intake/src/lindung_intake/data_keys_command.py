@@ -17,6 +17,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from lindung_common import Units
+
 from .adapters import postgres as db
 from .adapters.sealing import DataKeys, Sealed, new_key_line
 
@@ -33,15 +35,16 @@ async def reseal_all(service: Service, keys: DataKeys, *, batch: int = 200) -> i
 
     A case sealed by a key no longer configured is left as it is (and `status` names it).
     """
+    units = _units(service)
     done = 0
     while True:
-        async with service.db.pool.acquire() as conn, conn.transaction():
-            rows = await db.personal_to_reseal(conn, keys.ids[1:], batch)
+        async with units.open() as work:
+            rows = await db.personal_to_reseal(work.conn, keys.ids[1:], batch)
             for row in rows:
                 bound_to = row["case_id"].bytes
                 sealed = Sealed(row["personal_key_id"], row["personal"])
                 plain = keys.open(sealed, bound_to=bound_to)
-                await db.reseal(conn, row["case_id"], keys.seal(plain, bound_to=bound_to))
+                await db.reseal(work.conn, row["case_id"], keys.seal(plain, bound_to=bound_to))
         done += len(rows)
         if len(rows) < batch:
             return done
@@ -65,13 +68,18 @@ async def data_keys_command(service: Service, argv: Sequence[str]) -> int:
         if args.action == "rotate":
             count = await reseal_all(service, keys)
             _print({"resealed": count, "key_id": keys.current})
-        async with service.db.pool.acquire() as conn:
-            sealed = await db.personal_by_key(conn)
+        async with _units(service).connection() as work:
+            sealed = await db.personal_by_key(work.conn)
         unknown = sorted(set(sealed) - set(keys.ids))
         _print({"current": keys.current, "sealed_by_key": sealed, "unknown_keys": unknown})
     finally:
         await service.db.stop()
     return 1 if unknown else 0
+
+
+def _units(service: Service) -> Units:
+    limit = service.settings.outbox_max_event_bytes
+    return Units(service.db, service.events, max_event_bytes=limit)
 
 
 def _print(line: dict[str, object]) -> None:

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lindung_common.keys import KeyEntry, KeysFile, read_keys_file
+from lindung_common.keys import KeyEntry, KeysFile, hash_key, new_key, read_keys_file
 
-from .domain import PrincipalKind, hash_key, new_key
+from .domain import PrincipalKind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -69,8 +69,33 @@ class IntakeSettings(ServiceSettings):
         ge=0,
         le=60,
         title="Wait for an unknown referral",
-        description="How long an answer to a referral intake has not heard of yet waits for "
-        "it (a provider may answer its webhook before intake reads the referral) before 404.",
+        description="How long a read, answer, pause or resume of a referral intake has not "
+        "heard of yet waits for it (a provider may act on its webhook before intake stores "
+        "the referral) before 404. Woken by the referral's arrival, never by polling; a "
+        "referral addressed to someone else answers 404 after the same wait.",
+    )
+    answer_waits_per_key: int = Field(
+        default=20,
+        ge=1,
+        title="Waiting requests per key",
+        description="Most requests of one API key waiting at once for referrals intake has "
+        "not heard of yet; one more gets 429 with Retry-After at once (counted in this "
+        "process).",
+    )
+    answer_waits_overall: int = Field(
+        default=500,
+        ge=1,
+        title="Waiting requests overall",
+        description="Most requests waiting at once for referrals intake has not heard of "
+        "yet, of every key together; one more gets 429 with Retry-After at once (counted "
+        "in this process).",
+    )
+    demo_mode: bool = Field(
+        default=False,
+        title="Demo mode",
+        description="Allows the published demo data key (docker-compose.yml's former "
+        "fallback) to seal personal details. Without it intake refuses to start with that "
+        "key: anyone can read what it seals. For trying Lindung only.",
     )
     max_body_bytes: int = Field(
         default=1_048_576,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from lindung_contracts import ClockAction
 
+from lindung_intake.domain import Referral, StoredCase
+
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NewCase",
-    "ReferralAccess",
-    "StoredCase",
     "find_case",
     "find_documented_case",
     "find_referral",
@@ -41,33 +41,6 @@ __all__ = [
     "reseal",
     "set_status",
 ]
-
-
-@dataclass(frozen=True)
-class StoredCase:
-    """What is needed to answer a repeated identification."""
-
-    case_id: UUID
-    body_sha256: str
-    linked_to: UUID | None = None
-
-    @property
-    def root(self) -> UUID:
-        """The case the agency sees: the first agency's case when this one was linked."""
-        return self.linked_to or self.case_id
-
-
-@dataclass(frozen=True)
-class ReferralAccess:
-    """Who a referral is addressed to."""
-
-    referral_id: UUID
-    case_id: UUID
-    provider_id: str
-    service: str
-    status: str = "requested"
-    withdrawn_at: datetime | None = None
-    paused_at: datetime | None = None
 
 
 async def find_case(conn: asyncpg.Connection, agency_id: str, reference: str) -> StoredCase | None:
@@ -249,10 +222,10 @@ async def insert_clock_change(conn: asyncpg.Connection, request: ClockChangeRequ
 
 async def find_referral(
     conn: asyncpg.Connection, referral_id: UUID, *, lock: bool = False
-) -> ReferralAccess | None:
+) -> Referral | None:
     """The referral with this id, if intake has heard of it; locked for the transaction."""
     row = await conn.fetchrow(_FIND_LOCKED if lock else _FIND, referral_id)
-    return ReferralAccess(**dict(row)) if row else None
+    return Referral(**dict(row)) if row else None
 
 
 async def find_response(conn: asyncpg.Connection, referral_id: UUID, response: str) -> UUID | None:
@@ -281,11 +254,11 @@ async def insert_response(conn: asyncpg.Connection, answer: ProviderResponded) -
 
 
 async def referral_with_case(conn: asyncpg.Connection, referral_id: UUID) -> asyncpg.Record | None:
-    """A referral beside its case's stored identification, or None."""
+    """A referral beside its case's stored identification (None if not here), or None."""
     return await conn.fetchrow(
         "SELECT r.referral_id, r.case_id, r.provider_id, r.service, r.status, r.requested_at,"
         " r.withdrawn_at, r.paused_at, c.identification, c.personal, c.personal_key_id"
-        " FROM referral_access r JOIN cases c ON c.case_id = r.case_id"
+        " FROM referral_access r LEFT JOIN cases c ON c.case_id = r.case_id"
         " WHERE r.referral_id = $1",
         referral_id,
     )

@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["DataKeys", "SealError", "Sealed", "new_key_line"]
+__all__ = ["PUBLISHED_DEMO_KEY", "DataKeys", "SealError", "Sealed", "new_key_line"]
 
+# The example key docker-compose.yml once fell back to: published, so it protects nothing.
+PUBLISHED_DEMO_KEY = b"demo-data-key-replace-me-0123456"
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
 _KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -56,6 +58,7 @@ class DataKeys:
                 raise SealError(f"data key {key_id} is not {_KEY_BYTES} bytes")
         self.current = ids[0]
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys}
+        self.published = tuple(key_id for key_id, key in keys if key == PUBLISHED_DEMO_KEY)
 
     @classmethod
     def parse(cls, text: str) -> DataKeys:

@@ -1,22 +1,50 @@
-"""Intake's rules: who may call, and what a valid identification or answer is."""
+"""Intake's rules: who may call and know what, what a valid identification or answer is.
 
-from .auth import Principal, PrincipalKind, hash_key, new_key
+Pure: no I/O package is imported here (a unit test checks it); time and ids are arguments.
+"""
+
+from .auth import Principal, PrincipalKind
+from .cases import OpenedCase, Opening, StoredCase, decide_opening, may_read_case
 from .linking import Linker
 from .projection import FIELDS_FOR, may_share, pick, project, shown_fields
+from .referrals import (
+    Answering,
+    ClockChanging,
+    Referral,
+    decide_answer,
+    decide_clock_change,
+    may_know,
+    not_found,
+    readable_fields,
+)
+from .refusal import Refusal, RefusalKind
 from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
     "FIELDS_FOR",
+    "Answering",
+    "ClockChanging",
     "Linker",
+    "OpenedCase",
+    "Opening",
     "Principal",
     "PrincipalKind",
+    "Referral",
+    "Refusal",
+    "RefusalKind",
+    "StoredCase",
     "check_identification_time",
     "check_response",
+    "decide_answer",
+    "decide_clock_change",
+    "decide_opening",
     "fingerprint",
-    "hash_key",
+    "may_know",
+    "may_read_case",
     "may_share",
-    "new_key",
+    "not_found",
     "pick",
     "project",
+    "readable_fields",
     "shown_fields",
 ]

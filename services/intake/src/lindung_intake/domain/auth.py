@@ -1,13 +1,11 @@
-"""Callers (an agency, a provider, a case coordinator, operations), known by a keyed hash."""
+"""Callers: an agency, a provider, a case coordinator, operations; each known by its key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from lindung_common.keys import hash_key, new_key
-
-__all__ = ["Principal", "PrincipalKind", "hash_key", "new_key"]
+__all__ = ["Principal", "PrincipalKind"]
 
 
 class PrincipalKind(StrEnum):
@@ -21,7 +19,8 @@ class PrincipalKind(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller."""
+    """An authenticated caller; `key_id` names the key it used (not part of who it is)."""
 
     kind: PrincipalKind
     id: str
+    key_id: str = field(default="", compare=False)

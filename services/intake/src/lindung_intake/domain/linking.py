@@ -63,6 +63,10 @@ class Linker:
             return None
         return self._digest(b"likeness", name, personal.date_of_birth.isoformat())
 
+    def reference(self, agency_id: str, agency_reference: str) -> bytes:
+        """The hash of an agency's reference: two sends of one reference are decided in turn."""
+        return self._digest(b"reference", agency_id, agency_reference)
+
     def _document(self, document: IdentityDocument) -> bytes:
         kind = _SAME_NUMBERS.get(document.kind, document.kind)
         return self._digest(b"document", kind.value, normalise_number(document.number))

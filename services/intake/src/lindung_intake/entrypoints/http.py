@@ -27,14 +27,7 @@ from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
-from lindung_intake.handlers import (
-    Conflict,
-    Intake,
-    NotAllowed,
-    NotFound,
-    Refused,
-    Withdrawn,
-)
+from lindung_intake.use_cases import ClientError, Intake
 
 __all__ = ["create_api"]
 
@@ -195,7 +188,7 @@ async def _caller(
     if holder is None:
         raise HTTPException(401, "unknown API key", challenge)
     # Already counted against its rate, with every other request (`RateLimited`).
-    return Principal(PrincipalKind(holder.kind), holder.id)
+    return Principal(PrincipalKind(holder.kind), holder.id, key_id=holder.key_id)
 
 
 async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
@@ -244,12 +237,7 @@ async def identify(
     intake: Annotated[Intake, Depends(_intake)],
 ) -> CaseAccepted:
     """Report an identified child; 202 opens a case, 200 returns the case already open."""
-    try:
-        opened = await intake.open_case(agency.id, identification, channel="http")
-    except Refused as exc:
-        raise _ProblemError(422, exc.errors) from None
-    except Conflict as exc:
-        raise _ProblemError(409, exc.errors) from None
+    opened = await intake.cases.open_case(agency.id, identification, channel="http")
     if not opened.created:
         response.status_code = status.HTTP_200_OK
     return CaseAccepted(case_id=opened.case_id, created=opened.created, linked=opened.linked)
@@ -262,11 +250,7 @@ async def read_referral(
     intake: Annotated[Intake, Depends(_intake)],
 ) -> ReferralView:
     """The referral addressed to this provider: its state and what its service needs."""
-    try:
-        read = await intake.read_referral(provider, referral_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    return ReferralView(**vars(read))
+    return ReferralView(**vars(await intake.referrals.read(provider, referral_id)))
 
 
 @routes.get("/cases/{case_id}", tags=["agencies"])
@@ -276,11 +260,7 @@ async def read_case(
     intake: Annotated[Intake, Depends(_intake)],
 ) -> CaseView:
     """A case this agency reported (or, for a coordinator, any case) and its referrals."""
-    try:
-        read = await intake.read_case(reader, case_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    return CaseView.model_validate(vars(read))
+    return CaseView.model_validate(vars(await intake.cases.read_case(reader, case_id)))
 
 
 @routes.get("/audit", tags=["operations"])
@@ -293,7 +273,9 @@ async def read_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Who read which referral or case, when, and which fields: for operations."""
-    reads = await intake.read_audit(resource=resource, reader=reader, since=since, limit=limit)
+    reads = await intake.cases.read_audit(
+        resource=resource, reader=reader, since=since, limit=limit
+    )
     return AuditPage(reads=[AuditedRead.model_validate(r) for r in reads])
 
 
@@ -304,12 +286,7 @@ async def _change_clock(
     coordinator: Principal,
     intake: Intake,
 ) -> ClockChangeRecorded:
-    try:
-        request_id = await intake.change_clock(coordinator, referral_id, action, body.reason)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except NotAllowed as exc:
-        raise _ProblemError(409, exc.errors) from None
+    request_id = await intake.referrals.change_clock(coordinator, referral_id, action, body.reason)
     return ClockChangeRecorded(request_id=request_id)
 
 
@@ -353,21 +330,10 @@ async def answer(
 ) -> AnswerRecorded:
     """A provider answers a referral addressed to it; repeating an answer is harmless."""
     reason = body.reason if body else None
-    try:
-        response_id = await intake.respond(provider, referral_id, _RESPONSE_OF[action], reason)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except (Withdrawn, NotAllowed) as exc:
-        raise _ProblemError(409, exc.errors) from None
-    except Refused as exc:
-        raise _ProblemError(422, exc.errors) from None
+    response_id = await intake.referrals.respond(
+        provider, referral_id, _RESPONSE_OF[action], reason
+    )
     return AnswerRecorded(response_id=response_id)
-
-
-class _ProblemError(Exception):
-    def __init__(self, code: int, errors: list[FieldError]) -> None:
-        self.code = code
-        self.errors = errors
 
 
 def create_api(
@@ -395,9 +361,11 @@ def create_api(
         skip = ("body", "path", "query", "header")
         return _problem(422, field_errors(errors, skip=skip, whole="body"))
 
-    @api.exception_handler(_ProblemError)
-    async def _refused(_: Request, exc: _ProblemError) -> JSONResponse:
-        return _problem(exc.code, capped(exc.errors))
+    @api.exception_handler(ClientError)
+    async def _refused(_: Request, exc: ClientError) -> JSONResponse:
+        response = _problem(exc.status, capped(exc.errors))
+        response.headers.update(exc.headers)
+        return response
 
     api.add_middleware(StrictJson, problem=_problem)
     api.add_middleware(_Unexpected)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lindung_contracts import ClockAction, ReferralPaused, ReferralResumed
-
-from .lifecycle import ReferralStatus
+from lindung_contracts import ReferralPaused, ReferralResumed
+from lindung_contracts.lifecycle import clock_refusal
 
 if TYPE_CHECKING:
     from lindung_contracts import ClockChangeRequested
@@ -28,11 +27,13 @@ class ClockChange:
 def change_clock(referral: ReferralState, request: ClockChangeRequested) -> ClockChange:
     """Pause a clock that runs, resume one that is paused; anything else changes nothing.
 
-    Only a referral still waiting for its provider's acceptance has a clock to stop.
-    Intake refuses the rest with 409 already; this decides again under the referral's
-    lock, since an answer may have moved the referral in between.
+    The rule is the one intake applies (`lindung_contracts.lifecycle.clock_refusal`),
+    decided again here under the referral's lock, since an answer may have moved the
+    referral in between.
     """
-    why = _why_not(referral, request)
+    if request.case_id != referral.case_id:
+        return ClockChange(None, ignored="request names another case")
+    why = clock_refusal(referral.status, referral.paused_at, request.action, request.at)
     if why is not None:
         return ClockChange(None, ignored=why)
     paused = ReferralPaused(
@@ -48,17 +49,3 @@ def change_clock(referral: ReferralState, request: ClockChangeRequested) -> Cloc
         return ClockChange(paused)
     # The same facts, and since when the clock stood still.
     return ClockChange(ReferralResumed(**paused.model_dump(), paused_at=referral.paused_at))
-
-
-def _why_not(referral: ReferralState, request: ClockChangeRequested) -> str | None:
-    if request.case_id != referral.case_id:
-        return "request names another case"
-    if referral.status is not ReferralStatus.REQUESTED:
-        return f"the referral is {referral.status.value}"
-    if request.action is ClockAction.PAUSE:
-        return None if referral.paused_at is None else "the clock is already paused"
-    if referral.paused_at is None:
-        return "the clock is not paused"
-    if request.at < referral.paused_at:
-        return "resumed before it was paused"
-    return None

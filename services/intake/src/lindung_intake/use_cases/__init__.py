@@ -1,0 +1,48 @@
+"""Intake's use cases: what the HTTP API, the Kafka door and the referral mirror do.
+
+Every one is a unit of work (`lindung_common.Units`): load, decide with a pure function
+of `lindung_intake.domain`, save, emit. A caller's mistake is a `ClientError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .cases import CaseRead, Cases
+from .errors import Busy, ClientError, Conflict, Invalid, NotFound
+from .kafka_door import DOOR, KafkaDoor, announce_rejection
+from .mirror import CONSUMER, Mirror
+from .referrals import ReferralRead, Referrals
+from .waiting import Arrivals
+
+if TYPE_CHECKING:
+    from lindung_common.keys import KeyRing
+
+__all__ = [
+    "CONSUMER",
+    "DOOR",
+    "Arrivals",
+    "Busy",
+    "CaseRead",
+    "Cases",
+    "ClientError",
+    "Conflict",
+    "Intake",
+    "Invalid",
+    "KafkaDoor",
+    "Mirror",
+    "NotFound",
+    "ReferralRead",
+    "Referrals",
+    "announce_rejection",
+]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the HTTP API calls: the key ring, and the use cases of cases and referrals."""
+
+    keys: KeyRing
+    cases: Cases
+    referrals: Referrals

@@ -1,0 +1,53 @@
+"""The referral mirror: who each referral is addressed to, and which were taken back.
+
+Intake learns of referrals from the router's events; the mirror is what object-level
+checks and waiting requests look at. Each new referral is announced (NOTIFY, at commit)
+to every intake process, waking requests that wait on it (`waiting.py`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lindung_common import Consumer
+from lindung_contracts import REFERRALS, ReferralCancelled, ReferralRequested, ReferralRerouted
+
+from lindung_intake.adapters import news
+from lindung_intake.adapters import postgres as db
+
+if TYPE_CHECKING:
+    from lindung_common import Work
+    from lindung_contracts import Envelope
+
+__all__ = ["CONSUMER", "Mirror"]
+
+CONSUMER = "intake"
+
+
+class Mirror:
+    """Stores referrals as the router makes and withdraws them; announces the new ones."""
+
+    def __init__(self, channel: str) -> None:
+        self._channel = channel
+
+    def consumer(self) -> Consumer:
+        """The mirror's consumer of the referrals topic."""
+        return Consumer(
+            name=CONSUMER,
+            topics=(REFERRALS,),
+            run_handlers={
+                ReferralRequested: self.on_referrals_requested,
+                ReferralRerouted: self.on_referrals_withdrawn,
+                ReferralCancelled: self.on_referrals_withdrawn,
+            },
+        )
+
+    async def on_referrals_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Remember which provider each referral is addressed to; tell who waits on one."""
+        referrals: list[ReferralRequested] = [e.data for e in envelopes]
+        await db.insert_referral_access(work.conn, referrals)
+        await news.announce(work.conn, self._channel, [r.referral_id for r in referrals])
+
+    async def on_referrals_withdrawn(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
+        """Remember referrals taken back from their providers: their answers get 409 now."""
+        await db.mark_withdrawn(work.conn, [(e.data.referral_id, e.data.at) for e in envelopes])
