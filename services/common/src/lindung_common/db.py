@@ -11,7 +11,7 @@ import asyncpg
 import structlog
 
 from .failures import classify
-from .work import transaction
+from .work import reset_connection, transaction
 
 if TYPE_CHECKING:
     from .settings import ServiceSettings
@@ -45,7 +45,7 @@ async def create_pool(
         max_size=max_size,
         timeout=connect_timeout,
         command_timeout=command_timeout,
-        reset=_reset,
+        reset=reset_connection,
         server_settings={
             "search_path": schema,
             "application_name": f"lindung-{schema}",
@@ -56,19 +56,6 @@ async def create_pool(
     if pool is None:  # pragma: no cover - asyncpg returns None only when not awaited
         raise RuntimeError("asyncpg did not create a pool")
     return cast("asyncpg.Pool", _Pool(pool))
-
-
-async def _reset(conn: asyncpg.Connection) -> None:
-    """What a released connection needs before its next use: no open transaction.
-
-    asyncpg's default reset is one more round trip on every release (unlock all advisory
-    locks, close cursors, unlisten, reset settings). Lindung opens no cursors and changes
-    no session settings; the outbox relay, the one user of a session-level lock and of
-    LISTEN, unlocks and unlistens before it gives its connection back (and a connection
-    that broke is terminated, which releases both): the round trip buys nothing.
-    """
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
 
 
 # A connection that failed like this may be left in a state asyncpg does not detect (a
