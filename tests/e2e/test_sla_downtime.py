@@ -10,25 +10,19 @@ could fire: the coordinator hears nothing about a referral that was accepted.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from lindung_contracts import ReferralRequested
-from lindung_devstack.demo import DEMO_DIR
-from lindung_devstack.services import ServiceSet
-from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+from lindung_devstack.world import Behaviour, StandIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-HERE = Path(__file__).parent
 AGENCY = "pdrm-selangor"
-COORDINATOR = "coordinator-sel"
 LEGAL_AID_WINDOW = timedelta(seconds=8)  # tests/e2e/policy.toml; level 3 at twice that
 
 
@@ -39,57 +33,10 @@ def behaviour(referral: dict[str, Any]) -> Behaviour:
     return Behaviour("accept", 0.0)
 
 
-@pytest.fixture
-async def system(stack, tmp_path):
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
-    keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
-    standin = StandIn("", keys, behaviour)
-    endpoints = tmp_path / "endpoints.json"
-    write_endpoints(endpoints, standin.base_url, providers, secret=keys.webhook_secret)
-    services = ServiceSet(
-        tmp_path / "logs",
-        stack.kafka_bootstrap_servers,
-        stack.database_urls,
-        stack.credentials,
-        settings={
-            "intake": keys.settings(tmp_path / "keys.json"),
-            "router": {
-                "policy_file": str(HERE / "policy.toml"),
-                "directory_file": str(DEMO_DIR / "directory.json"),
-            },
-            "notifier": {"endpoints_file": str(endpoints)},
-            "sla-monitor": {"tick_seconds": "0.2"},
-        },
-    )
-    services.start()
-    standin.intake_url = services["intake"].url
-    await standin.start()
-    try:
-        yield services, standin, keys
-    finally:
-        await standin.stop_answering()
-        codes = await asyncio.to_thread(services.stop)
-        await standin.stop()
-        for name, service in services.processes.items():
-            print(f"--- {name} log: {service.log_file}")
-        assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"
-
-
-async def _eventually(check: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_an_acceptance_made_while_the_sla_monitor_was_down_is_read_before_any_step_fires(
-    stack, system
+    stack, start_system, eventually
 ):
-    services, standin, keys = system
+    services, standin, keys = await start_system(behaviour)
     async with httpx.AsyncClient(base_url=services["intake"].url) as client:
         response = await client.post(
             "/v1/identifications",
@@ -116,7 +63,7 @@ async def test_an_acceptance_made_while_the_sla_monitor_was_down_is_read_before_
                 return data  # type: ignore[no-any-return]
         return None
 
-    referral = await _eventually(legal_aid, timeout=60, what="the legal-aid referral")
+    referral = await eventually(legal_aid, timeout=60, what="the legal-aid referral")
     referral_id, provider_id = referral["referral_id"], referral["provider_id"]
     conn = await asyncpg.connect(stack.database_url)
     try:
@@ -128,7 +75,7 @@ async def test_an_acceptance_made_while_the_sla_monitor_was_down_is_read_before_
             )
             return status == "open"
 
-        await _eventually(deadline_known, timeout=30, what="the sla-monitor's deadline")
+        await eventually(deadline_known, timeout=30, what="the sla-monitor's deadline")
 
         # The sla-monitor goes down; the provider accepts meanwhile.
         assert await asyncio.to_thread(services["sla-monitor"].stop) == 0
@@ -145,7 +92,7 @@ async def test_an_acceptance_made_while_the_sla_monitor_was_down_is_read_before_
             )
             return status == "accepted"
 
-        await _eventually(router_knows, timeout=30, what="the router's acceptance")
+        await eventually(router_knows, timeout=30, what="the router's acceptance")
 
         # The whole ladder comes due while the sla-monitor is down.
         requested_at = datetime.fromisoformat(referral["requested_at"])
@@ -171,7 +118,7 @@ async def test_an_acceptance_made_while_the_sla_monitor_was_down_is_read_before_
             )
             return row["closed_reason"] if row and row["status"] == "closed" else None
 
-        assert await _eventually(closed, timeout=30, what="the deadline closed") == "accepted"
+        assert await eventually(closed, timeout=30, what="the deadline closed") == "accepted"
         await asyncio.sleep(2)  # a scheduler that had raced ahead would have fired by now
         fired_after = await _fired(conn, referral_id)
     finally:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,15 +21,11 @@ from aiohttp import web
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from lindung_contracts import REFERRALS, ReferralRequested, ReferralRerouted, decode
 from lindung_devstack._proc import free_port
-from lindung_devstack.demo import DEMO_DIR
-from lindung_devstack.services import ServiceSet
-from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+from lindung_devstack.world import Behaviour
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-HERE = Path(__file__).parent
 AGENCY = "pdrm-selangor"
-COORDINATOR = "coordinator-sel"
 GONE, NEXT = "legal-aid-sel-1", "legal-aid-sel-2"  # the demo directory's first two in Selangor
 MISSED = "org.lindung.deadline.missed.v1"
 LEGAL_AID_WINDOW = timedelta(seconds=8)  # tests/e2e/policy.toml; level 3 at twice that
@@ -69,59 +64,6 @@ class Gone:
         return web.Response(status=410, text="this service no longer exists")
 
 
-@pytest.fixture
-async def system(stack, tmp_path):
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
-    keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
-    standin = StandIn("", keys, behaviour)
-    gone = Gone()
-    endpoints = tmp_path / "endpoints.json"
-    write_endpoints(endpoints, standin.base_url, providers, secret=keys.webhook_secret)
-    document = json.loads(endpoints.read_text())
-    document["providers"][GONE]["webhook_url"] = gone.url
-    endpoints.write_text(json.dumps(document))
-    services = ServiceSet(
-        tmp_path / "logs",
-        stack.kafka_bootstrap_servers,
-        stack.database_urls,
-        stack.credentials,
-        settings={
-            "intake": keys.settings(tmp_path / "keys.json"),
-            "router": {
-                "policy_file": str(HERE / "policy.toml"),
-                "directory_file": str(DEMO_DIR / "directory.json"),
-            },
-            "notifier": {"endpoints_file": str(endpoints)},
-            "sla-monitor": {"tick_seconds": "0.2"},
-        },
-    )
-    await gone.start()
-    services.start()
-    standin.intake_url = services["intake"].url
-    await standin.start()
-    try:
-        yield services, standin, keys, gone
-    finally:
-        await standin.stop_answering()
-        codes = await asyncio.to_thread(services.stop)
-        await standin.stop()
-        await gone.stop()
-        for name, service in services.processes.items():
-            print(f"--- {name} log: {service.log_file}")
-        assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"
-
-
-async def _eventually(check: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def _referrals_topic(stack) -> AIOKafkaConsumer:
     """A reader of REFERRALS from its current end: only what comes after."""
     consumer = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
@@ -133,10 +75,21 @@ async def _referrals_topic(stack) -> AIOKafkaConsumer:
     return consumer
 
 
+@pytest.fixture
+async def gone():
+    endpoint = Gone()
+    await endpoint.start()
+    yield endpoint
+    await endpoint.stop()
+
+
 async def test_a_gone_provider_s_referral_goes_to_the_next_and_the_coordinator_hears_once(
-    stack, system
+    stack, start_system, eventually, gone
 ):
-    services, standin, keys, gone = system
+    def gone_provider(document: dict[str, Any]) -> None:
+        document["providers"][GONE]["webhook_url"] = gone.url
+
+    services, standin, keys = await start_system(behaviour, endpoints=gone_provider)
     topic = await _referrals_topic(stack)
     try:
         async with httpx.AsyncClient(base_url=services["intake"].url) as client:
@@ -164,7 +117,7 @@ async def test_a_gone_provider_s_referral_goes_to_the_next_and_the_coordinator_h
                     return data  # type: ignore[no-any-return]
             return None
 
-        asked = await _eventually(second, timeout=60, what=f"the referral at {NEXT}")
+        asked = await eventually(second, timeout=60, what=f"the referral at {NEXT}")
         assert asked["attempt"] == 2
         # 410 is final: the referral was tried once, not retried.
         assert gone.hits.count(ReferralRequested.event_type) == 1

@@ -1,0 +1,101 @@
+"""What the end-to-end tests share: the four services as processes, stand-in providers.
+
+`start_system(behaviour)` starts intake, the router, the notifier and the sla-monitor as
+separate processes on the run's broker and PostgreSQL (each as its own principal and
+database role), with the demo directory, the end-to-end policy (`policy.toml`: windows of
+seconds) and every webhook pointed at a stand-in that answers as `behaviour` says. Each
+test's system is stopped at its end, and every process must exit cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.services import ServiceSet
+from lindung_devstack.world import Behaviour, Keys, StandIn, write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+HERE = Path(__file__).parent
+AGENCY = "pdrm-selangor"
+COORDINATOR = "coordinator-sel"
+
+System = tuple[ServiceSet, StandIn, Keys]
+
+
+@pytest.fixture
+async def start_system(stack, tmp_path) -> AsyncIterator[Callable[..., Awaitable[System]]]:
+    """Start the four services with stand-in providers; stopped after the test."""
+    running: list[tuple[ServiceSet, StandIn]] = []
+
+    async def start(
+        behaviour: Callable[[dict[str, Any]], Behaviour],
+        *,
+        endpoints: Callable[[dict[str, Any]], None] | None = None,
+    ) -> System:
+        """`endpoints` may change the endpoints document (a gone provider, say) first."""
+        directory = json.loads((DEMO_DIR / "directory.json").read_text())
+        providers = [p["id"] for p in directory["providers"]]
+        keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
+        standin = StandIn("", keys, behaviour)
+        path = tmp_path / "endpoints.json"
+        write_endpoints(path, standin.base_url, providers, secret=keys.webhook_secret)
+        if endpoints is not None:
+            document = json.loads(path.read_text())
+            endpoints(document)
+            path.write_text(json.dumps(document))
+        services = ServiceSet(
+            tmp_path / "logs",
+            stack.kafka_bootstrap_servers,
+            stack.database_urls,
+            stack.credentials,
+            settings={
+                "intake": keys.settings(tmp_path / "keys.json"),
+                "router": {
+                    "policy_file": str(HERE / "policy.toml"),
+                    "directory_file": str(DEMO_DIR / "directory.json"),
+                },
+                "notifier": {"endpoints_file": str(path)},
+                "sla-monitor": {"tick_seconds": "0.2"},
+            },
+        )
+        services.start()
+        running.append((services, standin))
+        standin.intake_url = services["intake"].url
+        await standin.start()
+        return services, standin, keys
+
+    yield start
+    for services, standin in running:
+        await standin.stop_answering()
+        codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
+        await standin.stop()
+        for name, service in services.processes.items():
+            print(f"--- {name} log: {service.log_file}")
+        assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[Any]]:
+    """`await eventually(check, timeout=, what=)`: the first truthy result of `check`."""
+
+    async def wait(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = check()
+            if inspect.isawaitable(result):
+                result = await result
+            if result:
+                return result
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    return wait
