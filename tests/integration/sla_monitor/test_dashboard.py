@@ -108,7 +108,7 @@ async def _seed(runtime, new_referral, fire_due):
     for r, payload_type, hours, extra in (
         (on_time, ReferralAccepted, 1, {}),
         (late, ReferralAccepted, 5, {}),
-        (declined, ReferralDeclined, 1, {"reason": "full tonight"}),
+        (declined, ReferralDeclined, 1, {"reason": "at_capacity"}),
         (rerouted, ReferralRerouted, 6,
          {"reason": "silence", "new_referral_id": uuid.uuid4(), "new_provider_id": "clinic-kl-1"}),
     ):  # fmt: skip

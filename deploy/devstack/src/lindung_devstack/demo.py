@@ -53,7 +53,10 @@ def provider_behaviour(referral: dict[str, Any]) -> Behaviour:
     """How the stand-in providers answer: some accept, a shelter is full, some stay silent."""
     service, attempt = referral["service"], referral["attempt"]
     if service == "safe_shelter" and attempt == 1:
-        return Behaviour("decline", 2.0, "at capacity tonight")
+        # The words a person adds can name the child: intake seals them, and only the
+        # code travels on.
+        note = f"No bed tonight for the child of case {str(referral['case_id'])[:8]}."
+        return Behaviour("decline", 2.0, "at_capacity", note)
     if service in {"legal_aid", "interpretation"}:
         return Behaviour("ignore")
     delays = {"child_protector": 2.0, "safe_shelter": 3.0, "health": 4.0, "unhcr": 5.0}
@@ -310,11 +313,17 @@ async def _pause_and_resume(standin: StandIn, intake_url: str, keys: dict[str, s
     headers = {"Authorization": f"Bearer {keys[COORDINATOR]}"}
     url = f"{intake_url}/v1/referrals/{referral_id}"
     async with aiohttp.ClientSession() as http:
-        why = {"reason": "Child still under examination at the crisis centre."}
+        why = {
+            "reason": "child_in_hospital",
+            "note": "Still under examination at the crisis centre.",
+        }
         async with http.post(f"{url}/pause", json=why, headers=headers) as response:
             print(f"  POST .../pause by {COORDINATOR}: {response.status}")
         await asyncio.sleep(PAUSE_FOR_SECONDS)
-        why = {"reason": "Examination done; legal aid can see her now."}
+        why = {
+            "reason": "child_available",
+            "note": "Examination done; legal aid can see her now.",
+        }
         async with http.post(f"{url}/resume", json=why, headers=headers) as response:
             print(f"  POST .../resume by {COORDINATOR}: {response.status}")
 
