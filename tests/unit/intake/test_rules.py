@@ -133,6 +133,31 @@ def test_an_identification_older_than_the_limit_is_refused(age, refused):
         assert errors == []
 
 
+@pytest.mark.parametrize(
+    ("after", "refused"),
+    [(timedelta(0), False), (SKEW, False), (SKEW + timedelta(seconds=1), True)],
+    ids=["now", "within-skew", "beyond-skew"],
+)
+def test_sexual_violence_later_than_now_is_refused(after, refused):
+    identification = _identified(NOW - timedelta(hours=1))
+    situation = identification.situation.model_copy(update={"sexual_violence_at": NOW + after})
+    identification = identification.model_copy(update={"situation": situation})
+
+    errors = check_identification_time(identification, now=NOW, skew=SKEW)
+
+    expected = [FieldError(field="situation.sexual_violence_at", reason="is in the future")]
+    assert errors == (expected if refused else [])
+
+
+def test_sexual_violence_after_the_identification_but_before_now_is_taken():
+    identification = _identified(NOW - timedelta(hours=3))
+    situation = identification.situation.model_copy(
+        update={"sexual_violence_at": NOW - timedelta(hours=1)}
+    )
+    identification = identification.model_copy(update={"situation": situation})
+    assert check_identification_time(identification, now=NOW, skew=SKEW) == []
+
+
 def test_the_limit_is_the_caller_s():
     at = NOW - timedelta(days=10)
     assert check_identification_time(_identified(at), now=NOW, skew=SKEW, oldest=timedelta(days=7))

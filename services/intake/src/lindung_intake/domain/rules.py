@@ -28,13 +28,22 @@ def check_identification_time(
     skew: timedelta,
     oldest: timedelta = DEFAULT_OLDEST,
 ) -> list[FieldError]:
-    """Not in the future (beyond clock skew), and not older than `oldest`."""
+    """Not in the future (beyond clock skew), and not older than `oldest`.
+
+    Nor may the sexual violence it reports be in the future: the post-exposure clock
+    would run from a time that has not come. (It may follow the identification: violence
+    in custody is reported like any other.)
+    """
+    errors: list[FieldError] = []
     if identification.identified_at > now + skew:
-        return [FieldError(field="identified_at", reason="is in the future")]
-    if identification.identified_at < now - oldest:
+        errors.append(FieldError(field="identified_at", reason="is in the future"))
+    elif identification.identified_at < now - oldest:
         reason = f"is more than {oldest.days} days ago; a coordinator must refer this child"
-        return [FieldError(field="identified_at", reason=reason)]
-    return []
+        errors.append(FieldError(field="identified_at", reason=reason))
+    violence = identification.situation.sexual_violence_at
+    if violence is not None and violence > now + skew:
+        errors.append(FieldError(field="situation.sexual_violence_at", reason="is in the future"))
+    return errors
 
 
 def check_response(response: ResponseKind, reason: str | None) -> list[FieldError]:
