@@ -1,4 +1,4 @@
-"""Checks that need more than the contract models: the clock and the answer's reason."""
+"""Checks that need more than the contract models: the clock, the answer's reason and note."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import FieldError, ResponseKind
 
+from .notes import check_note
+
 if TYPE_CHECKING:
-    from lindung_contracts import IdentificationFacts
+    from lindung_contracts import IdentificationFacts, ReasonCode
 
 __all__ = ["check_identification_time", "check_response", "fingerprint"]
 
@@ -46,14 +48,18 @@ def check_identification_time(
     return errors
 
 
-def check_response(response: ResponseKind, reason: str | None) -> list[FieldError]:
-    """A decline or a failure must say why; the next provider and the coordinator need it."""
-    needs_reason = response in {ResponseKind.DECLINED, ResponseKind.FAILED}
-    if needs_reason and not (reason and reason.strip()):
-        return [FieldError(field="reason", reason=f"is required to answer {response.value}")]
-    if reason is not None and "\x00" in reason:
-        return [FieldError(field="reason", reason="must not contain a NUL character")]
-    return []
+def check_response(
+    response: ResponseKind, reason: ReasonCode | None, note: str | None = None
+) -> list[FieldError]:
+    """A decline or a failure must say why, as a code; a note may add words to either.
+
+    The next provider and the coordinator need the code; the words stay with intake.
+    """
+    errors: list[FieldError] = []
+    if response in {ResponseKind.DECLINED, ResponseKind.FAILED} and reason is None:
+        why = f"is required to answer {response.value}: one of the reason codes"
+        errors.append(FieldError(field="reason", reason=why))
+    return errors + check_note(note, response=response)
 
 
 def fingerprint(identification: IdentificationFacts, key: bytes) -> str:
