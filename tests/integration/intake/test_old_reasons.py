@@ -49,8 +49,9 @@ async def _old_installation(stack, tmp_path, schema) -> tuple[uuid.UUID, uuid.UU
     """
     old = tmp_path / "lindung_intake" / "migrations"  # the directory name is the origin
     old.mkdir(parents=True)
+    (notes,) = MIGRATIONS.glob("*_notes.sql")  # the migration that brought notes
     for path in sorted(MIGRATIONS.glob("*.sql")):
-        if path.name < "0007":
+        if path.name < notes.name:
             shutil.copy(path, old / path.name)
     referral_id, case_id, declined = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     pool = await create_pool(stack.database_url, schema)

@@ -143,7 +143,8 @@ def test_a_note_is_taken_only_with_a_decline_or_a_failure(response):
 
 
 def test_the_database_knows_exactly_the_reason_codes():
-    sql = (Path(lindung_intake.__file__).parent / "migrations" / "0007_notes.sql").read_text()
+    (notes,) = (Path(lindung_intake.__file__).parent / "migrations").glob("*_notes.sql")
+    sql = notes.read_text()
     function = sql[sql.index("CREATE FUNCTION is_reason_code") :].split("$$")[1]
     assert set(re.findall(r"'([a-z_]+)'", function)) == {code.value for code in ReasonCode}
 
