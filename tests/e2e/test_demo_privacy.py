@@ -13,6 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from lindung_contracts import AGENCY_IDENTIFICATIONS
 from lindung_devstack import demo
 from lindung_intake.settings import IntakeSettings
 from lindung_notifier.settings import NotifierSettings
@@ -92,6 +93,11 @@ async def _unsealed_rows(database_url: str) -> list[tuple[str, str]]:
         await conn.close()
 
 
+def _agency_input(topic: str) -> bool:
+    """An agency's own identifications topic: only that agency writes it."""
+    return any(topic == AGENCY_IDENTIFICATIONS.for_agency(agency).name for agency in demo.CASES)
+
+
 def _logs(paths: list[Path]) -> list[tuple[str, str]]:
     return [(str(p), p.read_text(errors="replace")) for p in paths if p.is_file()]
 
@@ -145,10 +151,16 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
     open_now = next(text for where, text in dashboard if "api/open" in where)
     assert '"referral_id"' in open_now  # the demo's referrals are on the dashboard
 
+    # An agency's own identifications topic holds what that agency wrote, as it wrote it:
+    # the careless record with a made-up key is there, and must be nowhere Lindung writes.
+    sent = AGENCY_IDENTIFICATIONS.for_agency("jtk-perak").name
+    assert any(t == sent and demo.MADE_UP_KEYS[1].encode() in b for t, b in records)
+    written = [(t, b.decode(errors="replace")) for t, b in records if not _agency_input(t)]
+    assert any(t.endswith(".rejections.v1") and "<key>" in text for t, text in written)
     leaks = [
         (where, value)
         for value in seeded
-        for where, text in [*logs, *((t, b.decode(errors="replace")) for t, b in records), *rows]
+        for where, text in [*logs, *written, *rows]
         if value in text
     ]
     assert leaks == []
@@ -158,4 +170,8 @@ async def test_a_full_demo_run_leaves_no_seeded_personal_data_anywhere_but_seale
             " AND agency_reference = ANY($1::text[])",
             [body["agency_reference"] for body in reported],
         )
+        # The words the shelter and the coordinator typed reached intake, and stayed there.
+        notes = {tuple(r) for r in await pool.fetch("SELECT about, reason FROM intake.notes")}
     assert sealed == len(reported) == 4
+    # (The resume comes 15 s after the pause, after this shortened run.)
+    assert {("decline", "at_capacity"), ("pause", "child_in_hospital")} <= notes

@@ -377,7 +377,7 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
         )
         referral_id = referral["referral_id"]
         url = f"/v1/referrals/{referral_id}"
-        reason = {"reason": "Child in hospital until tomorrow; interview after discharge."}
+        reason = {"reason": "child_in_hospital", "note": "In hospital until tomorrow."}
         # Intake stamps each change when the request arrives (and may then wait to hear
         # of the referral), so the pause lies between these bounds.
         pause_sent = time.monotonic()

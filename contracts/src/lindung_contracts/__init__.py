@@ -55,6 +55,7 @@ from .identification import (
 )
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
+from .reasons import REASON_WORDS, ReasonCode
 from .referral import (
     ChildSummary,
     ClockAction,
@@ -107,6 +108,7 @@ __all__ = [
     "NOTIFICATIONS",
     "PAYLOAD_TYPES",
     "PROVIDER_RESPONSES",
+    "REASON_WORDS",
     "REFERRALS",
     "STRUCTURED_CONTENT_TYPE",
     "TOPICS",
@@ -156,6 +158,7 @@ __all__ = [
     "PersonalDetails",
     "ProviderId",
     "ProviderResponded",
+    "ReasonCode",
     "RecipientRole",
     "ReferralAccepted",
     "ReferralCancelled",

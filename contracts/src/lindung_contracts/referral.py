@@ -20,6 +20,7 @@ from ._base import (
     ReferralId,
 )
 from .identification import Gender, Location, MalaysianState
+from .reasons import ReasonCode
 
 __all__ = [
     "ChildSummary",
@@ -169,7 +170,7 @@ class ReferralDeclined(_ReferralFact):
     """The provider declined, with its reason."""
 
     event_type: ClassVar[str] = "org.lindung.referral.declined.v1"
-    reason: str = Field(min_length=1, max_length=500, description="The provider's reason.")
+    reason: ReasonCode = Field(description="The provider's reason, as a code (never words).")
 
 
 class ReferralStarted(_ReferralFact):
@@ -205,7 +206,7 @@ class ReferralPaused(_ReferralFact):
 
     event_type: ClassVar[str] = "org.lindung.referral.paused.v1"
     coordinator_id: CoordinatorId
-    reason: str = Field(min_length=1, max_length=500, description="Why the clock stopped.")
+    reason: ReasonCode = Field(description="Why the clock stopped, as a code (never words).")
 
 
 class ReferralResumed(_ReferralFact):
@@ -213,7 +214,7 @@ class ReferralResumed(_ReferralFact):
 
     event_type: ClassVar[str] = "org.lindung.referral.resumed.v1"
     coordinator_id: CoordinatorId
-    reason: str = Field(min_length=1, max_length=500, description="Why the clock runs again.")
+    reason: ReasonCode = Field(description="Why the clock runs again, as a code (never words).")
     paused_at: Instant = Field(
         description="When the pause began; the deadline moves later by `at` minus this."
     )
@@ -289,8 +290,10 @@ class ProviderResponded(Payload):
     case_id: CaseId
     provider_id: ProviderId
     response: ResponseKind = Field(description="The answer.")
-    reason: str | None = Field(
-        default=None, max_length=500, description="Reason (required to decline)."
+    reason: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code (required to decline or fail); any words the provider "
+        "added stay sealed in intake.",
     )
     responded_at: Instant = Field(description="When the provider answered.")
 
@@ -317,5 +320,7 @@ class ClockChangeRequested(Payload):
     case_id: CaseId
     action: ClockAction = Field(description="Pause or resume.")
     coordinator_id: CoordinatorId
-    reason: str = Field(min_length=1, max_length=500, description="Why; recorded with it.")
+    reason: ReasonCode = Field(
+        description="Why, as a code; any words the coordinator added stay sealed in intake."
+    )
     at: Instant = Field(description="When the coordinator asked.")

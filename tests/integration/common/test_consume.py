@@ -289,7 +289,7 @@ async def test_a_valid_event_without_a_handler_is_ignored(runtime, handlers, out
         provider_id="shelter-kl-1",
         service=ServiceType.SAFE_SHELTER,
         at=NOW,
-        reason="full",
+        reason="at_capacity",
     )
     envelope = Envelope.wrap(declined, event_id=uuid.uuid4(), time=NOW, source="/lindung/router")
     assert await runtime.deliver_records(_record(envelope, offset=2)) == [Outcome.IGNORED]

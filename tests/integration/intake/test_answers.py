@@ -12,6 +12,7 @@ from lindung_contracts import (
     PROVIDER_RESPONSES,
     Envelope,
     ProviderResponded,
+    ReasonCode,
     ReferralRerouted,
     ResponseKind,
 )
@@ -99,15 +100,15 @@ async def test_another_provider_gets_the_same_404_as_for_an_unknown_referral(
 async def test_another_provider_cannot_decline_it_either(client, callers, referral, outbox):
     response = await client.post(
         _url(referral.referral_id, "decline"),
-        json={"reason": "we are full"},
+        json={"reason": "at_capacity", "note": "No bed tonight."},
         headers=callers.other_provider,
     )
     assert response.status_code == 404
     assert await outbox() == []
 
 
-@pytest.mark.parametrize("body", [None, {}, {"reason": None}, {"reason": "   "}])
-async def test_a_decline_without_a_reason_is_refused_naming_reason(
+@pytest.mark.parametrize("body", [None, {}, {"reason": None}, {"note": "We are full tonight."}])
+async def test_a_decline_without_a_reason_code_is_refused_naming_reason(
     client, callers, referral, outbox, body
 ):
     url = _url(referral.referral_id, "decline")
@@ -118,25 +119,32 @@ async def test_a_decline_without_a_reason_is_refused_naming_reason(
     assert await outbox() == []
 
 
-async def test_a_decline_with_a_reason_carries_it(client, callers, referral, outbox):
+async def test_a_decline_with_a_reason_code_carries_it(client, callers, referral, outbox):
     response = await client.post(
         _url(referral.referral_id, "decline"),
-        json={"reason": "at capacity tonight"},
+        json={"reason": "at_capacity"},
         headers=callers.provider,
     )
     assert response.status_code == 202
     answer = (await outbox())[0]["event"].data
-    assert (answer.response, answer.reason) == (ResponseKind.DECLINED, "at capacity tonight")
+    assert (answer.response, answer.reason) == (ResponseKind.DECLINED, ReasonCode.AT_CAPACITY)
 
 
-async def test_a_reason_longer_than_500_characters_is_refused(client, callers, referral, outbox):
+@pytest.mark.parametrize("reason", ["at capacity tonight", "Aye Aye Mon is 15", "AT_CAPACITY", 3])
+async def test_words_or_an_unknown_code_as_the_reason_are_refused_without_repeating_them(
+    client, callers, referral, outbox, reason
+):
     response = await client.post(
         _url(referral.referral_id, "decline"),
-        json={"reason": "x" * 501},
+        json={"reason": reason},
         headers=callers.provider,
     )
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    (error,) = response.json()["errors"]
+    assert error["field"] == "reason"
+    assert "at_capacity" in error["reason"]  # it lists the codes
+    if isinstance(reason, str) and reason != "AT_CAPACITY":
+        assert reason not in response.text
     assert await outbox() == []
 
 
@@ -161,18 +169,19 @@ async def test_a_referral_heard_of_twice_is_remembered_once(
     assert response.status_code == 202
 
 
-async def test_a_reason_with_a_nul_character_is_refused_not_a_server_error(
+async def test_a_note_with_a_nul_character_is_refused_not_a_server_error(
     wired, callers, referral, outbox
 ):
     transport = httpx.ASGITransport(app=wired.api, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         response = await client.post(
             _url(referral.referral_id, "decline"),
-            json={"reason": "full\u0000tonight"},
+            json={"reason": "at_capacity", "note": "full\u0000tonight"},
             headers=callers.provider,
         )
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert [e["field"] for e in response.json()["errors"]] == ["note"]
+    assert "tonight" not in response.text
     assert await outbox() == []
 
 
@@ -238,7 +247,7 @@ async def test_an_answer_quicker_than_intake_s_news_of_the_referral_still_sticks
 async def test_an_answer_the_referral_s_state_does_not_allow_gets_409_with_that_state(
     client, callers, referral, outbox, first, then, state
 ):
-    body = {"reason": "a reason"}
+    body = {"reason": "other"}
     if first is not None:
         ok = await client.post(
             _url(referral.referral_id, first), headers=callers.provider, json=body

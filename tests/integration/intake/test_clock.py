@@ -11,13 +11,14 @@ from lindung_contracts import (
     ClockAction,
     ClockChangeRequested,
     Envelope,
+    ReasonCode,
     ReferralRerouted,
 )
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
-REASON = {"reason": "Child admitted to hospital overnight; placement after discharge."}
+REASON = {"reason": "child_in_hospital"}
 
 
 @pytest.fixture
@@ -51,12 +52,12 @@ async def test_a_pause_is_recorded_with_its_reason_and_queued_for_the_router(
         case_id=referral.case_id,
         action=ClockAction.PAUSE,
         coordinator_id="coordinator-kl",
-        reason=REASON["reason"],
+        reason=ReasonCode.CHILD_IN_HOSPITAL,
         at=NOW,
     )
     (recorded,) = await _recorded(wired)
     assert recorded["coordinator_id"] == "coordinator-kl"
-    assert recorded["reason"] == REASON["reason"]
+    assert recorded["reason"] == "child_in_hospital"
 
 
 async def test_pause_then_resume_each_once_and_the_wrong_order_is_409(client, callers, referral):
@@ -122,15 +123,45 @@ async def test_only_a_coordinator_key_may_pause(client, callers, referral, who):
     assert response.json()["errors"][0]["field"] == "authorization"
 
 
-async def test_a_pause_needs_a_reason_and_an_existing_referral(client, callers, referral):
+async def test_a_pause_needs_a_reason_code_and_an_existing_referral(
+    client, callers, referral, outbox
+):
     url = f"/v1/referrals/{referral.referral_id}/pause"
     no_reason = await client.post(url, json={}, headers=callers.coordinator)
+    only_words = await client.post(url, json={"note": "In ward 4."}, headers=callers.coordinator)
     blank = await client.post(url, json={"reason": ""}, headers=callers.coordinator)
+    words = await client.post(
+        url, json={"reason": "Aye Aye Mon is in hospital"}, headers=callers.coordinator
+    )
     unknown = await client.post(
         f"/v1/referrals/{uuid.uuid4()}/pause", json=REASON, headers=callers.coordinator
     )
 
-    assert no_reason.status_code == 422
-    assert no_reason.json()["errors"][0]["field"] == "reason"
-    assert blank.status_code == 422
+    for refused in (no_reason, only_words, blank, words):
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["reason"]
+    assert "Aye Aye Mon" not in words.text
     assert unknown.status_code == 404
+    assert await outbox() == []
+
+
+@pytest.mark.parametrize(
+    ("note", "says"),
+    [("  ", "blank"), ("x" * 1001, "1000"), ("Ward 4\nbed 2", "control"), ("A\u0007", "control")],
+)
+async def test_a_pause_s_note_is_checked_and_never_repeated(
+    client, callers, referral, outbox, note, says
+):
+    response = await client.post(
+        f"/v1/referrals/{referral.referral_id}/pause",
+        json={"reason": "child_in_hospital", "note": note},
+        headers=callers.coordinator,
+    )
+
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "note"
+    assert says in error["reason"]
+    if note.strip():
+        assert note.strip() not in error["reason"]
+    assert await outbox() == []

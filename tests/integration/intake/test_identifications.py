@@ -318,3 +318,22 @@ async def test_an_identification_dated_1900_is_refused_with_422(
     assert error["field"] == "identified_at"
     assert "more than 30 days ago" in error["reason"]
     assert await outbox() == []
+
+
+async def test_sexual_violence_later_than_now_is_refused_and_after_identification_taken(
+    client, callers, identification, outbox
+):
+    identified = NOW - timedelta(minutes=40)
+    future = identification()
+    future["situation"]["sexual_violence_at"] = (NOW + timedelta(hours=1)).isoformat()
+    in_custody = identification()
+    in_custody["situation"]["sexual_violence_at"] = (identified + timedelta(minutes=10)).isoformat()
+
+    refused = await client.post(URL, json=future, headers=callers.agency)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "errors": [{"field": "situation.sexual_violence_at", "reason": "is in the future"}]
+    }
+    assert await outbox() == []
+    taken = await client.post(URL, json=in_custody, headers=callers.agency)
+    assert taken.status_code == 202, taken.text

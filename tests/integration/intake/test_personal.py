@@ -251,7 +251,12 @@ async def test_rotating_the_data_key_re_seals_every_case_and_they_still_read(
     before = await _rows(wired, "SELECT personal FROM cases")
     rotated = await asyncio.to_thread(command, "rotate")
 
-    assert rotated[0] == {"resealed": 1, "key_id": "test-2"}
+    assert rotated[0] == {
+        "resealed": 1,
+        "notes_resealed": 0,
+        "old_reasons_sealed": 0,
+        "key_id": "test-2",
+    }
     assert rotated[1]["sealed_by_key"] == {"test-2": 1}
     after = await _rows(wired, "SELECT personal, personal_key_id FROM cases")
     assert after[0]["personal_key_id"] == "test-2"
@@ -264,5 +269,11 @@ async def test_rotating_the_data_key_re_seals_every_case_and_they_still_read(
     with pytest.raises(SealError):
         DataKeys.parse(data_keys).open(sealed, bound_to=bound_to)
     assert await asyncio.to_thread(command, "status") == [
-        {"current": "test-2", "sealed_by_key": {"test-2": 1}, "unknown_keys": []}
+        {
+            "current": "test-2",
+            "sealed_by_key": {"test-2": 1},
+            "notes_by_key": {},
+            "old_reasons_unsealed": 0,
+            "unknown_keys": [],
+        }
     ]

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 from lindung_common import Runtime
+from lindung_intake.adapters.news import ReferralNews
 from lindung_intake.bootstrap import build
 from prometheus_client import REGISTRY
 
@@ -21,7 +22,7 @@ N = 300  # reads at once, by one key
 MANY = {"answer_wait_seconds": WAIT, "answer_waits_per_key": 300, "answer_waits_overall": 300}
 LONG = {"answer_wait_seconds": 5.0}
 BOUNDED = {"answer_wait_seconds": WAIT, "answer_waits_per_key": 2, "answer_waits_overall": 3}
-REASON = {"reason": "Child admitted to hospital overnight."}
+REASON = {"reason": "child_in_hospital"}
 
 
 async def _timed(request) -> tuple[httpx.Response, float]:
@@ -42,7 +43,7 @@ async def _until(condition, within: float = 10.0) -> None:
 
 
 def _news(service):
-    (news,) = service.tasks
+    (news,) = [task for task in service.tasks if isinstance(task, ReferralNews)]
     return news
 
 
@@ -126,7 +127,7 @@ async def test_an_unknown_id_and_another_provider_s_referral_answer_404_after_th
             return client.post(url + action, json=body, headers=callers.other_provider)
         return client.get(url, headers=callers.other_provider)
 
-    for action, body in (("", None), ("/accept", None), ("/decline", {"reason": "full"})):
+    for action, body in (("", None), ("/accept", None), ("/decline", {"reason": "at_capacity"})):
         await ask(f"/v1/referrals/{uuid.uuid4()}", action, body)  # statements prepared
         (other, other_took), (missing, missing_took) = await asyncio.gather(
             _timed(ask(theirs, action, body)), _timed(ask(unknown, action, body))

@@ -156,7 +156,7 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
             provider_id="shelter-kl-1",
             service=asked.data.service,
             at=clock.now(),
-            reason="at capacity tonight",
+            reason="at_capacity",
         ),
         event_id=uuid.uuid4(),
         time=clock.now(),

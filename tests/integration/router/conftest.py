@@ -18,6 +18,7 @@ from lindung_contracts import (
     MalaysianState,
     NationalityStatus,
     ProviderResponded,
+    ReasonCode,
     ResponseKind,
     Situation,
     decode,
@@ -103,7 +104,7 @@ def _provider_responded(
     response: ResponseKind,
     *,
     provider_id: str | None = None,
-    reason: str | None = None,
+    reason: ReasonCode | None = None,
     at: datetime | None = None,
 ) -> Envelope[ProviderResponded]:
     """A provider's answer to a referral, as intake publishes it."""

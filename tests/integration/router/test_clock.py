@@ -27,7 +27,7 @@ def _clock(referral, action: ClockAction, at) -> Envelope[ClockChangeRequested]:
         case_id=referral.case_id,
         action=action,
         coordinator_id="coordinator-sel",
-        reason="child in hospital",
+        reason="child_in_hospital",
         at=at,
     )
     return Envelope.wrap(payload, event_id=uuid.uuid4(), time=at, source="/lindung/intake")

@@ -28,6 +28,9 @@ from lindung_contracts import (
     ServiceType,
     encode,
 )
+from lindung_contracts import (
+    ReasonCode as Why,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -134,13 +137,13 @@ async def test_decline_reroutes_to_another_provider(
     answered_at = IDENTIFIED + timedelta(hours=1)
 
     answer = provider_responded(
-        shelter, ResponseKind.DECLINED, reason="at capacity", at=answered_at
+        shelter, ResponseKind.DECLINED, reason=Why.AT_CAPACITY, at=answered_at
     )
     await router.deliver(answer)
 
     declined, rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(declined, ReferralDeclined)
-    assert declined.reason == "at capacity"
+    assert declined.reason == Why.AT_CAPACITY
     assert isinstance(rerouted, ReferralRerouted)
     assert isinstance(requested, ReferralRequested)
     assert (rerouted.referral_id, rerouted.new_referral_id) == (
@@ -157,18 +160,18 @@ async def test_decline_reroutes_to_another_provider(
         ("shelter-a", 1, "declined"),
         ("shelter-b", 2, "requested"),
     ]
-    assert rows[0]["status_reason"] == "at capacity"
+    assert rows[0]["status_reason"] == "at_capacity"
 
 
 async def test_decline_with_nobody_left_reports_no_provider(
     router, case_opened, provider_responded, outbox
 ):
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
-    await router.deliver(provider_responded(shelter, ResponseKind.DECLINED, reason="full"))
+    await router.deliver(provider_responded(shelter, ResponseKind.DECLINED, reason=Why.AT_CAPACITY))
     second = requested_by_service((await outbox(router))[-1:])[S.SAFE_SHELTER]
     queued = len(await outbox(router))
 
-    await router.deliver(provider_responded(second, ResponseKind.DECLINED, reason="full too"))
+    await router.deliver(provider_responded(second, ResponseKind.DECLINED, reason=Why.AT_CAPACITY))
 
     declined, unmet = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(declined, ReferralDeclined)
@@ -182,7 +185,7 @@ async def test_a_failure_after_acceptance_reroutes(router, case_opened, provider
     await router.deliver(provider_responded(shelter, ResponseKind.ACCEPTED))
     queued = len(await outbox(router))
 
-    await router.deliver(provider_responded(shelter, ResponseKind.FAILED, reason="child ran away"))
+    await router.deliver(provider_responded(shelter, ResponseKind.FAILED, reason=Why.CHILD_MISSING))
 
     rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(rerouted, ReferralRerouted)
@@ -198,13 +201,13 @@ async def test_a_failure_with_no_provider_left_ends_the_referral_and_reports_no_
     health = (await open_case(router, case_opened, outbox))[S.HEALTH]
     queued = len(await outbox(router))
 
-    await router.deliver(provider_responded(health, ResponseKind.FAILED, reason="no doctor"))
+    await router.deliver(provider_responded(health, ResponseKind.FAILED, reason=Why.OTHER))
 
     ended, unmet = [e for _, e in (await outbox(router))[queued:]]
     # Ended, so its deadline stops: it would otherwise escalate a referral that is over.
     assert isinstance(ended, ReferralCancelled)
     assert ended.referral_id == health.referral_id
-    assert ended.reason == "reported failure, no provider left: no doctor"
+    assert ended.reason == "reported failure, no provider left: other"
     assert isinstance(unmet, NoProviderAvailable)
     assert unmet.service is S.HEALTH
 
@@ -220,7 +223,7 @@ async def test_answers_that_are_not_allowed_change_nothing(
     ignored = [
         accept,  # redelivered
         provider_responded(shelter, ResponseKind.ACCEPTED),  # a second accept
-        provider_responded(shelter, ResponseKind.DECLINED, reason="changed our mind"),
+        provider_responded(shelter, ResponseKind.DECLINED, reason=Why.OTHER),
         provider_responded(shelter, ResponseKind.COMPLETED, provider_id="shelter-b"),
     ]
     for answer in ignored:
@@ -236,7 +239,9 @@ async def test_a_wrong_providers_decline_does_not_reroute(
     before = (await outbox(router), await referrals(router))
 
     await router.deliver(
-        provider_responded(shelter, ResponseKind.DECLINED, provider_id="shelter-b", reason="x")
+        provider_responded(
+            shelter, ResponseKind.DECLINED, provider_id="shelter-b", reason=Why.OTHER
+        )
     )
 
     assert (await outbox(router), await referrals(router)) == before

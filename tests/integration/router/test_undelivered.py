@@ -164,7 +164,7 @@ async def test_undelivered_while_paused_is_re_routed_once_the_clock_runs_again(
             action=action,
             coordinator_id="coordinator-sel",
             at=at,
-            reason="child in hospital",
+            reason="child_in_hospital",
         )
         await escalating.deliver(
             Envelope.wrap(request, event_id=uuid.uuid4(), time=at, source="/lindung/intake")

@@ -108,7 +108,7 @@ async def _seed(runtime, new_referral, fire_due):
     for r, payload_type, hours, extra in (
         (on_time, ReferralAccepted, 1, {}),
         (late, ReferralAccepted, 5, {}),
-        (declined, ReferralDeclined, 1, {"reason": "full tonight"}),
+        (declined, ReferralDeclined, 1, {"reason": "at_capacity"}),
         (rerouted, ReferralRerouted, 6,
          {"reason": "silence", "new_referral_id": uuid.uuid4(), "new_provider_id": "clinic-kl-1"}),
     ):  # fmt: skip
@@ -359,7 +359,7 @@ async def test_a_paused_clock_counts_its_time_left_from_the_pause(
     )  # fmt: skip
     await runtime.deliver(
         _fact(paused, ReferralPaused, NOW - timedelta(minutes=30), service=ServiceType.LEGAL_AID,
-              provider="legal-sel-1", coordinator_id="coordinator-sel", reason="examination")
+              provider="legal-sel-1", coordinator_id="coordinator-sel", reason="child_in_hospital")
     )  # fmt: skip
 
     body = (await http.get("/dashboard/api/open", headers=_auth())).json()

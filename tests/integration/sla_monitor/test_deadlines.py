@@ -112,7 +112,7 @@ async def test_concurrent_schedulers_raise_one_event_per_step(
 
 CLOSINGS = {
     "accepted": (ReferralAccepted, {}),
-    "declined": (ReferralDeclined, {"reason": "at capacity"}),
+    "declined": (ReferralDeclined, {"reason": "at_capacity"}),
     "started": (ReferralStarted, {}),
     "completed": (ReferralCompleted, {}),
     "cancelled": (ReferralCancelled, {"reason": "child moved to another state"}),

@@ -71,9 +71,7 @@ async def test_a_declined_referral_is_not_counted_but_its_replacement_is(
     first = new_referral()
     package_due = first.requested_at + timedelta(hours=72)
     await monitor.deliver(first.requested(package_due_at=package_due))
-    await monitor.deliver(
-        first.fact(ReferralDeclined, first.at_percent(10), reason="at capacity tonight")
-    )
+    await monitor.deliver(first.fact(ReferralDeclined, first.at_percent(10), reason="at_capacity"))
     second = type(first)(uuid.uuid4(), first.case_id, first.at_percent(10), first.due_at)
     await monitor.deliver(second.requested(package_due_at=package_due))
 

@@ -9,7 +9,7 @@ from lindung_contracts import DeadlineMissed, DeadlineWarning, ReferralPaused, R
 
 pytestmark = pytest.mark.integration
 
-WHO = {"coordinator_id": "coordinator-sel", "reason": "child in hospital"}
+WHO = {"coordinator_id": "coordinator-sel", "reason": "child_in_hospital"}
 
 
 def _fired(report) -> list[tuple[str, int]]:

@@ -17,10 +17,13 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    ReasonCode,
     ResponseKind,
     Situation,
 )
 from lindung_intake.domain import (
+    Note,
+    NoteAbout,
     Principal,
     PrincipalKind,
     Referral,
@@ -31,6 +34,8 @@ from lindung_intake.domain import (
     decide_opening,
     may_know,
     may_read_case,
+    may_read_note,
+    may_read_notes,
     readable_fields,
 )
 
@@ -77,15 +82,19 @@ def test_who_may_know_a_referral_exists(who, knows):
     assert may_know(None, who) is False
 
 
-def _answer(referral, who=PROVIDER, response=ResponseKind.ACCEPTED, previous=None):
+def _answer(
+    referral, who=PROVIDER, response=ResponseKind.ACCEPTED, previous=None, reason=None, note=None
+):
     return decide_answer(
         referral,
         who,
         referral_id=REFERRAL.referral_id,
         response=response,
-        reason=None,
+        reason=reason,
+        note=note,
         previous=previous,
         response_id=uuid.UUID(int=99),
+        note_id=uuid.UUID(int=98),
         responded_at=AT,
     )
 
@@ -134,14 +143,16 @@ def test_what_the_state_does_not_allow_is_a_conflict(referral, response, field):
     assert [e.field for e in answering.refusal.errors] == [field]
 
 
-def _clock(referral, action, at=AT):
+def _clock(referral, action, at=AT, note=None):
     return decide_clock_change(
         referral,
         COORDINATOR,
         referral_id=REFERRAL.referral_id,
         action=action,
-        reason="child in hospital",
+        reason=ReasonCode.CHILD_IN_HOSPITAL,
+        note=note,
         request_id=uuid.UUID(int=5),
+        note_id=uuid.UUID(int=6),
         at=at,
     )
 
@@ -154,6 +165,79 @@ def test_a_coordinator_pauses_a_running_clock():
         ClockAction.PAUSE,
         "coordinator-kl",
     )
+    assert changing.note is None
+
+
+def test_a_decline_s_words_become_a_note_and_its_event_carries_only_the_code():
+    words = "No bed tonight for Aye Aye Mon, 15."
+    answering = _answer(
+        REFERRAL, response=ResponseKind.DECLINED, reason=ReasonCode.AT_CAPACITY, note=words
+    )
+
+    assert answering.answer is not None
+    assert answering.answer.reason is ReasonCode.AT_CAPACITY
+    assert words not in answering.answer.model_dump_json()
+    assert answering.note == Note(
+        note_id=uuid.UUID(int=98),
+        referral_id=REFERRAL.referral_id,
+        case_id=REFERRAL.case_id,
+        about=NoteAbout.DECLINE,
+        source_id=uuid.UUID(int=99),
+        reason=ReasonCode.AT_CAPACITY,
+        writer_kind=PrincipalKind.PROVIDER,
+        writer_id="shelter-kl-1",
+        written_at=AT,
+        words=words,
+    )
+    assert "Aye" not in repr(answering.note)  # printed by mistake, it shows no words
+
+
+def test_a_repeated_decline_stores_no_second_note():
+    answering = _answer(
+        REFERRAL,
+        response=ResponseKind.DECLINED,
+        reason=ReasonCode.AT_CAPACITY,
+        note="again",
+        previous=uuid.UUID(int=7),
+    )
+    assert (answering.repeat_of, answering.note) == (uuid.UUID(int=7), None)
+
+
+def test_a_pause_s_words_become_a_note_of_the_coordinator_s():
+    changing = _clock(REFERRAL, ClockAction.PAUSE, note="In ward 4.")
+
+    assert changing.request is not None
+    assert changing.request.reason is ReasonCode.CHILD_IN_HOSPITAL
+    assert changing.note is not None
+    assert (changing.note.about, changing.note.source_id, changing.note.writer_id) == (
+        NoteAbout.PAUSE,
+        uuid.UUID(int=5),
+        "coordinator-kl",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "referral", "reads"),
+    [
+        (PROVIDER, REFERRAL, True),
+        (PROVIDER, dataclasses.replace(REFERRAL, withdrawn_at=AT), True),
+        (COORDINATOR, REFERRAL, True),
+        (OTHER, REFERRAL, False),
+        (AGENCY, REFERRAL, False),
+        (Principal(PrincipalKind.OPERATIONS, "ops"), REFERRAL, False),
+        (COORDINATOR, None, False),
+    ],
+    ids=["its-provider", "withdrawn", "coordinator", "other", "agency", "operations", "unknown"],
+)
+def test_who_reads_a_referral_s_notes(who, referral, reads):
+    assert may_read_notes(referral, who) is reads
+
+
+def test_a_provider_reads_its_own_notes_and_a_coordinator_all():
+    assert may_read_note(PROVIDER, "provider", "shelter-kl-1")
+    assert not may_read_note(PROVIDER, "coordinator", "coordinator-kl")
+    assert may_read_note(COORDINATOR, "provider", "shelter-kl-1")
+    assert may_read_note(COORDINATOR, "coordinator", "coordinator-other")
 
 
 @pytest.mark.parametrize(

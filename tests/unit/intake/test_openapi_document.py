@@ -7,6 +7,8 @@ tests say what a reader (a client generator, schemathesis, a gateway) relies on.
 from __future__ import annotations
 
 import pytest
+from lindung_contracts import REASON_WORDS, ReasonCode
+from lindung_intake.domain import NOTE_MAX_CHARACTERS, NOTE_PATTERN
 from lindung_intake.entrypoints.openapi import served_document
 
 
@@ -59,3 +61,32 @@ def test_the_document_is_the_same_every_time_and_its_operation_ids_unique(docume
     assert len({op["operationId"] for _, _, op in _operations(document)}) == len(
         _operations(document)
     )
+
+
+def test_every_reason_code_is_listed_with_its_meaning(document):
+    codes = document["components"]["schemas"]["ReasonCode"]
+    assert codes["enum"] == [code.value for code in ReasonCode]
+    for code, words in REASON_WORDS.items():
+        assert f"- `{code.value}`: {words['en']}" in codes["description"]
+        assert words["ms"] in codes["description"]
+        assert codes["x-enumDescriptions"][code.value] == words["en"]
+
+
+def test_answers_and_clock_changes_take_a_code_and_an_optional_note(document):
+    schemas = document["components"]["schemas"]
+    for name, required in (("Answer", []), ("ClockReason", ["reason"])):
+        body = schemas[name]
+        assert body.get("required", []) == required, name
+        assert body["additionalProperties"] is False, name  # a misspelt `note` is refused
+        reason = body["properties"]["reason"]
+        refs = [r.get("$ref") for r in reason.get("anyOf", [reason])]
+        assert "#/components/schemas/ReasonCode" in refs, name
+        (words, _) = body["properties"]["note"]["anyOf"]
+        assert (words["maxLength"], words["pattern"]) == (NOTE_MAX_CHARACTERS, NOTE_PATTERN)
+
+
+def test_a_referral_s_notes_are_read_with_a_key_and_refused_as_not_found(document):
+    operation = document["paths"]["/v1/referrals/{referral_id}/notes"]["get"]
+    assert "404" in operation["responses"]
+    view = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert view == {"$ref": "#/components/schemas/NotesView"}

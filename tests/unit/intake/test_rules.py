@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
+import lindung_intake
 import pytest
 from lindung_common.keys import hash_key
 from lindung_contracts import (
@@ -14,17 +17,22 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    ReasonCode,
     ResponseKind,
     ServiceType,
     Situation,
 )
 from lindung_intake.domain import (
+    NOTE_MAX_CHARACTERS,
+    NOTE_PATTERN,
     Principal,
     PrincipalKind,
     check_identification_time,
+    check_note,
     check_response,
     may_share,
     project,
+    trimmed,
 )
 from lindung_intake.domain.projection import CATEGORY_OF
 
@@ -77,22 +85,78 @@ def test_with_no_skew_allowed_one_second_ahead_is_refused():
         (ResponseKind.ACCEPTED, None, False),
         (ResponseKind.STARTED, None, False),
         (ResponseKind.COMPLETED, None, False),
-        (ResponseKind.DECLINED, "at capacity tonight", False),
-        (ResponseKind.FAILED, "child left the shelter", False),
+        (ResponseKind.DECLINED, ReasonCode.AT_CAPACITY, False),
+        (ResponseKind.FAILED, ReasonCode.CHILD_MISSING, False),
         (ResponseKind.DECLINED, None, True),
-        (ResponseKind.DECLINED, "", True),
-        (ResponseKind.DECLINED, "   \n\t", True),
         (ResponseKind.FAILED, None, True),
-        (ResponseKind.FAILED, " ", True),
     ],
 )
-def test_a_decline_or_failure_must_say_why(response, reason, refused):
+def test_a_decline_or_failure_must_say_why_as_a_code(response, reason, refused):
     errors = check_response(response, reason)
     if refused:
         assert [e.field for e in errors] == ["reason"]
         assert response.value in errors[0].reason
     else:
         assert errors == []
+
+
+WORDS = "No bed tonight for Aye Aye Mon, 15."
+
+
+@pytest.mark.parametrize(
+    ("note", "says"),
+    [
+        ("", "is blank"),
+        ("   ", "is blank"),
+        ("\u3000\u00a0 \ufeff", "is blank"),
+        ("x" * 1001, "longer than 1000 characters"),
+        (WORDS + "\x00", "control characters"),
+        (WORDS + "\n" + WORDS, "control characters"),
+        ("\tNo bed", "control characters"),
+        (WORDS + "\x85", "control characters"),
+        (WORDS + "\x7f", "control characters"),
+    ],
+    ids=["empty", "spaces", "unicode-spaces", "too-long", "nul", "line-break", "tab", "nel", "del"],
+)
+def test_a_note_s_words_are_refused_naming_note_never_repeating_them(note, says):
+    (error,) = check_note(note)
+    assert error.field == "note"
+    assert says in error.reason
+    assert "Aye" not in error.reason
+    assert "No bed" not in error.reason
+
+
+@pytest.mark.parametrize(
+    "note", [WORDS, "x" * 1000, "  " + WORDS + "  ", "Tiada katil malam ini \u2014 \u6ca1\u6709"]
+)
+def test_words_within_the_rules_are_taken_and_trimmed(note):
+    assert check_note(note) == []
+    assert check_response(ResponseKind.DECLINED, ReasonCode.AT_CAPACITY, note) == []
+    assert trimmed(note) == note.strip()
+
+
+@pytest.mark.parametrize("response", [ResponseKind.ACCEPTED, ResponseKind.STARTED])
+def test_a_note_is_taken_only_with_a_decline_or_a_failure(response):
+    (error,) = check_response(response, None, WORDS)
+    assert error.field == "note"
+    assert response.value in error.reason
+
+
+def test_the_database_knows_exactly_the_reason_codes():
+    (notes,) = (Path(lindung_intake.__file__).parent / "migrations").glob("*_notes.sql")
+    sql = notes.read_text()
+    function = sql[sql.index("CREATE FUNCTION is_reason_code") :].split("$$")[1]
+    assert set(re.findall(r"'([a-z_]+)'", function)) == {code.value for code in ReasonCode}
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["ok", "", " ", "a\nb", "\x00", "x" * 1001, " a ", "\u2028", "\u2028a", "\ufeff"],
+)
+def test_the_published_pattern_says_what_the_check_does(note):
+    # The OpenAPI document states the rule as a pattern and a length; they agree.
+    published = re.fullmatch(NOTE_PATTERN, note) is not None and len(note) <= NOTE_MAX_CHARACTERS
+    assert published == (check_note(note) == [])
 
 
 def test_a_key_is_stored_as_its_hmac_sha256_under_the_secret():
@@ -131,6 +195,31 @@ def test_an_identification_older_than_the_limit_is_refused(age, refused):
         assert error.reason == "is more than 30 days ago; a coordinator must refer this child"
     else:
         assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("after", "refused"),
+    [(timedelta(0), False), (SKEW, False), (SKEW + timedelta(seconds=1), True)],
+    ids=["now", "within-skew", "beyond-skew"],
+)
+def test_sexual_violence_later_than_now_is_refused(after, refused):
+    identification = _identified(NOW - timedelta(hours=1))
+    situation = identification.situation.model_copy(update={"sexual_violence_at": NOW + after})
+    identification = identification.model_copy(update={"situation": situation})
+
+    errors = check_identification_time(identification, now=NOW, skew=SKEW)
+
+    expected = [FieldError(field="situation.sexual_violence_at", reason="is in the future")]
+    assert errors == (expected if refused else [])
+
+
+def test_sexual_violence_after_the_identification_but_before_now_is_taken():
+    identification = _identified(NOW - timedelta(hours=3))
+    situation = identification.situation.model_copy(
+        update={"sexual_violence_at": NOW - timedelta(hours=1)}
+    )
+    identification = identification.model_copy(update={"situation": situation})
+    assert check_identification_time(identification, now=NOW, skew=SKEW) == []
 
 
 def test_the_limit_is_the_caller_s():

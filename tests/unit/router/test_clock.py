@@ -10,6 +10,7 @@ import pytest
 from lindung_contracts import (
     ClockAction,
     ClockChangeRequested,
+    ReasonCode,
     ReferralPaused,
     ReferralResumed,
     ServiceType,
@@ -37,7 +38,7 @@ def request(action: ClockAction, *, at: datetime = AT, case_id: uuid.UUID = RUNN
         case_id=case_id,
         action=action,
         coordinator_id="coordinator-sel",
-        reason="child in hospital",
+        reason=ReasonCode.CHILD_IN_HOSPITAL,
         at=at,
     )
 
@@ -52,7 +53,7 @@ def test_a_running_clock_pauses_at_the_coordinator_s_time():
         service=ServiceType.SAFE_SHELTER,
         at=AT,
         coordinator_id="coordinator-sel",
-        reason="child in hospital",
+        reason=ReasonCode.CHILD_IN_HOSPITAL,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from lindung_contracts import (
     ProviderResponded,
+    ReasonCode,
     ReferralAccepted,
     ReferralCompleted,
     ReferralDeclined,
@@ -73,7 +74,7 @@ def referral(status: ReferralStatus, provider_id: str = "shelter-a") -> Referral
 
 
 def answer(
-    response: ResponseKind, provider_id: str = "shelter-a", reason: str | None = None
+    response: ResponseKind, provider_id: str = "shelter-a", reason: ReasonCode | None = None
 ) -> ProviderResponded:
     return ProviderResponded(
         response_id=uuid.uuid4(),
@@ -97,7 +98,7 @@ def answer(
     ],
 )
 def test_each_move_is_announced_at_the_providers_time(status, response, event_type):
-    outcome = apply_response(referral(status), answer(response, reason="no bed"))
+    outcome = apply_response(referral(status), answer(response, reason=ReasonCode.AT_CAPACITY))
     (event,) = outcome.events
     assert type(event) is event_type
     assert (event.referral_id, event.case_id, event.provider_id, event.at) == (
@@ -109,15 +110,18 @@ def test_each_move_is_announced_at_the_providers_time(status, response, event_ty
     assert outcome.reroute is (response is R.DECLINED)
 
 
-def test_a_decline_carries_the_providers_reason_or_says_there_was_none():
-    (declined,) = apply_response(referral(St.REQUESTED), answer(R.DECLINED, reason=" full ")).events
-    assert declined.reason == "full"
+def test_a_decline_carries_the_providers_reason_code_or_other_when_none_was_given():
+    answered = answer(R.DECLINED, reason=ReasonCode.AT_CAPACITY)
+    (declined,) = apply_response(referral(St.REQUESTED), answered).events
+    assert declined.reason is ReasonCode.AT_CAPACITY
     (declined,) = apply_response(referral(St.REQUESTED), answer(R.DECLINED, reason=None)).events
-    assert declined.reason == "no reason given"
+    assert declined.reason is ReasonCode.OTHER
 
 
 def test_a_failure_reroutes_without_an_event_of_its_own():
-    outcome = apply_response(referral(St.IN_PROGRESS), answer(R.FAILED, reason="child moved"))
+    outcome = apply_response(
+        referral(St.IN_PROGRESS), answer(R.FAILED, reason=ReasonCode.CHILD_MISSING)
+    )
     assert outcome.status is St.FAILED
     assert outcome.events == ()
     assert outcome.reroute

@@ -49,7 +49,7 @@ CLOSED_UNREQUESTED = DeadlineState(DeadlineStatus.CLOSED, requested=False)
     ("payload", "reason"),
     [
         (ReferralAccepted(**FACT), CloseReason.ACCEPTED),
-        (ReferralDeclined(**FACT, reason="at capacity"), CloseReason.DECLINED),
+        (ReferralDeclined(**FACT, reason="at_capacity"), CloseReason.DECLINED),
         (ReferralStarted(**FACT), CloseReason.STARTED),
         (ReferralCompleted(**FACT), CloseReason.COMPLETED),
         (ReferralCancelled(**FACT, reason="withdrawn"), CloseReason.CANCELLED),

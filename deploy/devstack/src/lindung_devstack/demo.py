@@ -47,13 +47,23 @@ OPERATIONS = "operations-desk"  # signs in to the sla-monitor's dashboard
 # Case C's child is still being examined at the hospital: her coordinator pauses the
 # legal-aid referral's clock for a while, then resumes it.
 PAUSE_FOR_SECONDS = 15.0
+# Words people type name children, as they do in life: the shelter's decline note and the
+# coordinator's pause note below. Intake seals them; only reason codes travel on.
+DECLINE_NOTE = "No bed tonight for Aye Aye Mon, 15; try the shelter in Klang."
+PAUSE_NOTE = "Nur Aisyah binti Rahman is in ward 4 at Hospital Queen Elizabeth."
+RESUME_NOTE = "Nur Aisyah binti Rahman was discharged; legal aid can see her now."
+# Keys no model declares, which a careless or hostile sender may make of a name or a
+# document number: refused, and never repeated in an answer, a log or a dead letter.
+MADE_UP_KEYS = ("AyeAyeMon", "MMR17C01234")
 
 
 def provider_behaviour(referral: dict[str, Any]) -> Behaviour:
     """How the stand-in providers answer: some accept, a shelter is full, some stay silent."""
     service, attempt = referral["service"], referral["attempt"]
     if service == "safe_shelter" and attempt == 1:
-        return Behaviour("decline", 2.0, "at capacity tonight")
+        # The words a person adds can name the child: intake seals them, and only the
+        # code travels on.
+        return Behaviour("decline", 2.0, "at_capacity", DECLINE_NOTE)
     if service in {"legal_aid", "interpretation"}:
         return Behaviour("ignore")
     delays = {"child_protector": 2.0, "safe_shelter": 3.0, "health": 4.0, "unhcr": 5.0}
@@ -156,8 +166,12 @@ def second_report(now: datetime) -> dict[str, Any]:
 
 
 def seeded_personal(now: datetime) -> set[str]:
-    """Every name, document number and phone number the demo seeds, as written."""
-    seeded: set[str] = set()
+    """Every name, document number and phone number the demo seeds, as written.
+
+    With the words people type in notes, and the made-up keys a bad identification
+    carries.
+    """
+    seeded: set[str] = {"Aye Aye Mon", "Nur Aisyah binti Rahman", *MADE_UP_KEYS}
     for body in [*identifications(now).values(), second_report(now)]:
         personal = body.get("personal") or {}
         seeded.update(p for p in (personal.get("name"), personal.get("whereabouts")) if p)
@@ -196,7 +210,12 @@ async def _report(
         bad = {
             **bodies["pdrm-selangor"],
             "agency_reference": "PDRM/SGR/2026/0412",
-            "child": {"age_years": 19, "gender": "male", "nationality_status": "refugee"},
+            "child": {
+                "age_years": 19,
+                "gender": "male",
+                "nationality_status": "refugee",
+                MADE_UP_KEYS[0]: "brother",
+            },
         }
         headers = {"Authorization": f"Bearer {agency_keys['pdrm-selangor']}"}
         async with http.post(f"{intake_url}/v1/identifications", json=bad, headers=headers) as r:
@@ -213,12 +232,19 @@ async def _report(
     # The agency's own principal: the one allowed to write its topic.
     producer = AIOKafkaProducer(**stack.kafka(agency_principal("jtk-perak")))
     await producer.start()
+    # And one its system got wrong: a key no model declares, made of a document number.
+    careless = json.loads(record.value)
+    careless["id"] = str(uuid.uuid4())
+    careless["data"]["identification"]["child"][MADE_UP_KEYS[1]] = "passport"
     try:
         await producer.send_and_wait(record.topic, record.value, key=record.key,
                                      headers=list(record.headers))  # fmt: skip
+        await producer.send_and_wait(record.topic, json.dumps(careless).encode(), key=record.key,
+                                     headers=list(record.headers))  # fmt: skip
     finally:
         await producer.stop()
-    print(f"  jtk-perak published an identification onto {record.topic}")
+    print(f"  jtk-perak published an identification onto {record.topic}, and one with a key "
+          "no model declares (refused on its rejections topic)")  # fmt: skip
 
 
 async def play(
@@ -310,11 +336,17 @@ async def _pause_and_resume(standin: StandIn, intake_url: str, keys: dict[str, s
     headers = {"Authorization": f"Bearer {keys[COORDINATOR]}"}
     url = f"{intake_url}/v1/referrals/{referral_id}"
     async with aiohttp.ClientSession() as http:
-        why = {"reason": "Child still under examination at the crisis centre."}
+        why = {
+            "reason": "child_in_hospital",
+            "note": PAUSE_NOTE,
+        }
         async with http.post(f"{url}/pause", json=why, headers=headers) as response:
             print(f"  POST .../pause by {COORDINATOR}: {response.status}")
         await asyncio.sleep(PAUSE_FOR_SECONDS)
-        why = {"reason": "Examination done; legal aid can see her now."}
+        why = {
+            "reason": "child_available",
+            "note": RESUME_NOTE,
+        }
         async with http.post(f"{url}/resume", json=why, headers=headers) as response:
             print(f"  POST .../resume by {COORDINATOR}: {response.status}")
 

@@ -37,7 +37,8 @@ class Behaviour:
 
     action: Literal["accept", "decline", "ignore"]
     after_seconds: float = 0.0
-    reason: str | None = None
+    reason: str | None = None  # a reason code (`lindung_contracts.ReasonCode`)
+    note: str | None = None  # words a person adds: sealed by intake, never on Kafka
 
 
 @dataclass
@@ -230,7 +231,11 @@ class StandIn:
             await self._read(referral_id, provider_id, str(referral["service"]))
         await asyncio.sleep(behaviour.after_seconds)
         url = f"{self.intake_url}/v1/referrals/{referral_id}/{behaviour.action}"
-        body = {"reason": behaviour.reason} if behaviour.reason else None
+        body: dict[str, str] | None = None
+        if behaviour.reason:
+            body = {"reason": behaviour.reason}
+            if behaviour.note:
+                body["note"] = behaviour.note
         headers = {"Authorization": f"Bearer {self._keys.providers[provider_id]}"}
         # Once, as a provider's system would: intake holds an answer that is quicker than
         # its own news of the referral, so even an answer sent at once is not refused.

@@ -15,7 +15,7 @@ from .audit import audit_command
 from .data_keys_command import data_keys_command
 from .entrypoints.http import create_api
 from .keys_command import keys_command
-from .use_cases import Arrivals, Cases, Intake, KafkaDoor, Mirror, Referrals
+from .use_cases import Arrivals, Cases, Intake, KafkaDoor, Mirror, Notes, OldWords, Referrals
 
 if TYPE_CHECKING:
     from lindung_common import Clock, Consumer, IdFactory
@@ -56,7 +56,10 @@ def build(
         clock_skew_seconds=settings.clock_skew_seconds,
         oldest_identification_days=settings.oldest_identification_days,
     )
-    intake = Intake(keys, cases, Referrals(units, arrivals, data_keys=data_keys))
+    referrals = Referrals(units, arrivals, data_keys=data_keys)
+    intake = Intake(keys, cases, referrals, Notes(units, data_keys=data_keys))
+    # Words an older version stored as reasons, sealed into notes once the database is up.
+    old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)
     door = KafkaDoor(cases, keys, settings.kafka_agencies).consumer()
     consumers: list[Consumer] = [*([door] if door else []), Mirror(news.channel).consumer()]
     return Service(
@@ -65,7 +68,7 @@ def build(
         db=db,
         events=events,
         consumers=consumers,
-        tasks=(news,),
+        tasks=(news, old_words),
         # While PostgreSQL answers, identifications and answers go into the outbox and
         # out once the broker is back: the broker, the outbox and the consumers degrade
         # intake, they never turn agencies away.

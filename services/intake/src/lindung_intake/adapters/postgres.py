@@ -215,7 +215,7 @@ async def insert_clock_change(conn: asyncpg.Connection, request: ClockChangeRequ
         request.referral_id,
         request.action.value,
         request.coordinator_id,
-        request.reason,
+        request.reason.value,
         request.at,
     )
 
@@ -247,7 +247,7 @@ async def insert_response(conn: asyncpg.Connection, answer: ProviderResponded) -
         answer.referral_id,
         answer.provider_id,
         answer.response.value,
-        answer.reason,
+        answer.reason.value if answer.reason is not None else None,
         answer.responded_at,
     )
     return bool(status == "INSERT 0 1")

@@ -6,6 +6,18 @@ Pure: no I/O package is imported here (a unit test checks it); time and ids are 
 from .auth import Principal, PrincipalKind
 from .cases import OpenedCase, Opening, StoredCase, decide_opening, may_read_case
 from .linking import Linker
+from .notes import (
+    NOTE_MAX_CHARACTERS,
+    NOTE_PATTERN,
+    Note,
+    NoteAbout,
+    about_answer,
+    about_clock,
+    check_note,
+    may_read_note,
+    may_read_notes,
+    trimmed,
+)
 from .projection import FIELDS_FOR, may_share, pick, project, shown_fields
 from .referrals import (
     Answering,
@@ -22,9 +34,13 @@ from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
     "FIELDS_FOR",
+    "NOTE_MAX_CHARACTERS",
+    "NOTE_PATTERN",
     "Answering",
     "ClockChanging",
     "Linker",
+    "Note",
+    "NoteAbout",
     "OpenedCase",
     "Opening",
     "Principal",
@@ -33,7 +49,10 @@ __all__ = [
     "Refusal",
     "RefusalKind",
     "StoredCase",
+    "about_answer",
+    "about_clock",
     "check_identification_time",
+    "check_note",
     "check_response",
     "decide_answer",
     "decide_clock_change",
@@ -41,10 +60,13 @@ __all__ = [
     "fingerprint",
     "may_know",
     "may_read_case",
+    "may_read_note",
+    "may_read_notes",
     "may_share",
     "not_found",
     "pick",
     "project",
     "readable_fields",
     "shown_fields",
+    "trimmed",
 ]

@@ -14,6 +14,7 @@ from lindung_contracts import ClockChangeRequested, ProviderResponded, ServiceTy
 from lindung_contracts.lifecycle import ReferralStatus, clock_refusal, transition
 
 from .auth import PrincipalKind
+from .notes import Note, about_answer, about_clock
 from .projection import shown_fields
 from .refusal import Refusal, RefusalKind
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
-    from lindung_contracts import ClockAction, ResponseKind
+    from lindung_contracts import ClockAction, ReasonCode, ResponseKind
 
     from .auth import Principal
 
@@ -75,10 +76,11 @@ def not_found(what: str, resource_id: UUID) -> Refusal:
 
 @dataclass(frozen=True)
 class Answering:
-    """What a provider's answer does: a new answer and status, a repeat, or a refusal."""
+    """What a provider's answer does: a new answer, its status and note; a repeat; or no."""
 
     answer: ProviderResponded | None = None
     status: ReferralStatus | None = None
+    note: Note | None = None
     repeat_of: UUID | None = None
     refusal: Refusal | None = None
 
@@ -89,15 +91,18 @@ def decide_answer(
     *,
     referral_id: UUID,
     response: ResponseKind,
-    reason: str | None,
+    reason: ReasonCode | None,
+    note: str | None = None,
     previous: UUID | None,
     response_id: UUID,
+    note_id: UUID,
     responded_at: datetime,
 ) -> Answering:
-    """Record a provider's answer if the referral is theirs and its state allows it.
+    """Record a provider's answer, and its note, if the referral is theirs and its state allows.
 
     `previous` is the id of the same kind of answer given before: repeating an answer
-    changes nothing and returns the first one's id.
+    changes nothing (its note included) and returns the first one's id. The answer carries
+    the reason code; the note's words (already checked, trimmed) stay with intake.
     """
     if referral is None or not may_know(referral, principal):
         return Answering(refusal=not_found("referral", referral_id))
@@ -120,14 +125,29 @@ def decide_answer(
         reason=reason,
         responded_at=responded_at,
     )
-    return Answering(answer=answer, status=status)
+    written = None
+    if note is not None and reason is not None:
+        written = Note(
+            note_id=note_id,
+            referral_id=referral.referral_id,
+            case_id=referral.case_id,
+            about=about_answer(response),
+            source_id=response_id,
+            reason=reason,
+            writer_kind=principal.kind,
+            writer_id=principal.id,
+            written_at=responded_at,
+            words=note,
+        )
+    return Answering(answer=answer, status=status, note=written)
 
 
 @dataclass(frozen=True)
 class ClockChanging:
-    """What a coordinator's pause or resume does: the request to record, or a refusal."""
+    """What a coordinator's pause or resume does: the request and its note, or a refusal."""
 
     request: ClockChangeRequested | None = None
+    note: Note | None = None
     refusal: Refusal | None = None
 
 
@@ -137,11 +157,16 @@ def decide_clock_change(
     *,
     referral_id: UUID,
     action: ClockAction,
-    reason: str,
+    reason: ReasonCode,
+    note: str | None = None,
     request_id: UUID,
+    note_id: UUID,
     at: datetime,
 ) -> ClockChanging:
-    """Pause or resume a referral's clock when the shared clock rule allows it now."""
+    """Pause or resume a referral's clock when the shared clock rule allows it now.
+
+    The request carries the reason code; the note's words (checked, trimmed) stay here.
+    """
     if referral is None or not may_know(referral, principal):
         return ClockChanging(refusal=not_found("referral", referral_id))
     why = clock_refusal(referral.stage, referral.paused_at, action, at)
@@ -156,7 +181,21 @@ def decide_clock_change(
         reason=reason,
         at=at,
     )
-    return ClockChanging(request=request)
+    written = None
+    if note is not None:
+        written = Note(
+            note_id=note_id,
+            referral_id=referral.referral_id,
+            case_id=referral.case_id,
+            about=about_clock(action),
+            source_id=request_id,
+            reason=reason,
+            writer_kind=principal.kind,
+            writer_id=principal.id,
+            written_at=at,
+            words=note,
+        )
+    return ClockChanging(request=request, note=written)
 
 
 def readable_fields(

@@ -1,4 +1,4 @@
-"""Checks that need more than the contract models: the clock and the answer's reason."""
+"""Checks that need more than the contract models: the clock, the answer's reason and note."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import FieldError, ResponseKind
 
+from .notes import check_note
+
 if TYPE_CHECKING:
-    from lindung_contracts import IdentificationFacts
+    from lindung_contracts import IdentificationFacts, ReasonCode
 
 __all__ = ["check_identification_time", "check_response", "fingerprint"]
 
@@ -28,23 +30,36 @@ def check_identification_time(
     skew: timedelta,
     oldest: timedelta = DEFAULT_OLDEST,
 ) -> list[FieldError]:
-    """Not in the future (beyond clock skew), and not older than `oldest`."""
+    """Not in the future (beyond clock skew), and not older than `oldest`.
+
+    Nor may the sexual violence it reports be in the future: the post-exposure clock
+    would run from a time that has not come. (It may follow the identification: violence
+    in custody is reported like any other.)
+    """
+    errors: list[FieldError] = []
     if identification.identified_at > now + skew:
-        return [FieldError(field="identified_at", reason="is in the future")]
-    if identification.identified_at < now - oldest:
+        errors.append(FieldError(field="identified_at", reason="is in the future"))
+    elif identification.identified_at < now - oldest:
         reason = f"is more than {oldest.days} days ago; a coordinator must refer this child"
-        return [FieldError(field="identified_at", reason=reason)]
-    return []
+        errors.append(FieldError(field="identified_at", reason=reason))
+    violence = identification.situation.sexual_violence_at
+    if violence is not None and violence > now + skew:
+        errors.append(FieldError(field="situation.sexual_violence_at", reason="is in the future"))
+    return errors
 
 
-def check_response(response: ResponseKind, reason: str | None) -> list[FieldError]:
-    """A decline or a failure must say why; the next provider and the coordinator need it."""
-    needs_reason = response in {ResponseKind.DECLINED, ResponseKind.FAILED}
-    if needs_reason and not (reason and reason.strip()):
-        return [FieldError(field="reason", reason=f"is required to answer {response.value}")]
-    if reason is not None and "\x00" in reason:
-        return [FieldError(field="reason", reason="must not contain a NUL character")]
-    return []
+def check_response(
+    response: ResponseKind, reason: ReasonCode | None, note: str | None = None
+) -> list[FieldError]:
+    """A decline or a failure must say why, as a code; a note may add words to either.
+
+    The next provider and the coordinator need the code; the words stay with intake.
+    """
+    errors: list[FieldError] = []
+    if response in {ResponseKind.DECLINED, ResponseKind.FAILED} and reason is None:
+        why = f"is required to answer {response.value}: one of the reason codes"
+        errors.append(FieldError(field="reason", reason=why))
+    return errors + check_note(note, response=response)
 
 
 def fingerprint(identification: IdentificationFacts, key: bytes) -> str:

@@ -27,6 +27,7 @@ from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
+from lindung_intake.entrypoints.reasons import Answer, ClockReason, NotesView, NoteView
 from lindung_intake.use_cases import ClientError, Intake
 
 __all__ = ["create_api"]
@@ -47,29 +48,10 @@ class CaseAccepted(BaseModel):
     )
 
 
-class Answer(BaseModel):
-    """The optional body of a provider's answer."""
-
-    reason: str | None = Field(
-        default=None, max_length=500, description="Why (required to decline or fail)."
-    )
-
-
 class AnswerRecorded(BaseModel):
     """The answer to a provider's response."""
 
     response_id: UUID = Field(description="Id of the recorded answer.")
-
-
-class ClockReason(BaseModel):
-    """Why a coordinator pauses or resumes a referral's clock; recorded with it."""
-
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="Why. Recorded and passed on to the router; say what, not who.",
-        examples=["Child admitted to hospital overnight; shelter placement after discharge."],
-    )
 
 
 class ClockChangeRecorded(BaseModel):
@@ -129,11 +111,13 @@ class AuditedRead(BaseModel):
     """One read of a referral or a case through the API, shown or refused."""
 
     at: datetime
-    reader_kind: str = Field(description="agency, provider or coordinator.")
+    reader_kind: str = Field(description="agency, provider, coordinator or operations.")
     reader_id: str
-    resource: str = Field(description="referral or case.")
+    resource: str = Field(description="referral, case, or notes (a referral's notes).")
     resource_id: UUID
-    fields: list[str] = Field(description="The field paths shown; none when refused.")
+    fields: list[str] = Field(
+        description="The field paths shown (`notes.<note id>` for each note); none when refused."
+    )
     shown: bool = Field(description="False: refused (someone else's, or unknown).")
 
 
@@ -253,6 +237,22 @@ async def read_referral(
     return ReferralView(**vars(await intake.referrals.read(provider, referral_id)))
 
 
+@routes.get("/referrals/{referral_id}/notes", tags=["providers", "coordinators"])
+async def read_notes(
+    referral_id: UUID,
+    reader: Annotated[Principal, Depends(_caller)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> NotesView:
+    """The words added to a referral's answers and clock changes: audited, never on Kafka.
+
+    The provider the referral is (or was) addressed to reads the notes it wrote; a case
+    coordinator reads them all; anyone else gets the 404 of an id that does not exist.
+    """
+    read = await intake.notes.read(reader, referral_id)
+    notes = [NoteView.model_validate(vars(note)) for note in read.notes]
+    return NotesView(referral_id=read.referral_id, notes=notes)
+
+
 @routes.get("/cases/{case_id}", tags=["agencies"])
 async def read_case(
     case_id: UUID,
@@ -286,7 +286,9 @@ async def _change_clock(
     coordinator: Principal,
     intake: Intake,
 ) -> ClockChangeRecorded:
-    request_id = await intake.referrals.change_clock(coordinator, referral_id, action, body.reason)
+    request_id = await intake.referrals.change_clock(
+        coordinator, referral_id, action, body.reason, body.note
+    )
     return ClockChangeRecorded(request_id=request_id)
 
 
@@ -328,10 +330,13 @@ async def answer(
     intake: Annotated[Intake, Depends(_intake)],
     body: Answer | None = None,
 ) -> AnswerRecorded:
-    """A provider answers a referral addressed to it; repeating an answer is harmless."""
-    reason = body.reason if body else None
+    """A provider answers a referral addressed to it; repeating an answer is harmless.
+
+    A decline or a failure says why as a reason code, and may add a note (sealed here).
+    """
+    reason, note = (body.reason, body.note) if body else (None, None)
     response_id = await intake.referrals.respond(
-        provider, referral_id, _RESPONSE_OF[action], reason
+        provider, referral_id, _RESPONSE_OF[action], reason, note
     )
     return AnswerRecorded(response_id=response_id)
 

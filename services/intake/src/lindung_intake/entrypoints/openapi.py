@@ -8,6 +8,7 @@ the service's runtime adds them; `install` completes it the first time it is ask
   dependency says so); every other operation (health, metrics) is open and says so
   with `security: []`, rather than leaving a reader to guess;
 - a `4XX` response, in the one error shape, on an operation that documents none;
+- the reason codes: what each means, in English and Malay (`x-enumDescriptions` too);
 - `info`: what the API is, and its licence.
 
 `python -m lindung_intake.entrypoints.openapi` prints the document intake serves, built
@@ -24,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from lindung_contracts import REASON_WORDS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -48,6 +51,14 @@ _REFUSED: Final = (
     "(malformed, too large) gets the one error shape."
 )
 _PROBLEM: Final = "Problem"
+_REASONS: Final = (
+    "Why a provider declines or could not deliver, or why a coordinator pauses or resumes "
+    "a referral's clock, as a code: events and webhooks carry the code, never words. Words "
+    "a person adds go in `note`, which intake seals. The codes:\n\n"
+    + "\n".join(
+        f"- `{code.value}`: {words['en']} (_{words['ms']}_)" for code, words in REASON_WORDS.items()
+    )
+)
 
 
 def install(api: FastAPI) -> None:
@@ -71,7 +82,13 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     for scheme in schemes.values():
         if scheme.get("scheme") == "bearer":
             scheme.setdefault("description", _BEARER)
-    problem = _PROBLEM in document.get("components", {}).get("schemas", {})
+    schemas = document.get("components", {}).get("schemas", {})
+    if "ReasonCode" in schemas:
+        schemas["ReasonCode"]["description"] = _REASONS
+        schemas["ReasonCode"]["x-enumDescriptions"] = {
+            code.value: words["en"] for code, words in REASON_WORDS.items()
+        }
+    problem = _PROBLEM in schemas
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             operation.setdefault("security", [])  # derived from its dependencies: none, open

@@ -13,6 +13,7 @@ from .cases import CaseRead, Cases
 from .errors import Busy, ClientError, Conflict, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
 from .mirror import CONSUMER, Mirror
+from .notes import NoteRead, Notes, NotesRead, OldWords, seal_old_words
 from .referrals import ReferralRead, Referrals
 from .waiting import Arrivals
 
@@ -33,16 +34,22 @@ __all__ = [
     "KafkaDoor",
     "Mirror",
     "NotFound",
+    "NoteRead",
+    "Notes",
+    "NotesRead",
+    "OldWords",
     "ReferralRead",
     "Referrals",
     "announce_rejection",
+    "seal_old_words",
 ]
 
 
 @dataclass(frozen=True)
 class Intake:
-    """What the HTTP API calls: the key ring, and the use cases of cases and referrals."""
+    """What the HTTP API calls: the key ring, and the use cases of cases, referrals, notes."""
 
     keys: KeyRing
     cases: Cases
     referrals: Referrals
+    notes: Notes

@@ -18,6 +18,7 @@ from lindung_intake.adapters.sealing import Sealed
 from lindung_intake.domain import (
     Referral,
     Refusal,
+    check_note,
     check_response,
     decide_answer,
     decide_clock_change,
@@ -25,15 +26,17 @@ from lindung_intake.domain import (
     not_found,
     pick,
     readable_fields,
+    trimmed,
 )
 from lindung_intake.use_cases.errors import Invalid, refused
+from lindung_intake.use_cases.notes import store_note
 
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
     from lindung_common import Units
-    from lindung_contracts import ClockAction, ResponseKind
+    from lindung_contracts import ClockAction, ReasonCode, ResponseKind
 
     from lindung_intake.adapters.sealing import DataKeys
     from lindung_intake.domain import Principal
@@ -66,12 +69,21 @@ class Referrals:
         self._data_keys = data_keys
 
     async def respond(
-        self, principal: Principal, referral_id: UUID, response: ResponseKind, reason: str | None
+        self,
+        principal: Principal,
+        referral_id: UUID,
+        response: ResponseKind,
+        reason: ReasonCode | None,
+        note: str | None = None,
     ) -> UUID:
-        """Record a provider's answer and queue ProviderResponded; a repeat is a no-op."""
-        errors = check_response(response, reason)
+        """Record a provider's answer (its note sealed) and queue ProviderResponded.
+
+        A repeat is a no-op. The event carries the reason code, never the note's words.
+        """
+        errors = check_response(response, reason, note)
         if errors:
             raise Invalid(errors)
+        words = trimmed(note) if note is not None else None
         responded_at = self._units.events.now()
 
         async def look(last: bool) -> UUID | None:  # noqa: FBT001 - the one flag of a look
@@ -92,8 +104,10 @@ class Referrals:
                     referral_id=referral_id,
                     response=response,
                     reason=reason,
+                    note=words,
                     previous=previous,
                     response_id=work.new_id(),
+                    note_id=work.new_id(),
                     responded_at=responded_at,
                 )
                 if answering.refusal is not None:
@@ -104,6 +118,8 @@ class Referrals:
                 if not await db.insert_response(work.conn, answer):  # pragma: no cover - locked
                     raise RuntimeError("an answer of this kind was stored while locked")
                 await db.set_status(work.conn, referral_id, answering.status.value)
+                if answering.note is not None:
+                    await store_note(work.conn, self._data_keys, answering.note)
                 work.emit(answer)
                 work.after_commit(
                     lambda: log.info("provider responded", case_id=str(answer.case_id),
@@ -114,9 +130,21 @@ class Referrals:
         return await self._arrivals.first_sight(principal, referral_id, look)
 
     async def change_clock(
-        self, principal: Principal, referral_id: UUID, action: ClockAction, reason: str
+        self,
+        principal: Principal,
+        referral_id: UUID,
+        action: ClockAction,
+        reason: ReasonCode,
+        note: str | None = None,
     ) -> UUID:
-        """Record a coordinator's pause or resume and queue it for the router; 409 if not now."""
+        """Record a coordinator's pause or resume (its note sealed) and queue it; 409 if not now.
+
+        The event carries the reason code, never the note's words.
+        """
+        errors = check_note(note)
+        if errors:
+            raise Invalid(errors)
+        words = trimmed(note) if note is not None else None
         at = self._units.events.now()
 
         async def look(last: bool) -> UUID | None:  # noqa: FBT001 - the one flag of a look
@@ -130,7 +158,9 @@ class Referrals:
                     referral_id=referral_id,
                     action=action,
                     reason=reason,
+                    note=words,
                     request_id=work.new_id(),
+                    note_id=work.new_id(),
                     at=at,
                 )
                 if changing.refusal is not None:
@@ -138,6 +168,8 @@ class Referrals:
                 request = changing.request
                 assert request is not None  # a decision without a refusal; for mypy
                 await db.insert_clock_change(work.conn, request)
+                if changing.note is not None:
+                    await store_note(work.conn, self._data_keys, changing.note)
                 work.emit(request)
                 work.after_commit(
                     lambda: log.info("referral clock change requested",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from lindung_contracts import (
+    ReasonCode,
     ReferralAccepted,
     ReferralCompleted,
     ReferralDeclined,
@@ -106,6 +107,6 @@ def apply_response(referral: ReferralState, answer: ProviderResponded) -> Outcom
     return Outcome(new, (fact,))
 
 
-def reason_of(answer: ProviderResponded) -> str:
-    """The provider's reason as an event may carry it (never empty, at most 500 chars)."""
-    return (answer.reason or "no reason given").strip()[:500] or "no reason given"
+def reason_of(answer: ProviderResponded) -> ReasonCode:
+    """The provider's reason code; `other` when it gave none (intake requires one)."""
+    return answer.reason or ReasonCode.OTHER

@@ -1,0 +1,79 @@
+"""Why a provider declined or could not deliver, and why a clock stopped or runs again.
+
+A reason is a code from one documented list, never words: words a person types can name
+the child ("no bed for Aye Aye Mon, 15"), and an event travels to every consumer of its
+topic. Whatever a person wants to add is a note, sealed by intake like the child's other
+personal details and read through its API with an audit record; no event carries it.
+Each code has its plain words in English and Malay here, for notices and pages.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["REASON_WORDS", "ReasonCode"]
+
+
+class ReasonCode(StrEnum):
+    """Why, as a code: for a decline, a failure to deliver, a pause or a resume."""
+
+    AT_CAPACITY = "at_capacity"
+    NOT_ELIGIBLE = "not_eligible"
+    OUTSIDE_AREA = "outside_area"
+    LANGUAGE = "language"
+    CANNOT_REACH_CHILD = "cannot_reach_child"
+    CHILD_IN_HOSPITAL = "child_in_hospital"
+    CHILD_MISSING = "child_missing"
+    CHILD_DECLINED = "child_declined"
+    SAFETY_CONCERN = "safety_concern"
+    CHILD_AVAILABLE = "child_available"
+    OTHER = "other"
+
+
+# The words each code stands for, in each language notices and pages are written in.
+REASON_WORDS: dict[ReasonCode, dict[str, str]] = {
+    ReasonCode.AT_CAPACITY: {
+        "en": "at capacity: no place, bed or staff free",
+        "ms": "penuh: tiada tempat, katil atau kakitangan",
+    },
+    ReasonCode.NOT_ELIGIBLE: {
+        "en": "the child is not eligible for this service",
+        "ms": "kanak-kanak tidak layak untuk perkhidmatan ini",
+    },
+    ReasonCode.OUTSIDE_AREA: {
+        "en": "outside the area this provider serves",
+        "ms": "di luar kawasan yang dilayani pembekal ini",
+    },
+    ReasonCode.LANGUAGE: {
+        "en": "nobody available speaks the child's language",
+        "ms": "tiada sesiapa yang bertutur dalam bahasa kanak-kanak",
+    },
+    ReasonCode.CANNOT_REACH_CHILD: {
+        "en": "the child cannot be reached",
+        "ms": "kanak-kanak tidak dapat dihubungi",
+    },
+    ReasonCode.CHILD_IN_HOSPITAL: {
+        "en": "the child is in hospital",
+        "ms": "kanak-kanak berada di hospital",
+    },
+    ReasonCode.CHILD_MISSING: {
+        "en": "the child is missing",
+        "ms": "kanak-kanak hilang",
+    },
+    ReasonCode.CHILD_DECLINED: {
+        "en": "the child (or guardian) does not want the service",
+        "ms": "kanak-kanak (atau penjaga) tidak mahu perkhidmatan ini",
+    },
+    ReasonCode.SAFETY_CONCERN: {
+        "en": "a safety concern for the child or staff",
+        "ms": "kebimbangan keselamatan bagi kanak-kanak atau kakitangan",
+    },
+    ReasonCode.CHILD_AVAILABLE: {
+        "en": "the child can be seen again",
+        "ms": "kanak-kanak boleh ditemui semula",
+    },
+    ReasonCode.OTHER: {
+        "en": "another reason (see the note in Lindung, if any)",
+        "ms": "sebab lain (lihat nota dalam Lindung, jika ada)",
+    },
+}

@@ -1,0 +1,86 @@
+"""What the API takes as a reason (a code, and words a person may add) and shows as notes.
+
+A reason is a code from `lindung_contracts.ReasonCode`, which events carry. Words are a
+`note`: sealed in intake, read only at `GET /v1/referrals/{id}/notes`, never on Kafka.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from lindung_contracts import ReasonCode
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from lindung_intake.domain import NOTE_MAX_CHARACTERS, NOTE_PATTERN
+
+__all__ = ["Answer", "ClockReason", "NoteView", "NotesView"]
+
+_NOTE = (
+    "Words a person adds, if any: they may name the child, so intake seals them, only the "
+    "reason code travels on, and they are read back only at `GET /v1/referrals/{id}/notes` "
+    "(audited). At most 1,000 characters as sent, not blank, no control characters (line "
+    "breaks included); white space at either end is trimmed."
+)
+# Checked by intake itself (`domain.check_note`), so that a refusal says which rule and
+# never repeats the words; the schema states the same rule.
+NoteWords = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": NOTE_MAX_CHARACTERS,
+            "pattern": NOTE_PATTERN,
+        }
+    ),
+]
+
+
+class Answer(BaseModel):
+    """The optional body of a provider's answer: why, as a code, and any words to add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code (required to decline or fail); the code is passed on.",
+    )
+    note: NoteWords | None = Field(
+        default=None, description="Only with a decline or a failure. " + _NOTE
+    )
+
+
+class ClockReason(BaseModel):
+    """Why a coordinator pauses or resumes a referral's clock: a code, and any words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReasonCode = Field(
+        description="Why, as a code: recorded and passed on to the router.",
+        examples=["child_in_hospital"],
+    )
+    note: NoteWords | None = Field(default=None, description=_NOTE)
+
+
+class NoteView(BaseModel):
+    """One note: what it goes with, its reason code, who wrote it and when, its words."""
+
+    note_id: UUID
+    about: str = Field(
+        description="What it was written with: decline, fail, pause or resume (accept, "
+        "start or complete only on words kept from before reasons were codes)."
+    )
+    reason: ReasonCode
+    writer_kind: str = Field(description="provider or coordinator.")
+    writer_id: str
+    written_at: datetime
+    words: str
+
+
+class NotesView(BaseModel):
+    """The notes of a referral the caller may read, oldest first."""
+
+    referral_id: UUID
+    notes: list[NoteView] = Field(
+        description="A provider reads the notes it wrote; a case coordinator reads all."
+    )
