@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from lindung_sla_monitor.dashboard import charts
 from lindung_sla_monitor.dashboard.period import PeriodError, choose_period
-from lindung_sla_monitor.dashboard.web import _duration, _left
+from lindung_sla_monitor.dashboard.render import duration, left
 
 NOW = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
 KL = ZoneInfo("Asia/Kuala_Lumpur")
@@ -113,9 +113,9 @@ def test_columns_stack_on_time_late_and_waiting():
     ],
 )
 def test_spans_read_as_people_say_them(seconds, text):
-    assert _duration(seconds) == text
+    assert duration(seconds) == text
 
 
 def test_time_left_turns_into_lateness():
-    assert _left(-3600) == "late 1 h"
-    assert _left(90) == "1 min left"
+    assert left(-3600) == "late 1 h"
+    assert left(90) == "1 min left"

@@ -12,7 +12,8 @@ from lindung_contracts import DEADLINES, REFERRALS
 from .adapters.endpoints_file import EndpointsFileError, load_endpoints
 from .adapters.http import WebhookClient
 from .adapters.smtp import SmtpClient
-from .dispatcher import Dispatcher, SmsGateway
+from .channels import SmsGateway
+from .dispatcher import Dispatcher
 from .domain import RetryPolicy
 from .handlers import CONSUMER, HANDLED_TYPES, handler
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from lindung_contracts import DeadlineMissed
 
+from .adapters import ladders
 from .adapters import postgres as db
 from .domain import FailureVerdict, early_escalation, on_failure, step_event_id
 
@@ -31,7 +32,7 @@ class DeliveryFailures:
         await db.insert_failure(work.conn, failed)  # for the dashboard, whatever follows
         fired = None
         if failed.cause_type == DeadlineMissed.event_type:  # which level failed to reach
-            fired = await db.fired_by(work.conn, failed.cause_event_id)
+            fired = await ladders.fired_by(work.conn, failed.cause_event_id)
         decision = on_failure(failed, None if fired is None else fired[2])
         bound = log.bind(
             case_id=str(failed.case_id),
@@ -44,7 +45,7 @@ class DeliveryFailures:
             return
         if decision.verdict is FailureVerdict.NOTHING or failed.referral_id is None:
             return
-        found = await db.lock_pending_escalation(work.conn, failed.referral_id, decision.level)
+        found = await ladders.lock_pending_escalation(work.conn, failed.referral_id, decision.level)
         if found is None:
             # Accepted or closed meanwhile, or that level was already raised.
             work.after_commit(
@@ -59,7 +60,9 @@ class DeliveryFailures:
         raised = self._events.wrap(
             escalation, event_id=step_event_id(deadline.referral_id, step.step_no), time=work.now
         )
-        await db.mark_fired(work.conn, [(deadline.referral_id, step.step_no, raised.id)], work.now)
+        await ladders.mark_fired(
+            work.conn, [(deadline.referral_id, step.step_no, raised.id)], work.now
+        )
         work.emit_envelopes(raised)
         work.after_commit(
             lambda: bound.warning(

@@ -16,6 +16,7 @@ from lindung_contracts import (
     ReferralResumed,
 )
 
+from .adapters import ladders
 from .adapters import postgres as db
 from .domain import (
     CLOSING_EVENTS,
@@ -74,7 +75,7 @@ class Handlers:
         for deadline in received.filled:
             await db.fill_request(work.conn, deadline)
         await db.insert_facts(work.conn, [requests[r.index] for r in received.recorded])
-        await db.insert_ladders(work.conn, received.ladders, work.now)
+        await ladders.insert_ladders(work.conn, received.ladders, work.now)
         if received.ladders:
             # Delivered at commit to every instance's scheduler, this one's and the leader's.
             await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
@@ -86,7 +87,7 @@ class Handlers:
         if overdue:
             # Raised here and now, and stored as fired with its event: exactly once.
             fired = [(e.data.referral_id, OVERDUE_STEP_NO, e.id) for e in overdue]
-            await db.mark_fired(work.conn, fired, work.now)
+            await ladders.mark_fired(work.conn, fired, work.now)
             work.emit_envelopes(*overdue)
 
         def logged() -> None:

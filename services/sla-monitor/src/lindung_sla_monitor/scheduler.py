@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from .adapters import postgres as db
-from .adapters import schedule
+from .adapters import ladders, schedule
 from .domain import plan_fires, settle_packages
 from .metrics import BREACHES, OPEN_REFERRALS, count_fired
 from .scheduler_clock import SchedulerClock
@@ -157,7 +156,7 @@ class Scheduler:
             ]
             work.emit_envelopes(*events)
             fired = [(f.deadline.referral_id, f.step.step_no, f.event_id) for f in plan.fires]
-            await db.mark_fired(work.conn, fired, now)
+            await ladders.mark_fired(work.conn, fired, now)
             await schedule.mark_skipped(work.conn, plan.skips, now)
 
             def logged() -> None:

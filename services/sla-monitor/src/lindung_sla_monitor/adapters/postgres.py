@@ -1,45 +1,38 @@
-"""Queries on the sla-monitor's tables; every function runs inside the caller's transaction."""
+"""Queries on each referral's deadline: its clock (open, closed, paused, resumed) and facts.
+
+The facts are what reporting keeps beside the clock: a request's agency, state and attempt,
+failed deliveries, and each case's package deadline. The ladder's steps are in `ladders`,
+the scheduler's passes in `schedule`. Every function runs inside the caller's unit of work.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from lindung_contracts import RecipientRole, ServiceType, StepKind
-
-from lindung_sla_monitor.domain import (
-    Deadline,
-    DeadlineState,
-    DeadlineStatus,
-    Step,
-    StepState,
-)
+from lindung_sla_monitor.domain import DeadlineState, DeadlineStatus
 
 if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
     import asyncpg
-    from lindung_contracts import NotificationFailed, ReferralRequested
+    from lindung_contracts import NotificationFailed, ReferralRequested, ServiceType
 
-    from lindung_sla_monitor.domain import CloseReason
+    from lindung_sla_monitor.domain import CloseReason, Deadline
 
 __all__ = [
     "close_deadline",
-    "deadline_and_step",
     "fill_request",
-    "fired_by",
     "insert_closed",
     "insert_facts",
     "insert_failure",
-    "insert_ladders",
-    "insert_open",
     "insert_open_many",
-    "insert_steps",
-    "lock_pending_escalation",
+    "insert_packages",
     "lock_referral",
     "lock_referrals",
-    "mark_fired",
+    "pause_deadline",
+    "resume_deadline",
 ]
 
 
@@ -131,20 +124,6 @@ async def insert_failure(conn: asyncpg.Connection, failed: NotificationFailed) -
     )
 
 
-async def insert_open(conn: asyncpg.Connection, deadline: Deadline) -> None:
-    """Start a referral's clock."""
-    await conn.execute(
-        "INSERT INTO deadlines (referral_id, case_id, provider_id, service, requested_at, due_at,"
-        " status) VALUES ($1, $2, $3, $4, $5, $6, 'open')",
-        deadline.referral_id,
-        deadline.case_id,
-        deadline.provider_id,
-        deadline.service.value,
-        deadline.requested_at,
-        deadline.due_at,
-    )
-
-
 async def fill_request(conn: asyncpg.Connection, deadline: Deadline) -> None:
     """Keep a late request's window on a referral that was closed before it arrived."""
     await conn.execute(
@@ -197,48 +176,6 @@ async def close_deadline(
         f"referral {reason.value}",
     )
     return int(status.split()[-1])
-
-
-async def insert_steps(
-    conn: asyncpg.Connection,
-    referral_id: UUID,
-    steps: list[tuple[Step, StepState, str | None]],
-    settled_at: datetime,
-) -> None:
-    """Store a referral's ladder; a step already stored is left as it is."""
-    await insert_ladders(conn, [(referral_id, steps)], settled_at)
-
-
-async def insert_ladders(
-    conn: asyncpg.Connection,
-    ladders: list[tuple[UUID, list[tuple[Step, StepState, str | None]]]],
-    settled_at: datetime,
-) -> None:
-    """Store the ladders of several referrals in one statement; stored steps are kept."""
-    rows = [
-        (referral_id, step, state, note)
-        for referral_id, steps in ladders
-        for step, state, note in steps
-    ]
-    if not rows:
-        return
-    await conn.execute(
-        "INSERT INTO deadline_steps (referral_id, step_no, kind, level, percent_of_window, at,"
-        " notify, state, settled_at, note)"
-        " SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::int[],"
-        " $6::timestamptz[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])"
-        " ON CONFLICT (referral_id, step_no) DO NOTHING",
-        [r for r, _, _, _ in rows],
-        [step.step_no for _, step, _, _ in rows],
-        [step.kind.value for _, step, _, _ in rows],
-        [step.level for _, step, _, _ in rows],
-        [step.percent_of_window for _, step, _, _ in rows],
-        [step.at for _, step, _, _ in rows],
-        [step.notify.value for _, step, _, _ in rows],
-        [state.value for _, _, state, _ in rows],
-        [None if state is StepState.PENDING else settled_at for _, _, state, _ in rows],
-        [note for _, _, _, note in rows],
-    )
 
 
 async def pause_deadline(conn: asyncpg.Connection, referral_id: UUID, at: datetime) -> bool:
@@ -300,67 +237,4 @@ async def insert_packages(conn: asyncpg.Connection, packages: dict[UUID, datetim
         " SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) ON CONFLICT (case_id) DO NOTHING",
         list(packages),
         list(packages.values()),
-    )
-
-
-def deadline_and_step(row: asyncpg.Record) -> tuple[Deadline, Step]:
-    """A row of a step joined with its deadline, as the domain's values."""
-    return (
-        Deadline(
-            referral_id=row["referral_id"],
-            case_id=row["case_id"],
-            provider_id=row["provider_id"],
-            service=ServiceType(row["service"]),
-            requested_at=row["requested_at"],
-            due_at=row["due_at"],
-        ),
-        Step(
-            step_no=row["step_no"],
-            kind=StepKind(row["kind"]),
-            level=row["level"],
-            percent_of_window=row["percent_of_window"],
-            at=row["at"],
-            notify=RecipientRole(row["notify"]),
-        ),
-    )
-
-
-async def fired_by(conn: asyncpg.Connection, event_id: UUID) -> tuple[UUID, str, int] | None:
-    """The step that raised this event: its referral, kind and level."""
-    row = await conn.fetchrow(
-        "SELECT referral_id, kind, level FROM deadline_steps WHERE event_id = $1", event_id
-    )
-    return (row["referral_id"], row["kind"], row["level"]) if row else None
-
-
-async def lock_pending_escalation(
-    conn: asyncpg.Connection, referral_id: UUID, level: int | None
-) -> tuple[Deadline, Step] | None:
-    """A referral's escalation at `level` (None: its lowest) still pending on an open deadline.
-
-    Locked until the transaction ends.
-    """
-    row = await conn.fetchrow(
-        "SELECT s.step_no, s.kind, s.level, s.percent_of_window, s.at, s.notify,"
-        " d.referral_id, d.case_id, d.provider_id, d.service, d.requested_at, d.due_at"
-        " FROM deadline_steps s JOIN deadlines d ON d.referral_id = s.referral_id"
-        " WHERE s.referral_id = $1 AND s.kind = 'escalation'"
-        " AND ($2::int IS NULL OR s.level = $2) AND s.state = 'pending' AND d.status = 'open'"
-        " ORDER BY s.level, s.step_no LIMIT 1 FOR UPDATE OF s",
-        referral_id,
-        level,
-    )
-    if row is None:
-        return None
-    return deadline_and_step(row)
-
-
-async def mark_fired(
-    conn: asyncpg.Connection, fired: list[tuple[UUID, int, UUID]], now: datetime
-) -> None:
-    """Record that each (referral, step) raised its event."""
-    await conn.executemany(
-        "UPDATE deadline_steps SET state = 'fired', settled_at = $4, event_id = $3"
-        " WHERE referral_id = $1 AND step_no = $2 AND state = 'pending'",
-        [(referral_id, step_no, event_id, now) for referral_id, step_no, event_id in fired],
     )

@@ -12,7 +12,7 @@ from lindung_contracts import ServiceType, UnacceptedReferral
 
 from lindung_sla_monitor.domain import PackageDue
 
-from .postgres import deadline_and_step
+from .ladders import deadline_and_step
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -1,0 +1,145 @@
+"""Recording a pass's attempts: the attempts, the state changes and their events, together.
+
+A pass is ONE unit of work (`lindung_common.Units`): the attempts, the deliveries' new
+states and the `NotificationDelivered` / `NotificationFailed` events in the outbox commit
+together. An outcome applies only while this dispatcher still holds the delivery, so one
+that was taken over after its lease ran out is never recorded twice. What is not recorded
+is sent again once its lease runs out: nothing is lost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import structlog
+from lindung_common import classify
+from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
+
+from .adapters import postgres
+from .domain import Delivered, GaveUp, Outcome, RetryLater
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from lindung_common import Units
+    from lindung_contracts import Envelope
+
+__all__ = ["Recorder", "not_recorded"]
+
+log = structlog.get_logger(__name__)
+
+
+class Recorder:
+    """Records attempts through the unit of work, logging each outcome once committed."""
+
+    def __init__(self, units: Units) -> None:
+        self._units = units
+        self._events = units.events
+
+    async def record(self, attempts: list[postgres.Attempt]) -> None:
+        """Record the pass in one transaction; attempt by attempt if the database refuses it.
+
+        Raises while the database is unavailable: the pass is then left to its leases.
+        """
+        if not attempts:
+            return
+        try:
+            await self._record_together(attempts)
+        except Exception as exc:
+            failure = classify(exc)
+            if failure.transient:
+                raise
+            if len(attempts) == 1:
+                not_recorded(attempts[0].delivery, failure.reason)
+                return
+            # Refused for good: so that one refused attempt does not hold back the others.
+            log.warning("pass refused; recording its attempts one by one", reason=failure.reason)
+            for attempt in attempts:
+                try:
+                    await self._record_together([attempt])
+                except Exception as alone:
+                    failure = classify(alone)
+                    if failure.transient:
+                        raise
+                    not_recorded(attempt.delivery, failure.reason)
+
+    async def _record_together(self, attempts: list[postgres.Attempt]) -> None:
+        """Record attempts, the state changes and their events in one unit of work."""
+        async with self._units.open() as work:
+            applied = await postgres.record_attempts(work.conn, attempts)
+            done = [a for a in attempts if a.delivery.notification_id in applied]
+            work.emit_envelopes(*(e for a in done if (e := self._event(a)) is not None))
+
+            def logged() -> None:
+                for attempt in attempts:
+                    if attempt.delivery.notification_id in applied:
+                        _log_outcome(attempt.delivery, attempt.outcome)
+                    else:
+                        _log(attempt.delivery).info(
+                            "outcome not recorded: another dispatcher took over"
+                        )
+
+            work.after_commit(logged)
+
+    def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
+        facts = _facts(attempt.delivery)
+        match attempt.outcome:
+            case Delivered(at=at, status_code=code):
+                return self._events.wrap(
+                    NotificationDelivered(**facts, delivered_at=at, status_code=code)
+                )
+            case GaveUp(at=at, error=error):
+                return self._events.wrap(NotificationFailed(**facts, failed_at=at, error=error))
+            case RetryLater():
+                return None
+
+
+def not_recorded(delivery: postgres.ClaimedDelivery, reason: str) -> None:
+    """Log an attempt left unrecorded; its lease runs out and it is attempted again."""
+    _log(delivery).error("delivery attempt not recorded", reason=reason)
+
+
+class _Facts(TypedDict):
+    notification_id: UUID
+    case_id: UUID
+    referral_id: UUID | None
+    cause_event_id: UUID
+    cause_type: str
+    recipient: str
+    channel: Channel
+    attempts: int
+
+
+def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
+    return {
+        "notification_id": delivery.notification_id,
+        "case_id": delivery.case_id,
+        "referral_id": delivery.referral_id,
+        "cause_event_id": delivery.cause_event_id,
+        "cause_type": delivery.cause_type,
+        "recipient": delivery.recipient.name,
+        "channel": delivery.channel,
+        "attempts": delivery.attempt,
+    }
+
+
+def _log_outcome(delivery: postgres.ClaimedDelivery, outcome: Outcome) -> None:
+    bound = _log(delivery)
+    match outcome:
+        case Delivered(status_code=code):
+            bound.info("notification delivered", status_code=code)
+        case RetryLater(at=at, error=error):
+            bound.warning("delivery attempt failed", error=error, retry_at=at.isoformat())
+        case GaveUp(error=error):
+            bound.error("notification failed", error=error)
+
+
+def _log(delivery: postgres.ClaimedDelivery) -> Any:
+    return log.bind(
+        notification_id=str(delivery.notification_id),
+        event_id=str(delivery.cause_event_id),
+        case_id=str(delivery.case_id),
+        referral_id=str(delivery.referral_id) if delivery.referral_id else None,
+        recipient=delivery.recipient.describe(),
+        attempt=delivery.attempt,
+    )
