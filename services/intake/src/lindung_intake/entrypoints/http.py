@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import structlog
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from lindung_common import BodyGuard, classify, is_json
+from lindung_common import BodyGuard, is_json
 from lindung_contracts import (
     ClockAction,
     FieldError,
@@ -20,117 +20,28 @@ from lindung_contracts import (
     capped,
     field_errors,
 )
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
+from lindung_intake.entrypoints.problems import Problem, Unexpected, problem
 from lindung_intake.entrypoints.reasons import Answer, ClockReason, NotesView, NoteView
+from lindung_intake.entrypoints.views import (
+    AnswerRecorded,
+    AuditedRead,
+    AuditPage,
+    CaseAccepted,
+    CaseView,
+    ClockChangeRecorded,
+    ReferralView,
+)
 from lindung_intake.use_cases import ClientError, Intake
 
 __all__ = ["create_api"]
 
 log = structlog.get_logger(__name__)
-
-
-class CaseAccepted(BaseModel):
-    """The answer to an identification."""
-
-    case_id: UUID = Field(description="The case opened (or already open) for it.")
-    created: bool = Field(description="False when the same identification was sent before.")
-    linked: bool = Field(
-        default=False,
-        description="The child was already known by a document number (reported by another "
-        "agency, say): the identification joined that case, and no second set of referrals "
-        "is made.",
-    )
-
-
-class AnswerRecorded(BaseModel):
-    """The answer to a provider's response."""
-
-    response_id: UUID = Field(description="Id of the recorded answer.")
-
-
-class ClockChangeRecorded(BaseModel):
-    """The answer to a pause or resume."""
-
-    request_id: UUID = Field(description="Id of the recorded request.")
-
-
-class ReferralView(BaseModel):
-    """A referral as the provider it is addressed to reads it."""
-
-    referral_id: UUID
-    case_id: UUID
-    service: str = Field(description="The service asked of this provider.")
-    status: str = Field(description="Where the referral stands.")
-    requested_at: datetime = Field(description="Start of the response window.")
-    paused_since: datetime | None = Field(description="Set while a coordinator paused it.")
-    shared: dict[str, Any] = Field(
-        description="What this provider's service needs of the identification, and nothing "
-        "more: a shelter sees age, gender, languages, exactly where the child is and how to "
-        "reach the identifying officer; a child protector sees everything recorded. Empty "
-        "without consent for the service's category (or a best-interest override). Every "
-        "read is audited.",
-    )
-
-
-class CaseReferral(BaseModel):
-    """One referral of a case, as the reporting agency sees it."""
-
-    referral_id: UUID
-    service: str
-    provider_id: str
-    status: str
-    requested_at: datetime
-    paused_since: datetime | None
-
-
-class CaseView(BaseModel):
-    """A case as an agency that reported it, or a case coordinator, reads it."""
-
-    case_id: UUID
-    agency_reference: str = Field(description="The first reporting agency's reference.")
-    identified_at: datetime
-    received_at: datetime = Field(description="When intake stored it.")
-    reported_by: list[str] = Field(
-        description="Every agency that reported the child (linked by a document number), "
-        "the first first."
-    )
-    possible_duplicates: list[UUID] = Field(
-        description="Other cases of a child with the same name and date of birth: for a "
-        "coordinator to look into; never merged."
-    )
-    referrals: list[CaseReferral] = Field(description="Every referral made, oldest first.")
-
-
-class AuditedRead(BaseModel):
-    """One read of a referral or a case through the API, shown or refused."""
-
-    at: datetime
-    reader_kind: str = Field(description="agency, provider, coordinator or operations.")
-    reader_id: str
-    resource: str = Field(description="referral, case, or notes (a referral's notes).")
-    resource_id: UUID
-    fields: list[str] = Field(
-        description="The field paths shown (`notes.<note id>` for each note); none when refused."
-    )
-    shown: bool = Field(description="False: refused (someone else's, or unknown).")
-
-
-class AuditPage(BaseModel):
-    """The read audit, newest first."""
-
-    reads: list[AuditedRead]
-
-
-class Problem(BaseModel):
-    """Every error: each field at fault and why."""
-
-    errors: list[FieldError]
 
 
 class Action(StrEnum):
@@ -348,7 +259,7 @@ def create_api(
 
     In front of the routes, outermost first: every request counted against its caller's
     rate (`RateLimited`), the body's size and media type (`BodyGuard`), unexpected
-    failures in the one shape (`_Unexpected`), a strict JSON reading with limits
+    failures in the one shape (`Unexpected`), a strict JSON reading with limits
     (`StrictJson`).
     """
     api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
@@ -362,18 +273,18 @@ def create_api(
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             # Not JSON at all: nothing to point at but the body, and never its bytes.
-            return _problem(400, [FieldError(field="body", reason="not valid JSON")])
+            return problem(400, [FieldError(field="body", reason="not valid JSON")])
         skip = ("body", "path", "query", "header")
-        return _problem(422, field_errors(errors, skip=skip, whole="body"))
+        return problem(422, field_errors(errors, skip=skip, whole="body"))
 
     @api.exception_handler(ClientError)
     async def _refused(_: Request, exc: ClientError) -> JSONResponse:
-        response = _problem(exc.status, capped(exc.errors))
+        response = problem(exc.status, capped(exc.errors))
         response.headers.update(exc.headers)
         return response
 
-    api.add_middleware(StrictJson, problem=_problem)
-    api.add_middleware(_Unexpected)
+    api.add_middleware(StrictJson, problem=problem)
+    api.add_middleware(Unexpected)
     api.add_middleware(
         BodyGuard,
         max_bytes=max_body_bytes,
@@ -384,7 +295,7 @@ def create_api(
         RateLimited,
         limit=api.state.rate_limit,
         find=intake.keys.find,
-        problem=_problem,
+        problem=problem,
     )
 
     # Starlette's, so that its own 404 and 405 come in the one shape too. A 400 comes only
@@ -400,55 +311,9 @@ def create_api(
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = exc.status_code
         field = field_of_status.get(code, "path")
-        response = _problem(code, [FieldError(field=field, reason=str(exc.detail))])
+        response = problem(code, [FieldError(field=field, reason=str(exc.detail))])
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     return api
-
-
-class _Unexpected:
-    """Turns an unexpected failure into the documented error shape, here, not in the server.
-
-    The server would log its traceback, and an exception's message can carry input. A
-    plain ASGI middleware: Starlette's `BaseHTTPMiddleware` costs more than the request.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def sending(message: Any) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        except Exception as exc:
-            if started:  # too late for another answer: the connection is closed
-                log.error("response failed", reason=classify(exc).reason)  # noqa: TRY400 - no traceback: it can carry input
-                return
-            await _failure(exc)(scope, receive, send)
-
-
-def _failure(exc: Exception) -> JSONResponse:
-    # Nothing was stored (the transaction rolled back): the caller may safely retry.
-    failure = classify(exc)
-    if failure.transient:
-        reason = "temporarily unavailable; nothing was stored, retry later"
-        response = _problem(503, [FieldError(field="service", reason=reason)])
-        response.headers["Retry-After"] = "5"
-        return response
-    log.error("request failed", reason=failure.reason)
-    return _problem(500, [FieldError(field="service", reason="internal error")])
-
-
-def _problem(code: int, errors: list[FieldError]) -> JSONResponse:
-    return JSONResponse(status_code=code, content=Problem(errors=errors).model_dump(mode="json"))
