@@ -14,6 +14,7 @@ the truth and keeps the exactly-once effects (see the README).
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import faust
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .service import Service, Timer
     from .settings import ServiceSettings
 
-__all__ = ["create_worker_app", "run_worker"]
+__all__ = ["TimerFailures", "create_worker_app", "run_worker"]
 
 log = structlog.get_logger(__name__)
 
@@ -131,8 +132,47 @@ def _agent(app: faust.App, path: ConsumePath, service: Service) -> None:
     app.agent(channel, name=path.consumer.name)(consume)
 
 
+class TimerFailures:
+    """A failing timer: capped backoff between its ticks, a log line per change of state.
+
+    A tick that fails at once (the database gone, say) would otherwise run again at the
+    timer's interval, tens of times a second, each with a warning.
+    """
+
+    def __init__(self, name: str, cap: float, *, log_every: float = 60.0) -> None:
+        self.name = name
+        self._cap = cap
+        self._log_every = log_every
+        self.failures = 0
+        self._logged_at: float | None = None
+        self._unlogged = 0
+
+    def failed(self, reason: str, now: float) -> float:
+        """Count a failure; the seconds to wait before the next tick."""
+        self.failures += 1
+        if self._logged_at is None or now - self._logged_at >= self._log_every:
+            log.warning(
+                "timer tick failed",
+                timer=self.name,
+                reason=reason,
+                failures_in_a_row=self.failures,
+                not_logged=self._unlogged,
+            )
+            self._logged_at, self._unlogged = now, 0
+        else:
+            self._unlogged += 1
+        return float(min(0.1 * 2 ** min(self.failures - 1, 16), self._cap))
+
+    def succeeded(self) -> None:
+        """A tick worked: say so if it had been failing, and forget the failures."""
+        if self.failures:
+            log.info("timer works again", timer=self.name, failures_in_a_row=self.failures)
+        self.failures, self._logged_at, self._unlogged = 0, None, 0
+
+
 def _timer(app: faust.App, timer: Timer, service: Service, runtime: Runtime) -> None:
     limit = service.settings.timer_timeout_seconds
+    failing = TimerFailures(timer.name, service.settings.retry_backoff_cap_seconds)
 
     async def tick() -> None:
         await service.db.wait_started()
@@ -144,8 +184,9 @@ def _timer(app: faust.App, timer: Timer, service: Service, runtime: Runtime) -> 
         except Exception as exc:
             # The next tick tries again; the work it missed is still in the database.
             metrics.TIMER_FAILURES.labels(service.name, timer.name).inc()
-            failure = classify(exc)
-            log.warning("timer tick failed", timer=timer.name, reason=failure.reason)
+            await asyncio.sleep(failing.failed(classify(exc).reason, time.monotonic()))
+        else:
+            failing.succeeded()
 
     tick.__name__ = tick.__qualname__ = timer.name.replace("-", "_")
     app.timer(timer.seconds, on_leader=timer.on_leader)(tick)
