@@ -1,7 +1,8 @@
 """What the end-to-end tests share: the four services as processes, stand-in providers.
 
-`start_system(behaviour)` starts intake, the router, the notifier and the sla-monitor as
-separate processes on the run's broker and PostgreSQL (each as its own principal and
+`start_system(behaviour)` (a test's own) and `four_services(workdir, behaviour)` (shared by
+a module's tests) start intake, the router, the notifier and the sla-monitor as separate
+processes on the run's broker and PostgreSQL (each as its own principal and
 database role), with the demo directory, the end-to-end policy (`policy.toml`: windows of
 seconds) and every webhook pointed at a stand-in that answers as `behaviour` says. Each
 test's system is stopped at its end, and every process must exit cleanly.
@@ -10,6 +11,8 @@ test's system is stopped at its end, and every process must exit cleanly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 import json
 import time
@@ -31,56 +34,75 @@ COORDINATOR = "coordinator-sel"
 System = tuple[ServiceSet, StandIn, Keys]
 
 
-@pytest.fixture
-async def start_system(stack, tmp_path) -> AsyncIterator[Callable[..., Awaitable[System]]]:
-    """Start the four services with stand-in providers; stopped after the test."""
-    running: list[tuple[ServiceSet, StandIn]] = []
-
-    async def start(
-        behaviour: Callable[[dict[str, Any]], Behaviour],
-        *,
-        endpoints: Callable[[dict[str, Any]], None] | None = None,
-    ) -> System:
-        """`endpoints` may change the endpoints document (a gone provider, say) first."""
-        directory = json.loads((DEMO_DIR / "directory.json").read_text())
-        providers = [p["id"] for p in directory["providers"]]
-        keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
-        standin = StandIn("", keys, behaviour)
-        path = tmp_path / "endpoints.json"
-        write_endpoints(path, standin.base_url, providers, secret=keys.webhook_secret)
-        if endpoints is not None:
-            document = json.loads(path.read_text())
-            endpoints(document)
-            path.write_text(json.dumps(document))
-        services = ServiceSet(
-            tmp_path / "logs",
-            stack.kafka_bootstrap_servers,
-            stack.database_urls,
-            stack.credentials,
-            settings={
-                "intake": keys.settings(tmp_path / "keys.json"),
-                "router": {
-                    "policy_file": str(HERE / "policy.toml"),
-                    "directory_file": str(DEMO_DIR / "directory.json"),
-                },
-                "notifier": {"endpoints_file": str(path)},
-                "sla-monitor": {"tick_seconds": "0.2"},
+@contextlib.asynccontextmanager
+async def _four_services(
+    stack: Any,
+    workdir: Path,
+    behaviour: Callable[[dict[str, Any]], Behaviour],
+    endpoints: Callable[[dict[str, Any]], None] | None = None,
+) -> AsyncIterator[System]:
+    directory = json.loads((DEMO_DIR / "directory.json").read_text())
+    providers = [p["id"] for p in directory["providers"]]
+    keys = write_keys(workdir / "keys.json", [AGENCY], providers, (COORDINATOR,))
+    standin = StandIn("", keys, behaviour)
+    path = workdir / "endpoints.json"
+    write_endpoints(path, standin.base_url, providers, secret=keys.webhook_secret)
+    if endpoints is not None:
+        document = json.loads(path.read_text())
+        endpoints(document)
+        path.write_text(json.dumps(document))
+    services = ServiceSet(
+        workdir / "logs",
+        stack.kafka_bootstrap_servers,
+        stack.database_urls,
+        stack.credentials,
+        settings={
+            "intake": keys.settings(workdir / "keys.json"),
+            "router": {
+                "policy_file": str(HERE / "policy.toml"),
+                "directory_file": str(DEMO_DIR / "directory.json"),
             },
-        )
-        services.start()
-        running.append((services, standin))
-        standin.intake_url = services["intake"].url
-        await standin.start()
-        return services, standin, keys
-
-    yield start
-    for services, standin in running:
+            "notifier": {"endpoints_file": str(path)},
+            "sla-monitor": {"tick_seconds": "0.2"},
+        },
+    )
+    await asyncio.to_thread(services.start)
+    standin.intake_url = services["intake"].url
+    await standin.start()
+    try:
+        yield services, standin, keys
+    finally:
         await standin.stop_answering()
         codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
         await standin.stop()
         for name, service in services.processes.items():
             print(f"--- {name} log: {service.log_file}")
         assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"
+
+
+@pytest.fixture(scope="session")
+def four_services(stack) -> Callable[..., contextlib.AbstractAsyncContextManager[System]]:
+    """`async with four_services(workdir, behaviour, endpoints=None) as system:`.
+
+    For a module-scoped system shared by tests that do not change it.
+    """
+    return functools.partial(_four_services, stack)
+
+
+@pytest.fixture
+async def start_system(four_services, tmp_path) -> AsyncIterator[Callable[..., Awaitable[System]]]:
+    """`await start_system(behaviour, endpoints=None)`: a system of the test's own."""
+    async with contextlib.AsyncExitStack() as running:
+
+        async def start(
+            behaviour: Callable[[dict[str, Any]], Behaviour],
+            *,
+            endpoints: Callable[[dict[str, Any]], None] | None = None,
+        ) -> System:
+            """`endpoints` may change the endpoints document (a gone provider, say) first."""
+            return await running.enter_async_context(four_services(tmp_path, behaviour, endpoints))
+
+        yield start
 
 
 @pytest.fixture

@@ -8,22 +8,20 @@ reaches the case coordinator's webhook.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
 import pytest
-from lindung_devstack.demo import DEMO_DIR
-from lindung_devstack.services import ServiceSet
-from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+from lindung_devstack.world import Behaviour, StandIn
+
+if TYPE_CHECKING:
+    from lindung_devstack.services import ServiceSet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-HERE = Path(__file__).parent
 AGENCY = "pdrm-selangor"
 COORDINATOR = "coordinator-sel"
 REQUESTED = "org.lindung.referral.requested.v1"
@@ -77,59 +75,14 @@ def _requested(standin: StandIn, case_id: str, service: str | None = None) -> li
     return found
 
 
-async def _eventually(check: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+@pytest.fixture(scope="module")
+async def system(four_services, tmp_path_factory):
+    """One system for the tests that leave it as they found it (each uses its own case)."""
+    async with four_services(tmp_path_factory.mktemp("referral-flow"), behaviour) as running:
+        yield running
 
 
-@pytest.fixture
-async def system(stack, tmp_path, request):
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
-    keys = write_keys(tmp_path / "keys.json", [AGENCY], providers, (COORDINATOR,))
-    standin = StandIn("", keys, behaviour)
-    endpoints = tmp_path / "endpoints.json"
-    write_endpoints(endpoints, standin.base_url, providers, secret=keys.webhook_secret)
-    if getattr(request, "param", {}).get("coordinator_gone"):
-        # The coordinator's endpoint answers 404: every alert to it fails at once.
-        document = json.loads(endpoints.read_text())
-        document["roles"]["case_coordinator"]["webhook_url"] = f"{standin.base_url}/gone"
-        endpoints.write_text(json.dumps(document))
-    services = ServiceSet(
-        tmp_path / "logs",
-        stack.kafka_bootstrap_servers,
-        stack.database_urls,
-        stack.credentials,
-        settings={
-            "intake": keys.settings(tmp_path / "keys.json"),
-            "router": {
-                "policy_file": str(HERE / "policy.toml"),
-                "directory_file": str(DEMO_DIR / "directory.json"),
-            },
-            "notifier": {"endpoints_file": str(tmp_path / "endpoints.json")},
-            "sla-monitor": {"tick_seconds": "0.2"},
-        },
-    )
-    services.start()
-    standin.intake_url = services["intake"].url
-    await standin.start()
-    try:
-        yield services, standin, keys
-    finally:
-        await standin.stop_answering()
-        codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
-        await standin.stop()
-        for name, service in services.processes.items():
-            print(f"--- {name} log: {service.log_file}")
-        assert all(code == 0 for code in codes.values()), f"unclean exits: {codes}"
-
-
-async def test_identified_child_is_referred_accepted_and_escalated(system):
+async def test_identified_child_is_referred_accepted_and_escalated(system, eventually):
     services, standin, keys = system
     body = {
         "agency_reference": f"E2E-{time.time_ns()}",
@@ -155,7 +108,7 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
 
     # Every child gets at least these four, and a refugee child UNHCR too.
     wanted = {"child_protector", "safe_shelter", "health", "legal_aid", "unhcr"}
-    delivered = await _eventually(
+    delivered = await eventually(
         lambda: referrals() if wanted <= referrals().keys() else None,
         timeout=60,
         what=f"referrals for {sorted(wanted)} at the provider webhooks",
@@ -169,7 +122,7 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
 
     # The protector accepted through intake's API the moment its webhook arrived, once,
     # with no retry: intake held the answer until it knew the referral.
-    await _eventually(
+    await eventually(
         lambda: any(a == (protector["referral_id"], "accept", 202) for a in standin.answers),
         timeout=30,
         what="the protector's acceptance",
@@ -177,7 +130,7 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
 
     # Legal aid said nothing: level 1 reaches the coordinator; wait for level 2 so the
     # scheduler has run many times past level 1, then count.
-    await _eventually(
+    await eventually(
         lambda: _missed(standin, legal_aid["referral_id"], level=2),
         timeout=60,
         what="the level-2 escalation for legal aid",
@@ -196,7 +149,7 @@ async def test_identified_child_is_referred_accepted_and_escalated(system):
 REROUTED = "org.lindung.referral.rerouted.v1"
 
 
-async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
+async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system, eventually):
     services, standin, keys = system
     body = {
         "agency_reference": f"E2E-SILENT-{time.time_ns()}",
@@ -213,7 +166,7 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
             return {data["attempt"]: data for data in _requested(standin, case_id, "safe_shelter")}
 
         # The first shelter stays silent past its 6 s deadline: the second one is asked.
-        asked = await _eventually(
+        asked = await eventually(
             lambda: shelters() if {1, 2} <= shelters().keys() else None,
             timeout=60,
             what="the shelter referral re-routed to a second shelter",
@@ -222,7 +175,7 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
         assert first["provider_id"] != second["provider_id"]
 
         # The silent shelter is told the referral is no longer theirs...
-        withdrawn = await _eventually(
+        withdrawn = await eventually(
             lambda: [
                 r.event
                 for r in standin.at(f"/providers/{first['provider_id']}")
@@ -251,7 +204,7 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system):
 
     # The coordinator heard of the silence (level 1), and the second shelter accepted.
     assert _missed(standin, first["referral_id"], level=1)
-    await _eventually(
+    await eventually(
         lambda: any(a == (second["referral_id"], "accept", 202) for a in standin.answers),
         timeout=30,
         what="the second shelter's acceptance",
@@ -319,42 +272,13 @@ async def test_a_detained_child_s_coordinator_is_alerted_within_two_seconds(syst
     print(f"detention alert at the coordinator {took * 1000:.0f} ms after the 202")
 
 
-@pytest.mark.parametrize("system", [{"coordinator_gone": True}], indirect=True)
-async def test_a_dead_coordinator_endpoint_leads_to_the_next_level(system):
-    services, standin, keys = system
-    body = {
-        "agency_reference": f"E2E-GONE-{time.time_ns()}",
-        "identified_at": datetime.now(UTC).isoformat(),
-        "child": {"age_years": 15, "gender": "male", "nationality_status": "citizen"},
-        "situation": {"location": "community", "state": "selangor"},
-    }
-    response = await _identify(services, keys, body)
-    assert response.status_code == 202, response.text
-    case_id = response.json()["case_id"]
-
-    def supervisor_alerts() -> list[dict[str, Any]]:
-        return [
-            r.event["data"]  # type: ignore[misc]
-            for r in standin.at("/roles/supervisor")
-            if r.event["type"] == MISSED and r.event["data"]["case_id"] == case_id  # type: ignore[index]
-        ]
-
-    # Legal aid stays silent (its policy escalates): level 1 goes to the coordinator, whose
-    # endpoint is gone, so level 2 reaches the supervisor at once, saying why.
-    alerts = await _eventually(
-        lambda: [a for a in supervisor_alerts() if a.get("cause")],
-        timeout=60,
-        what="level 2 at the supervisor after the coordinator's endpoint failed",
-    )
-    assert alerts[0]["escalation_level"] == 2
-    assert alerts[0]["cause"] == "level 1 could not be delivered to case_coordinator"
-
-
 PAUSED = "org.lindung.referral.paused.v1"
 WARNING = "org.lindung.deadline.warning.v1"
 
 
-async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate(system):
+async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate(
+    system, eventually
+):
     services, standin, keys = system
     body = {
         "agency_reference": f"E2E-PAUSE-{time.time_ns()}",
@@ -370,7 +294,7 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
 
         # Legal aid never answers; its 8 s window would escalate it. The coordinator
         # pauses it first (the child is in hospital, say).
-        (referral,) = await _eventually(
+        (referral,) = await eventually(
             lambda: _requested(standin, case_id, "legal_aid"),
             timeout=60,
             what="the legal-aid referral",
@@ -407,7 +331,7 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
 
     # Resumed, the clock runs again from where it stopped: level 1 comes, once, with the
     # deadline moved by the pause.
-    (missed,) = await _eventually(
+    (missed,) = await eventually(
         lambda: _missed(standin, referral_id, level=1),
         timeout=60,
         what="the level-1 escalation after the resume",

@@ -19,7 +19,6 @@ from ._proc import (
     kill_process,
     log_size,
     start_with_retries,
-    stop_process,
     wait_until,
 )
 
@@ -52,6 +51,7 @@ class ServiceProcess:
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
     _log_start: int = 0
+    _told: bool = False  # SIGTERM sent to the current process
 
     @property
     def url(self) -> str:
@@ -65,6 +65,7 @@ class ServiceProcess:
         module, _ = SERVICES[self.name]
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self._log_start = log_size(self.log_file)
+        self._told = False
         with self.log_file.open("ab") as log:  # the child keeps its own copy open
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", module],
@@ -98,8 +99,9 @@ class ServiceProcess:
             raise StartError(self.name, reason, {self.log_file: self._log_start}) from None
 
     def terminate(self) -> None:
-        """SIGTERM, without waiting: `stop` waits."""
-        if self.process is not None and self.process.poll() is None:
+        """SIGTERM, once, without waiting (a second one would cut its clean stop short)."""
+        if self.process is not None and self.process.poll() is None and not self._told:
+            self._told = True
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGTERM)
 
@@ -107,7 +109,11 @@ class ServiceProcess:
         """SIGTERM and wait (SIGKILL after `timeout`); returns the exit code."""
         if self.process is None:
             return None
-        stop_process(self.process, timeout=timeout)
+        self.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_process(self.process)
         return self.process.returncode
 
     def kill(self) -> int | None:
