@@ -10,7 +10,7 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
+.PHONY: compile browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
 demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
@@ -40,7 +40,7 @@ contracts-check: setup ## Fail on drift from the models, or an API document its 
 up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up
 
-setup: prereqs $(VENV)/.synced
+setup: prereqs $(VENV)/.synced compile
 
 interop: ## The JavaScript and Go CloudEvents SDK readers the interop test drives (npm ci, go build)
 	@./tests/interop/build.sh
@@ -55,9 +55,14 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on these machines),
+# every process would otherwise compile every module it imports, each time it starts.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --python python3
+	$(UV) sync --frozen --python python3 --compile-bytecode
 	@touch $@
+
+compile: $(VENV)/.synced
+	@$(PY) -m compileall -q -j 0 contracts/src services/*/src deploy/devstack/src
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
