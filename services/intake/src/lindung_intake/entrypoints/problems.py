@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 from fastapi.responses import JSONResponse
-from lindung_common import classify
+from lindung_common import EventTooLarge, classify
 from lindung_contracts import FieldError
 from pydantic import BaseModel
 
@@ -54,6 +54,9 @@ class Unexpected:
 
 def _failure(exc: Exception) -> JSONResponse:
     # Nothing was stored (the transaction rolled back): the caller may safely retry.
+    if isinstance(exc, EventTooLarge):  # the body itself is too big to travel as an event
+        reasons = [f"{e.reason}; nothing was stored" for e in exc.errors]
+        return problem(413, [FieldError(field="body", reason=r) for r in reasons])
     failure = classify(exc)
     if failure.transient:
         reason = "temporarily unavailable; nothing was stored, retry later"
