@@ -106,9 +106,15 @@ class IdentityProvider:
             "code_verifier": verifier,
             "client_id": self._client_id,
         }
-        auth = (self._client_id, self._client_secret) if self._client_secret else None
         try:
-            answer = await self._http.post(meta["token_endpoint"], data=form, auth=auth)
+            answer = await self._http.post(
+                meta["token_endpoint"],
+                data=form,
+                # A confidential client says who it is with its secret (HTTP Basic).
+                auth=httpx.BasicAuth(self._client_id, self._client_secret)
+                if self._client_secret
+                else httpx.USE_CLIENT_DEFAULT,
+            )
         except httpx.HTTPError as exc:
             raise SignInFailed(
                 f"the token endpoint did not answer ({type(exc).__name__})"

@@ -55,10 +55,9 @@ def person_of(claims: Mapping[str, Any]) -> Person | None:
     role_claim = claims.get("lindung_role")
     if not (_is_id(name) and isinstance(subject, str) and subject):
         return None
-    try:
-        role = Role(role_claim)
-    except ValueError:
+    if role_claim not in set(Role):
         return None
+    role = Role(role_claim)
     assert isinstance(name, str)  # for mypy: `_is_id` checked it
     if role is Role.PROVIDER_STAFF:
         provider = claims.get("lindung_provider")
