@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
 __all__ = ["Pages", "flatten", "shown", "span"]
+
+_CODE: Final = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 
 
 class Pages:
@@ -97,8 +100,10 @@ def shown(value: Any, language: str) -> str:
         return words("yes") if value else words("no")
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {shown(v, language)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple) and value:
         return ", ".join(shown(v, language) for v in value)
-    if value is None:
+    if value is None or isinstance(value, list | tuple):  # an empty list
         return "\N{EN DASH}"
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        return value.replace("_", " ")  # a code (`police_lockup`), read as words
     return str(value)

@@ -54,7 +54,7 @@ _DONE = {
 # What a provider may do from each status (the lifecycle refuses anything else anyway).
 _ACTS_FROM = {
     "requested": (Act.ACCEPT, Act.DECLINE),
-    "accepted": (Act.START, Act.DECLINE),
+    "accepted": (Act.START, Act.COMPLETE),
     "in_progress": (Act.COMPLETE,),
 }
 
