@@ -40,6 +40,9 @@ async def _four_services(
     workdir: Path,
     behaviour: Callable[[dict[str, Any]], Behaviour],
     endpoints: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    policy: Path = HERE / "policy.toml",
+    intake: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
@@ -57,9 +60,9 @@ async def _four_services(
         stack.database_urls,
         stack.credentials,
         settings={
-            "intake": keys.settings(workdir / "keys.json"),
+            "intake": keys.settings(workdir / "keys.json") | (intake or {}),
             "router": {
-                "policy_file": str(HERE / "policy.toml"),
+                "policy_file": str(policy),
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(path)},
@@ -84,7 +87,8 @@ async def _four_services(
 def four_services(stack) -> Callable[..., contextlib.AbstractAsyncContextManager[System]]:
     """`async with four_services(workdir, behaviour, endpoints=None) as system:`.
 
-    For a module-scoped system shared by tests that do not change it.
+    For a module-scoped system shared by tests that do not change it; `policy=` (a policy
+    file) and `intake=` (more of intake's settings) change what every test of it sees.
     """
     return functools.partial(_four_services, stack)
 
