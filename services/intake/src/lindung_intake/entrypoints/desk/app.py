@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from lindung_common import BodyGuard
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
+
+from lindung_intake.adapters.oidc import SignInFailed
 
 from .forms import LANGUAGE_COOKIE, Cookies, FormRefused
 from .language import pick_language
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from lindung_intake.use_cases.desk import DeskSession, DeskSessions
 
 __all__ = ["PREFIX", "Desk", "DeskDoor", "create_desk"]
+
+log = structlog.get_logger(__name__)
 
 PREFIX: Final = "/desk"
 FORM_BYTES: Final = 16_384  # a decline note of 1,000 characters, url-encoded, fits
@@ -94,6 +99,17 @@ def create_desk(intake: Intake, sessions: DeskSessions, *, desk_url: str) -> Fas
     @app.exception_handler(FormRefused)  # a CSRF token missing or wrong, too
     async def _not_a_form(request: Request, _: FormRefused) -> Response:
         return page(request, 403, "forbidden")
+
+    @app.exception_handler(SignInFailed)
+    async def _idp_unreachable(request: Request, exc: SignInFailed) -> Response:
+        log.warning("desk sign-in cannot begin", reason=str(exc))
+        return page(request, 503, "error")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Never the exception's text: it may hold what a person typed.
+        log.error("desk page failed", error=type(exc).__name__, path=request.url.path)
+        return page(request, 500, "error")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
