@@ -69,8 +69,9 @@ def _coming(request: Request, session: DeskSession) -> Response:
     desk = desk_of(request)
     t = WORDS[session.language]
     return desk.pages.message(
-        200, session.language, t("coming_title"), t("coming"), session=session
-    )
+        200, session.language, t("coming_title"), t("coming"), session=session,
+        here=request.url.path,
+    )  # fmt: skip
 
 
 @routes.get("/")
@@ -112,7 +113,7 @@ async def referral(
         if item is None or not item.withdrawn:
             return desk.pages.message(
                 404, session.language, t("not_found_title"), t("not_found"),
-                session=session,
+                session=session, here=request.url.path,
             )  # fmt: skip
         return desk.pages.html(
             "referral.html", 200, session.language, session=session,
