@@ -57,8 +57,9 @@ _TRIM: Final = re.compile(f"^[{_SPACE}]+|[{_SPACE}]+$")
 class NoteAbout(StrEnum):
     """What a note goes with: an answer of the provider's, or a coordinator's clock change.
 
-    Notes are taken with a decline, a failure, a pause and a resume; the other answers
-    only appear on notes kept from before reasons became codes.
+    Notes are taken with a decline, a failure, a completion short of delivered, a pause
+    and a resume; the other answers only appear on notes kept from before reasons became
+    codes.
     """
 
     ACCEPT = "accept"

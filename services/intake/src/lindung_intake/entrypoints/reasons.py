@@ -81,8 +81,9 @@ class NoteView(BaseModel):
 
     note_id: UUID
     about: str = Field(
-        description="What it was written with: decline, fail, pause or resume (accept, "
-        "start or complete only on words kept from before reasons were codes)."
+        description="What it was written with: decline, fail, complete (short of "
+        "delivered), pause or resume (accept, start, or complete with no outcome, only on "
+        "words kept from before reasons were codes)."
     )
     reason: ReasonCode
     writer_kind: str = Field(description="provider or coordinator.")
