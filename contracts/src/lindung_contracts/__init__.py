@@ -55,6 +55,7 @@ from .identification import (
 )
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
+from .outcomes import OUTCOME_WORDS, Outcome
 from .reasons import REASON_WORDS, ReasonCode
 from .referral import (
     ChildSummary,
@@ -106,6 +107,7 @@ __all__ = [
     "IDENTIFICATION_REJECTIONS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
+    "OUTCOME_WORDS",
     "PAYLOAD_TYPES",
     "PROVIDER_RESPONSES",
     "REASON_WORDS",
@@ -153,6 +155,7 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "OfficerContact",
+    "Outcome",
     "PackageDeadlineMissed",
     "Payload",
     "PersonalDetails",

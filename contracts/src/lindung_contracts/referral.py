@@ -20,6 +20,7 @@ from ._base import (
     ReferralId,
 )
 from .identification import Gender, Location, MalaysianState
+from .outcomes import Outcome
 from .reasons import ReasonCode
 
 __all__ = [
@@ -180,9 +181,19 @@ class ReferralStarted(_ReferralFact):
 
 
 class ReferralCompleted(_ReferralFact):
-    """The provider completed the service."""
+    """The provider completed the service, saying what was done for the child."""
 
     event_type: ClassVar[str] = "org.lindung.referral.completed.v1"
+    outcome: Outcome | None = Field(
+        default=None,
+        description="What was done for the child: delivered, partly delivered or not "
+        "delivered; null when the provider did not say (and on events from before outcomes).",
+    )
+    outcome_reason: ReasonCode | None = Field(
+        default=None,
+        description="Why the service was not delivered in full, as a code (never words); "
+        "null when it was, or when no outcome was said.",
+    )
 
 
 class ReferralCancelled(_ReferralFact):
@@ -296,6 +307,16 @@ class ProviderResponded(Payload):
         "added stay sealed in intake.",
     )
     responded_at: Instant = Field(description="When the provider answered.")
+    outcome: Outcome | None = Field(
+        default=None,
+        description="Only with `completed`: what was done for the child (delivered, partly "
+        "delivered, not delivered); null when not said, and with every other answer.",
+    )
+    outcome_reason: ReasonCode | None = Field(
+        default=None,
+        description="Only with an outcome short of `delivered`, where it is required: why, "
+        "as a code; any words the provider added stay sealed in intake.",
+    )
 
 
 class ClockAction(StrEnum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 import socket
 import ssl
 import uuid
@@ -21,10 +22,12 @@ from lindung_common import Outcome
 from lindung_contracts import (
     Channel,
     Envelope,
+    NoProviderAvailable,
     NotificationDelivered,
     NotificationFailed,
     RecipientRole,
     ReferralDeclined,
+    ServiceType,
 )
 
 pytestmark = pytest.mark.integration
@@ -32,6 +35,7 @@ pytestmark = pytest.mark.integration
 COORDINATOR = "penyelaras.kl@jkm.example.gov.my"
 SUPERVISOR = "supervisor.kl@jkm.example.gov.my"
 REFUSED = "nobody@jkm.example.gov.my"
+DESK = "https://lindung.example.gov.my/desk"
 
 
 class Mailbox:
@@ -139,7 +143,7 @@ async def _mailing(start_notifier, mail_server):
         smtp_port=port,
         smtp_ca_file=cert_file,
         email_from="Lindung <lindung@jkm.example.gov.my>",
-        notice_link="https://lindung.example.gov.my/n/{reference}",
+        desk_url=DESK,
     )
 
 
@@ -181,7 +185,10 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
     text = english.get_content()
     assert "shelter-kl-1: asked" in text
     assert "shelter-kl-1: declined" in text
-    assert "Where to act: https://lindung.example.gov.my/n/" in text
+    assert f"Where to act: {DESK}/referrals/{asked.data.referral_id}" in text.splitlines()
+    assert f"Tindakan di: {DESK}/referrals/{asked.data.referral_id}" in (
+        malay.get_content().splitlines()
+    )
     assert "at capacity tonight" not in text  # a provider's own words are not passed on
     assert "shelter-kl-1: menolak" in malay.get_content()
     # The supervisor gets the webhook too; each channel is reported on its own.
@@ -192,6 +199,45 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
         ("supervisor", Channel.EMAIL),
         ("supervisor", Channel.WEBHOOK),
     ]
+
+
+def _no_provider(clock) -> Envelope:
+    return Envelope.wrap(
+        NoProviderAvailable(
+            case_id=uuid.uuid4(),
+            service=ServiceType.LEGAL_AID,
+            reasons=("every identified child",),
+            tried=("legal-aid-kl",),
+            at=clock.now(),
+        ),
+        event_id=uuid.uuid4(),
+        time=clock.now(),
+        source="/lindung/router",
+    )
+
+
+async def test_a_case_alert_links_to_the_case_and_without_a_desk_gives_its_reference(
+    start_notifier, mail_server, clock
+):
+    mailbox = mail_server[0]
+    notifier = await _mailing(start_notifier, mail_server)
+    linked_alert = _no_provider(clock)
+    await notifier.handle(linked_alert)
+    while await notifier.dispatcher.dispatch_once():
+        pass
+    _, port, cert_file = mail_server
+    deskless = await start_notifier(smtp_host="127.0.0.1", smtp_port=port, smtp_ca_file=cert_file)
+    await deskless.handle(_no_provider(clock))
+    while await deskless.dispatcher.dispatch_once():
+        pass
+
+    linked, unlinked = (m.get_content() for m in mailbox.to(COORDINATOR))
+    (link,) = re.findall(r"https?://\S+", linked)
+    assert link == f"{DESK}/cases/{linked_alert.data.case_id}"
+    assert f"Cari penyedia secara manual: {link}" in linked.splitlines()
+    assert re.findall(r"https?://\S+", unlinked) == []
+    assert "Cari penyedia secara manual" not in unlinked
+    assert re.fullmatch(r"Rujukan [0-9A-F]{8}\.", unlinked.splitlines()[-1])
 
 
 async def test_a_mailbox_the_server_refuses_fails_at_once_and_is_reported(

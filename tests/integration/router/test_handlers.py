@@ -16,6 +16,7 @@ from lindung_contracts import (
     Location,
     NationalityStatus,
     NoProviderAvailable,
+    Outcome,
     RecipientRole,
     ReferralAccepted,
     ReferralCancelled,
@@ -117,12 +118,24 @@ async def test_accept_start_complete(router, case_opened, provider_responded, ou
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
     queued = len(await outbox(router))
 
-    for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED, ResponseKind.COMPLETED):
+    for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED):
         await router.deliver(provider_responded(shelter, response))
+    await router.deliver(
+        provider_responded(
+            shelter,
+            ResponseKind.COMPLETED,
+            outcome=Outcome.NOT_DELIVERED,
+            outcome_reason=Why.CANNOT_REACH_CHILD,
+        )
+    )
 
     events = [e for _, e in (await outbox(router))[queued:]]
     assert [type(e) for e in events] == [ReferralAccepted, ReferralStarted, ReferralCompleted]
     assert all(e.referral_id == shelter.referral_id for e in events)
+    assert (events[-1].outcome, events[-1].outcome_reason) == (
+        Outcome.NOT_DELIVERED,
+        Why.CANNOT_REACH_CHILD,
+    )
     row = next(r for r in await referrals(router) if r["referral_id"] == shelter.referral_id)
     assert row["status"] == "completed"
 

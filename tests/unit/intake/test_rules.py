@@ -17,6 +17,7 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    Outcome,
     ReasonCode,
     ResponseKind,
     ServiceType,
@@ -140,6 +141,50 @@ def test_a_note_is_taken_only_with_a_decline_or_a_failure(response):
     (error,) = check_response(response, None, WORDS)
     assert error.field == "note"
     assert response.value in error.reason
+
+
+@pytest.mark.parametrize(
+    ("outcome", "outcome_reason", "refused"),
+    [
+        (None, None, []),
+        (Outcome.DELIVERED, None, []),
+        (Outcome.PARTLY_DELIVERED, ReasonCode.CHILD_MISSING, []),
+        (Outcome.NOT_DELIVERED, ReasonCode.CHILD_DECLINED, []),
+        (Outcome.PARTLY_DELIVERED, None, ["outcome_reason"]),
+        (Outcome.NOT_DELIVERED, None, ["outcome_reason"]),
+        (Outcome.DELIVERED, ReasonCode.OTHER, ["outcome_reason"]),
+        (None, ReasonCode.CANNOT_REACH_CHILD, ["outcome_reason"]),
+    ],
+)
+def test_a_completion_short_of_delivered_must_say_why_as_a_code(outcome, outcome_reason, refused):
+    errors = check_response(
+        ResponseKind.COMPLETED, None, outcome=outcome, outcome_reason=outcome_reason
+    )
+    assert [e.field for e in errors] == refused
+
+
+@pytest.mark.parametrize(
+    "response",
+    [ResponseKind.ACCEPTED, ResponseKind.DECLINED, ResponseKind.STARTED, ResponseKind.FAILED],
+)
+def test_an_outcome_is_refused_with_any_answer_but_complete(response):
+    errors = check_response(response, ReasonCode.OTHER, outcome=Outcome.DELIVERED)
+    assert [e.field for e in errors] == ["outcome"]
+    assert response.value in errors[0].reason
+
+
+def test_a_note_goes_with_a_completion_only_when_it_fell_short():
+    short = check_response(
+        ResponseKind.COMPLETED,
+        None,
+        WORDS,
+        outcome=Outcome.NOT_DELIVERED,
+        outcome_reason=ReasonCode.CHILD_MISSING,
+    )
+    (delivered,) = check_response(ResponseKind.COMPLETED, None, WORDS, outcome=Outcome.DELIVERED)
+    assert short == []
+    assert delivered.field == "note"
+    assert "Aye" not in delivered.reason
 
 
 def test_the_database_knows_exactly_the_reason_codes():

@@ -11,12 +11,13 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     NotificationFailed,
+    ReferralCompleted,
     ReferralPaused,
     ReferralRequested,
     ReferralResumed,
 )
 
-from .adapters import ladders
+from .adapters import ladders, outcomes
 from .adapters import postgres as db
 from .domain import (
     CLOSING_EVENTS,
@@ -107,6 +108,8 @@ class Handlers:
         if reason is None:  # pragma: no cover - only closing events are routed here
             return
         outcome = on_close(await db.lock_referral(work.conn, fact.referral_id))
+        if isinstance(fact, ReferralCompleted):  # the closed loop, for "services delivered"
+            await outcomes.insert_completion(work.conn, fact)
         cancelled = 0
         if outcome is CloseOutcome.CLOSE:
             cancelled = await db.close_deadline(work.conn, fact.referral_id, reason, fact.at)

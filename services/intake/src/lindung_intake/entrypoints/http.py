@@ -243,11 +243,18 @@ async def answer(
 ) -> AnswerRecorded:
     """A provider answers a referral addressed to it; repeating an answer is harmless.
 
-    A decline or a failure says why as a reason code, and may add a note (sealed here).
+    A decline or a failure says why as a reason code, and may add a note (sealed here); a
+    completion says what was done for the child (`outcome`, with why when short of it).
     """
-    reason, note = (body.reason, body.note) if body else (None, None)
+    body = body or Answer()
     response_id = await intake.referrals.respond(
-        provider, referral_id, _RESPONSE_OF[action], reason, note
+        provider,
+        referral_id,
+        _RESPONSE_OF[action],
+        body.reason,
+        body.note,
+        outcome=body.outcome,
+        outcome_reason=body.outcome_reason,
     )
     return AnswerRecorded(response_id=response_id)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from lindung_contracts import ReasonCode
+from lindung_contracts import Outcome, ReasonCode
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from lindung_intake.domain import NOTE_MAX_CHARACTERS, NOTE_PATTERN
@@ -37,7 +37,7 @@ NoteWords = Annotated[
 
 
 class Answer(BaseModel):
-    """The optional body of a provider's answer: why, as a code, and any words to add."""
+    """The optional body of a provider's answer: why, as a code; what was done; any words."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,8 +45,22 @@ class Answer(BaseModel):
         default=None,
         description="Why, as a code (required to decline or fail); the code is passed on.",
     )
+    outcome: Outcome | None = Field(
+        default=None,
+        description="Only to complete: what was done for the child, so the loop closes "
+        "(`delivered`, `partly_delivered`, `not_delivered`); passed on, and counted in the "
+        "operations dashboard's services delivered. Any other answer with it is refused.",
+        examples=["delivered"],
+    )
+    outcome_reason: ReasonCode | None = Field(
+        default=None,
+        description="Why the service was not delivered in full, as a code: required with "
+        "`partly_delivered` and `not_delivered`, refused otherwise; passed on.",
+        examples=["child_missing"],
+    )
     note: NoteWords | None = Field(
-        default=None, description="Only with a decline or a failure. " + _NOTE
+        default=None,
+        description="Only with a decline, a failure, or a completion short of delivered. " + _NOTE,
     )
 
 
@@ -67,8 +81,9 @@ class NoteView(BaseModel):
 
     note_id: UUID
     about: str = Field(
-        description="What it was written with: decline, fail, pause or resume (accept, "
-        "start or complete only on words kept from before reasons were codes)."
+        description="What it was written with: decline, fail, complete (short of "
+        "delivered), pause or resume (accept, start, or complete with no outcome, only on "
+        "words kept from before reasons were codes)."
     )
     reason: ReasonCode
     writer_kind: str = Field(description="provider or coordinator.")

@@ -100,11 +100,15 @@ def render_email(
     *,
     language: Language,
     reference: str,
-    link: str,
+    link: str | None,
     tried: Sequence[Tried] = (),
     now: datetime | None = None,
 ) -> EmailNotice:
-    """The notice for `payload` in `language`: the template's first line is the subject."""
+    """The notice for `payload` in `language`: the template's first line is the subject.
+
+    `link` is the desk page where its recipient acts; without one the notice gives only
+    its reference.
+    """
     pick = 0 if language is Language.MALAY else 1
     template = _ENVIRONMENT.get_template(f"{language.value}/{KIND_OF[type(payload)]}.txt")
     context: dict[str, Any] = {
