@@ -53,10 +53,10 @@ _TRIM: Final = re.compile(f"^[{_SPACE}]+|[{_SPACE}]+$")
 
 
 class NoteAbout(StrEnum):
-    """What a note goes with: an answer of the provider's, or a coordinator's clock change.
+    """What a note goes with: a provider's answer, or a coordinator's clock change or move.
 
-    Notes are taken with a decline, a failure, a pause and a resume; the other answers
-    only appear on notes kept from before reasons became codes.
+    Notes are taken with a decline, a failure, a pause, a resume and a reassignment; the
+    other answers only appear on notes kept from before reasons became codes.
     """
 
     ACCEPT = "accept"
@@ -66,6 +66,7 @@ class NoteAbout(StrEnum):
     FAIL = "fail"
     PAUSE = "pause"
     RESUME = "resume"
+    REASSIGN = "reassign"  # a coordinator sending the referral to another provider
 
 
 _ABOUT_ANSWER: Final = {
