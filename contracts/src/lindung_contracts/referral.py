@@ -38,6 +38,7 @@ __all__ = [
     "ReferralDeclined",
     "ReferralMade",
     "ReferralPaused",
+    "ReferralReassignmentRequested",
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralResumed",
@@ -201,6 +202,15 @@ class ReferralCancelled(_ReferralFact):
 
     event_type: ClassVar[str] = "org.lindung.referral.cancelled.v1"
     reason: str = Field(min_length=1, max_length=500, description="Why it was withdrawn.")
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code from the documented list, for notices in the recipient's "
+        "language; null from routers that predate the field (then only `reason` says why).",
+    )
+    coordinator_id: CoordinatorId | None = Field(
+        default=None,
+        description="The case coordinator who asked for it to move, when one did; else null.",
+    )
 
 
 class ReferralRerouted(_ReferralFact):
@@ -210,6 +220,17 @@ class ReferralRerouted(_ReferralFact):
     reason: str = Field(min_length=1, max_length=500, description="Why it moved.")
     new_referral_id: UUID = Field(description="The referral that replaces this one.")
     new_provider_id: ProviderId
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code from the documented list, for notices in the recipient's "
+        "language: the provider's own on a decline or failure, `no_answer` after silence, "
+        "`undelivered` when it never arrived, the coordinator's when one moved it; null from "
+        "routers that predate the field (then only `reason` says why).",
+    )
+    coordinator_id: CoordinatorId | None = Field(
+        default=None,
+        description="The case coordinator who moved it, when one did; else null.",
+    )
 
 
 class ReferralPaused(_ReferralFact):
@@ -343,5 +364,33 @@ class ClockChangeRequested(Payload):
     coordinator_id: CoordinatorId
     reason: ReasonCode = Field(
         description="Why, as a code; any words the coordinator added stay sealed in intake."
+    )
+    at: Instant = Field(description="When the coordinator asked.")
+
+
+class ReferralReassignmentRequested(Payload):
+    """A case coordinator asked, through intake, to send a referral to another provider.
+
+    To the provider named (one the coordinator has just phoned, say), or, with none named,
+    to the next suitable one. The router decides: it withdraws the referral from its
+    provider and asks the other, saying on the referrals topic whom it asked and why (a
+    named provider it cannot ask, it replaces with the next suitable one, and says so);
+    a referral already accepted or moved on stays as it is.
+    """
+
+    event_type: ClassVar[str] = "org.lindung.referral.reassignment-requested.v1"
+    subject_field: ClassVar[str] = "referral_id"
+
+    request_id: UUID = Field(description="Unique id of this request.")
+    referral_id: ReferralId
+    case_id: CaseId
+    coordinator_id: CoordinatorId
+    provider_id: ProviderId | None = Field(
+        default=None,
+        description="The provider the coordinator chose; null for the next suitable one.",
+    )
+    reason: ReasonCode = Field(
+        description="Why, as a code; any words the coordinator added stay sealed in intake.",
+        examples=["coordinator_arranged"],
     )
     at: Instant = Field(description="When the coordinator asked.")

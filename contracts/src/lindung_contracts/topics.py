@@ -20,6 +20,7 @@ from .referral import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralPaused,
+    ReferralReassignmentRequested,
     ReferralRequested,
     ReferralRerouted,
     ReferralResumed,
@@ -126,11 +127,11 @@ CASES = Topic(
 )
 PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
-    description="Providers' answers to referrals and coordinators' requests to pause or resume "
-    "a referral's clock, received by intake.",
+    description="Providers' answers to referrals, and coordinators' requests to pause or resume "
+    "a referral's clock or to send it to another provider, received by intake.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(ProviderResponded, ClockChangeRequested),
+    payloads=(ProviderResponded, ClockChangeRequested, ReferralReassignmentRequested),
     producers=("intake",),
     consumers=("router",),
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import lindung_intake
+import lindung_router
 import pytest
 from lindung_common.keys import hash_key
 from lindung_contracts import (
@@ -187,10 +188,12 @@ def test_a_note_goes_with_a_completion_only_when_it_fell_short():
     assert "Aye" not in delivered.reason
 
 
-def test_the_database_knows_exactly_the_reason_codes():
-    (notes,) = (Path(lindung_intake.__file__).parent / "migrations").glob("*_notes.sql")
-    sql = notes.read_text()
-    function = sql[sql.index("CREATE FUNCTION is_reason_code") :].split("$$")[1]
+@pytest.mark.parametrize("service", [lindung_intake, lindung_router])
+def test_the_database_knows_exactly_the_reason_codes(service):
+    # The function as the latest migration that (re)defines it leaves it.
+    migrations = sorted((Path(service.__file__).parent / "migrations").glob("*.sql"))
+    sql = [m.read_text() for m in migrations if "FUNCTION is_reason_code" in m.read_text()][-1]
+    function = sql[sql.index("FUNCTION is_reason_code") :].split("$$")[1]
     assert set(re.findall(r"'([a-z_]+)'", function)) == {code.value for code in ReasonCode}
 
 

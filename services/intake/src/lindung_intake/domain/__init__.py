@@ -19,6 +19,7 @@ from .notes import (
     trimmed,
 )
 from .projection import FIELDS_FOR, may_share, pick, project, shown_fields
+from .reassigning import Reassigning, decide_reassignment
 from .referrals import (
     Answering,
     ClockChanging,
@@ -45,6 +46,7 @@ __all__ = [
     "Opening",
     "Principal",
     "PrincipalKind",
+    "Reassigning",
     "Referral",
     "Refusal",
     "RefusalKind",
@@ -57,6 +59,7 @@ __all__ = [
     "decide_answer",
     "decide_clock_change",
     "decide_opening",
+    "decide_reassignment",
     "fingerprint",
     "may_know",
     "may_read_case",

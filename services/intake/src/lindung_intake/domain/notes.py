@@ -55,11 +55,11 @@ _TRIM: Final = re.compile(f"^[{_SPACE}]+|[{_SPACE}]+$")
 
 
 class NoteAbout(StrEnum):
-    """What a note goes with: an answer of the provider's, or a coordinator's clock change.
+    """What a note goes with: a provider's answer, or a coordinator's clock change or move.
 
-    Notes are taken with a decline, a failure, a completion short of delivered, a pause
-    and a resume; the other answers only appear on notes kept from before reasons became
-    codes.
+    Notes are taken with a decline, a failure, a completion short of delivered, a pause,
+    a resume and a reassignment; the other answers only appear on notes kept from before
+    reasons became codes.
     """
 
     ACCEPT = "accept"
@@ -69,6 +69,7 @@ class NoteAbout(StrEnum):
     FAIL = "fail"
     PAUSE = "pause"
     RESUME = "resume"
+    REASSIGN = "reassign"  # a coordinator sending the referral to another provider
 
 
 _ABOUT_ANSWER: Final = {

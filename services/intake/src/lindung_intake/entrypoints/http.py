@@ -27,7 +27,13 @@ from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
 from lindung_intake.entrypoints.problems import Problem, Unexpected, problem
-from lindung_intake.entrypoints.reasons import Answer, ClockReason, NotesView, NoteView
+from lindung_intake.entrypoints.reasons import (
+    Answer,
+    ClockReason,
+    NotesView,
+    NoteView,
+    Reassignment,
+)
 from lindung_intake.entrypoints.views import (
     AnswerRecorded,
     AuditedRead,
@@ -35,6 +41,7 @@ from lindung_intake.entrypoints.views import (
     CaseAccepted,
     CaseView,
     ClockChangeRecorded,
+    ReassignmentRecorded,
     ReferralView,
 )
 from lindung_intake.use_cases import ClientError, Intake
@@ -106,7 +113,7 @@ async def _case_reader(principal: Annotated[Principal, Depends(_caller)]) -> Pri
 
 async def _coordinator(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
     if principal.kind != PrincipalKind.COORDINATOR:
-        raise HTTPException(403, "only a case coordinator key may pause or resume a referral")
+        raise HTTPException(403, "only a case coordinator key may act on a referral's course")
     return principal
 
 
@@ -227,6 +234,29 @@ async def resume(
 ) -> ClockChangeRecorded:
     """Restart a paused clock; the deadline and every step move later by the pause."""
     return await _change_clock(referral_id, ClockAction.RESUME, body, coordinator, intake)
+
+
+@routes.post(
+    "/referrals/{referral_id}/reassign",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["coordinators"],
+)
+async def reassign(
+    referral_id: UUID,
+    body: Reassignment,
+    coordinator: Annotated[Principal, Depends(_coordinator)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> ReassignmentRecorded:
+    """Send a referral awaiting acceptance to another provider, or to the next suitable one.
+
+    The router withdraws it from its provider (whose answers then get 409, and who is
+    told) and asks the other with a fresh deadline. One request per referral; a referral
+    accepted, completed or withdrawn already is 409.
+    """
+    request_id = await intake.reassign(
+        coordinator, referral_id, body.provider_id, body.reason, body.note
+    )
+    return ReassignmentRecorded(request_id=request_id)
 
 
 @routes.post(
