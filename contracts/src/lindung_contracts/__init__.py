@@ -13,6 +13,7 @@ from ._base import (
     ProviderId,
     ReferralId,
 )
+from .alerts import AlertAcknowledged, AlertKind
 from .codec import (
     MOST_ERRORS,
     STRUCTURED_CONTENT_TYPE,
@@ -81,6 +82,7 @@ from .referral import (
 )
 from .topics import (
     AGENCY,
+    ALERT_ACKNOWLEDGEMENTS,
     AGENCY_IDENTIFICATIONS,
     CASES,
     DEAD_LETTERS,
@@ -100,6 +102,7 @@ __all__ = [
     "ADULT_AGE",
     "AGENCY",
     "AGENCY_IDENTIFICATIONS",
+    "ALERT_ACKNOWLEDGEMENTS",
     "CASES",
     "DEADLINES",
     "DEAD_LETTERS",
@@ -114,6 +117,8 @@ __all__ = [
     "TOPICS",
     "Accompaniment",
     "AgencyId",
+    "AlertAcknowledged",
+    "AlertKind",
     "BestInterestOverride",
     "CaseId",
     "CaseOpened",
