@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from lindung_common import Consumer
 from lindung_contracts import (
+    ALERT_ACKNOWLEDGEMENTS,
     NOTIFICATIONS,
     REFERRALS,
+    AlertAcknowledged,
     NotificationFailed,
     ReferralPaused,
     ReferralRequested,
     ReferralResumed,
 )
 
+from .acknowledgements import Acknowledgements
 from .adapters import ladders
 from .adapters import postgres as db
 from .domain import (
@@ -59,9 +62,10 @@ class Handlers:
         handlers[NotificationFailed] = DeliveryFailures(self._events).on_failed
         handlers[ReferralPaused] = self.on_paused
         handlers[ReferralResumed] = self.on_resumed
+        handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS, NOTIFICATIONS),
+            topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),
             handlers=handlers,
             run_handlers={ReferralRequested: self.on_requested},
         )
