@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .alerts import Acknowledgement, Alerts, mirror_alerts
 from .cases import CaseRead, Cases
 from .errors import Busy, ClientError, Conflict, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
@@ -18,11 +19,17 @@ from .referrals import ReferralRead, Referrals
 from .waiting import Arrivals
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from lindung_common.keys import KeyRing
+
+    from lindung_intake.domain import Principal
 
 __all__ = [
     "CONSUMER",
     "DOOR",
+    "Acknowledgement",
+    "Alerts",
     "Arrivals",
     "Busy",
     "CaseRead",
@@ -41,6 +48,7 @@ __all__ = [
     "ReferralRead",
     "Referrals",
     "announce_rejection",
+    "mirror_alerts",
     "seal_old_words",
 ]
 
@@ -53,3 +61,8 @@ class Intake:
     cases: Cases
     referrals: Referrals
     notes: Notes
+    alerts: Alerts
+
+    async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
+        """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""
+        return await self.alerts.acknowledge(principal, alert_id)
