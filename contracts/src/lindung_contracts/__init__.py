@@ -82,8 +82,8 @@ from .referral import (
 )
 from .topics import (
     AGENCY,
-    ALERT_ACKNOWLEDGEMENTS,
     AGENCY_IDENTIFICATIONS,
+    ALERT_ACKNOWLEDGEMENTS,
     CASES,
     DEAD_LETTERS,
     DEADLINES,
