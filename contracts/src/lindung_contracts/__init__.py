@@ -13,6 +13,7 @@ from ._base import (
     ProviderId,
     ReferralId,
 )
+from .alerts import AlertAcknowledged, AlertKind
 from .codec import (
     MOST_ERRORS,
     STRUCTURED_CONTENT_TYPE,
@@ -84,6 +85,7 @@ from .referral import (
 from .topics import (
     AGENCY,
     AGENCY_IDENTIFICATIONS,
+    ALERT_ACKNOWLEDGEMENTS,
     CASES,
     DEAD_LETTERS,
     DEADLINES,
@@ -102,6 +104,7 @@ __all__ = [
     "ADULT_AGE",
     "AGENCY",
     "AGENCY_IDENTIFICATIONS",
+    "ALERT_ACKNOWLEDGEMENTS",
     "CASES",
     "DEADLINES",
     "DEAD_LETTERS",
@@ -117,6 +120,8 @@ __all__ = [
     "TOPICS",
     "Accompaniment",
     "AgencyId",
+    "AlertAcknowledged",
+    "AlertKind",
     "BestInterestOverride",
     "CaseId",
     "CaseOpened",

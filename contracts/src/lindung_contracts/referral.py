@@ -150,6 +150,15 @@ class ReferralRequested(Payload):
         description="The state or federal territory the child is in, for reporting on-time "
         "rates by state; null from routers that predate the field.",
     )
+    acknowledgement_window_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="From the policy in force: once a coordinator acknowledges an escalation "
+        "of this referral, the next level waits this long from the acknowledgement, then "
+        "fires anyway if the referral is still not accepted. Null from routers that predate "
+        "the field: 1800 (30 minutes, PagerDuty's default acknowledgement timeout) then.",
+        examples=[1800],
+    )
 
 
 class _ReferralFact(Payload):

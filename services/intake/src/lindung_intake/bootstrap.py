@@ -16,6 +16,7 @@ from .data_keys_command import data_keys_command
 from .entrypoints.http import create_api
 from .keys_command import keys_command
 from .use_cases import (
+    Alerts,
     Arrivals,
     Cases,
     Intake,
@@ -72,6 +73,7 @@ def build(
         cases,
         referrals,
         Notes(units, data_keys=data_keys),
+        Alerts(units),
         reassignments=Reassignments(units, arrivals, data_keys=data_keys),
     )
     # Words an older version stored as reasons, sealed into notes once the database is up.

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from lindung_common import Consumer
 from lindung_contracts import (
+    ALERT_ACKNOWLEDGEMENTS,
     NOTIFICATIONS,
     REFERRALS,
+    AlertAcknowledged,
     NotificationFailed,
     ReferralCompleted,
     ReferralPaused,
@@ -17,6 +19,7 @@ from lindung_contracts import (
     ReferralResumed,
 )
 
+from .acknowledgements import Acknowledgements
 from .adapters import ladders, outcomes
 from .adapters import postgres as db
 from .domain import (
@@ -60,9 +63,10 @@ class Handlers:
         handlers[NotificationFailed] = DeliveryFailures(self._events).on_failed
         handlers[ReferralPaused] = self.on_paused
         handlers[ReferralResumed] = self.on_resumed
+        handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS, NOTIFICATIONS),
+            topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),
             handlers=handlers,
             run_handlers={ReferralRequested: self.on_requested},
         )

@@ -3,6 +3,14 @@
 Pure: no I/O package is imported here (a unit test checks it); time and ids are arguments.
 """
 
+from .alerts import (
+    ALERT_EVENTS,
+    Acknowledging,
+    Alert,
+    alert_of,
+    decide_acknowledgement,
+    may_see_alert,
+)
 from .auth import Principal, PrincipalKind
 from .cases import OpenedCase, Opening, StoredCase, decide_opening, may_read_case
 from .linking import Linker
@@ -34,9 +42,12 @@ from .refusal import Refusal, RefusalKind
 from .rules import check_identification_time, check_response, fingerprint
 
 __all__ = [
+    "ALERT_EVENTS",
     "FIELDS_FOR",
     "NOTE_MAX_CHARACTERS",
     "NOTE_PATTERN",
+    "Acknowledging",
+    "Alert",
     "Answering",
     "ClockChanging",
     "Linker",
@@ -53,9 +64,11 @@ __all__ = [
     "StoredCase",
     "about_answer",
     "about_clock",
+    "alert_of",
     "check_identification_time",
     "check_note",
     "check_response",
+    "decide_acknowledgement",
     "decide_answer",
     "decide_clock_change",
     "decide_opening",
@@ -65,6 +78,7 @@ __all__ = [
     "may_read_case",
     "may_read_note",
     "may_read_notes",
+    "may_see_alert",
     "may_share",
     "not_found",
     "pick",

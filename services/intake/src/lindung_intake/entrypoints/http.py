@@ -23,6 +23,7 @@ from lindung_contracts import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind
+from lindung_intake.entrypoints.alerts import alert_routes
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
@@ -90,7 +91,9 @@ async def _caller(
     if holder is None:
         raise HTTPException(401, "unknown API key", challenge)
     # Already counted against its rate, with every other request (`RateLimited`).
-    return Principal(PrincipalKind(holder.kind), holder.id, key_id=holder.key_id)
+    return Principal(
+        PrincipalKind(holder.kind), holder.id, key_id=holder.key_id, states=holder.states
+    )
 
 
 async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
@@ -303,6 +306,7 @@ def create_api(
     api.state.intake = intake
     api.state.rate_limit = RateLimit(rate_limit_per_minute)
     api.include_router(routes)
+    api.include_router(alert_routes(_intake, _caller), responses=_PROBLEMS)
     install_openapi(api)  # servers, security, info: what FastAPI cannot derive
 
     @api.exception_handler(RequestValidationError)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .alerts import Acknowledgement, Alerts, mirror_alerts
 from .cases import CaseRead, Cases
 from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
@@ -26,9 +27,12 @@ if TYPE_CHECKING:
 
     from lindung_intake.domain import Principal
 
+
 __all__ = [
     "CONSUMER",
     "DOOR",
+    "Acknowledgement",
+    "Alerts",
     "Arrivals",
     "Busy",
     "CaseRead",
@@ -49,6 +53,7 @@ __all__ = [
     "ReferralRead",
     "Referrals",
     "announce_rejection",
+    "mirror_alerts",
     "seal_old_words",
 ]
 
@@ -61,7 +66,12 @@ class Intake:
     cases: Cases
     referrals: Referrals
     notes: Notes
+    alerts: Alerts
     reassignments: Reassignments
+
+    async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
+        """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""
+        return await self.alerts.acknowledge(principal, alert_id)
 
     async def reassign(
         self,

@@ -141,6 +141,7 @@ def route(
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
         state=facts.state,
+        acknowledgement_window_seconds=int(policy.ladder.acknowledgement_window.total_seconds()),
     )
     return Routed(need, choice, requested, None)
 
