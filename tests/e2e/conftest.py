@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 AGENCY = "pdrm-selangor"
 COORDINATOR = "coordinator-sel"
+OPERATIONS = "operations"
 
 System = tuple[ServiceSet, StandIn, Keys]
 
@@ -46,7 +47,7 @@ async def _four_services(
 ) -> AsyncIterator[System]:
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
-    keys = write_keys(workdir / "keys.json", [AGENCY], providers, (COORDINATOR,))
+    keys = write_keys(workdir / "keys.json", [AGENCY], providers, (COORDINATOR,), (OPERATIONS,))
     standin = StandIn("", keys, behaviour)
     path = workdir / "endpoints.json"
     write_endpoints(path, standin.base_url, providers, secret=keys.webhook_secret)
@@ -66,7 +67,7 @@ async def _four_services(
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(path)},
-            "sla-monitor": {"tick_seconds": "0.2"},
+            "sla-monitor": {"tick_seconds": "0.2"} | keys.dashboard_settings(workdir / "keys.json"),
         },
     )
     await asyncio.to_thread(services.start)

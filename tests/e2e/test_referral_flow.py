@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -338,3 +338,51 @@ async def test_a_deadline_passing_while_the_referral_is_paused_does_not_escalate
     )
     moved = (datetime.fromisoformat(missed["data"]["due_at"]) - due).total_seconds()
     assert shortest - 0.1 <= moved <= longest + 0.1, (moved, shortest, longest)
+
+
+async def test_an_acknowledged_level_1_holds_level_2_for_the_window_then_it_fires(
+    system, eventually
+):
+    services, standin, keys = system
+    body = {
+        "agency_reference": f"E2E-ACK-{time.time_ns()}",
+        "identified_at": datetime.now(UTC).isoformat(),
+        "child": {"age_years": 13, "gender": "female", "nationality_status": "citizen"},
+        "situation": {"location": "community", "state": "selangor"},
+    }
+    coordinator = {"Authorization": f"Bearer {keys.coordinators[COORDINATOR]}"}
+    response = await _identify(services, keys, body)
+    assert response.status_code == 202, response.text
+    case_id = response.json()["case_id"]
+    (referral,) = await eventually(
+        lambda: _requested(standin, case_id, "legal_aid"), timeout=60, what="legal aid"
+    )
+    referral_id = referral["referral_id"]
+    assert referral["acknowledgement_window_seconds"] == 10  # the end-to-end policy's
+
+    # Legal aid stays silent: level 1 reaches the coordinator, who acknowledges it at once
+    # (its id is the alert's, as intake lists it).
+    (level1,) = await eventually(
+        lambda: _missed(standin, referral_id, level=1), timeout=60, what="level 1"
+    )
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+
+        async def acknowledge() -> httpx.Response | None:
+            answer = await client.post(
+                f"/v1/alerts/{level1['id']}/acknowledge", headers=coordinator
+            )
+            return answer if answer.status_code == 202 else None
+
+        acknowledged = await eventually(acknowledge, timeout=10, what="the acknowledgement")
+        at = datetime.fromisoformat(acknowledged.json()["acknowledged_at"])
+        queue = (await client.get("/v1/alerts", headers=coordinator)).json()["alerts"]
+    assert [a["acknowledged_by"] for a in queue if a["alert_id"] == level1["id"]] == [COORDINATOR]
+
+    # Level 2 was due 4 s after the deadline; held, it fires only when the 10 s window
+    # from the acknowledgement has ended with legal aid still silent, and then once.
+    (level2,) = await eventually(
+        lambda: _missed(standin, referral_id, level=2), timeout=60, what="level 2"
+    )
+    fired = datetime.fromisoformat(level2["data"]["fired_at"])
+    assert fired >= at + timedelta(seconds=10), (fired, at)
+    assert len(_missed(standin, referral_id, level=2)) == 1

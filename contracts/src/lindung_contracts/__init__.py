@@ -13,6 +13,7 @@ from ._base import (
     ProviderId,
     ReferralId,
 )
+from .alerts import AlertAcknowledged, AlertKind
 from .codec import (
     MOST_ERRORS,
     STRUCTURED_CONTENT_TYPE,
@@ -55,6 +56,7 @@ from .identification import (
 )
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
+from .outcomes import OUTCOME_WORDS, Outcome
 from .reasons import REASON_WORDS, ReasonCode
 from .referral import (
     ChildSummary,
@@ -71,6 +73,7 @@ from .referral import (
     ReferralDeclined,
     ReferralMade,
     ReferralPaused,
+    ReferralReassignmentRequested,
     ReferralRequested,
     ReferralRerouted,
     ReferralResumed,
@@ -82,6 +85,7 @@ from .referral import (
 from .topics import (
     AGENCY,
     AGENCY_IDENTIFICATIONS,
+    ALERT_ACKNOWLEDGEMENTS,
     CASES,
     DEAD_LETTERS,
     DEADLINES,
@@ -100,12 +104,14 @@ __all__ = [
     "ADULT_AGE",
     "AGENCY",
     "AGENCY_IDENTIFICATIONS",
+    "ALERT_ACKNOWLEDGEMENTS",
     "CASES",
     "DEADLINES",
     "DEAD_LETTERS",
     "IDENTIFICATION_REJECTIONS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
+    "OUTCOME_WORDS",
     "PAYLOAD_TYPES",
     "PROVIDER_RESPONSES",
     "REASON_WORDS",
@@ -114,6 +120,8 @@ __all__ = [
     "TOPICS",
     "Accompaniment",
     "AgencyId",
+    "AlertAcknowledged",
+    "AlertKind",
     "BestInterestOverride",
     "CaseId",
     "CaseOpened",
@@ -153,6 +161,7 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "OfficerContact",
+    "Outcome",
     "PackageDeadlineMissed",
     "Payload",
     "PersonalDetails",
@@ -167,6 +176,7 @@ __all__ = [
     "ReferralId",
     "ReferralMade",
     "ReferralPaused",
+    "ReferralReassignmentRequested",
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralResumed",

@@ -15,7 +15,11 @@ __all__ = ["REASON_WORDS", "ReasonCode"]
 
 
 class ReasonCode(StrEnum):
-    """Why, as a code: for a decline, a failure to deliver, a pause or a resume."""
+    """Why, as a code: for a decline, a failure, a pause, a resume, a re-route or a withdrawal.
+
+    `no_answer` and `undelivered` are the router's own, on the re-routes and withdrawals
+    it makes after a silence or a delivery that failed for good.
+    """
 
     AT_CAPACITY = "at_capacity"
     NOT_ELIGIBLE = "not_eligible"
@@ -27,6 +31,11 @@ class ReasonCode(StrEnum):
     CHILD_DECLINED = "child_declined"
     SAFETY_CONCERN = "safety_concern"
     CHILD_AVAILABLE = "child_available"
+    # A case coordinator arranged the service with another provider (by phone, say).
+    COORDINATOR_ARRANGED = "coordinator_arranged"
+    # Set by the router when it takes a referral back: nobody answered, or it never arrived.
+    NO_ANSWER = "no_answer"
+    UNDELIVERED = "undelivered"
     OTHER = "other"
 
 
@@ -71,6 +80,18 @@ REASON_WORDS: dict[ReasonCode, dict[str, str]] = {
     ReasonCode.CHILD_AVAILABLE: {
         "en": "the child can be seen again",
         "ms": "kanak-kanak boleh ditemui semula",
+    },
+    ReasonCode.COORDINATOR_ARRANGED: {
+        "en": "the case coordinator arranged the service with another provider",
+        "ms": "penyelaras kes telah mengatur perkhidmatan dengan penyedia lain",
+    },
+    ReasonCode.NO_ANSWER: {
+        "en": "no answer before the deadline",
+        "ms": "tiada jawapan sebelum tarikh akhir",
+    },
+    ReasonCode.UNDELIVERED: {
+        "en": "the referral could not be delivered to the provider",
+        "ms": "rujukan tidak dapat dihantar kepada penyedia",
     },
     ReasonCode.OTHER: {
         "en": "another reason (see the note in Lindung, if any)",

@@ -20,6 +20,7 @@ from ._base import (
     ReferralId,
 )
 from .identification import Gender, Location, MalaysianState
+from .outcomes import Outcome
 from .reasons import ReasonCode
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ReferralDeclined",
     "ReferralMade",
     "ReferralPaused",
+    "ReferralReassignmentRequested",
     "ReferralRequested",
     "ReferralRerouted",
     "ReferralResumed",
@@ -148,6 +150,15 @@ class ReferralRequested(Payload):
         description="The state or federal territory the child is in, for reporting on-time "
         "rates by state; null from routers that predate the field.",
     )
+    acknowledgement_window_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="From the policy in force: once a coordinator acknowledges an escalation "
+        "of this referral, the next level waits this long from the acknowledgement, then "
+        "fires anyway if the referral is still not accepted. Null from routers that predate "
+        "the field: 1800 (30 minutes, PagerDuty's default acknowledgement timeout) then.",
+        examples=[1800],
+    )
 
 
 class _ReferralFact(Payload):
@@ -180,9 +191,19 @@ class ReferralStarted(_ReferralFact):
 
 
 class ReferralCompleted(_ReferralFact):
-    """The provider completed the service."""
+    """The provider completed the service, saying what was done for the child."""
 
     event_type: ClassVar[str] = "org.lindung.referral.completed.v1"
+    outcome: Outcome | None = Field(
+        default=None,
+        description="What was done for the child: delivered, partly delivered or not "
+        "delivered; null when the provider did not say (and on events from before outcomes).",
+    )
+    outcome_reason: ReasonCode | None = Field(
+        default=None,
+        description="Why the service was not delivered in full, as a code (never words); "
+        "null when it was, or when no outcome was said.",
+    )
 
 
 class ReferralCancelled(_ReferralFact):
@@ -190,6 +211,15 @@ class ReferralCancelled(_ReferralFact):
 
     event_type: ClassVar[str] = "org.lindung.referral.cancelled.v1"
     reason: str = Field(min_length=1, max_length=500, description="Why it was withdrawn.")
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code from the documented list, for notices in the recipient's "
+        "language; null from routers that predate the field (then only `reason` says why).",
+    )
+    coordinator_id: CoordinatorId | None = Field(
+        default=None,
+        description="The case coordinator who asked for it to move, when one did; else null.",
+    )
 
 
 class ReferralRerouted(_ReferralFact):
@@ -199,6 +229,17 @@ class ReferralRerouted(_ReferralFact):
     reason: str = Field(min_length=1, max_length=500, description="Why it moved.")
     new_referral_id: UUID = Field(description="The referral that replaces this one.")
     new_provider_id: ProviderId
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why, as a code from the documented list, for notices in the recipient's "
+        "language: the provider's own on a decline or failure, `no_answer` after silence, "
+        "`undelivered` when it never arrived, the coordinator's when one moved it; null from "
+        "routers that predate the field (then only `reason` says why).",
+    )
+    coordinator_id: CoordinatorId | None = Field(
+        default=None,
+        description="The case coordinator who moved it, when one did; else null.",
+    )
 
 
 class ReferralPaused(_ReferralFact):
@@ -296,6 +337,16 @@ class ProviderResponded(Payload):
         "added stay sealed in intake.",
     )
     responded_at: Instant = Field(description="When the provider answered.")
+    outcome: Outcome | None = Field(
+        default=None,
+        description="Only with `completed`: what was done for the child (delivered, partly "
+        "delivered, not delivered); null when not said, and with every other answer.",
+    )
+    outcome_reason: ReasonCode | None = Field(
+        default=None,
+        description="Only with an outcome short of `delivered`, where it is required: why, "
+        "as a code; any words the provider added stay sealed in intake.",
+    )
 
 
 class ClockAction(StrEnum):
@@ -322,5 +373,33 @@ class ClockChangeRequested(Payload):
     coordinator_id: CoordinatorId
     reason: ReasonCode = Field(
         description="Why, as a code; any words the coordinator added stay sealed in intake."
+    )
+    at: Instant = Field(description="When the coordinator asked.")
+
+
+class ReferralReassignmentRequested(Payload):
+    """A case coordinator asked, through intake, to send a referral to another provider.
+
+    To the provider named (one the coordinator has just phoned, say), or, with none named,
+    to the next suitable one. The router decides: it withdraws the referral from its
+    provider and asks the other, saying on the referrals topic whom it asked and why (a
+    named provider it cannot ask, it replaces with the next suitable one, and says so);
+    a referral already accepted or moved on stays as it is.
+    """
+
+    event_type: ClassVar[str] = "org.lindung.referral.reassignment-requested.v1"
+    subject_field: ClassVar[str] = "referral_id"
+
+    request_id: UUID = Field(description="Unique id of this request.")
+    referral_id: ReferralId
+    case_id: CaseId
+    coordinator_id: CoordinatorId
+    provider_id: ProviderId | None = Field(
+        default=None,
+        description="The provider the coordinator chose; null for the next suitable one.",
+    )
+    reason: ReasonCode = Field(
+        description="Why, as a code; any words the coordinator added stay sealed in intake.",
+        examples=["coordinator_arranged"],
     )
     at: Instant = Field(description="When the coordinator asked.")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .alerts import AlertAcknowledged
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
@@ -20,6 +21,7 @@ from .referral import (
     ReferralCompleted,
     ReferralDeclined,
     ReferralPaused,
+    ReferralReassignmentRequested,
     ReferralRequested,
     ReferralRerouted,
     ReferralResumed,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AGENCY",
     "AGENCY_IDENTIFICATIONS",
+    "ALERT_ACKNOWLEDGEMENTS",
     "CASES",
     "DEADLINES",
     "DEAD_LETTERS",
@@ -126,11 +129,11 @@ CASES = Topic(
 )
 PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
-    description="Providers' answers to referrals and coordinators' requests to pause or resume "
-    "a referral's clock, received by intake.",
+    description="Providers' answers to referrals, and coordinators' requests to pause or resume "
+    "a referral's clock or to send it to another provider, received by intake.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(ProviderResponded, ClockChangeRequested),
+    payloads=(ProviderResponded, ClockChangeRequested, ReferralReassignmentRequested),
     producers=("intake",),
     consumers=("router",),
 )
@@ -162,8 +165,9 @@ DEADLINES = Topic(
     partitions=4,
     payloads=(DeadlineWarning, DeadlineMissed, PackageDeadlineMissed),
     producers=("sla-monitor",),
-    # The router re-routes a referral whose provider stayed silent past its deadline.
-    consumers=("notifier", "router"),
+    # The router re-routes a referral whose provider stayed silent past its deadline;
+    # intake keeps the alerts to coordinators for them to see and acknowledge.
+    consumers=("notifier", "router", "intake"),
 )
 NOTIFICATIONS = Topic(
     name="lindung.notifications.v1",
@@ -174,6 +178,17 @@ NOTIFICATIONS = Topic(
     producers=("notifier",),
     # A delivery that failed for good escalates: the sla-monitor raises the next level.
     consumers=("sla-monitor", "operations"),
+)
+ALERT_ACKNOWLEDGEMENTS = Topic(
+    name="lindung.alert-acknowledgements.v1",
+    description="Coordinators taking ownership of alerts, received by intake. For a "
+    "referral's escalation the next level waits the policy's acknowledgement window, then "
+    "fires anyway if the referral is still not accepted.",
+    key=_CASE_KEY,
+    partitions=4,
+    payloads=(AlertAcknowledged,),
+    producers=("intake",),
+    consumers=("sla-monitor",),
 )
 DEAD_LETTERS = Topic(
     name="lindung.dead-letters.v1",
@@ -193,6 +208,7 @@ TOPICS: tuple[Topic, ...] = (
     REFERRALS,
     DEADLINES,
     NOTIFICATIONS,
+    ALERT_ACKNOWLEDGEMENTS,
     DEAD_LETTERS,
 )
 

@@ -11,6 +11,7 @@ import pytest
 from lindung_contracts import (
     PROVIDER_RESPONSES,
     Envelope,
+    Outcome,
     ProviderResponded,
     ReasonCode,
     ReferralRerouted,
@@ -280,3 +281,56 @@ async def test_the_whole_lifecycle_goes_through_and_a_repeat_changes_nothing(
         ResponseKind.STARTED,
         ResponseKind.COMPLETED,
     ]
+
+
+async def test_a_completion_says_what_was_done_and_its_words_are_sealed_not_sent(
+    wired, client, callers, referral, outbox
+):
+    url = referral.referral_id
+    assert (await client.post(_url(url, "accept"), headers=callers.provider)).status_code == 202
+    words = "Aye Aye Mon left the shelter on the second night."
+    response = await client.post(
+        _url(url, "complete"),
+        json={"outcome": "partly_delivered", "outcome_reason": "child_missing", "note": words},
+        headers=callers.provider,
+    )
+
+    assert response.status_code == 202, response.text
+    completed = (await outbox())[-1]["event"].data
+    assert (completed.response, completed.outcome, completed.outcome_reason, completed.reason) == (
+        ResponseKind.COMPLETED,
+        Outcome.PARTLY_DELIVERED,
+        ReasonCode.CHILD_MISSING,
+        None,
+    )
+    assert words not in completed.model_dump_json()
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        note = await conn.fetchrow("SELECT about, reason, words FROM notes")
+    assert (note["about"], note["reason"]) == ("complete", "child_missing")
+    assert words.encode() not in bytes(note["words"])
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("accept", {"outcome": "delivered"}, "outcome"),
+        ("decline", {"reason": "at_capacity", "outcome": "not_delivered"}, "outcome"),
+        ("complete", {"outcome": "not_delivered"}, "outcome_reason"),
+        ("complete", {"outcome": "delivered", "outcome_reason": "other"}, "outcome_reason"),
+        ("complete", {"outcome": "done"}, "outcome"),
+    ],
+    ids=["accept", "decline", "no-reason", "reason-when-delivered", "unknown-outcome"],
+)
+async def test_an_outcome_only_completes_and_one_short_of_delivered_says_why(
+    client, callers, referral, outbox, action, body, field
+):
+    assert (
+        await client.post(_url(referral.referral_id, "accept"), headers=callers.provider)
+    ).status_code == 202
+    response = await client.post(
+        _url(referral.referral_id, action), json=body, headers=callers.provider
+    )
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert [row["event"].data.response for row in await outbox()] == [ResponseKind.ACCEPTED]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 import socket
 import ssl
 import uuid
@@ -21,10 +22,15 @@ from lindung_common import Outcome
 from lindung_contracts import (
     Channel,
     Envelope,
+    NoProviderAvailable,
     NotificationDelivered,
     NotificationFailed,
+    ReasonCode,
     RecipientRole,
+    ReferralCancelled,
     ReferralDeclined,
+    ReferralRerouted,
+    ServiceType,
 )
 
 pytestmark = pytest.mark.integration
@@ -32,6 +38,8 @@ pytestmark = pytest.mark.integration
 COORDINATOR = "penyelaras.kl@jkm.example.gov.my"
 SUPERVISOR = "supervisor.kl@jkm.example.gov.my"
 REFUSED = "nobody@jkm.example.gov.my"
+DESK = "https://lindung.example.gov.my/desk"
+SHELTER = "rujukan@shelter-kl-1.example.org.my"
 
 
 class Mailbox:
@@ -115,7 +123,10 @@ def endpoints_file(tmp_path, receiver):
     """The coordinator reads Malay, the supervisor English; one provider's mailbox is gone."""
     document = {
         "providers": {
-            "shelter-kl-1": {"webhook_url": receiver.url("/shelter-kl-1")},
+            "shelter-kl-1": {
+                "webhook_url": receiver.url("/shelter-kl-1"),
+                "email": {"address": SHELTER},  # in Malay, the default
+            },
             "legal-aid-kl": {"email": {"address": REFUSED, "language": "en"}},
         },
         "roles": {
@@ -139,7 +150,7 @@ async def _mailing(start_notifier, mail_server):
         smtp_port=port,
         smtp_ca_file=cert_file,
         email_from="Lindung <lindung@jkm.example.gov.my>",
-        notice_link="https://lindung.example.gov.my/n/{reference}",
+        desk_url=DESK,
     )
 
 
@@ -181,7 +192,10 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
     text = english.get_content()
     assert "shelter-kl-1: asked" in text
     assert "shelter-kl-1: declined" in text
-    assert "Where to act: https://lindung.example.gov.my/n/" in text
+    assert f"Where to act: {DESK}/referrals/{asked.data.referral_id}" in text.splitlines()
+    assert f"Tindakan di: {DESK}/referrals/{asked.data.referral_id}" in (
+        malay.get_content().splitlines()
+    )
     assert "at capacity tonight" not in text  # a provider's own words are not passed on
     assert "shelter-kl-1: menolak" in malay.get_content()
     # The supervisor gets the webhook too; each channel is reported on its own.
@@ -192,6 +206,111 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
         ("supervisor", Channel.EMAIL),
         ("supervisor", Channel.WEBHOOK),
     ]
+
+
+def _no_provider(clock) -> Envelope:
+    return Envelope.wrap(
+        NoProviderAvailable(
+            case_id=uuid.uuid4(),
+            service=ServiceType.LEGAL_AID,
+            reasons=("every identified child",),
+            tried=("legal-aid-kl",),
+            at=clock.now(),
+        ),
+        event_id=uuid.uuid4(),
+        time=clock.now(),
+        source="/lindung/router",
+    )
+
+
+async def test_a_case_alert_links_to_the_case_and_without_a_desk_gives_its_reference(
+    start_notifier, mail_server, clock
+):
+    mailbox = mail_server[0]
+    notifier = await _mailing(start_notifier, mail_server)
+    linked_alert = _no_provider(clock)
+    await notifier.handle(linked_alert)
+    while await notifier.dispatcher.dispatch_once():
+        pass
+    _, port, cert_file = mail_server
+    deskless = await start_notifier(smtp_host="127.0.0.1", smtp_port=port, smtp_ca_file=cert_file)
+    await deskless.handle(_no_provider(clock))
+    while await deskless.dispatcher.dispatch_once():
+        pass
+
+    linked, unlinked = (m.get_content() for m in mailbox.to(COORDINATOR))
+    (link,) = re.findall(r"https?://\S+", linked)
+    assert link == f"{DESK}/cases/{linked_alert.data.case_id}"
+    assert f"Cari penyedia secara manual: {link}" in linked.splitlines()
+    assert re.findall(r"https?://\S+", unlinked) == []
+    assert "Cari penyedia secara manual" not in unlinked
+    assert re.fullmatch(r"Rujukan [0-9A-F]{8}\.", unlinked.splitlines()[-1])
+
+
+async def test_a_withdrawal_says_why_in_the_provider_s_language_never_as_a_code(
+    start_notifier, mail_server, referral_requested, clock
+):
+    mailbox = mail_server[0]
+    notifier = await _mailing(start_notifier, mail_server)
+    moved, ended, old = (referral_requested("shelter-kl-1").data for _ in range(3))
+    common = {"provider_id": "shelter-kl-1", "service": moved.service, "at": clock.now()}
+    withdrawals = [
+        ReferralRerouted(
+            **common,
+            referral_id=moved.referral_id,
+            case_id=moved.case_id,
+            reason="shelter-kl-1 was withdrawn by case coordinator coordinator-kl: "
+            "coordinator_arranged",
+            new_referral_id=uuid.uuid4(),
+            new_provider_id="shelter-kl-2",
+            reason_code=ReasonCode.COORDINATOR_ARRANGED,
+            coordinator_id="coordinator-kl",
+        ),
+        ReferralCancelled(
+            **common,
+            referral_id=ended.referral_id,
+            case_id=ended.case_id,
+            reason="did not answer before the deadline, no provider left: no answer by then",
+            reason_code=ReasonCode.NO_ANSWER,
+        ),
+        # From a router that predates reason codes: its own text is all there is.
+        ReferralRerouted(
+            **common,
+            referral_id=old.referral_id,
+            case_id=old.case_id,
+            reason="shelter-kl-1 declined: at_capacity",
+            new_referral_id=uuid.uuid4(),
+            new_provider_id="shelter-kl-2",
+        ),
+    ]
+    for event in withdrawals:
+        envelope = Envelope.wrap(
+            event, event_id=uuid.uuid4(), time=clock.now(), source="/lindung/router"
+        )
+        assert await notifier.handle(envelope) == [Outcome.PROCESSED]
+
+    while await notifier.dispatcher.dispatch_once():
+        pass
+
+    mails = {m["Subject"]: m for m in mailbox.to(SHELTER)}
+    rerouted = mails[f"[Lindung] Rujukan {moved.referral_id} ditarik balik: jangan bertindak"]
+    cancelled = mails[f"[Lindung] Rujukan {ended.referral_id} dibatalkan"]
+    before = mails[f"[Lindung] Rujukan {old.referral_id} ditarik balik: jangan bertindak"]
+    assert rerouted["Content-Language"] == "ms"
+    text = rerouted.get_content()
+    assert "Sebab:         penyelaras kes telah mengatur perkhidmatan dengan penyedia lain" in text
+    assert "coordinator_arranged" not in text
+    assert "withdrawn by" not in text
+    assert "Sebab:         tiada jawapan sebelum tarikh akhir" in cancelled.get_content()
+    assert "did not answer" not in cancelled.get_content()
+    assert "Sebab:         shelter-kl-1 declined: at_capacity" in before.get_content()
+    # What was tried, for a later escalation: moved by a person, not taken back for silence.
+    async with notifier.pool.acquire() as conn:
+        history = await conn.fetch("SELECT referral_id, what FROM case_history")
+    assert {(r["referral_id"], r["what"]) for r in history} == {
+        (moved.referral_id, "reassigned"),
+        (old.referral_id, "withdrawn"),
+    }
 
 
 async def test_a_mailbox_the_server_refuses_fails_at_once_and_is_reported(

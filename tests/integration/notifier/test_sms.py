@@ -12,6 +12,7 @@ from lindung_notifier.adapters.endpoints_file import EndpointsFileError
 pytestmark = pytest.mark.integration
 
 TOKEN = "gateway-token-for-tests"
+DESK = "https://lindung.example.gov.my/desk"
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ async def test_a_referral_goes_by_webhook_and_by_sms_and_the_sms_says_nothing_of
     notifier = await start_notifier(
         sms_gateway_url=receiver.url("/sms-gateway"),
         sms_gateway_token=TOKEN,
-        notice_link="https://lindung.example.gov.my/n/{reference}",
+        desk_url=DESK,
     )
     event = referral_requested("shelter-kl-1")
 
@@ -58,9 +59,10 @@ async def test_a_referral_goes_by_webhook_and_by_sms_and_the_sms_says_nothing_of
     assert sent["to"] == "+60123456789"
     assert sent["text"] == (
         f"Lindung: Rujukan baharu, ref {sent['reference']}. "
-        f"Lihat https://lindung.example.gov.my/n/{sent['reference']}"
+        f"Lihat {DESK}/referrals/{event.data.referral_id}"
     )
-    for detail in (str(event.data.case_id), str(event.data.referral_id), "shelter-kl-1"):
+    # The link's referral id is all of the case an SMS carries.
+    for detail in (str(event.data.case_id), "shelter-kl-1"):
         assert detail not in sms.body.decode()
     rows = await notifier.deliveries()
     assert sorted((r["channel"], r["status"]) for r in rows) == [

@@ -17,6 +17,7 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    Outcome,
     ProviderResponded,
     ReasonCode,
     ResponseKind,
@@ -106,6 +107,8 @@ def _provider_responded(
     provider_id: str | None = None,
     reason: ReasonCode | None = None,
     at: datetime | None = None,
+    outcome: Outcome | None = None,
+    outcome_reason: ReasonCode | None = None,
 ) -> Envelope[ProviderResponded]:
     """A provider's answer to a referral, as intake publishes it."""
     payload = ProviderResponded(
@@ -116,6 +119,8 @@ def _provider_responded(
         response=response,
         reason=reason,
         responded_at=at or NOW + timedelta(minutes=10),
+        outcome=outcome,
+        outcome_reason=outcome_reason,
     )
     return Envelope.wrap(payload, event_id=uuid.uuid4(), time=NOW, source="/lindung/intake")
 

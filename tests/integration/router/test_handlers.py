@@ -16,6 +16,7 @@ from lindung_contracts import (
     Location,
     NationalityStatus,
     NoProviderAvailable,
+    Outcome,
     RecipientRole,
     ReferralAccepted,
     ReferralCancelled,
@@ -117,12 +118,24 @@ async def test_accept_start_complete(router, case_opened, provider_responded, ou
     shelter = (await open_case(router, case_opened, outbox))[S.SAFE_SHELTER]
     queued = len(await outbox(router))
 
-    for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED, ResponseKind.COMPLETED):
+    for response in (ResponseKind.ACCEPTED, ResponseKind.STARTED):
         await router.deliver(provider_responded(shelter, response))
+    await router.deliver(
+        provider_responded(
+            shelter,
+            ResponseKind.COMPLETED,
+            outcome=Outcome.NOT_DELIVERED,
+            outcome_reason=Why.CANNOT_REACH_CHILD,
+        )
+    )
 
     events = [e for _, e in (await outbox(router))[queued:]]
     assert [type(e) for e in events] == [ReferralAccepted, ReferralStarted, ReferralCompleted]
     assert all(e.referral_id == shelter.referral_id for e in events)
+    assert (events[-1].outcome, events[-1].outcome_reason) == (
+        Outcome.NOT_DELIVERED,
+        Why.CANNOT_REACH_CHILD,
+    )
     row = next(r for r in await referrals(router) if r["referral_id"] == shelter.referral_id)
     assert row["status"] == "completed"
 
@@ -145,6 +158,7 @@ async def test_decline_reroutes_to_another_provider(
     assert isinstance(declined, ReferralDeclined)
     assert declined.reason == Why.AT_CAPACITY
     assert isinstance(rerouted, ReferralRerouted)
+    assert (rerouted.reason_code, rerouted.coordinator_id) == (Why.AT_CAPACITY, None)
     assert isinstance(requested, ReferralRequested)
     assert (rerouted.referral_id, rerouted.new_referral_id) == (
         shelter.referral_id,
@@ -291,6 +305,7 @@ async def test_a_provider_silent_past_its_deadline_is_withdrawn_and_the_next_ask
     assert (rerouted.referral_id, rerouted.provider_id) == (shelter.referral_id, "shelter-a")
     assert rerouted.new_provider_id == "shelter-b"
     assert "did not answer before the deadline" in rerouted.reason
+    assert rerouted.reason_code is Why.NO_ANSWER
     assert isinstance(requested, ReferralRequested)
     assert (requested.provider_id, requested.attempt) == ("shelter-b", 2)
     # The new provider's window counts from the deadline the first one let pass.
@@ -323,6 +338,7 @@ async def test_silence_with_no_provider_left_ends_the_referral_and_reports_no_pr
     ended, unmet = [e for _, e in (await outbox(router))[queued:]]
     assert isinstance(ended, ReferralCancelled)
     assert ended.reason.startswith("did not answer before the deadline, no provider left")
+    assert ended.reason_code is Why.NO_ANSWER
     assert isinstance(unmet, NoProviderAvailable)
     assert unmet.service is S.HEALTH
 

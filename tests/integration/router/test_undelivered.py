@@ -124,6 +124,7 @@ async def test_an_undelivered_referral_is_re_routed_though_silence_only_escalate
     assert isinstance(rerouted, ReferralRerouted)
     assert (rerouted.provider_id, rerouted.new_provider_id) == ("shelter-a", "shelter-b")
     assert rerouted.reason.startswith("shelter-a could not be sent the referral")
+    assert rerouted.reason_code == "undelivered"
     assert isinstance(requested, ReferralRequested)
     assert (requested.provider_id, requested.attempt) == ("shelter-b", 2)
     # The new shelter's window counts from when the failure was known: a whole one.

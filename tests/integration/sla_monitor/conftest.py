@@ -67,6 +67,7 @@ class Referral:
         *,
         overdue_since: datetime | None = None,
         package_due_at: datetime | None = None,
+        acknowledgement_window_seconds: int | None = None,
     ):
         """A fresh ReferralRequested event (new event id) for this referral."""
         payload = ReferralRequested(
@@ -96,6 +97,7 @@ class Referral:
             ),
             overdue_since=overdue_since,
             package_due_at=package_due_at,
+            acknowledgement_window_seconds=acknowledgement_window_seconds,
         )
         return Envelope.wrap(payload, event_id=uuid.uuid4(), time=self.requested_at, source=ROUTER)
 

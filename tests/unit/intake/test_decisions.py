@@ -17,6 +17,7 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    Outcome,
     ReasonCode,
     ResponseKind,
     Situation,
@@ -83,7 +84,14 @@ def test_who_may_know_a_referral_exists(who, knows):
 
 
 def _answer(
-    referral, who=PROVIDER, response=ResponseKind.ACCEPTED, previous=None, reason=None, note=None
+    referral,
+    who=PROVIDER,
+    response=ResponseKind.ACCEPTED,
+    previous=None,
+    reason=None,
+    note=None,
+    outcome=None,
+    outcome_reason=None,
 ):
     return decide_answer(
         referral,
@@ -92,6 +100,8 @@ def _answer(
         response=response,
         reason=reason,
         note=note,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
         previous=previous,
         response_id=uuid.UUID(int=99),
         note_id=uuid.UUID(int=98),
@@ -190,6 +200,30 @@ def test_a_decline_s_words_become_a_note_and_its_event_carries_only_the_code():
         words=words,
     )
     assert "Aye" not in repr(answering.note)  # printed by mistake, it shows no words
+
+
+def test_a_completion_carries_its_outcome_and_its_words_are_a_note_under_its_code():
+    words = "Aye Aye Mon left the shelter on the second night."
+    answering = _answer(
+        dataclasses.replace(REFERRAL, status="in_progress"),
+        response=ResponseKind.COMPLETED,
+        note=words,
+        outcome=Outcome.PARTLY_DELIVERED,
+        outcome_reason=ReasonCode.CHILD_MISSING,
+    )
+
+    assert answering.answer is not None
+    assert (answering.answer.outcome, answering.answer.outcome_reason) == (
+        Outcome.PARTLY_DELIVERED,
+        ReasonCode.CHILD_MISSING,
+    )
+    assert answering.answer.reason is None
+    assert words not in answering.answer.model_dump_json()
+    assert answering.note is not None
+    assert (answering.note.about, answering.note.reason) == (
+        NoteAbout.COMPLETE,
+        ReasonCode.CHILD_MISSING,
+    )
 
 
 def test_a_repeated_decline_stores_no_second_note():

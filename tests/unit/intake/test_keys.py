@@ -100,6 +100,24 @@ def test_issue_and_revoke_write_keyed_hashes_only(tmp_path):
         revoke_key(path, "k_unknown-id")
 
 
+def test_a_coordinator_s_key_may_be_bound_to_the_states_whose_alerts_it_sees(tmp_path):
+    path = _write(tmp_path, {"keys": []})
+
+    _, key = issue_key(path, SECRET, "coordinator", "coordinator-sel", ["selangor", "kuala_lumpur"])
+    _, everywhere = issue_key(path, SECRET, "coordinator", "supervisor", ["*"])
+    _, unbound = issue_key(path, SECRET, "coordinator", "coordinator-api")
+
+    ring = load_keys(path, SECRET)
+    found = ring.find(key)
+    assert found is not None
+    assert found.states == frozenset({"selangor", "kuala_lumpur"})
+    assert ring.find(everywhere).states == frozenset({"*"})
+    assert ring.find(unbound).states is None  # bound to none: every state
+    assert "states" not in json.loads(path.read_text())["keys"][2]  # files stay as they were
+    with pytest.raises(ValueError, match="states"):
+        issue_key(path, SECRET, "coordinator", "nowhere", ["atlantis"])
+
+
 GOOD = _entry("k", "agency", "pdrm-kl")
 
 

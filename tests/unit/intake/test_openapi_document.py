@@ -7,7 +7,7 @@ tests say what a reader (a client generator, schemathesis, a gateway) relies on.
 from __future__ import annotations
 
 import pytest
-from lindung_contracts import REASON_WORDS, ReasonCode
+from lindung_contracts import OUTCOME_WORDS, REASON_WORDS, Outcome, ReasonCode
 from lindung_intake.domain import NOTE_MAX_CHARACTERS, NOTE_PATTERN
 from lindung_intake.entrypoints.openapi import served_document
 
@@ -67,6 +67,15 @@ def test_every_reason_code_is_listed_with_its_meaning(document):
     codes = document["components"]["schemas"]["ReasonCode"]
     assert codes["enum"] == [code.value for code in ReasonCode]
     for code, words in REASON_WORDS.items():
+        assert f"- `{code.value}`: {words['en']}" in codes["description"]
+        assert words["ms"] in codes["description"]
+        assert codes["x-enumDescriptions"][code.value] == words["en"]
+
+
+def test_every_outcome_code_is_listed_with_its_meaning(document):
+    codes = document["components"]["schemas"]["Outcome"]
+    assert codes["enum"] == [code.value for code in Outcome]
+    for code, words in OUTCOME_WORDS.items():
         assert f"- `{code.value}`: {words['en']}" in codes["description"]
         assert words["ms"] in codes["description"]
         assert codes["x-enumDescriptions"][code.value] == words["en"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import lindung_intake
+import lindung_router
 import pytest
 from lindung_common.keys import hash_key
 from lindung_contracts import (
@@ -17,6 +18,7 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NationalityStatus,
+    Outcome,
     ReasonCode,
     ResponseKind,
     ServiceType,
@@ -142,10 +144,56 @@ def test_a_note_is_taken_only_with_a_decline_or_a_failure(response):
     assert response.value in error.reason
 
 
-def test_the_database_knows_exactly_the_reason_codes():
-    (notes,) = (Path(lindung_intake.__file__).parent / "migrations").glob("*_notes.sql")
-    sql = notes.read_text()
-    function = sql[sql.index("CREATE FUNCTION is_reason_code") :].split("$$")[1]
+@pytest.mark.parametrize(
+    ("outcome", "outcome_reason", "refused"),
+    [
+        (None, None, []),
+        (Outcome.DELIVERED, None, []),
+        (Outcome.PARTLY_DELIVERED, ReasonCode.CHILD_MISSING, []),
+        (Outcome.NOT_DELIVERED, ReasonCode.CHILD_DECLINED, []),
+        (Outcome.PARTLY_DELIVERED, None, ["outcome_reason"]),
+        (Outcome.NOT_DELIVERED, None, ["outcome_reason"]),
+        (Outcome.DELIVERED, ReasonCode.OTHER, ["outcome_reason"]),
+        (None, ReasonCode.CANNOT_REACH_CHILD, ["outcome_reason"]),
+    ],
+)
+def test_a_completion_short_of_delivered_must_say_why_as_a_code(outcome, outcome_reason, refused):
+    errors = check_response(
+        ResponseKind.COMPLETED, None, outcome=outcome, outcome_reason=outcome_reason
+    )
+    assert [e.field for e in errors] == refused
+
+
+@pytest.mark.parametrize(
+    "response",
+    [ResponseKind.ACCEPTED, ResponseKind.DECLINED, ResponseKind.STARTED, ResponseKind.FAILED],
+)
+def test_an_outcome_is_refused_with_any_answer_but_complete(response):
+    errors = check_response(response, ReasonCode.OTHER, outcome=Outcome.DELIVERED)
+    assert [e.field for e in errors] == ["outcome"]
+    assert response.value in errors[0].reason
+
+
+def test_a_note_goes_with_a_completion_only_when_it_fell_short():
+    short = check_response(
+        ResponseKind.COMPLETED,
+        None,
+        WORDS,
+        outcome=Outcome.NOT_DELIVERED,
+        outcome_reason=ReasonCode.CHILD_MISSING,
+    )
+    (delivered,) = check_response(ResponseKind.COMPLETED, None, WORDS, outcome=Outcome.DELIVERED)
+    assert short == []
+    assert delivered.field == "note"
+    assert "Aye" not in delivered.reason
+
+
+@pytest.mark.parametrize("service", [lindung_intake, lindung_router])
+def test_the_database_knows_exactly_the_reason_codes(service):
+    # The function as the latest migration that (re)defines it leaves it.
+    migrations = sorted((Path(service.__file__).parent / "migrations").glob("*.sql"))
+    sql = [m.read_text() for m in migrations if "FUNCTION is_reason_code" in m.read_text()][-1]
+    function = sql[sql.index("FUNCTION is_reason_code") :].split("$$")[1]
     assert set(re.findall(r"'([a-z_]+)'", function)) == {code.value for code in ReasonCode}
 
 

@@ -27,13 +27,22 @@ from lindung_contracts import (
     StepKind,
     UnacceptedReferral,
 )
-from lindung_notifier.domain import Language, Tried, render_email
+from lindung_notifier.domain import (
+    DESK_URL_MAX_LENGTH,
+    SMS_LIMIT,
+    Language,
+    Tried,
+    notice_link,
+    render_email,
+    sms_text,
+)
 from lindung_notifier.domain.email import KIND_OF
 
 AT = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # 14:00 in Malaysia
 DUE = AT + timedelta(hours=4)
 CASE, REFERRAL = uuid.uuid4(), uuid.uuid4()
-LINK = "https://lindung.example.gov.my/n/7F3C2A10"
+LINK = f"https://lindung.example.gov.my/desk/referrals/{REFERRAL}"
+DESK = "https://lindung.example.gov.my/desk"
 S = ServiceType
 
 
@@ -176,3 +185,45 @@ def test_the_escalation_says_what_is_late_since_when_what_was_tried_and_where_to
     assert "lewat 3 jam" in malay.text
     assert "legal-aid-sel-2: menolak" in malay.text
     assert f"Tindakan di: {LINK}" in malay.text
+
+
+# Where each kind of notice's recipient acts: the referral's page, or the case's.
+CASE_LEVEL = (DetentionEscalated, NoProviderAvailable, PackageDeadlineMissed)
+
+
+@pytest.mark.parametrize("desk", [DESK, DESK + "/"])
+@pytest.mark.parametrize("payload", _every_kind(), ids=lambda p: type(p).__name__)
+def test_every_notice_links_to_its_referral_or_its_case_on_the_desk(payload, desk):
+    link = notice_link(payload, desk)
+
+    if isinstance(payload, CASE_LEVEL):
+        assert link == f"{DESK}/cases/{CASE}"
+    else:
+        assert link == f"{DESK}/referrals/{REFERRAL}"
+    for language in Language:
+        notice = render_email(payload, language=language, reference="7F3C2A10", link=link)
+        assert link in notice.text
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("payload", _every_kind(), ids=lambda p: type(p).__name__)
+def test_without_a_desk_a_notice_gives_its_reference_and_no_link(payload, language):
+    assert notice_link(payload, None) is None
+    notice = render_email(payload, language=language, reference="7F3C2A10", link=None, now=DUE)
+    sms = sms_text(payload, uuid.UUID("7f3c2a10-0000-4000-8000-000000000001"), None, language)
+
+    assert "7F3C2A10" in notice.text
+    assert "None" not in notice.text
+    assert "http" not in notice.text + sms
+    assert sms.endswith("ref 7F3C2A10.")
+
+
+@pytest.mark.parametrize("language", list(Language))
+@pytest.mark.parametrize("payload", _every_kind(), ids=lambda p: type(p).__name__)
+def test_the_longest_desk_address_still_fits_every_sms(payload, language):
+    desk = "https://" + "d" * (DESK_URL_MAX_LENGTH - len("https://"))
+    link = notice_link(payload, desk)
+    text = sms_text(payload, uuid.uuid4(), link, language)
+
+    assert len(text) <= SMS_LIMIT
+    assert text.endswith(f" {link}")

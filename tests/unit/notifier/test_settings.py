@@ -24,6 +24,7 @@ def test_defaults_match_the_delivery_policy():
     assert settings.request_timeout_seconds == 10.0
     assert settings.connect_timeout_seconds == 5.0
     assert settings.dispatcher_idle_seconds == 0.5
+    assert settings.desk_url is None  # notices give their reference only
 
 
 def test_settings_are_read_from_notifier_variables(monkeypatch, tmp_path):
@@ -50,6 +51,9 @@ def test_settings_are_read_from_notifier_variables(monkeypatch, tmp_path):
         {"connect_timeout_seconds": 0},
         {"max_attempts": 0},
         {"db_schema": "notifier; drop"},
+        {"desk_url": "https://lindung.example.gov.my/" + "d" * 40},
+        {"desk_url": "lindung.example.gov.my/desk"},
+        {"desk_url": "https://lindung.example.gov.my/m\u00e9ja"},
     ],
     ids=[
         "cap below base",
@@ -58,6 +62,9 @@ def test_settings_are_read_from_notifier_variables(monkeypatch, tmp_path):
         "no connect timeout",
         "no attempts",
         "not a schema name",
+        "a desk address too long for an SMS",
+        "a desk address that is not http",
+        "a desk address that is not ascii",
     ],
 )
 def test_incoherent_settings_are_refused(changes):

@@ -20,7 +20,7 @@ from lindung_notifier.domain import SMS_LIMIT, Language, reference, sms_text
 
 AT = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 NOTICE = uuid.UUID("7f3c2a10-0000-4000-8000-000000000001")
-LINK = "https://lindung.example.gov.my/n/7F3C2A10"
+LINK = "https://lindung.example.gov.my/desk/referrals/1b3e5a7c-0000-4000-8000-000000000002"
 
 
 def _requested() -> ReferralRequested:
@@ -61,7 +61,8 @@ def test_a_referral_notice_is_its_kind_its_reference_and_the_link_in_each_langua
     assert english == f"Lindung: New referral, ref 7F3C2A10. Open {LINK}"
     assert reference(NOTICE) == "7F3C2A10"
     for text in (malay, english):
-        # Nothing of the case travels: not the ids, the provider, the age, the reasons.
+        # Nothing of the case travels but the link's referral id: not the case id, the
+        # provider, the age, the reasons.
         for detail in (str(requested.case_id), "shelter-sel-1", "15", "lockup", "rhg", "pdrm"):
             assert detail not in text
 

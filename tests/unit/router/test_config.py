@@ -158,6 +158,15 @@ def test_the_ladder_may_be_left_to_its_defaults():
     assert ladder.warning_percents == (50, 75)
     assert ladder.level2_min_gap == timedelta(hours=1)
     assert (ladder.level2_after_percent, ladder.level3_after_percent) == (50, 100)
+    # PagerDuty's default acknowledgement timeout.
+    assert ladder.acknowledgement_window == timedelta(minutes=30)
+
+
+def test_an_acknowledgement_window_under_a_second_is_refused():
+    document = policy_document()
+    document["ladder"] = {"acknowledgement_window": "0s"}
+    with pytest.raises(ValidationError, match="acknowledgement_window must be at least 1s"):
+        Policy.model_validate(document)
 
 
 def provider(**overrides: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from lindung_contracts import (
+    Outcome,
     ProviderResponded,
     ReasonCode,
     ReferralAccepted,
@@ -116,6 +117,21 @@ def test_a_decline_carries_the_providers_reason_code_or_other_when_none_was_give
     assert declined.reason is ReasonCode.AT_CAPACITY
     (declined,) = apply_response(referral(St.REQUESTED), answer(R.DECLINED, reason=None)).events
     assert declined.reason is ReasonCode.OTHER
+
+
+@pytest.mark.parametrize(
+    ("outcome", "why"),
+    [
+        (None, None),
+        (Outcome.DELIVERED, None),
+        (Outcome.NOT_DELIVERED, ReasonCode.CHILD_DECLINED),
+    ],
+)
+def test_a_completion_carries_what_was_done_for_the_child(outcome, why):
+    answered = answer(R.COMPLETED).model_copy(update={"outcome": outcome, "outcome_reason": why})
+    (completed,) = apply_response(referral(St.IN_PROGRESS), answered).events
+    assert isinstance(completed, ReferralCompleted)
+    assert (completed.outcome, completed.outcome_reason) == (outcome, why)
 
 
 def test_a_failure_reroutes_without_an_event_of_its_own():

@@ -423,6 +423,12 @@ def test_every_referral_carries_the_case_s_package_deadline_from_identification(
     assert requested.package_due_at == FACTS.identified_at + timedelta(hours=72)
 
 
+def test_every_referral_carries_the_policy_s_acknowledgement_window_in_seconds():
+    requested = _route_shelter(start=IDENTIFIED, now=IDENTIFIED)
+
+    assert requested.acknowledgement_window_seconds == 30 * 60
+
+
 def test_a_provider_in_the_child_s_district_is_asked_before_the_rest_of_the_state():
     found = directory(
         provider("state-wide", priority=1),

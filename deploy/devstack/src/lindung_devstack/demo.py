@@ -18,6 +18,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 from lindung_contracts import Envelope, Identification, IdentificationReported, encode
 
+from ._proc import free_port
 from .access import agency_principal
 from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
@@ -269,14 +270,17 @@ async def play(
     standin = StandIn("", keys, provider_behaviour, read_first=True)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),
                     secret=keys.webhook_secret)  # fmt: skip
+    # Intake's port is chosen now: the desk it serves is where every notice links to.
+    intake_port = free_port()
     services.settings = {
         # The agencies' own topics are the Kafka door; jtk-perak reports there.
         "intake": keys.settings(workdir / "api-keys.json")
-        | {"kafka_agencies": ",".join(stack.agencies)},
+        | {"kafka_agencies": ",".join(stack.agencies), "http_port": str(intake_port)},
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
                    "directory_file": str(DEMO_DIR / "directory.json")},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
-                     "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5"},
+                     "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5",
+                     "desk_url": f"http://127.0.0.1:{intake_port}/desk"},
         "sla-monitor": {"tick_seconds": "0.5"} | keys.dashboard_settings(workdir / "api-keys.json"),
     }  # fmt: skip
     began = time.monotonic()

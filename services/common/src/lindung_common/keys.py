@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from lindung_contracts import AgencyId, CoordinatorId, ProviderId
+from lindung_contracts import AgencyId, CoordinatorId, MalaysianState, ProviderId
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .service import ConfigError
@@ -62,6 +62,8 @@ class KeyHolder:
     kind: str
     id: str
     key_id: str
+    # The states a coordinator key covers (`*`: all); None: not bound, every state.
+    states: frozenset[str] | None = None
 
 
 class KeyEntry(BaseModel):
@@ -77,6 +79,11 @@ class KeyEntry(BaseModel):
         description="What the key holder is."
     )
     id: AgencyId | ProviderId | CoordinatorId = Field(description="Id of the holder.")
+    states: tuple[MalaysianState | Literal["*"], ...] | None = Field(
+        default=None,
+        description="For a coordinator's key: the states whose alerts it sees (`*`: all). "
+        "Unset, the key is bound to no state and covers every one.",
+    )
     created_at: datetime | None = Field(default=None, description="When it was issued.")
     revoked_at: datetime | None = Field(default=None, description="From when it is refused.")
 
@@ -103,7 +110,7 @@ class KeyRing:
 
     def _use(self, document: KeysFile, mtime: float) -> None:
         valid = [k for k in document.keys if k.revoked_at is None]
-        self._by_hash = {k.hmac_sha256: KeyHolder(k.kind, k.id, k.key_id) for k in valid}
+        self._by_hash = {k.hmac_sha256: _holder(k) for k in valid}
         self._agencies = {k.id for k in valid if k.kind == "agency"}
         self._mtime = mtime
 
@@ -131,6 +138,11 @@ class KeyRing:
             log.error("keys file not reloaded; the keys read before stay in force", reason=str(exc))  # noqa: TRY400 - the reason names no key
         else:
             log.info("keys file reloaded", keys=len(self._by_hash))
+
+
+def _holder(entry: KeyEntry) -> KeyHolder:
+    states = None if entry.states is None else frozenset(str(s) for s in entry.states)
+    return KeyHolder(entry.kind, entry.id, entry.key_id, states)
 
 
 def read_keys_file(path: Path, setting: str = "INTAKE_API_KEYS_FILE") -> KeysFile:

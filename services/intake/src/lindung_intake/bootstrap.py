@@ -18,7 +18,18 @@ from .data_keys_command import data_keys_command
 from .entrypoints.desk import create_desk
 from .entrypoints.http import create_api
 from .keys_command import keys_command
-from .use_cases import Arrivals, Cases, Intake, KafkaDoor, Mirror, Notes, OldWords, Referrals
+from .use_cases import (
+    Alerts,
+    Arrivals,
+    Cases,
+    Intake,
+    KafkaDoor,
+    Mirror,
+    Notes,
+    OldWords,
+    Reassignments,
+    Referrals,
+)
 from .use_cases.desk import DeskSessions
 
 if TYPE_CHECKING:
@@ -62,7 +73,14 @@ def build(
         oldest_identification_days=settings.oldest_identification_days,
     )
     referrals = Referrals(units, arrivals, data_keys=data_keys)
-    intake = Intake(keys, cases, referrals, Notes(units, data_keys=data_keys))
+    intake = Intake(
+        keys,
+        cases,
+        referrals,
+        Notes(units, data_keys=data_keys),
+        Alerts(units),
+        reassignments=Reassignments(units, arrivals, data_keys=data_keys),
+    )
     # Words an older version stored as reasons, sealed into notes once the database is up.
     old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)
     door = KafkaDoor(cases, keys, settings.kafka_agencies).consumer()

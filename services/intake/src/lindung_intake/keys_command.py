@@ -35,8 +35,13 @@ if TYPE_CHECKING:
 __all__ = ["issue_key", "keys_command", "revoke_key"]
 
 
-def issue_key(path: Path, secret: bytes, kind: str, holder: str) -> tuple[str, str]:
-    """Add a new key for `holder`; returns its id and the key itself (shown once)."""
+def issue_key(
+    path: Path, secret: bytes, kind: str, holder: str, states: Sequence[str] | None = None
+) -> tuple[str, str]:
+    """Add a new key for `holder`; returns its id and the key itself (shown once).
+
+    `states` binds a coordinator's key to the states whose alerts it sees (`*`: all).
+    """
     document = read_keys_file(path) if path.exists() else KeysFile(keys=())
     key = new_key()
     entry = KeyEntry(
@@ -44,6 +49,7 @@ def issue_key(path: Path, secret: bytes, kind: str, holder: str) -> tuple[str, s
         hmac_sha256=hash_key(key, secret),
         kind=kind,  # type: ignore[arg-type]  # validated by argparse's choices
         id=holder,
+        states=None if states is None else tuple(states),  # type: ignore[arg-type]  # validated here
         created_at=datetime.now(UTC),
     )
     _write(path, KeysFile(keys=(*document.keys, entry)))
@@ -68,6 +74,9 @@ async def keys_command(service: Service, argv: Sequence[str]) -> int:
     issue = sub.add_parser("issue", help="issue a new key; it is printed once")
     issue.add_argument("--kind", required=True, choices=[k.value for k in PrincipalKind])
     issue.add_argument("--id", required=True, dest="holder")
+    issue.add_argument(
+        "--states", nargs="+", help="a coordinator's states (e.g. selangor kuala_lumpur, or *)"
+    )
     sub.add_parser("list", help="every key: id, holder, issued, revoked (never the key)")
     for name, text in (("rotate", "new key for the same holder; old one revoked"),
                        ("revoke", "refuse a key from now on")):  # fmt: skip
@@ -78,7 +87,7 @@ async def keys_command(service: Service, argv: Sequence[str]) -> int:
     secret = settings.key_secret.get_secret_value().encode()  # type: ignore[attr-defined]
     try:
         if args.action == "issue":
-            key_id, key = issue_key(path, secret, args.kind, args.holder)
+            key_id, key = issue_key(path, secret, args.kind, args.holder, args.states)
             _print({"key_id": key_id, "kind": args.kind, "id": args.holder, "key": key})
         elif args.action == "list":
             for entry in read_keys_file(path).keys:
@@ -87,7 +96,7 @@ async def keys_command(service: Service, argv: Sequence[str]) -> int:
             _print(revoke_key(path, args.key_id).model_dump(mode="json", exclude={"hmac_sha256"}))
         else:
             old = revoke_key(path, args.key_id)
-            key_id, key = issue_key(path, secret, old.kind, old.id)
+            key_id, key = issue_key(path, secret, old.kind, old.id, old.states)
             _print({"key_id": key_id, "kind": old.kind, "id": old.id, "key": key,
                     "replaces": old.key_id})  # fmt: skip
     except LookupError as exc:

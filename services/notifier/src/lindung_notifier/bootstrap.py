@@ -92,12 +92,11 @@ def build(
             token=settings.sms_gateway_token.get_secret_value()
             if settings.sms_gateway_token
             else None,
-            link=settings.notice_link,
         )
         if settings.sms_gateway_url is not None
         else None,
         mail=mail or _smtp(settings),
-        notice_link=settings.notice_link,
+        desk_url=settings.desk_url,
     )
     consumer = Consumer(
         name=CONSUMER,

@@ -18,6 +18,7 @@ from .domain import (
     IDEMPOTENCY_HEADER,
     AttemptResult,
     Tried,
+    notice_link,
     reference,
     render_email,
     request_headers,
@@ -36,11 +37,10 @@ __all__ = ["Channels", "SmsGateway"]
 
 @dataclass(frozen=True)
 class SmsGateway:
-    """Where SMS notices go, and the link each one carries (`{reference}` filled in)."""
+    """Where SMS notices go."""
 
     url: str
     token: str | None
-    link: str
 
 
 class Channels:
@@ -54,7 +54,7 @@ class Channels:
         sender: WebhookSender,
         sms: SmsGateway | None,
         mail: EmailSender | None,
-        notice_link: str,
+        desk_url: str | None,
     ) -> None:
         self._units = units
         self._events = units.events
@@ -62,7 +62,7 @@ class Channels:
         self._sender = sender
         self._sms = sms
         self._mail = mail
-        self._notice_link = notice_link
+        self._desk_url = desk_url
 
     async def send(self, delivery: postgres.ClaimedDelivery) -> AttemptResult:
         """One attempt at a delivery: what the receiver answered, or why there was none."""
@@ -89,16 +89,13 @@ class Channels:
     async def _send_sms(
         self, delivery: postgres.ClaimedDelivery, endpoint: Endpoint | None
     ) -> AttemptResult:
-        """A reference and a link, through the gateway; nothing of the event's content."""
+        """A reference and the desk link, through the gateway; nothing of the event's content."""
         if endpoint is None or endpoint.sms is None or self._sms is None:
             return _no_endpoint(delivery)
         notice = reference(delivery.notification_id)
-        text = sms_text(
-            decode(delivery.body).data,
-            delivery.notification_id,
-            self._sms.link.format(reference=notice),
-            endpoint.sms.language,
-        )
+        payload = decode(delivery.body).data
+        link = notice_link(payload, self._desk_url)
+        text = sms_text(payload, delivery.notification_id, link, endpoint.sms.language)
         headers = {
             "Content-Type": "application/json",
             IDEMPOTENCY_HEADER: str(delivery.notification_id),
@@ -126,7 +123,7 @@ class Channels:
             payload,
             language=language,
             reference=notice,
-            link=self._notice_link.format(reference=notice),
+            link=notice_link(payload, self._desk_url),
             tried=tried,
             now=self._events.now(),
         )

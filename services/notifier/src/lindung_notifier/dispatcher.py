@@ -58,7 +58,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         sms: SmsGateway | None = None,
         mail: EmailSender | None = None,
-        notice_link: str = "{reference}",
+        desk_url: str | None = None,
     ) -> None:
         self._units = units
         self._events = units.events
@@ -68,7 +68,7 @@ class Dispatcher:
             sender=sender,
             sms=sms,
             mail=mail,
-            notice_link=notice_link,
+            desk_url=desk_url,
         )
         self._recorder = Recorder(units)
         self._policy = policy

@@ -111,6 +111,8 @@ def _history(envelopes: list[Envelope[Any]]) -> list[postgres.HistoryRow]:
         what = _HISTORY.get(type(fact))
         if what is None:
             continue
+        if isinstance(fact, ReferralRerouted) and fact.coordinator_id is not None:
+            what = "reassigned"  # moved by a person, not taken back for silence
         at = fact.requested_at if isinstance(fact, ReferralRequested) else fact.at
         rows.append(
             postgres.HistoryRow(

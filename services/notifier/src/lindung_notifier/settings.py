@@ -9,6 +9,8 @@ from lindung_common import ServiceSettings, schema_field
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from .domain import DESK_URL_MAX_LENGTH
+
 __all__ = ["NotifierSettings"]
 
 
@@ -62,13 +64,15 @@ class NotifierSettings(ServiceSettings):
         title="Email sender",
         description="The From of every email notice.",
     )
-    notice_link: str = Field(
-        default="https://lindung.example/n/{reference}",
+    desk_url: str | None = Field(
+        default=None,
         pattern=r"^https?://[!-~]+$",
-        max_length=90,
-        title="Notice link",
-        description="Where an SMS or email recipient signs in to read a notice; `{reference}` "
-        "is replaced by the notice's reference. Plain ASCII: it must fit one SMS.",
+        max_length=DESK_URL_MAX_LENGTH,
+        title="Desk address",
+        description="The base address of the desk people act at, e.g. "
+        "`https://lindung.example.gov.my/desk`: every email and SMS links to the page of its "
+        "referral (`/referrals/{id}`) or case (`/cases/{id}`) there. Plain ASCII, at most 60 "
+        "characters, so a link fits one SMS. Unset: a notice gives only its reference.",
     )
     max_attempts: int = Field(
         default=24,

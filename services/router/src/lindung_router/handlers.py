@@ -14,15 +14,14 @@ from lindung_contracts import (
     ClockChangeRequested,
     DeadlineMissed,
     DetentionEscalated,
-    NoProviderAvailable,
     ProviderResponded,
-    ReferralCancelled,
-    ReferralRequested,
+    ReferralReassignmentRequested,
 )
 
 from .adapters import postgres as db
 from .domain import (
     CaseFacts,
+    Chosen,
     MissOutcome,
     ReferralStatus,
     apply_response,
@@ -31,18 +30,16 @@ from .domain import (
     needs,
     on_missed,
     reason_of,
-    reroute,
+    refuse_reassignment,
     route,
 )
+from .rerouting import log_routed, rerouted, split
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    import asyncpg
     from lindung_common import Work
     from lindung_contracts import Envelope, Payload
 
-    from .domain import Directory, Policy, ReferralState, Routed
+    from .domain import Directory, Policy, Routed
 
 __all__ = ["CONSUMER", "Router"]
 
@@ -65,6 +62,7 @@ class Router:
             handlers={
                 ProviderResponded: self.on_provider_responded,
                 ClockChangeRequested: self.on_clock_change,
+                ReferralReassignmentRequested: self.on_reassignment,
                 DeadlineMissed: self.on_deadline_missed,
             },
             run_handlers={CaseOpened: self.on_cases_opened},
@@ -104,7 +102,7 @@ class Router:
             alert = detention_alert(case, results, at=work.now)
             if alert is not None:
                 alerts.append(alert)
-        events, requested, unmet = _split([r for _, results in routed for r in results])
+        events, requested, unmet = split([r for _, results in routed for r in results])
         await db.insert_referrals(work.conn, requested)
         await db.insert_unmet_many(work.conn, unmet)
         # After the referrals it lists, so a reader of the topic meets them first.
@@ -113,7 +111,7 @@ class Router:
         def logged() -> None:
             for bound, results in routed:
                 for result in results:
-                    self._log_routed(bound, result)
+                    log_routed(bound, result)
 
         work.after_commit(logged)
 
@@ -147,13 +145,16 @@ class Router:
         events: list[Payload] = list(outcome.events)
         routed = None
         if outcome.reroute:
-            routed, more = await self._reroute(
+            routed, more = await rerouted(
                 work,
+                self.policy,
+                self.directory,
                 referral,
                 status,
                 why="declined" if status is ReferralStatus.DECLINED else "reported failure",
                 detail=reason_of(answer),
                 at=answer.responded_at,
+                code=reason_of(answer),
             )
             events += more
         work.emit(*events)
@@ -161,7 +162,7 @@ class Router:
         def moved() -> None:
             bound.info("referral moved", status=status.value, service_type=referral.service.value)
             if routed is not None:
-                self._log_routed(bound, routed)
+                log_routed(bound, routed)
 
         work.after_commit(moved)
 
@@ -187,6 +188,48 @@ class Router:
         work.emit(change.event)
         work.after_commit(lambda: bound.info("referral clock changed"))
 
+    async def on_reassignment(self, work: Work, envelope: Envelope[Any]) -> None:
+        """A coordinator sends a referral to another provider: withdrawn here, asked there."""
+        request: ReferralReassignmentRequested = envelope.data
+        bound = log.bind(
+            case_id=str(request.case_id),
+            referral_id=str(request.referral_id),
+            event_id=str(envelope.id),
+            coordinator_id=request.coordinator_id,
+            chosen=request.provider_id,
+        )
+        referral = await db.lock_referral(work.conn, request.referral_id)
+        why = "unknown referral" if referral is None else refuse_reassignment(referral, request)
+        if referral is None or why is not None:
+            bound.warning("reassignment changes nothing", why=why)
+            return
+        status = ReferralStatus.WITHDRAWN
+        code = request.reason
+        await db.set_status(
+            work.conn, referral.referral_id, status, at=request.at, reason=code.value
+        )
+        routed, events = await rerouted(
+            work,
+            self.policy,
+            self.directory,
+            referral,
+            status,
+            why=f"was withdrawn by case coordinator {request.coordinator_id}",
+            detail=code,
+            at=request.at,
+            code=code,
+            chosen=Chosen(request.coordinator_id, request.provider_id),
+        )
+        asked = routed.requested.provider_id if routed.requested is not None else None
+        await db.record_reassignment(work.conn, request, asked=asked)
+        work.emit(*events)
+
+        def moved() -> None:
+            bound.info("referral reassigned", provider_id=referral.provider_id, asked=asked)
+            log_routed(bound, routed)
+
+        work.after_commit(moved)
+
     async def on_deadline_missed(self, work: Work, envelope: Envelope[Any]) -> None:
         """A silent or unreachable provider: withdrawn, the next one asked (as the rule says).
 
@@ -211,112 +254,22 @@ class Router:
             return
         status = ReferralStatus.WITHDRAWN
         await db.set_status(work.conn, referral.referral_id, status, at=miss.at, reason=None)
-        routed, events = await self._reroute(
+        routed, events = await rerouted(
             work,
+            self.policy,
+            self.directory,
             referral,
             status,
             why=miss.why or "",
             detail=miss.detail or "",
             at=miss.at,
             after_miss=True,
+            code=miss.code,
         )
         work.emit(*events)
 
         def withdrawn() -> None:
             bound.info("referral withdrawn", why=miss.why, level=missed.escalation_level)
-            self._log_routed(bound, routed)
+            log_routed(bound, routed)
 
         work.after_commit(withdrawn)
-
-    async def _reroute(
-        self,
-        work: Work,
-        referral: ReferralState,
-        status: ReferralStatus,
-        *,
-        why: str,
-        detail: str,
-        at: datetime,
-        after_miss: bool = False,
-    ) -> tuple[Routed, list[Payload]]:
-        conn = work.conn
-        facts = await db.load_case(conn, referral.case_id)
-        if facts is None:  # pragma: no cover - a referral's case is never deleted
-            raise RuntimeError(f"case {referral.case_id} of a stored referral is missing")
-        routed, rerouted = reroute(
-            facts,
-            referral,
-            why=why,
-            detail=detail,
-            policy=self.policy,
-            directory=self.directory,
-            tried=await db.tried_providers(conn, referral.case_id, referral.service),
-            at=at,
-            now=work.now,
-            referral_id=work.new_id(),
-            after_miss=after_miss,
-        )
-        new_event = await self._save(conn, routed)
-        if rerouted is not None:
-            return routed, [rerouted, new_event]
-        if status is not ReferralStatus.DECLINED:
-            # A failure or a silence has no closing event of its own; with nobody left to
-            # re-route to, the old referral must still end, or its deadline would keep
-            # escalating a referral that is over. The coordinator hears of it at once.
-            ended = ReferralCancelled(
-                referral_id=referral.referral_id,
-                case_id=referral.case_id,
-                provider_id=referral.provider_id,
-                service=referral.service,
-                at=at,
-                reason=f"{why}, no provider left: {detail}"[:500],
-            )
-            return routed, [ended, new_event]
-        return routed, [new_event]
-
-    @staticmethod
-    async def _save(conn: asyncpg.Connection, routed: Routed) -> Payload:
-        if routed.requested is not None:
-            await db.insert_referral(conn, routed.requested)
-            return routed.requested
-        if routed.unmet is None:  # pragma: no cover - route() always sets one of the two
-            raise RuntimeError("routing produced neither a referral nor an unmet service")
-        await db.insert_unmet(conn, routed.unmet)
-        return routed.unmet
-
-    @staticmethod
-    def _log_routed(bound: Any, routed: Routed) -> None:
-        # `service` is the log field naming this process, so the referral's is `service_type`.
-        service = routed.need.service.value
-        if routed.requested is None:
-            bound.warning(
-                "no provider available", service_type=service, matching=routed.choice.notes
-            )
-            return
-        bound.info(
-            "referral requested",
-            referral_id=str(routed.requested.referral_id),
-            service_type=service,
-            provider_id=routed.requested.provider_id,
-            attempt=routed.requested.attempt,
-            urgent=routed.requested.urgent,
-            due_at=routed.requested.due_at.isoformat(),
-            matching=routed.choice.notes,
-        )
-
-
-def _split(
-    routed: list[Routed],
-) -> tuple[list[Payload], list[ReferralRequested], list[NoProviderAvailable]]:
-    """Routing results as events in order, and as the referrals and unmet services to store."""
-    events: list[Payload] = []
-    requested: list[ReferralRequested] = []
-    unmet: list[NoProviderAvailable] = []
-    for result in routed:
-        if result.requested is not None:
-            requested.append(result.requested)
-            events.append(result.requested)
-        elif result.unmet is not None:
-            unmet.append(result.unmet)
-            events.append(result.unmet)
-    return events, requested, unmet

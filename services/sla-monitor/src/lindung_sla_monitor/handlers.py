@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from lindung_common import Consumer
 from lindung_contracts import (
+    ALERT_ACKNOWLEDGEMENTS,
     NOTIFICATIONS,
     REFERRALS,
+    AlertAcknowledged,
     NotificationFailed,
+    ReferralCompleted,
     ReferralPaused,
     ReferralRequested,
     ReferralResumed,
 )
 
-from .adapters import ladders
+from .acknowledgements import Acknowledgements
+from .adapters import ladders, outcomes
 from .adapters import postgres as db
 from .domain import (
     CLOSING_EVENTS,
@@ -59,9 +63,10 @@ class Handlers:
         handlers[NotificationFailed] = DeliveryFailures(self._events).on_failed
         handlers[ReferralPaused] = self.on_paused
         handlers[ReferralResumed] = self.on_resumed
+        handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS, NOTIFICATIONS),
+            topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),
             handlers=handlers,
             run_handlers={ReferralRequested: self.on_requested},
         )
@@ -107,6 +112,8 @@ class Handlers:
         if reason is None:  # pragma: no cover - only closing events are routed here
             return
         outcome = on_close(await db.lock_referral(work.conn, fact.referral_id))
+        if isinstance(fact, ReferralCompleted):  # the closed loop, for "services delivered"
+            await outcomes.insert_completion(work.conn, fact)
         cancelled = 0
         if outcome is CloseOutcome.CLOSE:
             cancelled = await db.close_deadline(work.conn, fact.referral_id, reason, fact.at)

@@ -34,4 +34,12 @@ class Principal:
     id: str
     key_id: str = field(default="", compare=False)
     person: str = field(default="", compare=False)
-    states: frozenset[str] = field(default=frozenset(), compare=False)
+    # The states a coordinator covers (`*`: all of them); None: not bound to any states,
+    # as a machine's coordinator key is, which covers every state.
+    states: frozenset[str] | None = field(default=None, compare=False)
+
+    def covers(self, state: str | None) -> bool:
+        """Whether this caller covers a state (an alert of no known state: only all-state ones)."""
+        if self.states is None or "*" in self.states:
+            return True
+        return state is not None and state in self.states

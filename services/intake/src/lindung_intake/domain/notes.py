@@ -1,4 +1,6 @@
-"""Notes: the words a person adds to a decline, a failure, a pause or a resume.
+"""Notes: the words a person adds to an answer, a pause or a resume.
+
+Notes go with a decline, a failure, a completion short of delivered, a pause or a resume.
 
 A reason travels as a code (`lindung_contracts.ReasonCode`); words can name the child
 ("no bed for <name>, 15"), so they stay in intake, sealed like the child's personal
@@ -53,10 +55,11 @@ _TRIM: Final = re.compile(f"^[{_SPACE}]+|[{_SPACE}]+$")
 
 
 class NoteAbout(StrEnum):
-    """What a note goes with: an answer of the provider's, or a coordinator's clock change.
+    """What a note goes with: a provider's answer, or a coordinator's clock change or move.
 
-    Notes are taken with a decline, a failure, a pause and a resume; the other answers
-    only appear on notes kept from before reasons became codes.
+    Notes are taken with a decline, a failure, a completion short of delivered, a pause,
+    a resume and a reassignment; the other answers only appear on notes kept from before
+    reasons became codes.
     """
 
     ACCEPT = "accept"
@@ -66,6 +69,7 @@ class NoteAbout(StrEnum):
     FAIL = "fail"
     PAUSE = "pause"
     RESUME = "resume"
+    REASSIGN = "reassign"  # a coordinator sending the referral to another provider
 
 
 _ABOUT_ANSWER: Final = {
@@ -110,15 +114,21 @@ class Note:
     words: str = field(repr=False)
 
 
-def check_note(note: str | None, *, response: ResponseKind | None = None) -> list[FieldError]:
+def check_note(
+    note: str | None, *, response: ResponseKind | None = None, falls_short: bool = False
+) -> list[FieldError]:
     """Refusals of a note's words (none for no note); each names `note`, never the words.
 
-    With `response`, a note is taken only with a decline or a failure.
+    With `response`, a note is taken only with a decline, a failure, or a completion that
+    `falls_short` (an outcome short of delivered, with its reason code).
     """
     if note is None:
         return []
-    if response is not None and response not in _TAKES_NOTE:
-        why = f"is taken only with a decline or a failure, not with {response.value}"
+    if response is not None and response not in _TAKES_NOTE and not falls_short:
+        why = (
+            "is taken only with a decline, a failure or a completion short of delivered,"
+            f" not with {response.value}"
+        )
         return [FieldError(field="note", reason=why)]
     if len(note) > NOTE_MAX_CHARACTERS:
         why = f"is longer than {NOTE_MAX_CHARACTERS} characters"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
-    from lindung_contracts import ClockAction, ReasonCode, ResponseKind
+    from lindung_contracts import ClockAction, Outcome, ReasonCode, ResponseKind
 
     from .auth import Principal
 
@@ -93,6 +93,8 @@ def decide_answer(
     response: ResponseKind,
     reason: ReasonCode | None,
     note: str | None = None,
+    outcome: Outcome | None = None,
+    outcome_reason: ReasonCode | None = None,
     previous: UUID | None,
     response_id: UUID,
     note_id: UUID,
@@ -101,8 +103,9 @@ def decide_answer(
     """Record a provider's answer, and its note, if the referral is theirs and its state allows.
 
     `previous` is the id of the same kind of answer given before: repeating an answer
-    changes nothing (its note included) and returns the first one's id. The answer carries
-    the reason code; the note's words (already checked, trimmed) stay with intake.
+    changes nothing (its note or outcome included) and returns the first one's id. The
+    answer carries the reason and outcome codes (already checked by `check_response`); the
+    note's words (checked, trimmed) stay with intake, filed under the answer's reason code.
     """
     if referral is None or not may_know(referral, principal):
         return Answering(refusal=not_found("referral", referral_id))
@@ -124,16 +127,19 @@ def decide_answer(
         response=response,
         reason=reason,
         responded_at=responded_at,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
     )
+    why_code = reason if reason is not None else outcome_reason
     written = None
-    if note is not None and reason is not None:
+    if note is not None and why_code is not None:
         written = Note(
             note_id=note_id,
             referral_id=referral.referral_id,
             case_id=referral.case_id,
             about=about_answer(response),
             source_id=response_id,
-            reason=reason,
+            reason=why_code,
             writer_kind=principal.kind,
             writer_id=principal.id,
             written_at=responded_at,

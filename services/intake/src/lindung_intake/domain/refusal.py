@@ -14,6 +14,7 @@ class RefusalKind(StrEnum):
     """The kinds of no a decision gives; each entrypoint says it its own way."""
 
     INVALID = "invalid"  # the request itself is wrong (HTTP 422)
+    FORBIDDEN = "forbidden"  # the caller's kind may not do this (HTTP 403)
     NOT_FOUND = "not_found"  # nothing of that id the caller may know of (HTTP 404)
     CONFLICT = "conflict"  # the state does not allow it now (HTTP 409)
 

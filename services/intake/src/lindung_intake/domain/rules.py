@@ -13,7 +13,7 @@ from lindung_contracts import FieldError, ResponseKind
 from .notes import check_note
 
 if TYPE_CHECKING:
-    from lindung_contracts import IdentificationFacts, ReasonCode
+    from lindung_contracts import IdentificationFacts, Outcome, ReasonCode
 
 __all__ = ["check_identification_time", "check_response", "fingerprint"]
 
@@ -49,17 +49,34 @@ def check_identification_time(
 
 
 def check_response(
-    response: ResponseKind, reason: ReasonCode | None, note: str | None = None
+    response: ResponseKind,
+    reason: ReasonCode | None,
+    note: str | None = None,
+    *,
+    outcome: Outcome | None = None,
+    outcome_reason: ReasonCode | None = None,
 ) -> list[FieldError]:
     """A decline or a failure must say why, as a code; a note may add words to either.
 
-    The next provider and the coordinator need the code; the words stay with intake.
+    An outcome (what was done for the child) goes only with a completion; one short of
+    delivered must say why as a code (`outcome_reason`), and may add a note too. The next
+    provider, the coordinator and the reports need the codes; the words stay with intake.
     """
     errors: list[FieldError] = []
     if response in {ResponseKind.DECLINED, ResponseKind.FAILED} and reason is None:
         why = f"is required to answer {response.value}: one of the reason codes"
         errors.append(FieldError(field="reason", reason=why))
-    return errors + check_note(note, response=response)
+    if outcome is not None and response is not ResponseKind.COMPLETED:
+        why = f"is taken only with complete, not with {response.value}"
+        errors.append(FieldError(field="outcome", reason=why))
+    elif outcome is not None and outcome.needs_reason and outcome_reason is None:
+        why = f"is required with outcome {outcome.value}: one of the reason codes"
+        errors.append(FieldError(field="outcome_reason", reason=why))
+    if outcome_reason is not None and (outcome is None or not outcome.needs_reason):
+        why = "is taken only with outcome partly_delivered or not_delivered"
+        errors.append(FieldError(field="outcome_reason", reason=why))
+    falls_short = response is ResponseKind.COMPLETED and outcome_reason is not None
+    return errors + check_note(note, response=response, falls_short=falls_short)
 
 
 def fingerprint(identification: IdentificationFacts, key: bytes) -> str:

@@ -23,12 +23,19 @@ from lindung_contracts import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind
+from lindung_intake.entrypoints.alerts import alert_routes
 from lindung_intake.entrypoints.desk import DeskDoor
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
 from lindung_intake.entrypoints.problems import Problem, Unexpected, problem
-from lindung_intake.entrypoints.reasons import Answer, ClockReason, NotesView, NoteView
+from lindung_intake.entrypoints.reasons import (
+    Answer,
+    ClockReason,
+    NotesView,
+    NoteView,
+    Reassignment,
+)
 from lindung_intake.entrypoints.views import (
     AnswerRecorded,
     AuditedRead,
@@ -36,6 +43,7 @@ from lindung_intake.entrypoints.views import (
     CaseAccepted,
     CaseView,
     ClockChangeRecorded,
+    ReassignmentRecorded,
     ReferralView,
 )
 from lindung_intake.use_cases import ClientError, Intake
@@ -84,7 +92,9 @@ async def _caller(
     if holder is None:
         raise HTTPException(401, "unknown API key", challenge)
     # Already counted against its rate, with every other request (`RateLimited`).
-    return Principal(PrincipalKind(holder.kind), holder.id, key_id=holder.key_id)
+    return Principal(
+        PrincipalKind(holder.kind), holder.id, key_id=holder.key_id, states=holder.states
+    )
 
 
 async def _agency(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
@@ -107,7 +117,7 @@ async def _case_reader(principal: Annotated[Principal, Depends(_caller)]) -> Pri
 
 async def _coordinator(principal: Annotated[Principal, Depends(_caller)]) -> Principal:
     if principal.kind != PrincipalKind.COORDINATOR:
-        raise HTTPException(403, "only a case coordinator key may pause or resume a referral")
+        raise HTTPException(403, "only a case coordinator key may act on a referral's course")
     return principal
 
 
@@ -231,6 +241,29 @@ async def resume(
 
 
 @routes.post(
+    "/referrals/{referral_id}/reassign",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["coordinators"],
+)
+async def reassign(
+    referral_id: UUID,
+    body: Reassignment,
+    coordinator: Annotated[Principal, Depends(_coordinator)],
+    intake: Annotated[Intake, Depends(_intake)],
+) -> ReassignmentRecorded:
+    """Send a referral awaiting acceptance to another provider, or to the next suitable one.
+
+    The router withdraws it from its provider (whose answers then get 409, and who is
+    told) and asks the other with a fresh deadline. One request per referral; a referral
+    accepted, completed or withdrawn already is 409.
+    """
+    request_id = await intake.reassign(
+        coordinator, referral_id, body.provider_id, body.reason, body.note
+    )
+    return ReassignmentRecorded(request_id=request_id)
+
+
+@routes.post(
     "/referrals/{referral_id}/{action}",
     status_code=status.HTTP_202_ACCEPTED,
     tags=["providers"],
@@ -244,11 +277,18 @@ async def answer(
 ) -> AnswerRecorded:
     """A provider answers a referral addressed to it; repeating an answer is harmless.
 
-    A decline or a failure says why as a reason code, and may add a note (sealed here).
+    A decline or a failure says why as a reason code, and may add a note (sealed here); a
+    completion says what was done for the child (`outcome`, with why when short of it).
     """
-    reason, note = (body.reason, body.note) if body else (None, None)
+    body = body or Answer()
     response_id = await intake.referrals.respond(
-        provider, referral_id, _RESPONSE_OF[action], reason, note
+        provider,
+        referral_id,
+        _RESPONSE_OF[action],
+        body.reason,
+        body.note,
+        outcome=body.outcome,
+        outcome_reason=body.outcome_reason,
     )
     return AnswerRecorded(response_id=response_id)
 
@@ -271,6 +311,7 @@ def create_api(
     api.state.intake = intake
     api.state.rate_limit = RateLimit(rate_limit_per_minute)
     api.include_router(routes)
+    api.include_router(alert_routes(_intake, _caller), responses=_PROBLEMS)
     install_openapi(api)  # servers, security, info: what FastAPI cannot derive
 
     @api.exception_handler(RequestValidationError)

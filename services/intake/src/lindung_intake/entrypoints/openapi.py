@@ -8,7 +8,8 @@ the service's runtime adds them; `install` completes it the first time it is ask
   dependency says so); every other operation (health, metrics) is open and says so
   with `security: []`, rather than leaving a reader to guess;
 - a `4XX` response, in the one error shape, on an operation that documents none;
-- the reason codes: what each means, in English and Malay (`x-enumDescriptions` too);
+- the reason and outcome codes: what each means, in English and Malay
+  (`x-enumDescriptions` too);
 - `info`: what the API is, and its licence.
 
 `python -m lindung_intake.entrypoints.openapi` prints the document intake serves, built
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from lindung_contracts import REASON_WORDS
+from lindung_contracts import OUTCOME_WORDS, REASON_WORDS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -59,6 +60,14 @@ _REASONS: Final = (
         f"- `{code.value}`: {words['en']} (_{words['ms']}_)" for code, words in REASON_WORDS.items()
     )
 )
+_OUTCOMES: Final = (
+    "What a completed referral did for the child, as a code (the closed loop): passed on "
+    "to the router and counted in the operations dashboard. The codes:\n\n"
+    + "\n".join(
+        f"- `{code.value}`: {words['en']} (_{words['ms']}_)"
+        for code, words in OUTCOME_WORDS.items()
+    )
+)
 
 
 def install(api: FastAPI) -> None:
@@ -87,6 +96,11 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
         schemas["ReasonCode"]["description"] = _REASONS
         schemas["ReasonCode"]["x-enumDescriptions"] = {
             code.value: words["en"] for code, words in REASON_WORDS.items()
+        }
+    if "Outcome" in schemas:
+        schemas["Outcome"]["description"] = _OUTCOMES
+        schemas["Outcome"]["x-enumDescriptions"] = {
+            code.value: words["en"] for code, words in OUTCOME_WORDS.items()
         }
     problem = _PROBLEM in schemas
     for operations in document.get("paths", {}).values():

@@ -15,6 +15,7 @@ __all__ = [
     "CaseReferral",
     "CaseView",
     "ClockChangeRecorded",
+    "ReassignmentRecorded",
     "ReferralView",
 ]
 
@@ -40,6 +41,12 @@ class AnswerRecorded(BaseModel):
 
 class ClockChangeRecorded(BaseModel):
     """The answer to a pause or resume."""
+
+    request_id: UUID = Field(description="Id of the recorded request.")
+
+
+class ReassignmentRecorded(BaseModel):
+    """The answer to a coordinator's reassignment: the router moves the referral next."""
 
     request_id: UUID = Field(description="Id of the recorded request.")
 

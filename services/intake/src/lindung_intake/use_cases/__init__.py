@@ -9,26 +9,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .alerts import Acknowledgement, Alerts, mirror_alerts
 from .cases import CaseRead, Cases
-from .errors import Busy, ClientError, Conflict, Invalid, NotFound
+from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
 from .mirror import CONSUMER, Mirror
 from .notes import NoteRead, Notes, NotesRead, OldWords, seal_old_words
+from .reassignments import Reassignments
 from .referrals import ReferralRead, Referrals
 from .waiting import Arrivals
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from lindung_common.keys import KeyRing
+    from lindung_contracts import ReasonCode
+
+    from lindung_intake.domain import Principal
+
 
 __all__ = [
     "CONSUMER",
     "DOOR",
+    "Acknowledgement",
+    "Alerts",
     "Arrivals",
     "Busy",
     "CaseRead",
     "Cases",
     "ClientError",
     "Conflict",
+    "Forbidden",
     "Intake",
     "Invalid",
     "KafkaDoor",
@@ -38,9 +49,11 @@ __all__ = [
     "Notes",
     "NotesRead",
     "OldWords",
+    "Reassignments",
     "ReferralRead",
     "Referrals",
     "announce_rejection",
+    "mirror_alerts",
     "seal_old_words",
 ]
 
@@ -53,3 +66,23 @@ class Intake:
     cases: Cases
     referrals: Referrals
     notes: Notes
+    alerts: Alerts
+    reassignments: Reassignments
+
+    async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
+        """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""
+        return await self.alerts.acknowledge(principal, alert_id)
+
+    async def reassign(
+        self,
+        principal: Principal,
+        referral_id: UUID,
+        provider_id: str | None,
+        reason: ReasonCode,
+        note: str | None = None,
+    ) -> UUID:
+        """A coordinator sends a referral to `provider_id`, or (None) the next suitable one.
+
+        The request's id; `NotFound`, `Forbidden`, `Conflict` or `Invalid` when refused.
+        """
+        return await self.reassignments.reassign(principal, referral_id, provider_id, reason, note)

@@ -162,7 +162,7 @@ class DeskSessions:
                 subject=person.subject,
                 kind=principal.kind.value,
                 principal_id=principal.id,
-                states=sorted(principal.states),
+                states=sorted(principal.states or ()),
                 language=language,
                 id_token=tokens.id_token,
                 at=work.now,
@@ -194,11 +194,12 @@ class DeskSessions:
                     await rows.end_session(work.conn, key, work.now)
                 return None
             await rows.see_session(work.conn, key, work.now)
+        kind = PrincipalKind(row["principal_kind"])
         principal = Principal(
-            PrincipalKind(row["principal_kind"]),
+            kind,
             row["principal_id"],
             person=row["person"],
-            states=frozenset(row["states"]),
+            states=frozenset(row["states"]) if kind is PrincipalKind.COORDINATOR else None,
         )
         return DeskSession(
             person=row["person"],

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from lindung_intake.domain import Refusal
 
-__all__ = ["Busy", "ClientError", "Conflict", "Invalid", "NotFound", "refused"]
+__all__ = ["Busy", "ClientError", "Conflict", "Forbidden", "Invalid", "NotFound", "refused"]
 
 
 class ClientError(Exception):
@@ -40,6 +40,12 @@ class Invalid(ClientError):
     """The request itself is wrong."""
 
     status = 422
+
+
+class Forbidden(ClientError):
+    """The caller is known, but callers of its kind may not do this."""
+
+    status = 403
 
 
 class NotFound(ClientError):
@@ -69,6 +75,7 @@ class Busy(ClientError):
 
 _ERROR_OF: dict[RefusalKind, type[ClientError]] = {
     RefusalKind.INVALID: Invalid,
+    RefusalKind.FORBIDDEN: Forbidden,
     RefusalKind.NOT_FOUND: NotFound,
     RefusalKind.CONFLICT: Conflict,
 }

@@ -2,7 +2,8 @@
 
 Intake learns of referrals from the router's events; the mirror is what object-level
 checks and waiting requests look at. Each new referral is announced (NOTIFY, at commit)
-to every intake process, waking requests that wait on it (`waiting.py`).
+to every intake process, waking requests that wait on it (`waiting.py`). The same
+consumer keeps the alerts to coordinators and supervisors (`alerts.py`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lindung_common import Consumer
-from lindung_contracts import REFERRALS, ReferralCancelled, ReferralRequested, ReferralRerouted
+from lindung_contracts import (
+    DEADLINES,
+    REFERRALS,
+    ReferralCancelled,
+    ReferralRequested,
+    ReferralRerouted,
+)
 
 from lindung_intake.adapters import news
 from lindung_intake.adapters import postgres as db
+from lindung_intake.domain import ALERT_EVENTS
+from lindung_intake.use_cases.alerts import mirror_alerts
 
 if TYPE_CHECKING:
     from lindung_common import Work
@@ -31,14 +40,15 @@ class Mirror:
         self._channel = channel
 
     def consumer(self) -> Consumer:
-        """The mirror's consumer of the referrals topic."""
+        """The mirror's consumer of the referrals topic and of the deadlines topic's alerts."""
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS,),
+            topics=(REFERRALS, DEADLINES),
             run_handlers={
                 ReferralRequested: self.on_referrals_requested,
                 ReferralRerouted: self.on_referrals_withdrawn,
                 ReferralCancelled: self.on_referrals_withdrawn,
+                **dict.fromkeys(ALERT_EVENTS, mirror_alerts),
             },
         )
 

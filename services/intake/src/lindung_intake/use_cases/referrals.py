@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from lindung_common import Units
-    from lindung_contracts import ClockAction, ReasonCode, ResponseKind
+    from lindung_contracts import ClockAction, Outcome, ReasonCode, ResponseKind
 
     from lindung_intake.adapters.sealing import DataKeys
     from lindung_intake.domain import Principal
@@ -75,12 +75,19 @@ class Referrals:
         response: ResponseKind,
         reason: ReasonCode | None,
         note: str | None = None,
+        *,
+        outcome: Outcome | None = None,
+        outcome_reason: ReasonCode | None = None,
     ) -> UUID:
         """Record a provider's answer (its note sealed) and queue ProviderResponded.
 
-        A repeat is a no-op. The event carries the reason code, never the note's words.
+        A completion may say what was done for the child (`outcome`, and why as a code when
+        short of delivered). A repeat is a no-op. The event carries the codes, never the
+        note's words.
         """
-        errors = check_response(response, reason, note)
+        errors = check_response(
+            response, reason, note, outcome=outcome, outcome_reason=outcome_reason
+        )
         if errors:
             raise Invalid(errors)
         words = trimmed(note) if note is not None else None
@@ -105,6 +112,8 @@ class Referrals:
                     response=response,
                     reason=reason,
                     note=words,
+                    outcome=outcome,
+                    outcome_reason=outcome_reason,
                     previous=previous,
                     response_id=work.new_id(),
                     note_id=work.new_id(),

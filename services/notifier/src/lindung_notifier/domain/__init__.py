@@ -2,6 +2,7 @@
 
 from .email import EmailNotice, Tried, render_email
 from .endpoints import Endpoint, Endpoints, RoleEndpoints, SmsTarget
+from .links import DESK_URL_MAX_LENGTH, notice_link
 from .recipients import Recipient, RecipientKind, recipients_for, referral_of
 from .retry import AttemptResult, Delivered, GaveUp, Outcome, RetryLater, RetryPolicy, decide
 from .sms import SMS_LIMIT, Language, reference, sms_text
@@ -19,6 +20,7 @@ from .webhook import (
 __all__ = [
     "ATTEMPT_HEADER",
     "CONTENT_TYPE",
+    "DESK_URL_MAX_LENGTH",
     "IDEMPOTENCY_HEADER",
     "SIGNATURE_HEADER",
     "SMS_LIMIT",
@@ -40,6 +42,7 @@ __all__ = [
     "SmsTarget",
     "Tried",
     "decide",
+    "notice_link",
     "recipients_for",
     "reference",
     "referral_of",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from lindung_contracts import (
+    REASON_WORDS,
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
@@ -63,6 +64,8 @@ _WHAT: Final[dict[str, tuple[str, str]]] = {
     "declined": ("menolak", "declined"),
     "withdrawn": ("ditarik balik (tiada jawapan atau tidak dapat dihubungi)",
                   "withdrawn (no answer, or could not be reached)"),
+    "reassigned": ("dihantar kepada penyedia lain oleh penyelaras kes",
+                   "sent to another provider by the case coordinator"),
     "accepted": ("menerima", "accepted"),
     "not delivered": ("rujukan tidak dapat dihantar", "the referral could not be delivered"),
 }  # fmt: skip
@@ -100,11 +103,15 @@ def render_email(
     *,
     language: Language,
     reference: str,
-    link: str,
+    link: str | None,
     tried: Sequence[Tried] = (),
     now: datetime | None = None,
 ) -> EmailNotice:
-    """The notice for `payload` in `language`: the template's first line is the subject."""
+    """The notice for `payload` in `language`: the template's first line is the subject.
+
+    `link` is the desk page where its recipient acts; without one the notice gives only
+    its reference.
+    """
     pick = 0 if language is Language.MALAY else 1
     template = _ENVIRONMENT.get_template(f"{language.value}/{KIND_OF[type(payload)]}.txt")
     context: dict[str, Any] = {
@@ -116,10 +123,22 @@ def render_email(
         "service": lambda s: _SERVICES[ServiceType(s)][pick],
         "services": lambda many: ", ".join(_SERVICES[ServiceType(s)][pick] for s in many),
         "what": lambda w: _WHAT[w][pick],
+        "why": lambda event: _why(event, language),
         "when": lambda at: at.astimezone(MALAYSIA).strftime("%Y-%m-%d %H:%M MYT"),
     }
     first, _, rest = template.render(context).partition("\n")
     return EmailNotice(subject=first.removeprefix("Subject: ").strip(), text=rest.lstrip("\n"))
+
+
+def _why(payload: ReferralRerouted | ReferralCancelled, language: Language) -> str:
+    """Why a referral moved or ended, in the recipient's language.
+
+    From its reason code; an event from a router that predates the code has only the
+    router's own text, which is shown as it is.
+    """
+    if payload.reason_code is None:
+        return payload.reason
+    return REASON_WORDS[payload.reason_code][language.value]
 
 
 def _duration(payload: Payload, now: datetime | None, pick: int) -> str:

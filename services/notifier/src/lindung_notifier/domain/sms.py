@@ -57,13 +57,18 @@ def reference(notification_id: UUID) -> str:
     return notification_id.hex[:8].upper()
 
 
-def sms_text(payload: Payload, notification_id: UUID, link: str, language: Language) -> str:
-    """`Lindung: <kind> [level], ref <ref>. <Open> <link>`: at most one SMS, ASCII only."""
+def sms_text(payload: Payload, notification_id: UUID, link: str | None, language: Language) -> str:
+    """`Lindung: <kind> [level], ref <ref>. <Open> <link>`: at most one SMS, ASCII only.
+
+    Without a link (no desk configured) it ends after the reference.
+    """
     malay, english = _SAYS[type(payload)]
     says = malay if language is Language.MALAY else english
     if isinstance(payload, DeadlineMissed):
         says += f" {payload.escalation_level}"
-    text = f"Lindung: {says}, ref {reference(notification_id)}. {_OPEN[language]} {link}"
+    text = f"Lindung: {says}, ref {reference(notification_id)}."
+    if link is not None:
+        text += f" {_OPEN[language]} {link}"
     if len(text) > SMS_LIMIT or not text.isascii():
         raise ValueError("the notice link makes the SMS too long or not plain ASCII")
     return text

@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
-    from lindung_contracts import NoProviderAvailable, ReferralRequested, ReferralResumed
+    from lindung_contracts import (
+        NoProviderAvailable,
+        ReferralReassignmentRequested,
+        ReferralRequested,
+        ReferralResumed,
+    )
 
 __all__ = [
     "insert_case",
@@ -26,6 +31,7 @@ __all__ = [
     "load_case",
     "lock_referral",
     "mark_undelivered",
+    "record_reassignment",
     "set_status",
     "tried_providers",
 ]
@@ -197,6 +203,23 @@ async def record_clock_change(
         change.coordinator_id,
         change.at,
         request_id,
+    )
+
+
+async def record_reassignment(
+    conn: asyncpg.Connection, request: ReferralReassignmentRequested, *, asked: str | None
+) -> None:
+    """Keep a coordinator's reassignment the router applied, and whom it asked."""
+    await conn.execute(
+        "INSERT INTO reassignments (request_id, referral_id, coordinator_id, chosen_provider_id,"
+        " asked_provider_id, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        request.request_id,
+        request.referral_id,
+        request.coordinator_id,
+        request.provider_id,
+        asked,
+        request.reason.value,
+        request.at,
     )
 
 

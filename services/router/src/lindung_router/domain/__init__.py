@@ -13,6 +13,7 @@ from .lifecycle import (
     transition,
 )
 from .policy import Ladder, Policy, Silence, Window, due_time, escalation_ladder
+from .reassignment import Chosen, choose, refuse_reassignment
 from .routing import CaseFacts, Routed, reroute, route
 from .rules import PEP_WINDOW, Need, needs, pep_deadline
 from .silence import SILENCE_NOTE, UNDELIVERED_NOTE, Miss, MissOutcome, on_missed
@@ -25,6 +26,7 @@ __all__ = [
     "UNDELIVERED_NOTE",
     "CaseFacts",
     "Choice",
+    "Chosen",
     "ClockChange",
     "Directory",
     "Duration",
@@ -42,6 +44,7 @@ __all__ = [
     "Window",
     "apply_response",
     "change_clock",
+    "choose",
     "choose_provider",
     "detention_alert",
     "due_time",
@@ -52,6 +55,7 @@ __all__ = [
     "parse_duration",
     "pep_deadline",
     "reason_of",
+    "refuse_reassignment",
     "reroute",
     "route",
     "transition",

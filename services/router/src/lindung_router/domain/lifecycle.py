@@ -34,10 +34,9 @@ __all__ = [
 
 _S = ReferralStatus
 _R = ResponseKind
-_FACTS: Final[dict[ResponseKind, type[ReferralAccepted | ReferralStarted | ReferralCompleted]]] = {
+_FACTS: Final[dict[ResponseKind, type[ReferralAccepted | ReferralStarted]]] = {
     _R.ACCEPTED: ReferralAccepted,
     _R.STARTED: ReferralStarted,
-    _R.COMPLETED: ReferralCompleted,
 }
 # The provider will not deliver the service: someone else must be asked.
 REROUTE_STATUSES: Final = frozenset({_S.DECLINED, _S.FAILED})
@@ -96,6 +95,16 @@ def apply_response(referral: ReferralState, answer: ProviderResponded) -> Outcom
     elif answer.response is _R.FAILED:
         # No event of its own: the re-route that follows says what happened.
         return Outcome(new)
+    elif answer.response is _R.COMPLETED:
+        fact = ReferralCompleted(
+            referral_id=referral.referral_id,
+            case_id=referral.case_id,
+            provider_id=referral.provider_id,
+            service=referral.service,
+            at=answer.responded_at,
+            outcome=answer.outcome,
+            outcome_reason=answer.outcome_reason,
+        )
     else:
         fact = _FACTS[answer.response](
             referral_id=referral.referral_id,

@@ -70,6 +70,12 @@ class Ladder(_PolicyModel):
     level3_after_percent: int = Field(
         default=100, ge=1, description="Level 3 (secretariat): this much of the window after it."
     )
+    acknowledgement_window: Duration = Field(
+        default=timedelta(minutes=30),
+        description="Once a coordinator acknowledges an escalation, the next level waits at "
+        "least this long from the acknowledgement, then fires anyway if the referral is "
+        "still not accepted (30m: PagerDuty's default acknowledgement timeout).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -80,6 +86,8 @@ class Ladder(_PolicyModel):
             raise ValueError("warning_percents must be strictly increasing")
         if self.level2_min_gap < timedelta(0):
             raise ValueError("level2_min_gap must not be negative")
+        if self.acknowledgement_window < timedelta(seconds=1):
+            raise ValueError("acknowledgement_window must be at least 1s")
         if self.level3_after_percent <= self.level2_after_percent:
             raise ValueError("level3_after_percent must be greater than level2_after_percent")
         return self

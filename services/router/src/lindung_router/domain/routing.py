@@ -12,12 +12,14 @@ from lindung_contracts import (
     Gender,
     MalaysianState,
     NoProviderAvailable,
+    ReasonCode,
     ReferralRequested,
     ReferralRerouted,
 )
 
 from .directory import Choice, Directory, choose_provider
 from .policy import Policy, due_time, escalation_ladder
+from .reassignment import Chosen, choose
 from .rules import Need, pep_deadline
 
 if TYPE_CHECKING:
@@ -88,21 +90,23 @@ def route(
     attempt: int = 1,
     tried: tuple[str, ...] = (),
     report_overdue: bool = True,
+    choice: Choice | None = None,
 ) -> Routed:
-    """Refer one need to the best untried provider, its window starting at `start`.
+    """Refer one need to the best untried provider (or `choice`), its window from `start`.
 
     A window that has passed before the referral is made starts again from `now`; the
     lateness is reported on the referral (one escalation) unless `report_overdue` is off,
     because an escalation has reported it already.
     """
-    choice = choose_provider(
-        directory,
-        need.service,
-        state=facts.state,
-        district=facts.district,
-        languages=facts.child.languages,
-        tried=tried,
-    )
+    if choice is None:
+        choice = choose_provider(
+            directory,
+            need.service,
+            state=facts.state,
+            district=facts.district,
+            languages=facts.child.languages,
+            tried=tried,
+        )
     if choice.provider is None:
         unmet = NoProviderAvailable(
             case_id=facts.case_id, service=need.service, reasons=need.reasons, tried=tried, at=now
@@ -137,6 +141,7 @@ def route(
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
         state=facts.state,
+        acknowledgement_window_seconds=int(policy.ladder.acknowledgement_window.total_seconds()),
     )
     return Routed(need, choice, requested, None)
 
@@ -154,14 +159,29 @@ def reroute(
     now: datetime,
     referral_id: UUID,
     after_miss: bool = False,
+    code: ReasonCode | None = None,
+    chosen: Chosen | None = None,
 ) -> tuple[Routed, ReferralRerouted | None]:
     """Ask the next untried provider after `previous` gave the service up at `at`.
 
-    `why` (e.g. "declined") goes into the new referral's reasons; the provider's own words
-    (`detail`) only into the ReferralRerouted, not to the next provider. `after_miss`: an
-    escalation took the referral back and told the coordinator already, so a new window
-    that has passed meanwhile (the escalation came late) raises no second escalation.
+    `why` (e.g. "declined") goes into the new referral's reasons; `detail` only into the
+    ReferralRerouted, not to the next provider, and `code` says the same as a code.
+    `after_miss`: an escalation took the referral back and told the coordinator already,
+    so a new window that has passed meanwhile (the escalation came late) raises no second
+    escalation. `chosen`: a case coordinator moves it, to the provider they named if it
+    can be asked, else to the next suitable one (`reassignment.choose`).
     """
+    choice = None
+    if chosen is not None:
+        choice = choose(
+            chosen,
+            directory,
+            previous,
+            state=facts.state,
+            district=facts.district,
+            languages=facts.child.languages,
+            tried=tried,
+        )
     note = f"re-routed after {previous.provider_id} {why}"
     need = Need(
         service=previous.service,
@@ -182,6 +202,7 @@ def reroute(
         attempt=previous.attempt + 1,
         tried=tried,
         report_overdue=not after_miss,
+        choice=choice,
     )
     if routed.requested is None:
         # Nobody left: the coordinator needs the original reasons, not the re-route note.
@@ -198,6 +219,8 @@ def reroute(
         reason=f"{previous.provider_id} {why}: {detail}"[:500],
         new_referral_id=routed.requested.referral_id,
         new_provider_id=routed.requested.provider_id,
+        reason_code=code,
+        coordinator_id=chosen.coordinator_id if chosen is not None else None,
     )
     return routed, rerouted
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from lindung_contracts import ReasonCode
+
 from .lifecycle import ReferralState, ReferralStatus
 from .policy import Silence
 
@@ -39,6 +41,7 @@ class Miss:
     why: str | None = None  # the note on the re-route: silence or undelivered
     detail: str | None = None
     at: datetime | None = None  # when the provider gave the service up
+    code: ReasonCode | None = None  # `why` as a code, for notices in any language
 
 
 def on_missed(referral: ReferralState | None, missed: DeadlineMissed, policy: Policy) -> Miss:
@@ -69,6 +72,7 @@ def on_missed(referral: ReferralState | None, missed: DeadlineMissed, policy: Po
             why=UNDELIVERED_NOTE,
             detail=f"delivery failed for good at {failed.isoformat()}",
             at=missed.fired_at,
+            code=ReasonCode.UNDELIVERED,
         )
     window = policy.windows.get(referral.service)
     if window is None or window.silence is not Silence.REROUTE:
@@ -79,4 +83,5 @@ def on_missed(referral: ReferralState | None, missed: DeadlineMissed, policy: Po
         why=SILENCE_NOTE,
         detail=f"no answer by {missed.due_at.isoformat()}",
         at=missed.due_at,
+        code=ReasonCode.NO_ANSWER,
     )

@@ -81,14 +81,15 @@ async def insert_open_many(conn: asyncpg.Connection, deadlines: list[Deadline]) 
         return
     await conn.execute(
         "INSERT INTO deadlines (referral_id, case_id, provider_id, service, requested_at, due_at,"
-        " status) SELECT *, 'open' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
-        " $5::timestamptz[], $6::timestamptz[])",
+        " ack_window_seconds, status) SELECT *, 'open' FROM unnest($1::uuid[], $2::uuid[],"
+        " $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[])",
         [d.referral_id for d in deadlines],
         [d.case_id for d in deadlines],
         [d.provider_id for d in deadlines],
         [d.service.value for d in deadlines],
         [d.requested_at for d in deadlines],
         [d.due_at for d in deadlines],
+        [d.acknowledgement_window_seconds for d in deadlines],
     )
 
 

@@ -297,11 +297,16 @@ async def failed_deliveries(
 async def export_rows(
     conn: asyncpg.Connection, since: datetime, until: datetime, now: datetime
 ) -> AsyncIterator[dict[str, Any]]:
-    """Every referral of the period with its outcome, streamed (run inside a transaction)."""
+    """Every referral of the period with its outcomes, streamed (run inside a transaction).
+
+    Beside its timeliness, what its completion did for the child (`referral_outcomes`).
+    """
     query = (
         f"WITH r AS ({_OUTCOMES})"  # noqa: S608 - fixed text, no input in it
-        f" SELECT r.*, {_LEVEL_REACHED.format(referral='r')} AS level"
-        " FROM r ORDER BY r.requested_at, r.referral_id"
+        f" SELECT r.*, {_LEVEL_REACHED.format(referral='r')} AS level,"
+        " o.completed_at, o.outcome AS service_outcome, o.outcome_reason AS service_outcome_reason"
+        " FROM r LEFT JOIN referral_outcomes o USING (referral_id)"
+        " ORDER BY r.requested_at, r.referral_id"
     )
     async for row in conn.cursor(query, since, until, now, prefetch=500):
         yield dict(row)

@@ -10,7 +10,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from lindung_sla_monitor.adapters import reporting
+from lindung_sla_monitor.adapters import outcomes, reporting
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -39,6 +39,10 @@ _CSV_COLUMNS = (
     "closed_at",
     "minutes_to_accept",
     "escalation_level",
+    # What its completion did for the child (empty until completed, or when not said).
+    "completed_at",
+    "service_outcome",
+    "service_outcome_reason",
 )
 
 
@@ -75,6 +79,7 @@ class Views:
             )
             levels = await reporting.escalations_by_level(conn, period.since, period.until)
             failures = await reporting.failed_deliveries(conn, period.since, period.until)
+            delivered = await outcomes.services_delivered(conn, period.since, period.until)
         by: dict[str, list[dict[str, Any]]] = {d: [] for d in reporting.DIMENSIONS}
         for group in groups:
             by[group.dimension].append(_group_json(group))
@@ -97,6 +102,7 @@ class Views:
                 {"channel": f.channel, "cause_type": f.cause_type, "count": f.count}
                 for f in failures
             ],
+            "services_delivered": _delivered_json(delivered),
         }
 
     async def export(self, period: Period, now: datetime) -> AsyncIterator[str]:
@@ -152,6 +158,9 @@ def _csv_row(row: dict[str, Any]) -> list[object]:
         row["closed_at"].isoformat() if row["closed_at"] else "",
         "" if seconds is None else f"{float(seconds) / 60:.1f}",
         row["level"],
+        row["completed_at"].isoformat() if row["completed_at"] else "",
+        row["service_outcome"] or "",
+        row["service_outcome_reason"] or "",
     ]
 
 
@@ -185,3 +194,25 @@ def _group_json(group: reporting.GroupStats) -> dict[str, Any]:
         "median_accept_seconds": group.median_accept_seconds,
         "p90_accept_seconds": group.p90_accept_seconds,
     }
+
+
+def _delivered_json(by_service: list[outcomes.Delivered]) -> dict[str, Any]:
+    """Referrals completed in the period by outcome: in all, and by service."""
+
+    def counts(d: outcomes.Delivered) -> dict[str, int]:
+        return {
+            "completed": d.completed,
+            "delivered": d.delivered,
+            "partly_delivered": d.partly_delivered,
+            "not_delivered": d.not_delivered,
+            "unstated": d.unstated,
+        }
+
+    total = outcomes.Delivered(
+        service="all",
+        delivered=sum(d.delivered for d in by_service),
+        partly_delivered=sum(d.partly_delivered for d in by_service),
+        not_delivered=sum(d.not_delivered for d in by_service),
+        unstated=sum(d.unstated for d in by_service),
+    )
+    return counts(total) | {"by_service": [{"service": d.service} | counts(d) for d in by_service]}

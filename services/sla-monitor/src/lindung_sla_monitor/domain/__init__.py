@@ -1,5 +1,12 @@
 """The sla-monitor's rules: pure functions of the deadline, its ladder and the time."""
 
+from .acknowledging import (
+    DEFAULT_ACKNOWLEDGEMENT_WINDOW,
+    Acknowledging,
+    AckOutcome,
+    acknowledgement_window,
+    on_acknowledgement,
+)
 from .closing import (
     CLOSING_EVENTS,
     CloseOutcome,
@@ -41,8 +48,11 @@ from .requests import Received, Recorded, receive_requests
 
 __all__ = [
     "CLOSING_EVENTS",
+    "DEFAULT_ACKNOWLEDGEMENT_WINDOW",
     "HIGHEST_LEVEL",
     "OVERDUE_STEP_NO",
+    "AckOutcome",
+    "Acknowledging",
     "CloseOutcome",
     "CloseReason",
     "Deadline",
@@ -60,12 +70,14 @@ __all__ = [
     "Step",
     "StepState",
     "Verdict",
+    "acknowledgement_window",
     "close_reason",
     "deadline_event",
     "due_steps",
     "early_escalation",
     "highest_due",
     "initial_step_state",
+    "on_acknowledgement",
     "on_close",
     "on_failure",
     "on_request",

@@ -75,6 +75,8 @@ class Deadline:
     service: ServiceType
     requested_at: datetime
     due_at: datetime
+    # The policy's acknowledgement window as the request carried it (None: the default).
+    acknowledgement_window_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ def receive_requests(
             service=request.service,
             requested_at=request.requested_at,
             due_at=request.due_at,
+            acknowledgement_window_seconds=request.acknowledgement_window_seconds,
         )
         status = DeadlineStatus.OPEN if outcome is RequestOutcome.OPEN else DeadlineStatus.CLOSED
         (out.opened if status is DeadlineStatus.OPEN else out.filled).append(deadline)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from lindung_contracts import Outcome
 
-from .words import DECLINE_REASONS, WORDS
+from .words import DECLINE_REASONS, OUTCOME_REASONS, WORDS
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -49,7 +50,12 @@ class Pages:
         words = WORDS.get(language, WORDS["en"])
         context.setdefault("base", self._base)
         page = self._pages.get_template(template).render(
-            t=words, lang=words.language, reasons=DECLINE_REASONS, **context
+            t=words,
+            lang=words.language,
+            reasons=DECLINE_REASONS,
+            outcomes=tuple(Outcome),
+            outcome_reasons=OUTCOME_REASONS,
+            **context,
         )
         return HTMLResponse(page, status_code=code, headers=self._headers)
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from lindung_contracts import ReasonCode, ResponseKind
+from lindung_contracts import Outcome, ReasonCode, ResponseKind
 from starlette.responses import Response
 
 from lindung_intake.domain import PrincipalKind
@@ -23,7 +23,7 @@ from lindung_intake.use_cases.desk import DeskSession
 
 from .pages import flatten
 from .session import desk_of, posted, signed_in
-from .words import DECLINE_REASONS, WORDS
+from .words import DECLINE_REASONS, OUTCOME_REASONS, WORDS
 
 __all__ = ["routes"]
 
@@ -57,6 +57,11 @@ _ACTS_FROM = {
     "accepted": (Act.START, Act.COMPLETE),
     "in_progress": (Act.COMPLETE,),
 }
+
+
+def _code(given: str | None, allowed: tuple[ReasonCode, ...]) -> ReasonCode | None:
+    """A reason code from a form's select, if it is one the form offers."""
+    return ReasonCode(given) if given in {r.value for r in allowed} else None
 
 
 def _sign_in_first(request: Request) -> Response:
@@ -136,17 +141,18 @@ async def answer(request: Request, referral_id: UUID, act: Act) -> Response:
     desk = desk_of(request)
     language = session.language
     t = WORDS[language]
-    reason = note = None
+    reason = outcome = outcome_reason = None
+    note = form.get("note") or None
     if act is Act.DECLINE:
-        given = form.get("reason", "")
-        reason = ReasonCode(given) if given in {r.value for r in DECLINE_REASONS} else None
-        note = form.get("note") or None
-    # Completion will carry an outcome (delivered, partly, not delivered) once the
-    # contracts define one; the seam is here.
+        reason = _code(form.get("reason"), DECLINE_REASONS)
+    if act is Act.COMPLETE:  # the loop closes: what was done for the child, and why not all
+        outcome = Outcome(form["outcome"]) if form.get("outcome") in set(Outcome) else None
+        outcome_reason = _code(form.get("outcome_reason"), OUTCOME_REASONS)
     try:
         await desk.intake.referrals.respond(
-            session.principal, referral_id, _RESPONSE_OF[act], reason, note
-        )
+            session.principal, referral_id, _RESPONSE_OF[act], reason, note,
+            outcome=outcome, outcome_reason=outcome_reason,
+        )  # fmt: skip
     except NotFound:
         return desk.pages.message(
             404, language, t("not_found_title"), t("not_found"), session=session

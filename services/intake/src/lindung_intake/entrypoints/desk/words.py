@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from lindung_contracts import REASON_WORDS, ReasonCode
+from lindung_contracts import OUTCOME_WORDS, REASON_WORDS, Outcome, ReasonCode
 
-__all__ = ["DECLINE_REASONS", "FIELD_WORDS", "WORDS", "Words"]
+__all__ = ["DECLINE_REASONS", "FIELD_WORDS", "OUTCOME_REASONS", "WORDS", "Words"]
 
 # Reasons a provider may give for a decline (the others are for pauses and resumes).
 DECLINE_REASONS: Final = (
@@ -16,6 +16,19 @@ DECLINE_REASONS: Final = (
     ReasonCode.LANGUAGE,
     ReasonCode.SAFETY_CONCERN,
     ReasonCode.CHILD_DECLINED,
+    ReasonCode.OTHER,
+)
+
+# Reasons a service was delivered only in part, or not at all.
+OUTCOME_REASONS: Final = (
+    ReasonCode.CANNOT_REACH_CHILD,
+    ReasonCode.CHILD_DECLINED,
+    ReasonCode.CHILD_MISSING,
+    ReasonCode.CHILD_IN_HOSPITAL,
+    ReasonCode.SAFETY_CONCERN,
+    ReasonCode.NOT_ELIGIBLE,
+    ReasonCode.LANGUAGE,
+    ReasonCode.AT_CAPACITY,
     ReasonCode.OTHER,
 )
 
@@ -56,6 +69,12 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "decline": ("Decline", "Tolak"),
     "start": ("Start the service", "Mulakan perkhidmatan"),
     "complete": ("Service completed", "Perkhidmatan selesai"),
+    "outcome": ("What was done for the child", "Apa yang telah dilakukan untuk kanak-kanak"),
+    "outcome_reason": (
+        "Why not in full (needed unless delivered in full)",
+        "Mengapa tidak sepenuhnya (perlu kecuali diberikan sepenuhnya)",
+    ),
+    "no_reason": ("(delivered in full: no reason)", "(diberikan sepenuhnya: tiada sebab)"),
     "reason": ("Reason", "Sebab"),
     "note": ("Note (optional; kept sealed)", "Nota (pilihan; disimpan tertutup)"),
     "note_hint": (
@@ -213,6 +232,10 @@ class Words:
     def reason(self, code: str) -> str:
         """A reason code's words, from the contracts."""
         return REASON_WORDS[ReasonCode(code)][self.language]
+
+    def outcome(self, code: str) -> str:
+        """An outcome code's words, from the contracts."""
+        return OUTCOME_WORDS[Outcome(code)][self.language]
 
     def field(self, path: str) -> str:
         """A shared field's label; unknown fields show their path."""

@@ -1,0 +1,115 @@
+"""Intake's queries on the alerts it mirrors. Every function runs in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from lindung_contracts import AlertKind
+
+from lindung_intake.domain import Alert
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from uuid import UUID
+
+    import asyncpg
+    from lindung_contracts import AlertAcknowledged
+
+__all__ = ["case_states", "find_alert", "insert_alerts", "list_alerts", "mark_acknowledged"]
+
+_COLUMNS = (
+    "alert_id, kind, case_id, referral_id, escalation_level, notify, state, raised_at, detail,"
+    " acknowledgement_id, acknowledged_by, acknowledged_at"
+)
+
+
+async def case_states(conn: asyncpg.Connection, case_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The state each case's child was identified in, from its stored identification."""
+    rows = await conn.fetch(
+        "SELECT case_id, identification->'situation'->>'state' AS state FROM cases"
+        " WHERE case_id = ANY($1::uuid[])",
+        list(set(case_ids)),
+    )
+    return {row["case_id"]: row["state"] for row in rows if row["state"] is not None}
+
+
+async def insert_alerts(conn: asyncpg.Connection, alerts: list[Alert]) -> None:
+    """Keep each alert once: a redelivered event changes nothing."""
+    if not alerts:
+        return
+    await conn.executemany(
+        "INSERT INTO alerts (alert_id, kind, case_id, referral_id, escalation_level, notify,"
+        " state, raised_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)"
+        " ON CONFLICT (alert_id) DO NOTHING",
+        [
+            (
+                a.alert_id,
+                a.kind.value,
+                a.case_id,
+                a.referral_id,
+                a.escalation_level,
+                a.notify,
+                a.state,
+                a.raised_at,
+                json.dumps(a.detail),
+            )
+            for a in alerts
+        ],
+    )
+
+
+async def find_alert(
+    conn: asyncpg.Connection, alert_id: UUID, *, lock: bool = False
+) -> Alert | None:
+    """One alert; locked when asked, so two acknowledgements of it are decided in turn."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = $1{' FOR UPDATE' if lock else ''}",  # noqa: S608 - fixed text
+        alert_id,
+    )
+    return _alert(row) if row is not None else None
+
+
+async def list_alerts(
+    conn: asyncpg.Connection, states: frozenset[str] | None, limit: int
+) -> list[Alert]:
+    """The alerts of these states (None: every state), the open ones first, newest first."""
+    every = states is None or "*" in states
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM alerts WHERE $1 OR state = ANY($2::text[])"  # noqa: S608 - fixed text
+        " ORDER BY acknowledgement_id IS NOT NULL, raised_at DESC, alert_id LIMIT $3",
+        every,
+        sorted(states or ()),
+        limit,
+    )
+    return [_alert(row) for row in rows]
+
+
+async def mark_acknowledged(conn: asyncpg.Connection, ack: AlertAcknowledged) -> None:
+    """Record who took ownership of the alert, and when."""
+    await conn.execute(
+        "UPDATE alerts SET acknowledgement_id = $2, acknowledged_by = $3, acknowledged_at = $4"
+        " WHERE alert_id = $1 AND acknowledgement_id IS NULL",
+        ack.alert_id,
+        ack.acknowledgement_id,
+        ack.coordinator_id,
+        ack.acknowledged_at,
+    )
+
+
+def _alert(row: Any) -> Alert:
+    detail = row["detail"]
+    return Alert(
+        alert_id=row["alert_id"],
+        kind=AlertKind(row["kind"]),
+        case_id=row["case_id"],
+        referral_id=row["referral_id"],
+        escalation_level=row["escalation_level"],
+        notify=row["notify"],
+        state=row["state"],
+        raised_at=row["raised_at"],
+        detail=json.loads(detail) if isinstance(detail, str) else dict(detail),
+        acknowledgement_id=row["acknowledgement_id"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+    )

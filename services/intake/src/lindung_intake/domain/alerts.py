@@ -1,0 +1,152 @@
+"""Alerts to coordinators and supervisors as intake mirrors them, and acknowledging one.
+
+Intake keeps the alerts the sla-monitor and the router raise for people (a late referral's
+escalation, a case's package deadline, no provider left, a detained child), each with the
+state of its case, so a coordinator sees those of the states they cover. Acknowledging one
+takes ownership (`AlertAcknowledged`); it accepts nothing. An alert of a state the caller
+does not cover gets the same answer as an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lindung_contracts import (
+    AlertAcknowledged,
+    AlertKind,
+    DeadlineMissed,
+    DetentionEscalated,
+    NoProviderAvailable,
+    PackageDeadlineMissed,
+)
+
+from .auth import PrincipalKind
+from .refusal import Refusal, RefusalKind
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from lindung_contracts import Payload
+
+    from .auth import Principal
+
+__all__ = [
+    "ALERT_EVENTS",
+    "Acknowledging",
+    "Alert",
+    "alert_of",
+    "decide_acknowledgement",
+    "may_see_alert",
+]
+
+# The events that are alerts to people, and what kind each is.
+ALERT_EVENTS: dict[type[Payload], AlertKind] = {
+    DeadlineMissed: AlertKind.DEADLINE_MISSED,
+    PackageDeadlineMissed: AlertKind.PACKAGE_MISSED,
+    NoProviderAvailable: AlertKind.NO_PROVIDER,
+    DetentionEscalated: AlertKind.DETENTION,
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert as intake keeps it; `detail` says what was tried (ids and codes only)."""
+
+    alert_id: UUID
+    kind: AlertKind
+    case_id: UUID
+    referral_id: UUID | None
+    escalation_level: int | None
+    notify: str
+    state: str | None
+    raised_at: datetime
+    detail: dict[str, Any]
+    acknowledgement_id: UUID | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+
+def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | None:
+    """The alert an event raises, with its case's state; None for an event that is none."""
+    detail: dict[str, Any]
+    match payload:
+        case DeadlineMissed():
+            detail = {
+                "service": payload.service.value,
+                "provider_id": payload.provider_id,
+                "due_at": payload.due_at.isoformat(),
+                "cause": payload.cause,
+                "overdue_at_request": payload.overdue_at_request,
+                "referral_undelivered": payload.referral_undelivered,
+            }
+            return Alert(alert_id, AlertKind.DEADLINE_MISSED, payload.case_id,
+                         payload.referral_id, payload.escalation_level, payload.notify.value,
+                         state, payload.fired_at, detail)  # fmt: skip
+        case PackageDeadlineMissed():
+            unaccepted = [u.model_dump(mode="json") for u in payload.unaccepted]
+            detail = {"due_at": payload.due_at.isoformat(), "unaccepted": unaccepted}
+            return Alert(alert_id, AlertKind.PACKAGE_MISSED, payload.case_id, None, None,
+                         payload.notify.value, state, payload.fired_at, detail)  # fmt: skip
+        case NoProviderAvailable():
+            detail = {"service": payload.service.value, "tried": list(payload.tried)}
+            return Alert(alert_id, AlertKind.NO_PROVIDER, payload.case_id, None, None,
+                         "case_coordinator", state, payload.at, detail)  # fmt: skip
+        case DetentionEscalated():
+            detail = {
+                "location": payload.location.value,
+                "referrals": [r.model_dump(mode="json") for r in payload.referrals],
+                "unmet": [s.value for s in payload.unmet],
+            }
+            return Alert(alert_id, AlertKind.DETENTION, payload.case_id, None, None,
+                         payload.notify.value, payload.state.value, payload.at,
+                         detail)  # fmt: skip
+    return None
+
+
+def may_see_alert(alert: Alert | None, principal: Principal) -> bool:
+    """A coordinator (or supervisor) sees the alerts of the states they cover; nobody else."""
+    if alert is None or principal.kind is not PrincipalKind.COORDINATOR:
+        return False
+    return principal.covers(alert.state)
+
+
+@dataclass(frozen=True)
+class Acknowledging:
+    """What an acknowledgement does: a new one, a repeat of the first, or a refusal."""
+
+    event: AlertAcknowledged | None = None
+    first: Alert | None = None
+    refusal: Refusal | None = None
+
+
+def decide_acknowledgement(
+    alert: Alert | None,
+    principal: Principal,
+    *,
+    alert_id: UUID,
+    acknowledgement_id: UUID,
+    at: datetime,
+) -> Acknowledging:
+    """Take ownership of an alert the caller may see; the first acknowledgement stands.
+
+    Acknowledging it again (by anyone) changes nothing and returns who owns it since when.
+    """
+    if alert is None or not may_see_alert(alert, principal):
+        return Acknowledging(
+            refusal=Refusal.of(RefusalKind.NOT_FOUND, "path", f"alert {alert_id} not found")
+        )
+    if alert.acknowledgement_id is not None:
+        return Acknowledging(first=alert)
+    event = AlertAcknowledged(
+        acknowledgement_id=acknowledgement_id,
+        alert_id=alert.alert_id,
+        kind=alert.kind,
+        case_id=alert.case_id,
+        referral_id=alert.referral_id,
+        escalation_level=alert.escalation_level,
+        coordinator_id=principal.id,
+        acknowledged_at=at,
+    )
+    return Acknowledging(event=event)

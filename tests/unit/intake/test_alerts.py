@@ -1,0 +1,88 @@
+"""Who sees an alert, and what acknowledging it decides."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from lindung_contracts import AlertKind, DeadlineMissed, RecipientRole, ServiceType
+from lindung_intake.domain import (
+    Principal,
+    PrincipalKind,
+    RefusalKind,
+    alert_of,
+    decide_acknowledgement,
+    may_see_alert,
+)
+
+AT = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+MISSED = DeadlineMissed(
+    referral_id=uuid.uuid4(),
+    case_id=uuid.uuid4(),
+    provider_id="legal-aid-kl-1",
+    service=ServiceType.LEGAL_AID,
+    requested_at=AT,
+    due_at=AT,
+    notify=RecipientRole.SUPERVISOR,
+    fired_at=AT,
+    escalation_level=2,
+)
+ALERT = alert_of(uuid.uuid4(), MISSED, "kuala_lumpur")
+
+
+def coordinator(states=None, who="coordinator-sel"):
+    return Principal(PrincipalKind.COORDINATOR, who, states=states)
+
+
+@pytest.mark.parametrize(
+    ("principal", "sees"),
+    [
+        (coordinator(frozenset({"selangor", "kuala_lumpur"})), True),
+        (coordinator(frozenset({"johor"})), False),
+        (coordinator(frozenset({"*"})), True),
+        (coordinator(None), True),  # a machine's key bound to no state
+        (Principal(PrincipalKind.PROVIDER, "legal-aid-kl-1"), False),
+        (Principal(PrincipalKind.OPERATIONS, "ops"), False),
+    ],
+)
+def test_an_alert_is_seen_by_coordinators_of_its_state_only(principal, sees):
+    assert may_see_alert(ALERT, principal) is sees
+
+
+def test_an_alert_of_no_known_state_is_seen_only_by_those_covering_every_state():
+    stateless = alert_of(uuid.uuid4(), MISSED, None)
+    assert not may_see_alert(stateless, coordinator(frozenset({"selangor"})))
+    assert may_see_alert(stateless, coordinator(frozenset({"*"})))
+
+
+def test_acknowledging_says_which_alert_which_level_who_and_when():
+    ack_id = uuid.uuid4()
+    assert ALERT is not None
+
+    decided = decide_acknowledgement(
+        ALERT, coordinator(frozenset({"kuala_lumpur"})), alert_id=ALERT.alert_id,
+        acknowledgement_id=ack_id, at=AT,
+    )  # fmt: skip
+
+    assert decided.refusal is None
+    assert decided.event is not None
+    assert decided.event.kind is AlertKind.DEADLINE_MISSED
+    assert (decided.event.referral_id, decided.event.escalation_level) == (MISSED.referral_id, 2)
+    assert (decided.event.coordinator_id, decided.event.acknowledged_at) == ("coordinator-sel", AT)
+
+
+def test_another_state_s_alert_and_an_unknown_one_get_the_same_refusal():
+    alert_id = uuid.uuid4()
+    johor = coordinator(frozenset({"johor"}))
+    theirs = decide_acknowledgement(
+        alert_of(alert_id, MISSED, "kuala_lumpur"), johor, alert_id=alert_id,
+        acknowledgement_id=uuid.uuid4(), at=AT,
+    )  # fmt: skip
+    unknown = decide_acknowledgement(
+        None, johor, alert_id=alert_id, acknowledgement_id=uuid.uuid4(), at=AT
+    )
+
+    assert theirs == unknown
+    assert theirs.refusal is not None
+    assert theirs.refusal.kind is RefusalKind.NOT_FOUND
