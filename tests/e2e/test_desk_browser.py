@@ -25,7 +25,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from axe_playwright_python.async_playwright import Axe
 from lindung_contracts import REFERRALS, ReferralAccepted, decode
-from lindung_devstack._proc import free_port
 from lindung_devstack.world import Behaviour
 from playwright.async_api import async_playwright
 
@@ -63,17 +62,9 @@ def behaviour(referral: dict[str, Any]) -> Behaviour:
 @pytest.fixture(scope="module")
 async def system(four_services, keycloak, tmp_path_factory):
     """The four services, intake's desk signed in at the run's Keycloak."""
-    port = free_port()
-    desk = {
-        "http_port": str(port),
-        "oidc_issuer": keycloak.issuer,
-        "oidc_client_id": keycloak.client_id,
-        "oidc_client_secret": keycloak.client_secret,
-        "desk_url": f"http://127.0.0.1:{port}/desk",
-    }
     workdir = tmp_path_factory.mktemp("desk")
     async with four_services(
-        workdir, behaviour, policy=HERE / "desk-policy.toml", intake=desk
+        workdir, behaviour, policy=HERE / "desk-policy.toml", intake=keycloak.intake_settings()
     ) as running:
         yield running
 
