@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from lindung_contracts import ServiceType
+from lindung_contracts import Envelope, ReferralRerouted, ServiceType
 
 pytestmark = pytest.mark.integration
 
@@ -234,3 +234,76 @@ async def test_sign_out_ends_the_session_here_and_at_keycloak(browser, client, w
     # The old cookie opens nothing now.
     again = await client.get("/desk/")
     assert again.status_code == 303
+
+
+async def test_a_referral_taken_back_shows_so_and_a_late_answer_is_refused_in_malay(
+    browser, client, callers, wired, identification, referral_requested, outbox, clock
+):
+    referral_id = await _referral(
+        client, callers, wired, identification, referral_requested, SHELTER
+    )
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    chosen = await client.post(
+        "/desk/language",
+        data={"csrf": _csrf(page), "language": "ms", "next": f"/desk/referrals/{referral_id}"},
+    )
+    assert chosen.status_code == 303
+    row = (await _rows(wired, "SELECT case_id FROM referral_access WHERE referral_id = $1",
+                       referral_id))[0]  # fmt: skip
+    taken_back = ReferralRerouted(
+        referral_id=referral_id,
+        case_id=row["case_id"],
+        provider_id=SHELTER,
+        service=ServiceType.SAFE_SHELTER,
+        at=clock.at,
+        reason="re-routed by a case coordinator",
+        new_referral_id=uuid.uuid4(),
+        new_provider_id=OTHER_SHELTER,
+    )
+    envelope = Envelope.wrap(taken_back, event_id=uuid.uuid4(), time=clock.at, source="/router")
+    await wired.runtime.deliver(envelope, consumer="intake")
+    queued = len(await outbox())
+
+    # The button pressed on the page shown before: the use case's refusal, as a page.
+    late = await client.post(f"/desk/referrals/{referral_id}/accept", data={"csrf": _csrf(page)})
+    shown = await client.get(f"/desk/referrals/{referral_id}")
+
+    assert late.status_code == 409
+    assert '<html lang="ms">' in late.text
+    assert "Tiada apa yang diubah" in late.text
+    assert len(await outbox()) == queued
+    assert shown.status_code == 200
+    assert "ditarik balik" in shown.text
+    assert "<form" not in _main(shown)  # nothing left to press
+    assert OTHER_SHELTER not in shown.text  # nothing of who has it now
+
+
+async def test_completing_says_what_was_done_and_why_not_all(
+    browser, client, callers, wired, identification, referral_requested, outbox
+):
+    referral_id = await _referral(
+        client, callers, wired, identification, referral_requested, SHELTER
+    )
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    for act in ("accept", "start"):
+        done = await client.post(f"/desk/referrals/{referral_id}/{act}",
+                                 data={"csrf": _csrf(page)})  # fmt: skip
+        assert done.status_code == 303, done.text
+    page = await client.get(f"/desk/referrals/{referral_id}")
+    assert 'name="outcome"' in page.text
+
+    done = await client.post(
+        f"/desk/referrals/{referral_id}/complete",
+        data={"csrf": _csrf(page), "outcome": "partly_delivered",
+              "outcome_reason": "cannot_reach_child", "note": "Pindah ke Johor"},
+    )  # fmt: skip
+
+    assert done.status_code == 303, done.text
+    answers = [row["event"].data for row in await outbox()]
+    completed = answers[-1]
+    assert (completed.response.value, completed.outcome.value, completed.outcome_reason.value) == (
+        "completed", "partly_delivered", "cannot_reach_child",
+    )  # fmt: skip
+    assert "Pindah" not in repr(completed)  # the words stay sealed in intake
+    notes = await _rows(wired, "SELECT about, reason, writer_id FROM notes")
+    assert notes == [{"about": "complete", "reason": "cannot_reach_child", "writer_id": SHELTER}]
