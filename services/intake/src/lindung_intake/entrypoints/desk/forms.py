@@ -95,7 +95,7 @@ async def read_form(request: Request) -> dict[str, str]:
     if body and media != "application/x-www-form-urlencoded":
         raise FormRefused
     try:
-        fields = parse_qs(body.decode("utf-8"), max_num_fields=_MOST_FIELDS, strict_parsing=False)
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=_MOST_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise FormRefused from None
     if any(len(values) != 1 for values in fields.values()):
