@@ -45,10 +45,12 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 WORDS = {
     "en": {"accept": "Accept", "decline": "Decline", "accepted": "You accepted the referral.",
            "declined": "You declined the referral.", "change": "Change",
-           "not_found": "There is no referral here for you.", "nothing": "Nothing is shared"},
+           "not_found": "There is no referral here for you.", "nothing": "Nothing is shared",
+           "refused": "Nothing was done."},
     "ms": {"accept": "Terima", "decline": "Tolak", "accepted": "Anda telah menerima rujukan ini.",
            "declined": "Anda telah menolak rujukan ini.", "change": "Tukar",
-           "not_found": "Tiada rujukan di sini untuk anda.", "nothing": "Tiada apa dikongsi"},
+           "not_found": "Tiada rujukan di sini untuk anda.", "nothing": "Tiada apa dikongsi",
+           "refused": "Tiada apa yang dilakukan."},
 }  # fmt: skip
 
 
@@ -212,6 +214,17 @@ async def test_a_shelter_worker_accepts_from_the_link_and_the_router_hears_it(
         assert "forced" not in text  # the indicators are not a shelter's business
         await worker.check("referral")
 
+        # The accept form posted without its CSRF token: refused with a page, nothing done.
+        await page.evaluate(
+            "document.querySelector(\"form[action$='/accept'] input[name=csrf]\").remove()"
+        )
+        await page.click("form[action$='/accept'] button")
+        await page.wait_for_load_state()
+        assert words["refused"] in await page.inner_text("main")
+        await worker.check("csrf-refused")
+        await page.goto(f"{desk}/referrals/{referral['referral_id']}")
+        assert await page.locator("form[action$='/accept'] button").count() == 1
+
         await page.click("form[action$='/accept'] button")
         await page.wait_for_load_state()
         assert words["accepted"] in await page.inner_text("main")
@@ -228,7 +241,7 @@ async def test_a_shelter_worker_accepts_from_the_link_and_the_router_hears_it(
         assert str(referral["referral_id"]) in await page.inner_html("main")
         await worker.check("inbox")
 
-        # A form posted without its CSRF token: refused, nothing done.
+        # Nor a post from elsewhere, without the page's token.
         refused = await page.request.post(
             f"{desk}/referrals/{referral['referral_id']}/start", form={"note": "x"}
         )
