@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from lindung_contracts import (
+    REFERRALS,
     CaseClosed,
     CaseCloseRequested,
     CaseOutcome,
@@ -16,6 +19,7 @@ from lindung_contracts import (
     ReferralRequested,
     ResponseKind,
     ServiceType,
+    decode,
 )
 
 pytestmark = pytest.mark.integration
@@ -125,3 +129,40 @@ async def test_a_case_the_router_does_not_know_is_left_alone(router, outbox, clo
     await router.deliver(_close(uuid.uuid4(), clock.now()))
 
     assert await outbox(router) == []
+
+
+async def test_the_closing_reaches_the_broker_after_its_cancellations(
+    stack, router, case_opened, outbox
+):
+    asked = await _requested(router, case_opened, outbox)
+    case_id = next(iter(asked.values())).case_id
+    request = _close(case_id, next(iter(asked.values())).requested_at + timedelta(hours=1))
+    await router.deliver(request)
+    await router.deliver(request)  # the same record again: absorbed
+
+    consumer = AIOKafkaConsumer(
+        REFERRALS.name,
+        **stack.kafka(),
+        group_id=f"test-router-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen: list[tuple[bytes, object]] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any(isinstance(e, CaseClosed) for _, e in seen):
+                batches = await consumer.getmany(timeout_ms=500)
+                for message in (m for ms in batches.values() for m in ms):
+                    event = decode(message.value, message.headers).data
+                    if event.case_id == case_id:
+                        seen.append((message.key, event))
+    finally:
+        await consumer.stop()
+
+    *before, (_, closed) = seen
+    cancelled = [e for _, e in before if isinstance(e, ReferralCancelled)]
+    assert {e.referral_id for e in cancelled} == {r.referral_id for r in asked.values()}
+    assert isinstance(closed, CaseClosed)
+    assert set(closed.cancelled) == {r.referral_id for r in asked.values()}
+    assert {key for key, _ in seen} == {str(case_id).encode()}
