@@ -28,6 +28,8 @@ CANCELLED = "org.lindung.referral.cancelled.v1"
 ALERTS = ("org.lindung.deadline.missed.v1", "org.lindung.case.package-missed.v1")
 # tests/e2e/policy.toml: the package's window, and legal aid's level 3 at twice its 8 s.
 PACKAGE_WINDOW = timedelta(seconds=30)
+# How long the closing may take to reach the sla-monitor, at most, on a loaded machine.
+SETTLING = timedelta(seconds=3)
 SERVICES = {"child_protector", "safe_shelter", "health", "legal_aid"}
 
 
@@ -117,10 +119,15 @@ async def test_a_closed_case_cancels_what_waits_and_escalates_nothing(start_syst
     assert {t["referral_id"] for t in told} == {r["referral_id"] for r in silent.values()}
     assert {(t["reason_code"], t["coordinator_id"]) for t in told} == {("case_closed", COORDINATOR)}
     assert (closing["outcome"], closing["closed_by"]) == ("services_in_place", COORDINATOR)
-    # Past legal aid's level 3 and the package deadline: nothing escalated for the case.
+    # Past legal aid's level 3 and the package deadline: nothing escalated for the case
+    # once the closing had reached the sla-monitor (a few seconds at most; legal aid's
+    # level 1 at 8 s may have come before it on a slow machine, its levels 2 and 3 not).
     passed = identified_at + PACKAGE_WINDOW + timedelta(seconds=5)
     await asyncio.sleep(max((passed - datetime.now(UTC)).total_seconds(), 0))
-    assert [e for kind in ALERTS for e in _of_case(standin.at("/roles/"), kind, case_id)] == []
+    settled = datetime.fromisoformat(closing["closed_at"]) + SETTLING
+    alerts = [e for kind in ALERTS for e in _of_case(standin.at("/roles/"), kind, case_id)]
+    assert [a for a in alerts if datetime.fromisoformat(a["fired_at"]) > settled] == []
+    assert [a for a in alerts if "escalation_level" not in a] == []  # no package alert
     # The shelter keeps its referral: it was never told otherwise.
     shelter = asked["safe_shelter"]
     assert _of_case(standin.at(f"/providers/{shelter['provider_id']}"), CANCELLED, case_id) == []
