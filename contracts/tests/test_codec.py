@@ -47,7 +47,7 @@ def binary_mode(event: dict) -> tuple[bytes, list[tuple[str, bytes]]]:
         (b"\xff\xfe\x00", "value", "not JSON"),
         (b"[1, 2, 3]", "value", "must be a JSON object"),
         (b'"a string"', "value", "must be a JSON object"),
-        (b'{"type": "org.lindung.case.closed.v1"}', "type", "unknown event type"),
+        (b'{"type": "org.lindung.case.reopened.v1"}', "type", "unknown event type"),
         (b'{"specversion": "1.0"}', "type", "unknown event type"),
     ],
     ids=[

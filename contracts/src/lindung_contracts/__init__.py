@@ -14,6 +14,7 @@ from ._base import (
     ReferralId,
 )
 from .alerts import AlertAcknowledged, AlertKind
+from .closing import CASE_OUTCOME_WORDS, CaseClosed, CaseCloseRequested, CaseOutcome
 from .codec import (
     MOST_ERRORS,
     STRUCTURED_CONTENT_TYPE,
@@ -106,6 +107,7 @@ __all__ = [
     "AGENCY_IDENTIFICATIONS",
     "ALERT_ACKNOWLEDGEMENTS",
     "CASES",
+    "CASE_OUTCOME_WORDS",
     "DEADLINES",
     "DEAD_LETTERS",
     "IDENTIFICATION_REJECTIONS",
@@ -123,8 +125,11 @@ __all__ = [
     "AlertAcknowledged",
     "AlertKind",
     "BestInterestOverride",
+    "CaseCloseRequested",
+    "CaseClosed",
     "CaseId",
     "CaseOpened",
+    "CaseOutcome",
     "Channel",
     "ChildProfile",
     "ChildSummary",

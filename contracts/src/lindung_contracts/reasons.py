@@ -18,7 +18,8 @@ class ReasonCode(StrEnum):
     """Why, as a code: for a decline, a failure, a pause, a resume, a re-route or a withdrawal.
 
     `no_answer` and `undelivered` are the router's own, on the re-routes and withdrawals
-    it makes after a silence or a delivery that failed for good.
+    it makes after a silence or a delivery that failed for good; `case_closed` too, on the
+    referrals it cancels when a coordinator closes their case.
     """
 
     AT_CAPACITY = "at_capacity"
@@ -36,6 +37,8 @@ class ReasonCode(StrEnum):
     # Set by the router when it takes a referral back: nobody answered, or it never arrived.
     NO_ANSWER = "no_answer"
     UNDELIVERED = "undelivered"
+    # Set by the router on the referrals it cancels when a coordinator closes their case.
+    CASE_CLOSED = "case_closed"
     OTHER = "other"
 
 
@@ -92,6 +95,10 @@ REASON_WORDS: dict[ReasonCode, dict[str, str]] = {
     ReasonCode.UNDELIVERED: {
         "en": "the referral could not be delivered to the provider",
         "ms": "rujukan tidak dapat dihantar kepada penyedia",
+    },
+    ReasonCode.CASE_CLOSED: {
+        "en": "the case coordinator closed the case",
+        "ms": "penyelaras kes telah menutup kes ini",
     },
     ReasonCode.OTHER: {
         "en": "another reason (see the note in Lindung, if any)",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .alerts import AlertAcknowledged
+from .closing import CaseClosed, CaseCloseRequested
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
@@ -130,16 +131,22 @@ CASES = Topic(
 PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
     description="Providers' answers to referrals, and coordinators' requests to pause or resume "
-    "a referral's clock or to send it to another provider, received by intake.",
+    "a referral's clock, to send it to another provider or to close a case, received by "
+    "intake.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(ProviderResponded, ClockChangeRequested, ReferralReassignmentRequested),
+    payloads=(
+        ProviderResponded,
+        ClockChangeRequested,
+        ReferralReassignmentRequested,
+        CaseCloseRequested,
+    ),
     producers=("intake",),
     consumers=("router",),
 )
 REFERRALS = Topic(
     name="lindung.referrals.v1",
-    description="The referral lifecycle, owned by the router.",
+    description="The referral lifecycle, owned by the router, and the closing of cases.",
     key=_CASE_KEY,
     partitions=4,
     payloads=(
@@ -154,6 +161,7 @@ REFERRALS = Topic(
         DetentionEscalated,
         ReferralPaused,
         ReferralResumed,
+        CaseClosed,
     ),
     producers=("router",),
     consumers=("notifier", "sla-monitor", "intake"),

@@ -22,6 +22,7 @@ from .use_cases import (
     Alerts,
     Arrivals,
     Cases,
+    Closings,
     Intake,
     KafkaDoor,
     Mirror,
@@ -80,6 +81,7 @@ def build(
         Notes(units, data_keys=data_keys),
         Alerts(units),
         reassignments=Reassignments(units, arrivals, data_keys=data_keys),
+        closings=Closings(units, data_keys=data_keys),
     )
     # Words an older version stored as reasons, sealed into notes once the database is up.
     old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)

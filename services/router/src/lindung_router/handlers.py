@@ -10,6 +10,7 @@ from lindung_contracts import (
     CASES,
     DEADLINES,
     PROVIDER_RESPONSES,
+    CaseCloseRequested,
     CaseOpened,
     ClockChangeRequested,
     DeadlineMissed,
@@ -19,6 +20,7 @@ from lindung_contracts import (
 )
 
 from .adapters import postgres as db
+from .closing import on_close_requested
 from .domain import (
     CaseFacts,
     Chosen,
@@ -27,6 +29,7 @@ from .domain import (
     apply_response,
     change_clock,
     detention_alert,
+    ended_by_closing,
     needs,
     on_missed,
     reason_of,
@@ -63,6 +66,7 @@ class Router:
                 ProviderResponded: self.on_provider_responded,
                 ClockChangeRequested: self.on_clock_change,
                 ReferralReassignmentRequested: self.on_reassignment,
+                CaseCloseRequested: on_close_requested,
                 DeadlineMissed: self.on_deadline_missed,
             },
             run_handlers={CaseOpened: self.on_cases_opened},
@@ -144,7 +148,13 @@ class Router:
         )
         events: list[Payload] = list(outcome.events)
         routed = None
-        if outcome.reroute:
+        if outcome.reroute and referral.case_closed:
+            # A closed case: nobody else is asked; the referral just ends.
+            ended = ended_by_closing(
+                referral, status, code=reason_of(answer), at=answer.responded_at
+            )
+            events += [ended] if ended is not None else []
+        elif outcome.reroute:
             routed, more = await rerouted(
                 work,
                 self.policy,

@@ -12,6 +12,7 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     AlertAcknowledged,
+    CaseClosed,
     NotificationFailed,
     ReferralCompleted,
     ReferralPaused,
@@ -22,6 +23,7 @@ from lindung_contracts import (
 from .acknowledgements import Acknowledgements
 from .adapters import ladders, outcomes
 from .adapters import postgres as db
+from .closures import on_case_closed
 from .domain import (
     CLOSING_EVENTS,
     OVERDUE_STEP_NO,
@@ -64,6 +66,7 @@ class Handlers:
         handlers[ReferralPaused] = self.on_paused
         handlers[ReferralResumed] = self.on_resumed
         handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
+        handlers[CaseClosed] = on_case_closed
         return Consumer(
             name=CONSUMER,
             topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),

@@ -13,6 +13,7 @@ from .alerts import (
 )
 from .auth import Principal, PrincipalKind
 from .cases import OpenedCase, Opening, StoredCase, decide_opening, may_read_case
+from .closing import CaseToClose, Closing, decide_closing
 from .linking import Linker
 from .notes import (
     NOTE_MAX_CHARACTERS,
@@ -49,7 +50,9 @@ __all__ = [
     "Acknowledging",
     "Alert",
     "Answering",
+    "CaseToClose",
     "ClockChanging",
+    "Closing",
     "Linker",
     "Note",
     "NoteAbout",
@@ -71,6 +74,7 @@ __all__ = [
     "decide_acknowledgement",
     "decide_answer",
     "decide_clock_change",
+    "decide_closing",
     "decide_opening",
     "decide_reassignment",
     "fingerprint",

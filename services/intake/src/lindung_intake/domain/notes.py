@@ -1,6 +1,7 @@
 """Notes: the words a person adds to an answer, a pause or a resume.
 
-Notes go with a decline, a failure, a completion short of delivered, a pause or a resume.
+Notes go with a decline, a failure, a completion short of delivered, a pause, a resume,
+a reassignment, or the closing of a case.
 
 A reason travels as a code (`lindung_contracts.ReasonCode`); words can name the child
 ("no bed for <name>, 15"), so they stay in intake, sealed like the child's personal
@@ -70,6 +71,7 @@ class NoteAbout(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     REASSIGN = "reassign"  # a coordinator sending the referral to another provider
+    CLOSE = "close"  # a coordinator closing the whole case (the note has no referral)
 
 
 _ABOUT_ANSWER: Final = {
@@ -100,10 +102,11 @@ class Note:
 
     `source_id` is the answer's `response_id` or the clock change's `request_id`. The
     words are never part of its `repr`, so a note printed by mistake shows none of them.
+    A note about closing a case has no referral (`referral_id` None).
     """
 
     note_id: UUID
-    referral_id: UUID
+    referral_id: UUID | None
     case_id: UUID
     about: NoteAbout
     source_id: UUID

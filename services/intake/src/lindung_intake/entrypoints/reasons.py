@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from lindung_intake.domain import NOTE_MAX_CHARACTERS, NOTE_PATTERN
 
-__all__ = ["Answer", "ClockReason", "NoteView", "NotesView", "Reassignment"]
+__all__ = [
+    "Answer",
+    "ClockReason",
+    "NoteView",
+    "NoteWords",
+    "NotesView",
+    "Reassignment",
+]
 
 _NOTE = (
     "Words a person adds, if any: they may name the child, so intake seals them, only the "

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from lindung_contracts import CaseOutcome, ReasonCode
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "AuditPage",
     "AuditedRead",
     "CaseAccepted",
+    "CaseClosedView",
     "CaseReferral",
     "CaseView",
     "ClockChangeRecorded",
@@ -80,6 +82,15 @@ class CaseReferral(BaseModel):
     paused_since: datetime | None
 
 
+class CaseClosedView(BaseModel):
+    """A closed case: what became of the child, who closed it and when."""
+
+    outcome: CaseOutcome = Field(description="What became of the child, as a code.")
+    reason: ReasonCode | None = Field(description="Why, as a code, if one was given.")
+    closed_by: str = Field(description="The coordinator who closed it.")
+    closed_at: datetime
+
+
 class CaseView(BaseModel):
     """A case as an agency that reported it, or a case coordinator, reads it."""
 
@@ -96,6 +107,9 @@ class CaseView(BaseModel):
         "coordinator to look into; never merged."
     )
     referrals: list[CaseReferral] = Field(description="Every referral made, oldest first.")
+    closed: CaseClosedView | None = Field(
+        default=None, description="What became of the child, once the case was closed."
+    )
 
 
 class AuditedRead(BaseModel):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .alerts import Acknowledgement, Alerts, mirror_alerts
 from .cases import CaseRead, Cases
+from .closing import Closings, on_cases_closed
 from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
 from .mirror import CONSUMER, Mirror
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from lindung_common.keys import KeyRing
-    from lindung_contracts import ReasonCode
+    from lindung_contracts import CaseOutcome, ReasonCode
 
     from lindung_intake.domain import Principal
 
@@ -38,6 +39,7 @@ __all__ = [
     "CaseRead",
     "Cases",
     "ClientError",
+    "Closings",
     "Conflict",
     "Forbidden",
     "Intake",
@@ -54,6 +56,7 @@ __all__ = [
     "Referrals",
     "announce_rejection",
     "mirror_alerts",
+    "on_cases_closed",
     "seal_old_words",
 ]
 
@@ -68,6 +71,7 @@ class Intake:
     notes: Notes
     alerts: Alerts
     reassignments: Reassignments
+    closings: Closings
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""
@@ -86,3 +90,18 @@ class Intake:
         The request's id; `NotFound`, `Forbidden`, `Conflict` or `Invalid` when refused.
         """
         return await self.reassignments.reassign(principal, referral_id, provider_id, reason, note)
+
+    async def close_case(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        outcome: CaseOutcome,
+        note: str | None = None,
+        *,
+        reason: ReasonCode | None = None,
+    ) -> UUID:
+        """A coordinator closes a case of a state they cover, with what became of the child.
+
+        The request's id; `NotFound`, `Forbidden`, `Conflict` or `Invalid` when refused.
+        """
+        return await self.closings.close(principal, case_id, outcome, reason, note)

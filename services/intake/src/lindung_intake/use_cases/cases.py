@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from lindung_intake.adapters import postgres as db
+from lindung_intake.adapters.closing import closing_of
 from lindung_intake.domain import (
     Linker,
     decide_opening,
@@ -49,6 +50,8 @@ class CaseRead:
     reported_by: list[str]
     possible_duplicates: list[UUID]
     referrals: list[dict[str, Any]]
+    # What became of the child, once the router closed the case; None while it is open.
+    closed: dict[str, Any] | None = None
 
 
 class Cases:
@@ -142,7 +145,7 @@ class Cases:
             found = await db.case_with_referrals(work.conn, case_id)
             read = None
             if found is not None and may_read_case(principal, found[0]["reporters"]):
-                read = _case_read(*found)
+                read = _case_read(*found, await closing_of(work.conn, case_id))
             await db.audit_read(
                 work.conn,
                 at=work.now,
@@ -178,7 +181,7 @@ class Cases:
         return self._data_keys.seal(personal.model_dump_json().encode(), bound_to=case_id.bytes)
 
 
-def _case_read(case: Any, referrals: list[Any]) -> CaseRead:
+def _case_read(case: Any, referrals: list[Any], closing: Any) -> CaseRead:
     return CaseRead(
         case_id=case["case_id"],
         agency_reference=case["agency_reference"],
@@ -187,7 +190,19 @@ def _case_read(case: Any, referrals: list[Any]) -> CaseRead:
         reported_by=list(case["reporters"]),
         possible_duplicates=list(case["possible_duplicates"]),
         referrals=[_referral_line(r) for r in referrals],
+        closed=_closed(closing),
     )
+
+
+def _closed(closing: Any) -> dict[str, Any] | None:
+    if closing is None or closing["closed_at"] is None:
+        return None
+    return {
+        "outcome": closing["outcome"],
+        "reason": closing["reason"],
+        "closed_by": closing["coordinator_id"],
+        "closed_at": closing["closed_at"],
+    }
 
 
 def _referral_line(row: Any) -> dict[str, Any]:

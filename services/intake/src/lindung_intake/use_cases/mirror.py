@@ -14,6 +14,7 @@ from lindung_common import Consumer
 from lindung_contracts import (
     DEADLINES,
     REFERRALS,
+    CaseClosed,
     ReferralCancelled,
     ReferralRequested,
     ReferralRerouted,
@@ -23,6 +24,7 @@ from lindung_intake.adapters import news
 from lindung_intake.adapters import postgres as db
 from lindung_intake.domain import ALERT_EVENTS
 from lindung_intake.use_cases.alerts import mirror_alerts
+from lindung_intake.use_cases.closing import on_cases_closed
 
 if TYPE_CHECKING:
     from lindung_common import Work
@@ -48,6 +50,7 @@ class Mirror:
                 ReferralRequested: self.on_referrals_requested,
                 ReferralRerouted: self.on_referrals_withdrawn,
                 ReferralCancelled: self.on_referrals_withdrawn,
+                CaseClosed: on_cases_closed,
                 **dict.fromkeys(ALERT_EVENTS, mirror_alerts),
             },
         )

@@ -154,7 +154,18 @@ async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralReq
 
 
 async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> ReferralState | None:
-    """A referral, locked until the transaction ends (answers to it are applied one by one)."""
+    """A referral, locked until the transaction ends (answers to it are applied one by one).
+
+    Its case is locked first (shared), as closing a case locks it (exclusively) before its
+    referrals: a case is never closed while an answer to one of its referrals is applied,
+    and the two never wait on each other.
+    """
+    closed = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM case_closures l WHERE l.case_id = c.case_id) FROM cases c"
+        " WHERE c.case_id = (SELECT case_id FROM referrals WHERE referral_id = $1)"
+        " FOR SHARE OF c",
+        referral_id,
+    )
     row = await conn.fetchrow(
         "SELECT referral_id, case_id, provider_id, service, status, attempt, urgent, reasons,"
         " paused_at, undelivered_at FROM referrals WHERE referral_id = $1 FOR UPDATE",
@@ -173,6 +184,7 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Referral
         reasons=tuple(row["reasons"]),
         paused_at=row["paused_at"],
         undelivered_at=row["undelivered_at"],
+        case_closed=bool(closed),
     )
 
 

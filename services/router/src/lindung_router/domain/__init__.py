@@ -1,6 +1,7 @@
 """The router's rules: needs, deadlines, ladders, provider choice, lifecycle. No I/O."""
 
 from .clock import ClockChange, change_clock
+from .closing import Closing, close_case, ended_by_closing
 from .directory import NATIONWIDE, NEIGHBOURS, Choice, Directory, Provider, choose_provider
 from .durations import Duration, format_duration, parse_duration
 from .guardrails import detention_alert
@@ -28,6 +29,7 @@ __all__ = [
     "Choice",
     "Chosen",
     "ClockChange",
+    "Closing",
     "Directory",
     "Duration",
     "Ladder",
@@ -46,8 +48,10 @@ __all__ = [
     "change_clock",
     "choose",
     "choose_provider",
+    "close_case",
     "detention_alert",
     "due_time",
+    "ended_by_closing",
     "escalation_ladder",
     "format_duration",
     "needs",

@@ -58,6 +58,8 @@ class ReferralState:
     paused_at: datetime | None = None
     # When the referral was found undeliverable to its provider; None if it was not.
     undelivered_at: datetime | None = None
+    # Whether a coordinator closed the referral's case: nothing more is routed for it.
+    case_closed: bool = False
 
 
 @dataclass(frozen=True)

@@ -299,13 +299,16 @@ async def export_rows(
 ) -> AsyncIterator[dict[str, Any]]:
     """Every referral of the period with its outcomes, streamed (run inside a transaction).
 
-    Beside its timeliness, what its completion did for the child (`referral_outcomes`).
+    Beside its timeliness, what its completion did for the child (`referral_outcomes`),
+    and what became of the child when a coordinator closed the case (`case_closures`).
     """
     query = (
         f"WITH r AS ({_OUTCOMES})"  # noqa: S608 - fixed text, no input in it
         f" SELECT r.*, {_LEVEL_REACHED.format(referral='r')} AS level,"
-        " o.completed_at, o.outcome AS service_outcome, o.outcome_reason AS service_outcome_reason"
+        " o.completed_at, o.outcome AS service_outcome, o.outcome_reason AS service_outcome_reason,"
+        " k.closed_at AS case_closed_at, k.outcome AS case_outcome"
         " FROM r LEFT JOIN referral_outcomes o USING (referral_id)"
+        " LEFT JOIN case_closures k ON k.case_id = r.case_id"
         " ORDER BY r.requested_at, r.referral_id"
     )
     async for row in conn.cursor(query, since, until, now, prefetch=500):

@@ -10,7 +10,9 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from lindung_sla_monitor.adapters import outcomes, reporting
+from lindung_contracts import CASE_OUTCOME_WORDS, CaseOutcome
+
+from lindung_sla_monitor.adapters import closures, outcomes, reporting
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -43,6 +45,9 @@ _CSV_COLUMNS = (
     "completed_at",
     "service_outcome",
     "service_outcome_reason",
+    # What became of the child, once a coordinator closed the case (empty while open).
+    "case_closed_at",
+    "case_outcome",
 )
 
 
@@ -80,6 +85,7 @@ class Views:
             levels = await reporting.escalations_by_level(conn, period.since, period.until)
             failures = await reporting.failed_deliveries(conn, period.since, period.until)
             delivered = await outcomes.services_delivered(conn, period.since, period.until)
+            closed = await closures.cases_closed(conn, period.since, period.until)
         by: dict[str, list[dict[str, Any]]] = {d: [] for d in reporting.DIMENSIONS}
         for group in groups:
             by[group.dimension].append(_group_json(group))
@@ -103,6 +109,7 @@ class Views:
                 for f in failures
             ],
             "services_delivered": _delivered_json(delivered),
+            "cases_closed": _closed_json(closed),
         }
 
     async def export(self, period: Period, now: datetime) -> AsyncIterator[str]:
@@ -161,6 +168,8 @@ def _csv_row(row: dict[str, Any]) -> list[object]:
         row["completed_at"].isoformat() if row["completed_at"] else "",
         row["service_outcome"] or "",
         row["service_outcome_reason"] or "",
+        row["case_closed_at"].isoformat() if row["case_closed_at"] else "",
+        row["case_outcome"] or "",
     ]
 
 
@@ -216,3 +225,18 @@ def _delivered_json(by_service: list[outcomes.Delivered]) -> dict[str, Any]:
         unstated=sum(d.unstated for d in by_service),
     )
     return counts(total) | {"by_service": [{"service": d.service} | counts(d) for d in by_service]}
+
+
+def _closed_json(by_outcome: dict[str, int]) -> dict[str, Any]:
+    """Cases closed in the period: in all, and by outcome (every outcome, zeros included)."""
+    return {
+        "total": sum(by_outcome.values()),
+        "by_outcome": [
+            {
+                "outcome": outcome.value,
+                "words": CASE_OUTCOME_WORDS[outcome]["en"],
+                "cases": by_outcome.get(outcome.value, 0),
+            }
+            for outcome in CaseOutcome
+        ],
+    }
