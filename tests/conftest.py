@@ -2,7 +2,8 @@
 
 Integration and end-to-end tests get the real Kafka broker and the real PostgreSQL from
 `lindung_devstack.Stack` (the same code the demo uses). Set `KAFKA_BOOTSTRAP_SERVERS` and
-`DATABASE_URL` to run them against existing infrastructure instead.
+`DATABASE_URL` to run them against existing infrastructure instead. Tests of signing in
+get a real Keycloak (`keycloak`), started only by a run that has such a test.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 import pytest
 from lindung_devstack._proc import StartError
 from lindung_devstack.demo import CASES as DEMO_AGENCIES
+from lindung_devstack.keycloak import KeycloakServer
 from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
@@ -59,6 +61,26 @@ def stack() -> Iterator[Stack]:
         yield running
     finally:
         running.down()
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
+    """A real Keycloak with the `lindung` realm, started once per run, on first use.
+
+    `keycloak.issuer`, `keycloak.client_id`, `keycloak.client_secret` are the desk's OIDC
+    client; `keycloak.passwords[user_name]` each demo person's password (this run's);
+    `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
+    what intake needs to sign people in.
+    """
+    server = KeycloakServer(tmp_path_factory.mktemp("keycloak"))
+    try:
+        server.start()
+    except StartError as error:
+        pytest.fail(f"{error}\n(its log is in {server.log_file})", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

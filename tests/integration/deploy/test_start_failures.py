@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from lindung_devstack._proc import StartError
 from lindung_devstack.kafka import KafkaBroker
+from lindung_devstack.keycloak import KeycloakServer
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +108,14 @@ def test_the_session_fixture_reports_the_failure_and_leaves_nothing_running(tmp_
         ["pgrep", "-f", str(workdir)], capture_output=True, text=True, check=False
     ).stdout
     assert leftovers == ""
+
+
+def test_a_keycloak_the_jvm_refuses_fails_with_the_jvm_s_words(tmp_path):
+    server = KeycloakServer(tmp_path / "keycloak", heap="bogus")
+    with pytest.raises(StartError) as failed:
+        server.start(timeout=60)
+    message = str(failed.value)
+    assert message.startswith("Keycloak did not start: Keycloak exited with code 1")
+    assert f"last 40 lines of {server.log_file}" in message
+    assert "Invalid maximum heap size: -Xmxbogus" in message
+    assert server.process is None
