@@ -52,12 +52,15 @@ def test_a_killed_service_starts_again_on_its_port_after_moving_off_a_taken_one(
             "127.0.0.1:1",
             {"fake": "postgresql://unused"},
             {"fake": Credentials("fake", "unused")},
+            settings={"fake": {"desk_url": "http://127.0.0.1:{http_port}/desk"}},
         )
         running.start(timeout=60)
     try:
         fake = running["fake"]
         assert fake.port != taken
         assert fake.env["FAKE_HTTP_PORT"] == str(fake.port)
+        # A setting naming the service's own address follows it to its new port.
+        assert fake.env["FAKE_DESK_URL"] == f"http://127.0.0.1:{fake.port}/desk"
         assert fake.healthy()
 
         assert fake.kill() == -9
