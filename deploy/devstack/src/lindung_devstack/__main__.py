@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,provision,provision-database}`: infrastructure, demo."""
+"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database}`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import NoReturn
 from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
-from .kafka import create_topics
+from .kafka import create_topics, resolve_broker
+from .keycloak import resolve_keycloak
 from .roles import DatabaseRole, provision_database
 from .services import SERVICES
 from .stack import Stack
@@ -44,6 +45,11 @@ def main() -> None:
         "user's) and apply its migrations as the schema's owner; each service's password "
         "from $LINDUNG_POSTGRES_<SERVICE>_PASSWORD",
     )
+    commands.add_parser(
+        "fetch",
+        help="resolve the Kafka broker and Keycloak from Maven Central and build Keycloak, "
+        "once per machine (into ~/.cache/lindung; first use does it otherwise)",
+    )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -54,8 +60,9 @@ def main() -> None:
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
         return
-    if args.command == "provision-database":
-        _provision_database()
+    plain = {"fetch": _fetch, "provision-database": _provision_database}
+    if args.command in plain:
+        plain[args.command]()
         return
     if args.command == "provision":
         admin = Credentials(
@@ -87,6 +94,13 @@ def main() -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("\nstopping ...", file=sys.stderr)
+
+
+def _fetch() -> None:
+    """The broker's jars and the built Keycloak, resolved ahead of the first run."""
+    began = time.monotonic()
+    print(f"Kafka broker: {resolve_broker()}\nKeycloak: {resolve_keycloak()}", flush=True)
+    print(f"(ready in {time.monotonic() - began:.1f} s)")
 
 
 def _provision_database() -> None:

@@ -54,6 +54,15 @@ class Person:
     states: tuple[str, ...] = ()
     name: tuple[str, str] = ("", "")  # first and last name, shown at Keycloak and the desk
 
+    def describe(self) -> str:
+        """Who the person acts as, in a few words (`provider staff of shelter-sel-1`)."""
+        role = self.role.replace("_", " ")
+        if self.provider:
+            return f"{role} of {self.provider}"
+        if self.states == ("*",):
+            return f"{role} for all states"
+        return f"{role} for {', '.join(self.states)}" if self.states else role
+
     def attributes(self) -> dict[str, list[str]]:
         """The person's Lindung attributes, as Keycloak stores them (lists of strings)."""
         values = {
