@@ -36,21 +36,26 @@ if TYPE_CHECKING:
 __all__ = ["KeycloakServer", "resolve_keycloak"]
 
 DATABASE = "keycloakdb.mv.db"  # what H2 names the dev-file database
+CLASSES = "classes.jsa"  # the class-data archive, beside the built distribution
 
 
 def resolve_keycloak(java: str | None = None) -> Path:
-    """The built distribution, with its database template made on first use."""
+    """The built distribution, with its database template and class archive made on first use.
+
+    The template is the database of a server started without the realm; the archive holds
+    the classes a server loads to start with the realm and is written when it stops.
+    """
     java = java or shutil.which("java") or "java"
     dist = resolve_dist(java)
     template = dist.parent / "template"
-    if (template / DATABASE).exists():
+    if (template / DATABASE).exists() and (dist.parent / CLASSES).exists():
         return dist
     with (dist.parent / ".template-lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        scratch = dist.parent / "first-runs"
+        shutil.rmtree(scratch, ignore_errors=True)
         if not (template / DATABASE).exists():
-            scratch = dist.parent / "template-run"
-            shutil.rmtree(scratch, ignore_errors=True)
-            server = KeycloakServer(scratch, java=java, realm=False)
+            server = KeycloakServer(scratch / "template", java=java, realm=False)
             server.start()
             server.stop()
             partial = dist.parent / "template.partial"
@@ -58,7 +63,12 @@ def resolve_keycloak(java: str | None = None) -> Path:
             partial.mkdir()
             shutil.copy2(server.home / "data" / "h2" / DATABASE, partial / DATABASE)
             partial.rename(template)
-            shutil.rmtree(scratch, ignore_errors=True)
+        if not (dist.parent / CLASSES).exists():
+            server = KeycloakServer(scratch / "classes", java=java, _archive=True)
+            server.start()
+            server.stop()
+            (dist.parent / f"{CLASSES}.partial").rename(dist.parent / CLASSES)
+        shutil.rmtree(scratch, ignore_errors=True)
     return dist
 
 
@@ -81,6 +91,8 @@ class KeycloakServer:
     realm: bool = True
     process: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
+    _archive: bool = False  # write the class-data archive at exit (`resolve_keycloak`)
+    _dist: Path | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -142,7 +154,9 @@ class KeycloakServer:
         """Start and wait until ready; raises StartError (with its log's tail) if it is not."""
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError(f"{self.url} is running; stop() it first")
-        dist = resolve_dist(self.java) if not self.realm else resolve_keycloak(self.java)
+        first_runs = self._archive or not self.realm
+        dist = resolve_dist(self.java) if first_runs else resolve_keycloak(self.java)
+        self._dist = dist
         home_for(dist, self.home)
         database = self.home / "data" / "h2" / DATABASE
         template = dist.parent / "template" / DATABASE
@@ -190,7 +204,7 @@ class KeycloakServer:
         try:
             with self.log_file.open("ab") as out:
                 self.process = subprocess.Popen(  # noqa: S603 - fixed argv built above
-                    [self.java, *java_arguments(self.home, self.heap), *options],
+                    [self.java, *java_arguments(self.home, self.heap, self._classes()), *options],
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -216,6 +230,14 @@ class KeycloakServer:
             if time.monotonic() > deadline:
                 raise self._failed(f"{ready} did not answer 200 in time", mark)
             time.sleep(0.2)
+
+    def _classes(self) -> tuple[Path, bool] | None:
+        """The class-data archive to write (while it is made) or read (once it is there)."""
+        assert self._dist is not None
+        archive = self._dist.parent / CLASSES
+        if self._archive:
+            return archive.with_name(f"{CLASSES}.partial"), True
+        return (archive, False) if archive.exists() else None
 
     @property
     def _discovery(self) -> str:

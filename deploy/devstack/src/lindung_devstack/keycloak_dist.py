@@ -117,9 +117,19 @@ def home_for(dist: Path, home: Path) -> Path:
     return home
 
 
-def java_arguments(home: Path, heap: str) -> list[str]:
-    """What `kc.sh` would pass the JVM for `home`, with the devstack's start-up flags."""
+def java_arguments(home: Path, heap: str, classes: tuple[Path, bool] | None = None) -> list[str]:
+    """What `kc.sh` would pass the JVM for `home`, with the devstack's start-up flags.
+
+    `classes` is a class-data archive and whether to write it at exit (`True`) or read it:
+    classes mapped from the archive start the server a few seconds sooner. The JVM goes
+    on without it, should the archive not match it.
+    """
+    archive: list[str] = []
+    if classes is not None:
+        path, write = classes
+        archive = [f"-XX:{'ArchiveClassesAtExit' if write else 'SharedArchiveFile'}={path}"]
     return [
+        *archive,
         f"-Dkc.home.dir={home}",
         f"-Djboss.server.config.dir={home / 'conf'}",
         "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
@@ -139,6 +149,7 @@ def java_arguments(home: Path, heap: str) -> list[str]:
         "--add-opens=java.base/java.lang=ALL-UNNAMED",
         "--enable-native-access=ALL-UNNAMED",
         "-Duser.language=en", "-Duser.country=US",
-        "-cp", str(home / "lib" / "quarkus-run.jar"),
+        # The jar's own path, not the home's link to it: the class archive names the path.
+        "-cp", str((home / "lib" / "quarkus-run.jar").resolve()),
         "io.quarkus.bootstrap.runner.QuarkusEntryPoint",
     ]  # fmt: skip
