@@ -37,7 +37,7 @@ contracts-check: setup ## Fail on drift from the models, or an API document its 
 	$(PY) -m lindung_contracts.generate --check
 	@./contracts/lint/check.sh $(PY)
 
-up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
+up: setup fetch ## Kafka, PostgreSQL and Keycloak only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up
 
 setup: prereqs $(VENV)/.synced compile

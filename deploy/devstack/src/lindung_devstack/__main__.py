@@ -14,7 +14,7 @@ from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
 from .kafka import create_topics, resolve_broker
-from .keycloak import resolve_keycloak
+from .keycloak import KeycloakServer, resolve_keycloak
 from .roles import DatabaseRole, provision_database
 from .services import SERVICES
 from .stack import Stack
@@ -30,8 +30,8 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "up",
-        help="run Kafka and PostgreSQL until Ctrl-C; the agencies in $LINDUNG_AGENCIES get "
-        "principals and topics of their own",
+        help="run Kafka, PostgreSQL and Keycloak until Ctrl-C; the agencies in "
+        "$LINDUNG_AGENCIES get principals and topics of their own",
     )
     commands.add_parser(
         "provision",
@@ -76,24 +76,40 @@ def main() -> None:
         granted = asyncio.run(grant(kafka, acls(agencies)))
         print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
         return
+    _up(agencies)
+
+
+def _up(agencies: tuple[str, ...]) -> None:
+    """Kafka, PostgreSQL and Keycloak until Ctrl-C, printing how to reach each."""
     with Stack(agencies=agencies) as stack:
-        print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
-        for name, value in stack.env().items():
-            print(f"  export {name}={value}")
-        print("Each service's own Kafka principal and PostgreSQL role:")
-        for service, (_, prefix) in SERVICES.items():
-            for name, value in stack.credentials[service].settings().items():
-                print(f"  export {prefix}{name.upper()}={value}")
-            print(f"  export {prefix}DATABASE_URL={stack.database_urls[service]}")
-        for agency in agencies:
-            who = stack.credentials[agency_principal(agency)]
-            print(f"  agency {agency}: principal {who.username}, password {who.password}")
-        print("Ctrl-C stops both.", flush=True)
+        keycloak = KeycloakServer(stack.workdir / "keycloak")
+        keycloak.start()
         try:
+            print("Kafka, PostgreSQL and Keycloak are up. In another shell (Kafka as the admin):")
+            for name, value in stack.env().items():
+                print(f"  export {name}={value}")
+            print("Each service's own Kafka principal and PostgreSQL role:")
+            for service, (_, prefix) in SERVICES.items():
+                for name, value in stack.credentials[service].settings().items():
+                    print(f"  export {prefix}{name.upper()}={value}")
+                print(f"  export {prefix}DATABASE_URL={stack.database_urls[service]}")
+            for agency in agencies:
+                who = stack.credentials[agency_principal(agency)]
+                print(f"  agency {agency}: principal {who.username}, password {who.password}")
+            print("Intake's desk signs people in at Keycloak (INTAKE_HTTP_PORT: intake's port):")
+            for name, value in keycloak.intake_env(
+                "http://127.0.0.1:$INTAKE_HTTP_PORT/desk"
+            ).items():
+                print(f"  export {name}={value}")
+            passwords = keycloak.write_passwords(stack.workdir / "desk-passwords.txt")
+            print(f"  the demo people's user names and passwords are in {passwords}")
+            print("Ctrl-C stops them all.", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("\nstopping ...", file=sys.stderr)
+        finally:
+            keycloak.stop()
 
 
 def _fetch() -> None:
