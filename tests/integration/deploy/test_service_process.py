@@ -45,14 +45,15 @@ def test_a_killed_service_starts_again_on_its_port_after_moving_off_a_taken_one(
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         taken = holder.getsockname()[1]
-        real, first = services.free_port, [taken]
-        monkeypatch.setattr(services, "free_port", lambda: first.pop() if first else real())
         running = ServiceSet(
             tmp_path / "logs",
             "127.0.0.1:1",
             {"fake": "postgresql://unused"},
             {"fake": Credentials("fake", "unused")},
-            settings={"fake": {"desk_url": "http://127.0.0.1:{http_port}/desk"}},
+            # The port asked for is taken: the service moves to another.
+            settings={
+                "fake": {"http_port": str(taken), "desk_url": "http://127.0.0.1:{http_port}/desk"}
+            },
         )
         running.start(timeout=60)
     try:

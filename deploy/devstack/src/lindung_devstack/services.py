@@ -154,7 +154,10 @@ class ServiceSet:
                         f"{prefix}{k.upper()}": v
                         for k, v in self.credentials[name].settings().items()
                     },
-                    **self._port_env(name, free_port()),
+                    # A port given in the settings is taken first, else a free one.
+                    **self._port_env(
+                        name, int(self.settings.get(name, {}).get("http_port", 0)) or free_port()
+                    ),
                 }
                 self.processes[name] = ServiceProcess(
                     name=name,
@@ -198,11 +201,11 @@ class ServiceSet:
         """
         prefix = SERVICES[name][1]
         return {
-            f"{prefix}HTTP_PORT": str(port),
             **{
                 f"{prefix}{k.upper()}": v.replace("{http_port}", str(port))
                 for k, v in self.settings.get(name, {}).items()
             },
+            f"{prefix}HTTP_PORT": str(port),
         }
 
     def __getitem__(self, name: str) -> ServiceProcess:
