@@ -41,6 +41,8 @@ async def _four_services(
     workdir: Path,
     behaviour: Callable[[dict[str, Any]], Behaviour],
     endpoints: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    policy: Path = HERE / "policy.toml",
     intake: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
@@ -61,7 +63,7 @@ async def _four_services(
         settings={
             "intake": keys.settings(workdir / "keys.json") | (intake or {}),
             "router": {
-                "policy_file": str(HERE / "policy.toml"),
+                "policy_file": str(policy),
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(path)},
@@ -84,10 +86,10 @@ async def _four_services(
 
 @pytest.fixture(scope="session")
 def four_services(stack) -> Callable[..., contextlib.AbstractAsyncContextManager[System]]:
-    """`async with four_services(workdir, behaviour, endpoints=None, intake=None) as system:`.
+    """`async with four_services(workdir, behaviour, endpoints=None) as system:`.
 
-    For a module-scoped system shared by tests that do not change it. `intake` adds to
-    intake's settings: `keycloak.intake_settings()` lets people sign in to its desk.
+    For a module-scoped system shared by tests that do not change it; `policy=` (a policy
+    file) and `intake=` (more of intake's settings) change what every test of it sees.
     """
     return functools.partial(_four_services, stack)
 
@@ -107,7 +109,7 @@ async def start_system(four_services, tmp_path) -> AsyncIterator[Callable[..., A
 
             `intake` adds to intake's settings (`keycloak.intake_settings()`, say).
             """
-            system = four_services(tmp_path, behaviour, endpoints, intake)
+            system = four_services(tmp_path, behaviour, endpoints, intake=intake)
             return await running.enter_async_context(system)
 
         yield start
