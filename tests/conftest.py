@@ -8,8 +8,12 @@ get a real Keycloak (`keycloak`), started only by a run that has such a test.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import signal
+import tempfile
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
@@ -63,24 +67,59 @@ def stack() -> Iterator[Stack]:
         running.down()
 
 
-@pytest.fixture(scope="session")
-def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
-    """A real Keycloak with the `lindung` realm, started once per run, on first use.
+class _Keycloak:
+    """The run's Keycloak, started in the background once the run is known to need it."""
 
-    `keycloak.issuer`, `keycloak.client_id`, `keycloak.client_secret` are the desk's OIDC
-    client; `keycloak.passwords[user_name]` each demo person's password (this run's);
-    `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
+    server: KeycloakServer | None = None
+    started: concurrent.futures.Future[None] | None = None
+
+    @classmethod
+    def start(cls) -> None:
+        cls.server = KeycloakServer(Path(tempfile.mkdtemp(prefix="lindung-keycloak-")))
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        cls.started = pool.submit(cls.server.start)
+        pool.shutdown(wait=False)
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.server is not None and cls.started is not None:
+            with contextlib.suppress(Exception):  # a failed start was reported by the fixture
+                cls.started.result()
+            cls.server.stop()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start Keycloak beside the broker if a test to run signs someone in; else never."""
+    if session.config.option.collectonly:
+        return
+    if any("keycloak" in getattr(item, "fixturenames", ()) for item in session.items):
+        _Keycloak.start()
+
+
+def pytest_sessionfinish() -> None:
+    """Stop the run's Keycloak, whether or not a test got to use it."""
+    _Keycloak.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> KeycloakServer:
+    """A real Keycloak with the `lindung` realm, once per run, only for runs that use it.
+
+    It starts in the background as soon as the tests are collected, beside the broker and
+    PostgreSQL. `keycloak.issuer`, `keycloak.client_id`, `keycloak.client_secret` are the
+    desk's OIDC client; `keycloak.passwords[user_name]` each demo person's password (this
+    run's); `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
     what intake needs to sign people in.
     """
-    server = KeycloakServer(tmp_path_factory.mktemp("keycloak"))
+    if _Keycloak.started is None:  # a run whose tests were collected otherwise
+        _Keycloak.start()
+    assert _Keycloak.server is not None
+    assert _Keycloak.started is not None
     try:
-        server.start()
+        _Keycloak.started.result()
     except StartError as error:
-        pytest.fail(f"{error}\n(its log is in {server.log_file})", pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+        pytest.fail(f"{error}\n(its log is in {_Keycloak.server.log_file})", pytrace=False)
+    return _Keycloak.server
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ class KeycloakServer:
         if self.realm:
             realm = realm_representation(self.people)
             realm_file = self.home / "data" / "import" / f"{REALM}.json"
-            realm_file.touch(mode=0o600)  # it holds the passwords
+            realm_file.touch(mode=0o600)  # it holds the client secret and password hashes
             realm_file.write_text(json.dumps(realm))
         deadline = time.monotonic() + timeout
         given = (self.port, self.management_port)
