@@ -67,7 +67,11 @@ def resolve_keycloak(java: str | None = None) -> Path:
             server = KeycloakServer(scratch / "classes", java=java, _archive=True)
             server.start()
             server.stop()
-            (dist.parent / f"{CLASSES}.partial").rename(dist.parent / CLASSES)
+            written = dist.parent / f"{CLASSES}.partial"
+            if written.exists():
+                written.rename(dist.parent / CLASSES)
+            else:  # a JVM that writes none: start without one, and do not try again
+                (dist.parent / CLASSES).touch()
         shutil.rmtree(scratch, ignore_errors=True)
     return dist
 
@@ -237,7 +241,7 @@ class KeycloakServer:
         archive = self._dist.parent / CLASSES
         if self._archive:
             return archive.with_name(f"{CLASSES}.partial"), True
-        return (archive, False) if archive.exists() else None
+        return (archive, False) if archive.exists() and archive.stat().st_size else None
 
     @property
     def _discovery(self) -> str:
