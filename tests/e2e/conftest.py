@@ -41,6 +41,9 @@ async def _four_services(
     workdir: Path,
     behaviour: Callable[[dict[str, Any]], Behaviour],
     endpoints: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    policy: Path = HERE / "policy.toml",
+    intake: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
@@ -58,9 +61,9 @@ async def _four_services(
         stack.database_urls,
         stack.credentials,
         settings={
-            "intake": keys.settings(workdir / "keys.json"),
+            "intake": keys.settings(workdir / "keys.json") | (intake or {}),
             "router": {
-                "policy_file": str(HERE / "policy.toml"),
+                "policy_file": str(policy),
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(path)},
@@ -85,7 +88,8 @@ async def _four_services(
 def four_services(stack) -> Callable[..., contextlib.AbstractAsyncContextManager[System]]:
     """`async with four_services(workdir, behaviour, endpoints=None) as system:`.
 
-    For a module-scoped system shared by tests that do not change it.
+    For a module-scoped system shared by tests that do not change it; `policy=` (a policy
+    file) and `intake=` (more of intake's settings) change what every test of it sees.
     """
     return functools.partial(_four_services, stack)
 
@@ -99,9 +103,14 @@ async def start_system(four_services, tmp_path) -> AsyncIterator[Callable[..., A
             behaviour: Callable[[dict[str, Any]], Behaviour],
             *,
             endpoints: Callable[[dict[str, Any]], None] | None = None,
+            intake: dict[str, str] | None = None,
         ) -> System:
-            """`endpoints` may change the endpoints document (a gone provider, say) first."""
-            return await running.enter_async_context(four_services(tmp_path, behaviour, endpoints))
+            """`endpoints` may change the endpoints document (a gone provider, say) first.
+
+            `intake` adds to intake's settings (`keycloak.intake_settings()`, say).
+            """
+            system = four_services(tmp_path, behaviour, endpoints, intake=intake)
+            return await running.enter_async_context(system)
 
         yield start
 
