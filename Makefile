@@ -10,12 +10,12 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: compile browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
+.PHONY: compile fetch browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
-demo: setup ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
+demo: setup fetch ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
 
-test: setup browser interop ## Unit, integration and end-to-end tests (starts its own Kafka and PostgreSQL)
+test: setup fetch browser interop ## Unit, integration and end-to-end tests (starts its own Kafka, PostgreSQL and Keycloak)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Only the tests that need no infrastructure
@@ -37,7 +37,7 @@ contracts-check: setup ## Fail on drift from the models, or an API document its 
 	$(PY) -m lindung_contracts.generate --check
 	@./contracts/lint/check.sh $(PY)
 
-up: setup ## Kafka and PostgreSQL only, until Ctrl-C (prints their addresses)
+up: setup fetch ## Kafka, PostgreSQL and Keycloak only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up
 
 setup: prereqs $(VENV)/.synced compile
@@ -50,6 +50,9 @@ browser: ## Debian's chromium, for the dashboard's browser test (installed if mi
 
 prereqs:
 	@./deploy/prereqs.sh
+
+fetch: setup ## The Kafka broker and Keycloak from Maven Central, built once per machine (~/.cache/lindung)
+	@$(PY) -m lindung_devstack fetch
 
 $(UV):
 	python3 -m venv $(TOOLS)

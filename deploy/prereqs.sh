@@ -12,10 +12,10 @@ if command -v java >/dev/null 2>&1; then
   java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
   [ "${java_major:-0}" -ge 17 ] 2>/dev/null || missing+=("a JDK 17 or newer as java; found ${java_major:-unknown} (Debian: openjdk-17-jre-headless)")
 else
-  missing+=("a JDK 17 or newer as java, for the Kafka broker (Debian: openjdk-17-jre-headless)")
+  missing+=("a JDK 17 or newer as java, for the Kafka broker and Keycloak (Debian: openjdk-17-jre-headless)")
 fi
 
-command -v mvn >/dev/null 2>&1 || missing+=("Maven as mvn, to fetch the Kafka broker from Maven Central (Debian: maven)")
+command -v mvn >/dev/null 2>&1 || missing+=("Maven as mvn, to fetch the Kafka broker and Keycloak from Maven Central (Debian: maven)")
 
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=("PostgreSQL server binaries initdb and pg_ctl (Debian: postgresql)")

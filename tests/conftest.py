@@ -2,18 +2,24 @@
 
 Integration and end-to-end tests get the real Kafka broker and the real PostgreSQL from
 `lindung_devstack.Stack` (the same code the demo uses). Set `KAFKA_BOOTSTRAP_SERVERS` and
-`DATABASE_URL` to run them against existing infrastructure instead.
+`DATABASE_URL` to run them against existing infrastructure instead. Tests of signing in
+get a real Keycloak (`keycloak`), started only by a run that has such a test.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import signal
+import tempfile
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from lindung_devstack._proc import StartError
 from lindung_devstack.demo import CASES as DEMO_AGENCIES
+from lindung_devstack.keycloak import KeycloakServer
 from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
@@ -59,6 +65,61 @@ def stack() -> Iterator[Stack]:
         yield running
     finally:
         running.down()
+
+
+class _Keycloak:
+    """The run's Keycloak, started in the background once the run is known to need it."""
+
+    server: KeycloakServer | None = None
+    started: concurrent.futures.Future[None] | None = None
+
+    @classmethod
+    def start(cls) -> None:
+        cls.server = KeycloakServer(Path(tempfile.mkdtemp(prefix="lindung-keycloak-")))
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        cls.started = pool.submit(cls.server.start)
+        pool.shutdown(wait=False)
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.server is not None and cls.started is not None:
+            with contextlib.suppress(Exception):  # a failed start was reported by the fixture
+                cls.started.result()
+            cls.server.stop()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start Keycloak beside the broker if a test to run signs someone in; else never."""
+    if session.config.option.collectonly:
+        return
+    if any("keycloak" in getattr(item, "fixturenames", ()) for item in session.items):
+        _Keycloak.start()
+
+
+def pytest_sessionfinish() -> None:
+    """Stop the run's Keycloak, whether or not a test got to use it."""
+    _Keycloak.stop()
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> KeycloakServer:
+    """A real Keycloak with the `lindung` realm, once per run, only for runs that use it.
+
+    It starts in the background as soon as the tests are collected, beside the broker and
+    PostgreSQL. `keycloak.issuer`, `keycloak.client_id`, `keycloak.client_secret` are the
+    desk's OIDC client; `keycloak.passwords[user_name]` each demo person's password (this
+    run's); `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
+    what intake needs to sign people in.
+    """
+    if _Keycloak.started is None:  # a run whose tests were collected otherwise
+        _Keycloak.start()
+    assert _Keycloak.server is not None
+    assert _Keycloak.started is not None
+    try:
+        _Keycloak.started.result()
+    except StartError as error:
+        pytest.fail(f"{error}\n(its log is in {_Keycloak.server.log_file})", pytrace=False)
+    return _Keycloak.server
 
 
 @pytest.fixture

@@ -103,9 +103,14 @@ async def start_system(four_services, tmp_path) -> AsyncIterator[Callable[..., A
             behaviour: Callable[[dict[str, Any]], Behaviour],
             *,
             endpoints: Callable[[dict[str, Any]], None] | None = None,
+            intake: dict[str, str] | None = None,
         ) -> System:
-            """`endpoints` may change the endpoints document (a gone provider, say) first."""
-            return await running.enter_async_context(four_services(tmp_path, behaviour, endpoints))
+            """`endpoints` may change the endpoints document (a gone provider, say) first.
+
+            `intake` adds to intake's settings (`keycloak.intake_settings()`, say).
+            """
+            system = four_services(tmp_path, behaviour, endpoints, intake=intake)
+            return await running.enter_async_context(system)
 
         yield start
 

@@ -45,19 +45,23 @@ def test_a_killed_service_starts_again_on_its_port_after_moving_off_a_taken_one(
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         taken = holder.getsockname()[1]
-        real, first = services.free_port, [taken]
-        monkeypatch.setattr(services, "free_port", lambda: first.pop() if first else real())
         running = ServiceSet(
             tmp_path / "logs",
             "127.0.0.1:1",
             {"fake": "postgresql://unused"},
             {"fake": Credentials("fake", "unused")},
+            # The port asked for is taken: the service moves to another.
+            settings={
+                "fake": {"http_port": str(taken), "desk_url": "http://127.0.0.1:{http_port}/desk"}
+            },
         )
         running.start(timeout=60)
     try:
         fake = running["fake"]
         assert fake.port != taken
         assert fake.env["FAKE_HTTP_PORT"] == str(fake.port)
+        # A setting naming the service's own address follows it to its new port.
+        assert fake.env["FAKE_DESK_URL"] == f"http://127.0.0.1:{fake.port}/desk"
         assert fake.healthy()
 
         assert fake.kill() == -9

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from lindung_devstack import keycloak
 from lindung_devstack._proc import StartError
 from lindung_devstack.kafka import KafkaBroker
+from lindung_devstack.keycloak import KeycloakServer
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +110,39 @@ def test_the_session_fixture_reports_the_failure_and_leaves_nothing_running(tmp_
         ["pgrep", "-f", str(workdir)], capture_output=True, text=True, check=False
     ).stdout
     assert leftovers == ""
+
+
+def test_a_keycloak_the_jvm_refuses_fails_with_the_jvm_s_words(tmp_path):
+    server = KeycloakServer(tmp_path / "keycloak", heap="bogus")
+    with pytest.raises(StartError) as failed:
+        server.start(timeout=60)
+    message = str(failed.value)
+    assert message.startswith("Keycloak did not start: Keycloak exited with code 1")
+    assert f"last 40 lines of {server.log_file}" in message
+    assert "Invalid maximum heap size: -Xmxbogus" in message
+    assert server.process is None
+
+
+def test_a_keycloak_whose_port_is_taken_says_so_or_moves_to_another(monkeypatch, tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        pinned = KeycloakServer(
+            tmp_path / "pinned", port=taken, management_port=keycloak.free_port()
+        )
+        with pytest.raises(StartError) as failed:
+            pinned.start(timeout=60)
+        assert failed.value.address_in_use
+        assert pinned.process is None
+
+        # Ports it chose itself are chosen again when one was taken meanwhile.
+        real, first = keycloak.free_port, [taken]
+        monkeypatch.setattr(keycloak, "free_port", lambda: first.pop() if first else real())
+        moved = KeycloakServer(tmp_path / "moved")
+        moved.start(timeout=120)
+        try:
+            assert moved.port != taken
+            assert "Address already in use" in moved.log_file.read_text()
+        finally:
+            moved.stop()

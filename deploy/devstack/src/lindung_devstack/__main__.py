@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,provision,provision-database}`: infrastructure, demo."""
+"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database}`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import NoReturn
 from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
-from .kafka import create_topics
+from .kafka import create_topics, resolve_broker
+from .keycloak import KeycloakServer, resolve_keycloak
 from .roles import DatabaseRole, provision_database
 from .services import SERVICES
 from .stack import Stack
@@ -29,8 +30,8 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "up",
-        help="run Kafka and PostgreSQL until Ctrl-C; the agencies in $LINDUNG_AGENCIES get "
-        "principals and topics of their own",
+        help="run Kafka, PostgreSQL and Keycloak until Ctrl-C; the agencies in "
+        "$LINDUNG_AGENCIES get principals and topics of their own",
     )
     commands.add_parser(
         "provision",
@@ -44,6 +45,11 @@ def main() -> None:
         "user's) and apply its migrations as the schema's owner; each service's password "
         "from $LINDUNG_POSTGRES_<SERVICE>_PASSWORD",
     )
+    commands.add_parser(
+        "fetch",
+        help="resolve the Kafka broker and Keycloak from Maven Central and build Keycloak, "
+        "once per machine (into ~/.cache/lindung; first use does it otherwise)",
+    )
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -54,8 +60,9 @@ def main() -> None:
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
         return
-    if args.command == "provision-database":
-        _provision_database()
+    plain = {"fetch": _fetch, "provision-database": _provision_database}
+    if args.command in plain:
+        plain[args.command]()
         return
     if args.command == "provision":
         admin = Credentials(
@@ -69,24 +76,47 @@ def main() -> None:
         granted = asyncio.run(grant(kafka, acls(agencies)))
         print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
         return
+    _up(agencies)
+
+
+def _up(agencies: tuple[str, ...]) -> None:
+    """Kafka, PostgreSQL and Keycloak until Ctrl-C, printing how to reach each."""
     with Stack(agencies=agencies) as stack:
-        print("Kafka and PostgreSQL are up. In another shell (Kafka as the admin):")
-        for name, value in stack.env().items():
-            print(f"  export {name}={value}")
-        print("Each service's own Kafka principal and PostgreSQL role:")
-        for service, (_, prefix) in SERVICES.items():
-            for name, value in stack.credentials[service].settings().items():
-                print(f"  export {prefix}{name.upper()}={value}")
-            print(f"  export {prefix}DATABASE_URL={stack.database_urls[service]}")
-        for agency in agencies:
-            who = stack.credentials[agency_principal(agency)]
-            print(f"  agency {agency}: principal {who.username}, password {who.password}")
-        print("Ctrl-C stops both.", flush=True)
+        keycloak = KeycloakServer(stack.workdir / "keycloak")
+        keycloak.start()
         try:
+            print("Kafka, PostgreSQL and Keycloak are up. In another shell (Kafka as the admin):")
+            for name, value in stack.env().items():
+                print(f"  export {name}={value}")
+            print("Each service's own Kafka principal and PostgreSQL role:")
+            for service, (_, prefix) in SERVICES.items():
+                for name, value in stack.credentials[service].settings().items():
+                    print(f"  export {prefix}{name.upper()}={value}")
+                print(f"  export {prefix}DATABASE_URL={stack.database_urls[service]}")
+            for agency in agencies:
+                who = stack.credentials[agency_principal(agency)]
+                print(f"  agency {agency}: principal {who.username}, password {who.password}")
+            print("Intake's desk signs people in at Keycloak (INTAKE_HTTP_PORT: intake's port):")
+            for name, value in keycloak.intake_env(
+                "http://127.0.0.1:$INTAKE_HTTP_PORT/desk"
+            ).items():
+                print(f"  export {name}={value}")
+            passwords = keycloak.write_passwords(stack.workdir / "desk-passwords.txt")
+            print(f"  the demo people's user names and passwords are in {passwords}")
+            print("Ctrl-C stops them all.", flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("\nstopping ...", file=sys.stderr)
+        finally:
+            keycloak.stop()
+
+
+def _fetch() -> None:
+    """The broker's jars and the built Keycloak, resolved ahead of the first run."""
+    began = time.monotonic()
+    print(f"Kafka broker: {resolve_broker()}\nKeycloak: {resolve_keycloak()}", flush=True)
+    print(f"(ready in {time.monotonic() - began:.1f} s)")
 
 
 def _provision_database() -> None:

@@ -6,6 +6,8 @@ Deadlines in the demo policy are seconds, so warnings and escalations happen liv
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import sys
 import time
@@ -20,6 +22,8 @@ from lindung_contracts import Envelope, Identification, IdentificationReported, 
 
 from ._proc import free_port
 from .access import agency_principal
+from .keycloak import KeycloakServer
+from .realm import PEOPLE
 from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
 from .timeline import Timeline
@@ -255,10 +259,12 @@ async def play(
     *,
     stay: bool,
     visit: Callable[[ServiceSet, Keys], Awaitable[None]] | None = None,
+    keycloak: KeycloakServer | None = None,
 ) -> None:
     """The scenario on a running stack: services started, children reported, watched.
 
     `visit`, if given, is called with the services still running once the scenario is over.
+    With `keycloak`, intake signs people in to the desk there.
     """
     agencies = [*CASES, SECOND_REPORTER]
     keys = write_keys(
@@ -283,10 +289,14 @@ async def play(
                      "desk_url": f"http://127.0.0.1:{intake_port}/desk"},
         "sla-monitor": {"tick_seconds": "0.5"} | keys.dashboard_settings(workdir / "api-keys.json"),
     }  # fmt: skip
+    if keycloak is not None:
+        services.settings["intake"] |= keycloak.intake_settings()
     began = time.monotonic()
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
     services.start()
     print(f"  all four healthy in {time.monotonic() - began:.1f} s; logs in {workdir / 'logs'}")
+    desk = _desk_notes(keycloak, services, workdir)
+    print(*desk, sep="\n")
     intake_url = services["intake"].url
     standin.intake_url = intake_url  # known only once intake has a port
     await standin.start()
@@ -309,6 +319,7 @@ async def play(
         await asyncio.gather(pauser, return_exceptions=True)
         _summary(timeline, services, workdir, _keep_operations_key(workdir, keys))
         _reads(standin)
+        print(*desk, sep="\n")
         if visit is not None:
             await visit(services, keys)
         if stay:
@@ -373,6 +384,18 @@ def _reads(standin: StandIn) -> None:
     print("  (0 fields: no consent for that service's category)")
 
 
+def _desk_notes(keycloak: KeycloakServer | None, services: ServiceSet, workdir: Path) -> list[str]:
+    """Where people sign in to the desk, who they are, and where their passwords are."""
+    if keycloak is None:
+        return []
+    passwords = keycloak.write_passwords(workdir / "desk-passwords.txt")
+    return [
+        f"\nThe desk: {services['intake'].url}/desk/ (people sign in at Keycloak, {keycloak.url})",
+        *(f"  {person.username:<18} {person.describe()}" for person in PEOPLE),
+        f"  their passwords in {passwords} (new each run); Keycloak's log {keycloak.log_file}",
+    ]
+
+
 def _keep_operations_key(workdir: Path, keys: Keys) -> Path:
     """The demo's operations key, in a file only its owner reads, for the dashboard."""
     path = workdir / "operations-key.txt"
@@ -409,14 +432,23 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path, key_file: 
 def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
     """Start the infrastructure and the services, play the scenario, stop on Ctrl-C."""
     began = time.monotonic()
-    print("Starting PostgreSQL and the Kafka broker (KRaft) ...", flush=True)
-    with Stack(agencies=tuple(CASES)) as stack:
+    print("Starting PostgreSQL, the Kafka broker (KRaft) and Keycloak ...", flush=True)
+    stack = Stack(agencies=tuple(CASES))
+    keycloak = KeycloakServer(stack.workdir / "keycloak")
+    with contextlib.ExitStack() as running:
+        # Keycloak starts beside the broker; on the way out it stops last, once started.
+        running.callback(keycloak.stop)
+        pool = running.enter_context(concurrent.futures.ThreadPoolExecutor(max_workers=1))
+        starting = pool.submit(keycloak.start)
+        running.enter_context(stack)
+        starting.result()
         broker = f"{stack.broker.started_in:.1f} s" if stack.broker else "existing"
         print(f"  Kafka at {stack.kafka_bootstrap_servers} (broker start {broker}), "
-              f"PostgreSQL at {stack.database_url}; infrastructure up in "
+              f"PostgreSQL at {stack.database_url}, Keycloak at {keycloak.url} (start "
+              f"{keycloak.started_in:.1f} s); infrastructure up in "
               f"{time.monotonic() - began:.1f} s")  # fmt: skip
         try:
-            asyncio.run(play(stack, stack.workdir, seconds, stay=stay))
+            asyncio.run(play(stack, stack.workdir, seconds, stay=stay, keycloak=keycloak))
         except KeyboardInterrupt:
-            print("Interrupted: stopping Kafka and PostgreSQL ...")
-    print("Kafka and PostgreSQL stopped. Their logs stay in", stack.workdir)
+            print("Interrupted: stopping Kafka, PostgreSQL and Keycloak ...")
+    print("Kafka, PostgreSQL and Keycloak stopped. Their logs stay in", stack.workdir)

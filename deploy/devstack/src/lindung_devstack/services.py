@@ -135,6 +135,8 @@ class ServiceSet:
     database_urls: Mapping[str, str]
     # Each service's Kafka credentials, by service name (`Stack.credentials`).
     credentials: Mapping[str, Credentials]
+    # Settings by service, named as its settings class names them (without the prefix);
+    # `{http_port}` in a value is replaced by the service's own port.
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
@@ -148,12 +150,14 @@ class ServiceSet:
                     **os.environ,
                     f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
                     f"{prefix}DATABASE_URL": self.database_urls[name],
-                    f"{prefix}HTTP_PORT": str(free_port()),
                     **{
                         f"{prefix}{k.upper()}": v
                         for k, v in self.credentials[name].settings().items()
                     },
-                    **{f"{prefix}{k.upper()}": v for k, v in self.settings.get(name, {}).items()},
+                    # A port given in the settings is taken first, else a free one.
+                    **self._port_env(
+                        name, int(self.settings.get(name, {}).get("http_port", 0)) or free_port()
+                    ),
                 }
                 self.processes[name] = ServiceProcess(
                     name=name,
@@ -183,11 +187,26 @@ class ServiceSet:
                 # Someone took the port between choosing and binding it: move to another.
                 service.stop(timeout=10)
                 service.port = free_port()
-                service.env[f"{SERVICES[name][1]}HTTP_PORT"] = str(service.port)
+                service.env.update(self._port_env(name, service.port))
                 service.start()
             service.wait_healthy(timeout=max(1.0, deadline - time.monotonic()))
 
         start_with_retries(attempt)
+
+    def _port_env(self, name: str, port: int) -> dict[str, str]:
+        """The port and the service's settings, where `{http_port}` stands for that port.
+
+        A setting may need the service's own address (intake's desk URL, say), known
+        only once its port is chosen.
+        """
+        prefix = SERVICES[name][1]
+        return {
+            **{
+                f"{prefix}{k.upper()}": v.replace("{http_port}", str(port))
+                for k, v in self.settings.get(name, {}).items()
+            },
+            f"{prefix}HTTP_PORT": str(port),
+        }
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]
