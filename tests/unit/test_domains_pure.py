@@ -12,7 +12,8 @@ IO = {"faust", "aiokafka", "asyncpg", "structlog", "lindung_common", "fastapi", 
 
 @pytest.mark.parametrize(
     "domain",
-    ["lindung_intake.domain", "lindung_router.domain", "lindung_notifier.domain",
+    ["lindung_intake.domain", "lindung_intake.domain.desk", "lindung_intake.domain.people",
+     "lindung_router.domain", "lindung_notifier.domain",
      "lindung_sla_monitor.domain"],
 )  # fmt: skip
 def test_a_domain_imports_no_io_package(domain):

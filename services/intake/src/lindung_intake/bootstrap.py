@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,9 +11,11 @@ from lindung_common import Concern, ConfigError, Service, Units, foundations
 from lindung_common.keys import load_keys
 
 from .adapters.news import ReferralNews
+from .adapters.oidc import IdentityProvider
 from .adapters.sealing import DataKeys
 from .audit import audit_command
 from .data_keys_command import data_keys_command
+from .entrypoints.desk import create_desk
 from .entrypoints.http import create_api
 from .keys_command import keys_command
 from .use_cases import (
@@ -28,8 +31,10 @@ from .use_cases import (
     Reassignments,
     Referrals,
 )
+from .use_cases.desk import DeskSessions
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from lindung_common import Clock, Consumer, IdFactory
 
     from .settings import IntakeSettings
@@ -97,9 +102,35 @@ def build(
             intake,
             max_body_bytes=settings.max_body_bytes,
             rate_limit_per_minute=settings.rate_limit_per_minute,
+            desk=_desk(settings, units, intake),
         ),
         commands={"audit": audit_command, "keys": keys_command, "data-keys": data_keys_command},
     )
+
+
+def _desk(settings: IntakeSettings, units: Units, intake: Intake) -> FastAPI | None:
+    """The desk, when an identity provider is set; else none (`/desk` answers 404)."""
+    if settings.oidc_issuer is None:
+        return None
+    if settings.desk_url is None:
+        raise ConfigError(
+            "INTAKE_DESK_URL: the desk's public address (e.g. https://lindung.example/desk) is "
+            "required with INTAKE_OIDC_ISSUER: the identity provider sends people back to it"
+        )
+    desk_url = str(settings.desk_url).rstrip("/")
+    idp = IdentityProvider(
+        str(settings.oidc_issuer),
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+    )
+    sessions = DeskSessions(
+        units,
+        idp,
+        redirect_uri=f"{desk_url}/callback",
+        idle=timedelta(minutes=settings.desk_idle_minutes),
+        longest=timedelta(hours=settings.desk_max_hours),
+    )
+    return create_desk(intake, sessions, desk_url=desk_url)
 
 
 def _data_keys(settings: IntakeSettings) -> DataKeys:

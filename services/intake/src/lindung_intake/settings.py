@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from lindung_common import ServiceSettings, schema_field
 from lindung_contracts import AgencyId
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from .adapters.sealing import DataKeys
@@ -115,6 +115,46 @@ class IntakeSettings(ServiceSettings):
         ge=0,
         title="Clock skew",
         description="How far in the future an `identified_at` may be before it is refused.",
+    )
+
+    oidc_issuer: AnyHttpUrl | None = Field(
+        default=None,
+        title="Desk: OpenID Connect issuer",
+        description="The identity provider's issuer URL (its discovery document is at "
+        "`/.well-known/openid-configuration` under it). Unset: no desk, `/desk` answers 404.",
+    )
+    oidc_client_id: str = Field(
+        default="lindung-desk",
+        min_length=1,
+        title="Desk: client id",
+        description="The desk's client id at the identity provider.",
+    )
+    oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        title="Desk: client secret",
+        description="The desk's client secret at the identity provider (a confidential "
+        "client); empty for a public client, which PKCE alone protects.",
+    )
+    desk_url: AnyHttpUrl | None = Field(
+        default=None,
+        title="Desk: public address",
+        description="The desk's public base address, e.g. `https://lindung.example/desk`: "
+        "the sign-in's redirect address is under it. Its cookies are `Secure` unless it is "
+        "plain http on a loopback address. Required with INTAKE_OIDC_ISSUER.",
+    )
+    desk_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        title="Desk: idle timeout",
+        description="A desk session unused for this long is over: the person signs in again.",
+    )
+    desk_max_hours: int = Field(
+        default=10,
+        ge=1,
+        le=7 * 24,
+        title="Desk: absolute timeout",
+        description="A desk session ends this long after sign-in, however busy.",
     )
 
     @field_validator("kafka_agencies", mode="before")

@@ -164,14 +164,17 @@ async def insert_referral_access(
 ) -> None:
     """Remember which provider each referral is addressed to, in one statement."""
     await conn.execute(
-        "INSERT INTO referral_access (referral_id, case_id, provider_id, service, requested_at)"
-        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])"
+        "INSERT INTO referral_access"
+        " (referral_id, case_id, provider_id, service, requested_at, due_at)"
+        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
+        " $5::timestamptz[], $6::timestamptz[])"
         " ON CONFLICT (referral_id) DO NOTHING",
         [r.referral_id for r in referrals],
         [r.case_id for r in referrals],
         [r.provider_id for r in referrals],
         [r.service.value for r in referrals],
         [r.requested_at for r in referrals],
+        [r.due_at for r in referrals],
     )
 
 
@@ -336,7 +339,7 @@ async def read_audit(
     """Recorded reads, newest first, filtered by what was read, by whom, since when."""
     return list(
         await conn.fetch(
-            "SELECT at, reader_kind, reader_id, resource, resource_id, fields, shown"
+            "SELECT at, reader_kind, reader_id, reader_person, resource, resource_id, fields, shown"
             " FROM read_audit WHERE ($1::uuid IS NULL OR resource_id = $1)"
             " AND ($2::text IS NULL OR reader_id = $2) AND ($3::timestamptz IS NULL OR at >= $3)"
             " ORDER BY at DESC, id DESC LIMIT $4",
@@ -357,14 +360,17 @@ async def audit_read(
     resource_id: UUID,
     fields: list[str],
     shown: bool,
+    person: str = "",
 ) -> None:
-    """Record one read through the API, shown or refused."""
+    """Record one read through the API or the desk (`person`: who signed in), shown or not."""
     await conn.execute(
-        "INSERT INTO read_audit (at, reader_kind, reader_id, resource, resource_id, fields, shown)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO read_audit"
+        " (at, reader_kind, reader_id, reader_person, resource, resource_id, fields, shown)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         at,
         reader[0],
         reader[1],
+        person or None,
         resource,
         resource_id,
         fields,

@@ -1,4 +1,9 @@
-"""Callers: an agency, a provider, a case coordinator, operations; each known by its key."""
+"""Callers: an agency, a provider, a case coordinator, operations; known by a key or a person.
+
+A machine calls with an API key; a person signs in at the desk and acts as the provider
+they work for, or as a coordinator, under their own name (`person`), which the read audit
+records.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +24,16 @@ class PrincipalKind(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller; `key_id` names the key it used (not part of who it is)."""
+    """An authenticated caller; `key_id` names the key it used (not part of who it is).
+
+    Through the desk, `person` is the signed-in person's user name and `states` the states
+    a coordinator covers (`*` for all); both empty for an API key.
+    """
 
     kind: PrincipalKind
     id: str
     key_id: str = field(default="", compare=False)
+    person: str = field(default="", compare=False)
     # The states a coordinator covers (`*`: all of them); None: not bound to any states,
     # as a machine's coordinator key is, which covers every state.
     states: frozenset[str] | None = field(default=None, compare=False)

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.alerts import alert_routes
 from lindung_intake.entrypoints.closing import closing_routes
+from lindung_intake.entrypoints.desk import DeskDoor
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
 from lindung_intake.entrypoints.openapi import install as install_openapi
@@ -294,14 +295,18 @@ async def answer(
 
 
 def create_api(
-    intake: Intake, *, max_body_bytes: int = 1_048_576, rate_limit_per_minute: int = 1200
+    intake: Intake,
+    *,
+    max_body_bytes: int = 1_048_576,
+    rate_limit_per_minute: int = 1200,
+    desk: FastAPI | None = None,
 ) -> FastAPI:
     """The FastAPI app; OpenAPI is served at /openapi.json and /docs.
 
     In front of the routes, outermost first: every request counted against its caller's
-    rate (`RateLimited`), the body's size and media type (`BodyGuard`), unexpected
-    failures in the one shape (`Unexpected`), a strict JSON reading with limits
-    (`StrictJson`).
+    rate (`RateLimited`), the desk's pages handed to the desk if there is one (`DeskDoor`),
+    the body's size and media type (`BodyGuard`), unexpected failures in the one shape
+    (`Unexpected`), a strict JSON reading with limits (`StrictJson`).
     """
     api = FastAPI(title="Lindung intake", version="1", redoc_url=None)
     api.state.intake = intake
@@ -334,6 +339,8 @@ def create_api(
         accepts=is_json,
         expected="JSON (Content-Type: application/json)",
     )
+    if desk is not None:
+        api.add_middleware(DeskDoor, desk=desk)
     api.add_middleware(
         RateLimited,
         limit=api.state.rate_limit,

@@ -118,6 +118,9 @@ class AuditedRead(BaseModel):
     at: datetime
     reader_kind: str = Field(description="agency, provider, coordinator or operations.")
     reader_id: str
+    reader_person: str | None = Field(
+        default=None, description="The person signed in at the desk; none for an API key."
+    )
     resource: str = Field(description="referral, case, or notes (a referral's notes).")
     resource_id: UUID
     fields: list[str] = Field(

@@ -154,6 +154,7 @@ class Cases:
                 resource_id=case_id,
                 fields=["case", "referrals"] if read else [],
                 shown=read is not None,
+                person=principal.person,
             )
         if read is None:
             raise refused(not_found("case", case_id))

@@ -102,6 +102,7 @@ class Notes:
                 resource_id=referral_id,
                 fields=[f"notes.{n.note_id}" for n in shown.notes] if shown else [],
                 shown=shown is not None,
+                person=principal.person,
             )
         if shown is None:
             raise refused(not_found("referral", referral_id))

@@ -222,6 +222,7 @@ class Referrals:
                     resource_id=referral_id,
                     fields=list(fields or ()) if shown else [],
                     shown=shown is not None,
+                    person=principal.person,
                 )
             return shown or not_found("referral", referral_id)
 
