@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,7 +13,7 @@ from lindung_contracts import Outcome
 from .words import DECLINE_REASONS, OUTCOME_REASONS, WORDS
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from starlette.responses import Response
 
@@ -83,7 +84,9 @@ def span(left: timedelta) -> str:
     return f"{secs} s"
 
 
-def _when(moment: datetime) -> str:
+def _when(moment: datetime | str) -> str:
+    if isinstance(moment, str):  # an instant kept in an alert's detail
+        moment = datetime.fromisoformat(moment)
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 
