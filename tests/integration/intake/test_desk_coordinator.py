@@ -234,3 +234,45 @@ async def test_the_queue_and_the_case_in_malay(browser, late):
     assert "Saya uruskan" in _main(queue)
     assert "Apa yang berlaku" in _main(case)
     assert "Tutup kes" in _main(case)
+
+
+async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_case(
+    browser, late, outbox, wired
+):
+    case_id, referral_id, _ = late
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    csrf = _csrf(page)
+
+    paused = await browser.desk.post(
+        f"/desk/referrals/{referral_id}/clock",
+        data={"csrf": csrf, "action": "pause", "reason": "child_in_hospital"},
+    )
+    assert paused.status_code == 303, paused.text
+    [pause] = await _queued(outbox, "org.lindung.referral.clock-change-requested.v1")
+    assert (pause.referral_id, pause.action.value, pause.reason.value) == (
+        referral_id, "pause", "child_in_hospital",
+    )  # fmt: skip
+    noted = await browser.desk.post(
+        f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": "Ibu saudara di Klang"}
+    )
+    assert noted.status_code == 303, noted.text
+    blank = await browser.desk.post(f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": " "})
+    assert blank.status_code == 422
+
+    case = _main(await browser.desk.get(f"/desk/cases/{case_id}"))
+    assert "Ibu saudara di Klang" in case
+    assert "Clock paused" in case
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        stored = await conn.fetchrow(
+            "SELECT about, reason, referral_id, words FROM notes WHERE case_id = $1", case_id
+        )
+        audited = await conn.fetchval(
+            "SELECT count(*) FROM read_audit WHERE resource = 'notes' AND resource_id = $1"
+            " AND reader_person = $2 AND shown",
+            case_id,
+            SEL,
+        )
+    assert (stored["about"], stored["reason"], stored["referral_id"]) == ("case", "other", None)
+    assert b"Ibu saudara" not in bytes(stored["words"])  # sealed
+    assert audited == 1
+    assert all("Ibu saudara" not in e["event"].model_dump_json() for e in await outbox())

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from lindung_intake.domain import Alert
 
-__all__ = ["case_of", "case_rows", "providers_of"]
+__all__ = ["case_notes", "case_of", "case_rows", "case_state", "providers_of"]
 
 
 async def case_of(conn: asyncpg.Connection, referral_id: UUID) -> asyncpg.Record | None:
@@ -85,3 +85,15 @@ async def providers_of(conn: asyncpg.Connection, service: str, limit: int = 50) 
         limit,
     )
     return [r["provider_id"] for r in rows]
+
+
+async def case_notes(conn: asyncpg.Connection, case_id: UUID) -> list[asyncpg.Record]:
+    """The notes on the case itself (its closing's, coordinators' own), oldest first, sealed."""
+    return list(
+        await conn.fetch(
+            "SELECT note_id, about, reason, writer_kind, writer_id, written_at, words,"
+            " words_key_id FROM notes WHERE case_id = $1 AND referral_id IS NULL"
+            " ORDER BY written_at, note_id",
+            case_id,
+        )
+    )

@@ -14,14 +14,28 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from lindung_contracts import ReasonCode
+
 from .auth import PrincipalKind
+from .notes import Note, NoteAbout, check_note, trimmed
+from .referrals import not_found
+from .refusal import Refusal, RefusalKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from uuid import UUID
 
     from .auth import Principal
 
-__all__ = ["LadderStep", "Moment", "StepState", "covers_case", "ladder", "timeline"]
+__all__ = [
+    "LadderStep",
+    "Moment",
+    "StepState",
+    "covers_case",
+    "decide_case_note",
+    "ladder",
+    "timeline",
+]
 
 
 class StepState(StrEnum):
@@ -97,3 +111,31 @@ def timeline(*groups: Iterable[Moment]) -> list[Moment]:
 def covers_case(principal: Principal, state: str | None) -> bool:
     """A coordinator (or supervisor) works on the cases of the states they cover."""
     return principal.kind is PrincipalKind.COORDINATOR and principal.covers(state)
+
+
+def decide_case_note(
+    principal: Principal,
+    *,
+    known: bool,
+    state: str | None,
+    case_id: UUID,
+    words: str | None,
+    note_id: UUID,
+    at: datetime,
+) -> Note | Refusal:
+    """A coordinator's sealed note on a case of their states, or why not.
+
+    It goes with no act, so its reason code is `other`; it is its own source. A case
+    outside the caller's states is not found, like an unknown one.
+    """
+    if not (known and covers_case(principal, state)):
+        return not_found("case", case_id)
+    errors = check_note(words) if words is not None else []
+    if words is None or errors:
+        why = errors[0].reason if errors else "is required: the words of the note"
+        return Refusal.of(RefusalKind.INVALID, "note", why)
+    return Note(
+        note_id=note_id, referral_id=None, case_id=case_id, about=NoteAbout.CASE,
+        source_id=note_id, reason=ReasonCode.OTHER, writer_kind=PrincipalKind.COORDINATOR,
+        writer_id=principal.id, written_at=at, words=trimmed(words),
+    )  # fmt: skip

@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lindung_intake.adapters import coordination as db
+from lindung_intake.adapters import notes as sealed_notes
 from lindung_intake.adapters.postgres import audit_read
-from lindung_intake.domain import not_found
+from lindung_intake.adapters.sealing import Sealed
+from lindung_intake.domain import Refusal, not_found
 from lindung_intake.domain.coordination import (
     LadderStep,
     Moment,
     covers_case,
+    decide_case_note,
     ladder,
     timeline,
 )
 from lindung_intake.domain.desk import Place, standing
 from lindung_intake.use_cases.errors import refused
+from lindung_intake.use_cases.notes import NoteRead, store_note
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 
     from lindung_common import Units
 
+    from lindung_intake.adapters.sealing import DataKeys
     from lindung_intake.domain import Alert, Principal
     from lindung_intake.use_cases.cases import CaseRead, Cases
 
@@ -65,14 +70,16 @@ class CasePage:
     referrals: list[ReferralLine]
     alerts: list[Alert]
     moments: list[Moment]
+    notes: list[NoteRead]  # the coordinators' sealed notes on the case, opened
 
 
 class Coordination:
     """The coordinator's reads of cases and referrals."""
 
-    def __init__(self, units: Units, cases: Cases) -> None:
+    def __init__(self, units: Units, cases: Cases, *, data_keys: DataKeys) -> None:
         self._units = units
         self._cases = cases
+        self._data_keys = data_keys
 
     async def case_of_referral(self, principal: Principal, referral_id: UUID) -> UUID:
         """The case of a referral in the caller's states; else not found (the look audited)."""
@@ -94,10 +101,40 @@ class Coordination:
         if not shown:
             raise refused(not_found("case", case_id))  # after the look's audit is kept
         read = await self._cases.read_case(principal, case_id)
-        async with self._units.connection() as work:
+        async with self._units.open() as work:
             rows = await db.case_rows(work.conn, case_id)
+            notes = [self._opened(n) for n in await db.case_notes(work.conn, case_id)]
+            if notes:
+                await audit_read(
+                    work.conn, at=work.now, reader=(principal.kind.value, principal.id),
+                    resource="notes", resource_id=case_id,
+                    fields=[f"notes.{n.note_id}" for n in notes], shown=True,
+                    person=principal.person,
+                )  # fmt: skip
             now = work.now
-        return _page(read, state, rows, now)
+        return _page(read, state, rows, now, notes)
+
+    async def add_note(self, principal: Principal, case_id: UUID, words: str | None) -> UUID:
+        """Keep a coordinator's note on a case of their states, sealed; the note's id."""
+        async with self._units.open() as work:
+            known, state = await db.case_state(work.conn, case_id)
+            decided = decide_case_note(
+                principal, known=known, state=state, case_id=case_id, words=words,
+                note_id=work.new_id(), at=work.now,
+            )  # fmt: skip
+            if isinstance(decided, Refusal):
+                raise refused(decided)
+            await store_note(work.conn, self._data_keys, decided)
+            return decided.note_id
+
+    def _opened(self, row: Any) -> NoteRead:
+        sealed = Sealed(row["words_key_id"], bytes(row["words"]))
+        return NoteRead(
+            note_id=row["note_id"], about=row["about"], reason=row["reason"],
+            writer_kind=row["writer_kind"], writer_id=row["writer_id"],
+            written_at=row["written_at"],
+            words=sealed_notes.open_words(self._data_keys, row["note_id"], sealed),
+        )  # fmt: skip
 
     async def providers_of(self, service: str) -> list[str]:
         """Providers of a service that intake has seen referrals go to (to choose among)."""
@@ -112,14 +149,16 @@ async def _refused_look(work: Any, principal: Principal, what: str, resource_id:
     )  # fmt: skip
 
 
-def _page(read: CaseRead, state: str | None, rows: dict[str, Any], now: datetime) -> CasePage:
+def _page(
+    read: CaseRead, state: str | None, rows: dict[str, Any], now: datetime, notes: list[NoteRead]
+) -> CasePage:
     alerts: list[Alert] = rows["alerts"]
     fired: dict[UUID, set[int]] = {}
     for alert in alerts:
         if alert.referral_id is not None and alert.escalation_level is not None:
             fired.setdefault(alert.referral_id, set()).add(alert.escalation_level)
     lines = [_line(r, fired.get(r["referral_id"], set()), now) for r in rows["referrals"]]
-    return CasePage(read, state, lines, alerts, _moments(read, rows))
+    return CasePage(read, state, lines, alerts, _moments(read, rows), notes)
 
 
 def _line(row: Any, fired: set[int], now: datetime) -> ReferralLine:

@@ -42,7 +42,7 @@ CLOSE_REASONS: Final = (
     ReasonCode.CHILD_MISSING, ReasonCode.CHILD_DECLINED, ReasonCode.SAFETY_CONCERN,
     ReasonCode.OTHER,
 )  # fmt: skip
-_DONE: Final = ("acknowledged", "sent", "paused", "resumed", "closing")
+_DONE: Final = ("acknowledged", "sent", "paused", "resumed", "closing", "noted")
 # A provider id as the router's directory spells them (checked again by the use case).
 _PROVIDER: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -203,3 +203,16 @@ async def close(request: Request, case_id: UUID) -> Response:
     except ClientError as error:
         return _refusal(request, session, error, back)
     return desk.pages.go(f"{back}?done=closing")
+
+
+@routes.post("/cases/{case_id}/note")
+async def note(request: Request, case_id: UUID) -> Response:
+    """Keep a sealed note on the case (its words never leave intake's database)."""
+    session, form = await posted(request)
+    desk = desk_of(request)
+    back = f"{desk.base}/cases/{case_id}"
+    try:
+        await desk.intake.coordination.add_note(session.principal, case_id, form.get("note"))
+    except ClientError as error:
+        return _refusal(request, session, error, back)
+    return desk.pages.go(f"{back}?done=noted")
