@@ -9,6 +9,7 @@ __all__ = ["COORDINATOR_WORDS"]
 COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "queue": ("Alerts", "Amaran"),
     "queue_lead": ("Alerts of the states you cover:", "Amaran bagi negeri di bawah jagaan anda:"),
+    "all_states": ("every state", "semua negeri"),
     "queue_empty": ("No alerts here.", "Tiada amaran di sini."),
     "alerts": ("Alerts", "Amaran"),
     "alerts_open": ("Waiting for someone to take them", "Menunggu seseorang mengambilnya"),
