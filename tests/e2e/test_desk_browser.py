@@ -325,7 +325,7 @@ async def test_a_coordinator_signs_in_to_the_alert_queue(system, chromium, keycl
     try:
         await coordinator.open(f"{services['intake'].url}/desk/")
         text = await coordinator.page.inner_text("main")
-        assert "Alerts of the states you cover: kuala lumpur, selangor" in text
+        assert "Alerts of the states you cover: Kuala Lumpur, Selangor" in text
         await coordinator.check("queue")
     finally:
         await coordinator.page.context.close()
