@@ -300,6 +300,14 @@ async def test_a_coordinator_sends_a_referral_to_a_chosen_shelter_and_the_first_
             return "ditarik balik" in await coordinator.page.inner_text("main")
 
         await eventually(taken_back, timeout=30, what="the first referral taken back")
+        await coordinator.check("taken-back")
+        await coordinator.page.goto(f"{desk}/cases/{case_id}")
+        text = await coordinator.page.inner_text("main")
+        assert "Dihantar kepada pembekal lain" in text  # the timeline
+        assert CHOSEN in text
+        await coordinator.check("case")
+        await coordinator.page.goto(f"{desk}/")
+        await coordinator.check("queue")
 
         # The first shelter accepts from the page it had open: refused, nothing done.
         text = await worker.press("form[action$='/accept']")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
-from lindung_contracts import AlertKind, CaseOutcome, RecipientRole, StepKind
+from lindung_contracts import AlertKind, CaseOutcome, ReasonCode, RecipientRole, StepKind
 from lindung_contracts.lifecycle import ReferralStatus
-from lindung_intake.domain import Principal, PrincipalKind
+from lindung_intake.domain import Principal, PrincipalKind, Refusal, RefusalKind
 from lindung_intake.domain.coordination import (
     Moment,
     StepState,
     covers_case,
+    decide_case_note,
     ladder,
     timeline,
 )
+from lindung_intake.domain.notes import Note, NoteAbout
 from lindung_intake.entrypoints.desk import coordinating, words
 
 NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -89,3 +92,29 @@ def test_every_word_of_the_coordinators_pages_is_there_in_both_languages() -> No
         reasons = {*coordinating.PAUSE_REASONS, *coordinating.RESUME_REASONS,
                    *coordinating.SEND_REASONS, *coordinating.CLOSE_REASONS}  # fmt: skip
         assert all(t.reason(r.value) for r in reasons)
+
+
+def test_a_case_note_is_sealed_words_of_a_coordinator_of_the_case_state() -> None:
+    sel = Principal(PrincipalKind.COORDINATOR, "c", states=frozenset({"selangor"}))
+    case_id, note_id = uuid4(), uuid4()
+
+    def decide(principal: Principal, words: str | None, *, known: bool = True) -> object:
+        return decide_case_note(principal, known=known, state="selangor", case_id=case_id,
+                                words=words, note_id=note_id, at=NOW)  # fmt: skip
+
+    note = decide(sel, "  Ibu saudara di Klang ")
+    assert isinstance(note, Note)
+    assert (note.about, note.referral_id, note.source_id, note.reason, note.words) == (
+        NoteAbout.CASE, None, note_id, ReasonCode.OTHER, "Ibu saudara di Klang",
+    )  # fmt: skip
+    assert "Ibu" not in repr(note)
+    johor = Principal(PrincipalKind.COORDINATOR, "j", states=frozenset({"johor"}))
+    for refusal, kind in (
+        (decide(johor, "x"), RefusalKind.NOT_FOUND),
+        (decide(sel, "x", known=False), RefusalKind.NOT_FOUND),
+        (decide(Principal(PrincipalKind.PROVIDER, "shelter-sel-1"), "x"), RefusalKind.NOT_FOUND),
+        (decide(sel, None), RefusalKind.INVALID),
+        (decide(sel, " \t"), RefusalKind.INVALID),
+    ):
+        assert isinstance(refusal, Refusal)
+        assert refusal.kind is kind
