@@ -276,3 +276,14 @@ async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_cas
     assert b"Ibu saudara" not in bytes(stored["words"])  # sealed
     assert audited == 1
     assert all("Ibu saudara" not in e["event"].model_dump_json() for e in await outbox())
+
+
+async def test_a_supervisor_covers_every_state(browser, late):
+    case_id, referral_id, _ = late
+
+    case = await browser.sign_in(f"/desk/cases/{case_id}", "supervisor")
+    queue = await browser.desk.get("/desk/")
+
+    assert case.status_code == 200, case.text
+    assert "Alerts of the states you cover: every state" in _main(queue)
+    assert f"/desk/referrals/{referral_id}" in _main(queue)

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from lindung_intake.adapters import coordination as db
 from lindung_intake.adapters import notes as sealed_notes
 from lindung_intake.adapters.postgres import audit_read
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from lindung_intake.use_cases.cases import CaseRead, Cases
 
 __all__ = ["CasePage", "Coordination", "ReferralLine"]
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ class Coordination:
             if isinstance(decided, Refusal):
                 raise refused(decided)
             await store_note(work.conn, self._data_keys, decided)
+            work.after_commit(
+                lambda: log.info("case note kept", case_id=str(case_id),
+                                 note_id=str(decided.note_id), coordinator_id=principal.id)
+            )  # fmt: skip
             return decided.note_id
 
     def _opened(self, row: Any) -> NoteRead:
