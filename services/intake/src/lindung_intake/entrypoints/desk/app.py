@@ -17,10 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from lindung_common import BodyGuard
+from lindung_common.signin import SignInFailed
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
-
-from lindung_intake.adapters.oidc import SignInFailed
 
 from .forms import LANGUAGE_COOKIE, Cookies, FormRefused
 from .language import pick_language
