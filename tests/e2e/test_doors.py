@@ -31,7 +31,7 @@ TARGETS = {
     "intake": ("/v1/identifications", "application/json"),
     "router": ("/health/ready", "application/json"),
     "notifier": ("/metrics", "application/json"),
-    "sla-monitor": ("/dashboard/sign-in", "application/x-www-form-urlencoded"),
+    "sla-monitor": ("/dashboard/sign-out", "application/x-www-form-urlencoded"),
 }
 
 

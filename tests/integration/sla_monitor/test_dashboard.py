@@ -208,7 +208,7 @@ async def test_the_page_shows_the_late_referral_on_top_and_draws_its_charts(
     runtime, http = dashboard
     made = await _seed(runtime, new_referral, fire_due)
 
-    await operations.sign_in("operations")
+    await operations.sign_in("operations", "/dashboard")
     page = await http.get("/dashboard?last=24h")
 
     assert page.status_code == 200
@@ -384,7 +384,7 @@ async def test_a_database_that_does_not_answer_gets_503_then_the_figures_come_ba
     holder = await asyncpg.connect(stack.database_url)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
-            await person_at(http).sign_in("operations")
+            await person_at(http).sign_in("operations", "/dashboard")
             # Another session holds the deadlines table: every read of it waits, then
             # gives up at the command timeout, as with a database that hangs.
             lock = holder.transaction()

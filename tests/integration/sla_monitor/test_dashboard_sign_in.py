@@ -106,7 +106,7 @@ async def test_anyone_but_operations_is_refused_and_no_session_begins(
 ):
     runtime, http = dashboard
 
-    refused = await person_at(http).sign_in(user)
+    refused = await person_at(http).sign_in(user, "/dashboard")
 
     assert refused.status_code == 403
     assert "Only operations people" in refused.text
@@ -119,7 +119,7 @@ async def test_a_sign_out_without_its_csrf_token_is_refused_and_the_session_live
     dashboard, person_at, schema
 ):
     runtime, http = dashboard
-    page = await person_at(http).sign_in("operations")
+    page = await person_at(http).sign_in("operations", "/dashboard")
     form = {"Content-Type": "application/x-www-form-urlencoded"}
 
     bare = await http.post("/dashboard/sign-out", content=b"", headers=form)
@@ -140,7 +140,7 @@ async def test_a_sign_out_without_its_csrf_token_is_refused_and_the_session_live
 async def test_signing_out_ends_the_session_here_and_at_keycloak(dashboard, person_at, schema):
     runtime, http = dashboard
     person = person_at(http)
-    page = await person.sign_in("operations")
+    page = await person.sign_in("operations", "/dashboard")
     secret = _cookie(person, "lindung_operations").value
 
     out = await http.post(
@@ -179,7 +179,7 @@ async def test_the_json_api_and_the_export_take_an_operations_key_and_a_person_s
     by_key = await http.get("/dashboard/api/summary?last=24h", headers=bearer)
     export = await http.get("/dashboard/export.csv?last=24h", headers=bearer)
     nobody = await http.get("/dashboard/api/open")
-    await person_at(http).sign_in("operations")
+    await person_at(http).sign_in("operations", "/dashboard")
     by_person = await http.get("/dashboard/api/open")
 
     assert by_key.status_code == 200, by_key.text
