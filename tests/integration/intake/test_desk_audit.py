@@ -100,6 +100,13 @@ async def test_the_audit_pages_fifty_reads_at_a_time_in_malay_too(
     assert 'rel="next"' not in second.text
 
 
+async def test_operations_land_on_the_audit_from_the_desk_s_front_page(client, person_at):
+    page = await person_at(client).sign_in("operations", "/desk/")
+
+    assert page.status_code == 303
+    assert page.headers["location"] == "/desk/audit"
+
+
 async def test_the_audit_is_for_operations_only(client, person_at):
     nobody = await client.get("/desk/audit")
     assert nobody.status_code == 303
