@@ -5,8 +5,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
-from lindung_devstack.realm import CLAIMS, CLIENT_ID, PEOPLE, People, realm_representation
+from lindung_devstack.keycloak_dist import THEMES
+from lindung_devstack.realm import (
+    CLAIMS,
+    CLIENT_ID,
+    LOCALES,
+    LOGIN_THEME,
+    PEOPLE,
+    People,
+    realm_representation,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_every_demo_person_has_a_password_and_the_realm_file_holds_none_in_clear():
@@ -74,3 +87,28 @@ def test_the_desk_client_is_confidential_code_flow_only_with_pkce_s256():
     assert client["attributes"]["pkce.code.challenge.method"] == "S256"
     mapped = {m["config"]["claim.name"] for m in client["protocolMappers"]}
     assert mapped == set(CLAIMS)
+
+
+def _entries(path: Path) -> list[tuple[str, str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("=", 1) for line in lines if line.strip() and line[0] not in "#!"]
+    return [(key.strip(), value.strip()) for key, value in pairs]
+
+
+def test_the_sign_in_pages_are_lindungs_own_in_english_and_malay_english_first():
+    realm = realm_representation(People())
+    assert realm["loginTheme"] == LOGIN_THEME == "lindung"
+    assert realm["internationalizationEnabled"] is True
+    assert realm["supportedLocales"] == ["en", "ms"] == list(LOCALES)
+    assert realm["defaultLocale"] == "en"
+    assert realm["displayName"] == realm["displayNameHtml"] == "Lindung"
+
+    theme = THEMES / LOGIN_THEME / "login"
+    settings = dict(_entries(theme / "theme.properties"))
+    assert settings["parent"] == "keycloak.v2"  # Keycloak 26's default login theme
+    assert settings["locales"].split(",") == list(LOCALES)
+    for locale in LOCALES:
+        entries = _entries(theme / "messages" / f"messages_{locale}.properties")
+        keys = [key for key, _ in entries]
+        assert len(keys) == len(set(keys)), f"a key given twice in {locale}"
+        assert all(value for _, value in entries), f"an empty message in {locale}"

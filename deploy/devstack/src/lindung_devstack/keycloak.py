@@ -27,7 +27,7 @@ from ._proc import (
     start_with_retries,
     stop_process,
 )
-from .keycloak_dist import home_for, java_arguments, resolve_dist
+from .keycloak_dist import THEMES, home_for, java_arguments, resolve_dist
 from .realm import CLIENT_ID, REALM, People, realm_representation
 
 if TYPE_CHECKING:
@@ -215,6 +215,8 @@ class KeycloakServer:
             # The issuer is this address however the server is reached.
             f"--hostname={self.url}",
             "--cache=local",
+            # Lindung's login theme, read where it lies (the realm's login theme).
+            f"--spi-theme--folder--dir={THEMES}",
             # The readiness probes would otherwise log a line each while it starts.
             "--log-level=info,io.smallrye.health:warn",
         ]  # fmt: skip

@@ -6,6 +6,9 @@ build-time options below, so every start is `start --optimized` and skips Quarku
 re-augmentation (about 20 s). The built distribution is only read afterwards: each
 server gets a home of its own whose `lib/`, `themes/`, `providers/` and `conf/` point
 into it (`home_for`), with its own `data/` (database, import, temporary files).
+
+Lindung's own login theme (`deploy/keycloak/themes/`, English and Malay) is read from the
+repository where it lies (`THEMES`): a folder theme is a runtime option, no build needed.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pathlib import Path
 
 from .kafka import cache_root
 
-__all__ = ["BUILD_OPTIONS", "POM", "home_for", "java_arguments", "resolve_dist"]
+__all__ = ["BUILD_OPTIONS", "POM", "THEMES", "home_for", "java_arguments", "resolve_dist"]
 
 POM = Path(__file__).resolve().parents[3] / "keycloak" / "pom.xml"
+# Lindung's themes (`lindung`: the login pages in English and Malay), one folder per theme.
+THEMES = POM.parent / "themes"
 # Build-time options: fixed in the built distribution (`kc.sh build`).
 BUILD_OPTIONS = (
     # An embedded H2 file per server: nothing to install, and a migrated template copied

@@ -8,6 +8,11 @@ claims of the same name:
 - `lindung_role`: `provider_staff`, `coordinator`, `supervisor` or `operations`;
 - `lindung_provider`: the provider id (provider staff only);
 - `lindung_states`: space-separated state codes (coordinators, supervisors; `*` is all).
+
+Its sign-in pages use Lindung's login theme (`deploy/keycloak/themes/lindung`), in English
+or Malay. Keycloak picks the language in this order: the one chosen on the page, the
+person's `locale` attribute, the `ui_locales` of the desk's authorization request, its
+`KEYCLOAK_LOCALE` cookie, the browser's `Accept-Language`, else English.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 __all__ = [
     "CLAIMS",
     "CLIENT_ID",
+    "LOCALES",
+    "LOGIN_THEME",
     "LOOPBACK_REDIRECTS",
     "PEOPLE",
     "REALM",
@@ -33,6 +40,8 @@ __all__ = [
 REALM = "lindung"
 CLIENT_ID = "lindung-desk"
 CLAIMS = ("lindung_role", "lindung_provider", "lindung_states")
+LOGIN_THEME = "lindung"
+LOCALES = ("en", "ms")  # the desk's languages; the first is the default
 # Keycloak matches a redirect URI ending in `*` as a prefix, so these let the desk run
 # on any loopback port (its port is chosen at start). Never used outside the devstack.
 LOOPBACK_REDIRECTS = ("http://127.0.0.1:*", "http://localhost:*")
@@ -233,6 +242,11 @@ def realm_representation(
         "realm": REALM,
         "enabled": True,
         "displayName": "Lindung",
+        "displayNameHtml": "Lindung",  # the sign-in pages' header
+        "loginTheme": LOGIN_THEME,
+        "internationalizationEnabled": True,
+        "supportedLocales": list(LOCALES),
+        "defaultLocale": LOCALES[0],
         # Plain HTTP is allowed from loopback and private addresses only.
         "sslRequired": "external",
         "passwordPolicy": f"hashAlgorithm({HASH_ALGORITHM}) and hashIterations({HASH_ITERATIONS})",

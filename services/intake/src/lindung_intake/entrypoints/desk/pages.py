@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from lindung_contracts import Outcome
 
+from .values import LANGUAGE_FIELDS, code_words, language_name, short_reference, when
 from .words import DECLINE_REASONS, OUTCOME_REASONS, WORDS
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
+    from jinja2.runtime import Context
     from starlette.responses import Response
 
 __all__ = ["Pages", "flatten", "shown", "span"]
@@ -32,9 +35,10 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._pages.filters["span"] = span
+        self._pages.filters["span"] = _span
         self._pages.filters["when"] = _when
         self._pages.filters["shown"] = shown
+        self._pages.filters["ref"] = short_reference
         # No script at all; forms post here, and sign-out is sent on to the identity provider.
         self._headers = {
             "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -68,23 +72,42 @@ class Pages:
         return RedirectResponse(to, status_code=303, headers=self._headers)
 
 
-def span(left: timedelta) -> str:
-    """A stretch of time as a person reads it: `2 d 3 h`, `3 h 20 min`, `45 min`, `30 s`."""
+_UNITS: Final = {"en": ("d", "h", "min", "s"), "ms": ("hari", "jam", "minit", "saat")}
+
+
+def span(left: timedelta, language: str = "en") -> str:
+    """A stretch of time as a person reads it: `2 d 3 h`, `3 h 20 min`; `3 jam 20 minit`."""
+    day, hour, minute, second = _UNITS.get(language, _UNITS["en"])
     seconds = abs(int(left.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return f"{days} {day} {hours} {hour}"
     if hours:
-        return f"{hours} h {minutes} min"
+        return f"{hours} {hour} {minutes} {minute}"
     if minutes:
-        return f"{minutes} min"
-    return f"{secs} s"
+        return f"{minutes} {minute}"
+    return f"{secs} {second}"
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y %H:%M UTC")
+def _instant(text: str) -> datetime | None:
+    """An ISO 8601 instant with its offset, as the identification stores one; else None."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+@pass_context
+def _span(context: Context, left: timedelta) -> str:
+    return span(left, context["lang"])
+
+
+@pass_context
+def _when(context: Context, moment: datetime) -> str:
+    return when(moment, context["lang"])
 
 
 def flatten(shared: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -99,17 +122,29 @@ def flatten(shared: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-def shown(value: Any, language: str) -> str:
-    """A shared value as text: yes or no, lists joined, details as `key: value`."""
+def shown(value: Any, language: str, path: str = "") -> str:
+    """A shared value as text: codes and languages named, yes or no, lists joined."""
     words = WORDS.get(language, WORDS["en"])
     if isinstance(value, bool):
         return words("yes") if value else words("no")
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {shown(v, language)}" for k, v in value.items())
     if isinstance(value, list | tuple) and value:
-        return ", ".join(shown(v, language) for v in value)
+        return ", ".join(shown(v, language, path) for v in value)
     if value is None or isinstance(value, list | tuple):  # an empty list
         return "\N{EN DASH}"
-    if isinstance(value, str) and _CODE.fullmatch(value):
-        return value.replace("_", " ")  # a code (`police_lockup`), read as words
+    if isinstance(value, str):
+        return _text(value, language, path)
     return str(value)
+
+
+def _text(value: str, language: str, path: str) -> str:
+    """A text value: an instant in Malaysia's time, a language or a code named, else itself."""
+    if path.endswith("_at") and (moment := _instant(value)):
+        return when(moment, language)
+    if path in LANGUAGE_FIELDS:
+        return language_name(value, language)
+    named = code_words(path, value, language)
+    if named is None and _CODE.fullmatch(value):
+        named = value.replace("_", " ")  # a code with no words yet, read as words
+    return named or value

@@ -58,6 +58,7 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "paused": ("clock paused", "jam dihentikan"),
     "open": ("Open", "Buka"),
     "referral": ("Referral", "Rujukan"),
+    "reference": ("Ref.", "No. rujukan"),
     "back": ("Back to referrals", "Kembali ke rujukan"),
     "what_you_may_see": (
         "What you may see (consent and your service decide)",
