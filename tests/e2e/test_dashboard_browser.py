@@ -274,13 +274,17 @@ async def _on_a_laptop(
     await mine.wait_for(state="detached", timeout=(REFRESH_SECONDS * 4 + 30) * 1000)
     assert page.url.endswith("/dashboard?last=24h")
 
-    # Signing out ends the session here and at Keycloak: the page asks for a sign-in again.
-    await page.click("form.out button")
-    await page.wait_for_url(f"{url}/dashboard/signed-out")
-    await _accessible(page, "signed out")
-    await page.goto(f"{url}/dashboard")
-    assert "/realms/lindung/" in page.url
+    # Signing out (in another tab) ends the session here and at Keycloak: the first tab's
+    # next refresh finds it over and goes to Keycloak's sign-in, as does any page opened.
+    other = await laptop.new_page()
+    await other.goto(f"{url}/dashboard")
+    await other.click("form.out button")
+    await other.wait_for_url(f"{url}/dashboard/signed-out")
+    await _accessible(other, "signed out")
+    await page.wait_for_url("**/realms/lindung/**", timeout=(REFRESH_SECONDS * 4 + 30) * 1000)
     assert await page.locator("#kc-login").count() == 1
+    await other.goto(f"{url}/dashboard")
+    assert "/realms/lindung/" in other.url
     assert errors == []
 
 
