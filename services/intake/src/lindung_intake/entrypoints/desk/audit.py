@@ -42,6 +42,7 @@ AUDIT_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "audit_what": ("What", "Apa"),
     "audit_fields": ("Fields", "Medan"),
     "audit_none": ("none", "tiada"),
+    "audit_result": ("Result", "Keputusan"),
     "audit_shown": ("Shown", "Dipaparkan"),
     "audit_refused": ("Refused", "Ditolak"),
     "audit_page": ("Page", "Halaman"),
