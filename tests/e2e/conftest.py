@@ -44,6 +44,7 @@ async def _four_services(
     *,
     policy: Path = HERE / "policy.toml",
     intake: dict[str, str] | None = None,
+    sla_monitor: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
@@ -67,7 +68,9 @@ async def _four_services(
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(path)},
-            "sla-monitor": {"tick_seconds": "0.2"} | keys.dashboard_settings(workdir / "keys.json"),
+            "sla-monitor": {"tick_seconds": "0.2"}
+            | keys.dashboard_settings(workdir / "keys.json")
+            | (sla_monitor or {}),
         },
     )
     await asyncio.to_thread(services.start)
@@ -104,12 +107,16 @@ async def start_system(four_services, tmp_path) -> AsyncIterator[Callable[..., A
             *,
             endpoints: Callable[[dict[str, Any]], None] | None = None,
             intake: dict[str, str] | None = None,
+            sla_monitor: dict[str, str] | None = None,
         ) -> System:
             """`endpoints` may change the endpoints document (a gone provider, say) first.
 
-            `intake` adds to intake's settings (`keycloak.intake_settings()`, say).
+            `intake` adds to intake's settings (`keycloak.intake_settings()`, say), and
+            `sla_monitor` to the sla-monitor's (`keycloak.dashboard_settings()`).
             """
-            system = four_services(tmp_path, behaviour, endpoints, intake=intake)
+            system = four_services(
+                tmp_path, behaviour, endpoints, intake=intake, sla_monitor=sla_monitor
+            )
             return await running.enter_async_context(system)
 
         yield start

@@ -291,6 +291,7 @@ async def play(
     }  # fmt: skip
     if keycloak is not None:
         services.settings["intake"] |= keycloak.intake_settings()
+        services.settings["sla-monitor"] |= keycloak.dashboard_settings()
     began = time.monotonic()
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
     services.start()
@@ -393,6 +394,7 @@ def _desk_notes(keycloak: KeycloakServer | None, services: ServiceSet, workdir: 
         f"\nThe desk: {services['intake'].url}/desk/ (people sign in at Keycloak, {keycloak.url})",
         *(f"  {person.username:<18} {person.describe()}" for person in PEOPLE),
         f"  their passwords in {passwords} (new each run); Keycloak's log {keycloak.log_file}",
+        f"The operations dashboard: {services['sla-monitor'].url}/dashboard (as operations)",
     ]
 
 
@@ -421,7 +423,8 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path, key_file: 
     print("\nWhere to look next:")
     print(f"  API docs (OpenAPI)   {services['intake'].url}/docs")
     print(f"  dashboard            {services['sla-monitor'].url}/dashboard"
-          f"  (operations key in {key_file})")  # fmt: skip
+          "  (people: sign in as operations)")  # fmt: skip
+    print(f"  dashboard JSON, CSV  Authorization: Bearer <the operations key in {key_file}>")
     for name, service in services.processes.items():
         print(f"  {name:<12} ready   {service.url}{HEALTH_PATH}  metrics {service.url}/metrics")
         print(f"  {'':<12} log     {service.log_file}")

@@ -62,7 +62,7 @@ class Keys:
         return {"api_keys_file": str(path), "key_secret": self.secret, "data_keys": self.data_keys}
 
     def dashboard_settings(self, path: Path) -> dict[str, str]:
-        """The sla-monitor's: the same keys file and secret, for its operations dashboard."""
+        """The sla-monitor's: the same keys file and secret, for the dashboard's JSON and CSV."""
         return {"api_keys_file": str(path), "key_secret": self.secret}
 
 

@@ -85,6 +85,8 @@ async def inbox(request: Request) -> Response:
     session = await signed_in(request)
     if session is None:
         return _sign_in_first(request)
+    if session.principal.kind is PrincipalKind.OPERATIONS:  # their desk is the read audit
+        return desk_of(request).pages.go(f"{desk_of(request).base}/audit")
     if session.principal.kind is not PrincipalKind.PROVIDER:
         return _coming(request, session)
     desk = desk_of(request)
