@@ -48,6 +48,9 @@ async def test_the_notifier_s_client_sends_through_it_and_the_mail_is_kept(tmp_p
         assert mail.file.parent == tmp_path / "kept"
         kept = message_from_bytes(mail.file.read_bytes(), policy=policy.default)
         assert kept["Subject"] == "[Lindung] rujukan"
+        readable = mail.file.with_suffix(".txt").read_text()
+        assert f"To: {SHELTER}" in readable
+        assert LINK in readable  # decoded: the link on one line, as a person copies it
         assert server.to("someone.else@example.org") == []
 
 

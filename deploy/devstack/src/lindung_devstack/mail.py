@@ -3,7 +3,8 @@
 It listens on loopback and, as a private relay would, requires STARTTLS with a
 certificate of its own, issued by a CA made for the run; the notifier checks it against
 that CA (`smtp_ca_file`). Every message accepted is kept in memory (`messages`, `to`,
-`links`) and, given a directory, written there as an `.eml` file a mail program opens.
+`links`) and, given a directory, written there as an `.eml` file a mail program opens,
+with a `.txt` beside it that a person reads in a terminal (headers and body decoded).
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ class Mail:
         """The plain-text body."""
         part = self.message.get_body(preferencelist=("plain",))
         return str(part.get_content()) if part is not None else ""
+
+    def readable(self) -> str:
+        """Its headers and its body, decoded: what a person reads (beside the `.eml`)."""
+        heads = (f"{h}: {self.message[h]}" for h in ("From", "To", "Subject", "Date"))
+        return "\n".join(heads) + "\n\n" + self.body
 
     @property
     def links(self) -> list[str]:
@@ -137,12 +143,14 @@ class MailServer:
         recipients = tuple(envelope.rcpt_tos)
         with self._lock:
             number = len(self.messages) + 1
-            file = None
+            mail = Mail(recipients, message, None)
             if self.keep is not None:
                 name = re.sub(r"[^A-Za-z0-9.-]+", "_", recipients[0] if recipients else "nobody")
                 file = self.keep / f"{number:04d}-{name}.eml"
                 file.write_bytes(content)
-            self.messages.append(Mail(recipients, message, file))
+                file.with_suffix(".txt").write_text(mail.readable())
+                mail = Mail(recipients, message, file)
+            self.messages.append(mail)
         return "250 Message accepted"
 
     def _certificates(self) -> tuple[Path, Path]:
