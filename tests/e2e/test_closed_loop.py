@@ -25,6 +25,24 @@ async def test_a_completion_s_outcome_reaches_the_dashboard_s_services_delivered
     start_system, eventually
 ):
     services, standin, keys = await start_system(everyone_accepts)
+    operations = {"Authorization": f"Bearer {keys.operations['operations']}"}
+
+    async def services_delivered() -> dict[str, Any]:
+        """The dashboard's figure (the run's database: other tests' completions count too)."""
+        async with httpx.AsyncClient(base_url=services["sla-monitor"].url) as dashboard:
+            summary = await dashboard.get("/dashboard/api/summary?last=24h", headers=operations)
+        assert summary.status_code == 200, summary.text
+        figure: dict[str, Any] = summary.json()["services_delivered"]
+        return figure
+
+    def tally(figure: dict[str, Any]) -> tuple[int, ...]:
+        by_service = {d["service"]: d for d in figure["by_service"]}
+        protector = by_service.get("child_protector", {}).get("delivered", 0)
+        shelter = by_service.get("safe_shelter", {}).get("partly_delivered", 0)
+        counts = (figure["delivered"], figure["partly_delivered"], figure["completed"])
+        return (*counts, protector, shelter)
+
+    before = tally(await services_delivered())
     body = {
         "agency_reference": f"E2E-LOOP-{time.time_ns()}",
         "identified_at": datetime.now(UTC).isoformat(),
@@ -65,20 +83,18 @@ async def test_a_completion_s_outcome_reaches_the_dashboard_s_services_delivered
             )
             assert completed.status_code == 202, completed.text
 
-    operations = {"Authorization": f"Bearer {keys.operations['operations']}"}
+    async def counted() -> dict[str, Any] | None:
+        figure = await services_delivered()
+        return figure if figure["completed"] >= before[2] + 2 else None
+
+    figure = await eventually(counted, timeout=30, what="the dashboard counting both")
     async with httpx.AsyncClient(base_url=services["sla-monitor"].url) as dashboard:
-
-        async def counted() -> dict[str, Any] | None:
-            summary = await dashboard.get("/dashboard/api/summary?last=24h", headers=operations)
-            assert summary.status_code == 200, summary.text
-            figure: dict[str, Any] = summary.json()["services_delivered"]
-            return figure if figure["completed"] >= 2 else None
-
-        figure = await eventually(counted, timeout=30, what="the dashboard counting both")
         page = await dashboard.get("/dashboard?last=24h", headers=operations)
 
-    by_service = {d["service"]: d for d in figure["by_service"]}
-    assert (figure["delivered"], figure["partly_delivered"], figure["completed"]) == (1, 1, 2)
-    assert by_service["child_protector"]["delivered"] == 1
-    assert by_service["safe_shelter"]["partly_delivered"] == 1
-    assert "<b>1</b> services delivered (1 partly, 0 not, of 2 completed)" in page.text
+    # One more delivered (the protector), one more partly (the shelter), two more completed.
+    assert [a - b for a, b in zip(tally(figure), before, strict=True)] == [1, 1, 2, 1, 1]
+    shown = (
+        f"<b>{figure['delivered']}</b> services delivered ({figure['partly_delivered']} partly, "
+        f"{figure['not_delivered']} not, of {figure['completed']} completed)"
+    )
+    assert shown in page.text

@@ -1,8 +1,9 @@
 """The operations dashboard in a real Chromium, against a running sla-monitor worker.
 
 Referrals reach the worker as the router sends them (on Kafka); the page is read as an
-operations officer would: signed in, on a laptop and on a phone, refreshing on its own.
-Screenshots are kept in `test-artifacts/` (or `$LINDUNG_TEST_ARTIFACTS`).
+operations officer would: signed in at the real Keycloak, on a laptop and on a 360 px
+phone, refreshing on its own, then signed out. axe-core finds no serious or critical
+violation. Screenshots are kept in `test-artifacts/` (or `$LINDUNG_TEST_ARTIFACTS`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from axe_playwright_python.async_playwright import Axe
 from lindung_common.keys import hash_key
 from lindung_contracts import (
     ChildSummary,
@@ -40,7 +42,8 @@ from playwright.async_api import async_playwright
 pytestmark = pytest.mark.integration
 
 SECRET = "browser-test-secret-0123456789abcdef"
-KEY = "lk_operations-browser-test-key"
+KEY = "lk_operations-browser-test-key"  # the JSON API's, for machines
+OPERATIONS = "operations"  # the realm's operations person
 ARTIFACTS = Path(
     os.environ.get("LINDUNG_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
 )
@@ -112,7 +115,7 @@ async def _publish(stack, *payloads) -> None:
 
 
 @pytest.fixture
-async def worker(stack, schema, tmp_path):
+async def worker(stack, schema, tmp_path, keycloak):
     """A real `python -m lindung_sla_monitor` with the dashboard on, on its own schema."""
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"keys": [
@@ -129,6 +132,7 @@ async def worker(stack, schema, tmp_path):
         "SLA_MONITOR_API_KEYS_FILE": str(keys),
         "SLA_MONITOR_KEY_SECRET": SECRET,
         "SLA_MONITOR_DASHBOARD_REFRESH_SECONDS": str(REFRESH_SECONDS),
+        **keycloak.dashboard_env(f"http://127.0.0.1:{port}/dashboard"),
     }
     log_path = tmp_path / "sla-monitor.log"
     with log_path.open("wb") as log_file:
@@ -169,7 +173,7 @@ async def _until_listed(url: str, process, log_path: Path, ids: set[str], accept
 
 
 async def test_an_operations_officer_sees_the_late_referral_on_top_on_a_laptop_and_a_phone(
-    stack, worker
+    stack, worker, keycloak
 ):
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (make browser installs it)"
@@ -197,8 +201,9 @@ async def test_an_operations_officer_sees_the_late_referral_on_top_on_a_laptop_a
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
-            await _on_a_laptop(browser, url, late, errors, stack)
-            await _on_a_phone(browser, url, errors)
+            password = keycloak.passwords[OPERATIONS]
+            await _on_a_laptop(browser, url, late, errors, stack, password)
+            await _on_a_phone(browser, url, errors, password)
         finally:
             await browser.close()
 
@@ -206,20 +211,41 @@ async def test_an_operations_officer_sees_the_late_referral_on_top_on_a_laptop_a
     assert (ARTIFACTS / "dashboard-phone.png").stat().st_size > 10_000
 
 
-async def _sign_in(page, url: str, path: str) -> None:
+async def _sign_in(page, url: str, path: str, password: str) -> None:
+    """Open the dashboard: Keycloak asks who we are, then sends us back to the page asked for."""
     await page.goto(f"{url}{path}")
-    assert "/dashboard/sign-in" in page.url  # not signed in yet
-    await page.fill("#key", KEY)
-    await page.click("button[type=submit]")
+    assert "/realms/lindung/" in page.url  # not signed in yet: at the identity provider
+    await page.fill("#username", OPERATIONS)
+    await page.fill("#password", password)
+    await page.click("#kc-login")
+    await page.wait_for_url(f"{url}{path}")
     await page.wait_for_selector("main[data-dashboard]")
 
 
-async def _on_a_laptop(browser, url: str, late: ReferralRequested, errors: list[str], stack):
+async def _accessible(page, what: str) -> None:
+    """axe-core finds no serious or critical violation; nothing scrolls sideways."""
+    results = await Axe().run(page)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert not bad, f"{what}: {bad}"
+    sideways = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert sideways <= 0, f"{what}: scrolls {sideways} px sideways"
+
+
+async def _on_a_laptop(
+    browser, url: str, late: ReferralRequested, errors: list[str], stack, password: str
+):
     laptop = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await laptop.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    await _sign_in(page, url, "/dashboard?last=24h")
+    await _sign_in(page, url, "/dashboard?last=24h", password)
+    await _accessible(page, "the dashboard on a laptop")
 
     rows = page.locator("#open-referrals tbody tr")
     assert await rows.first.get_attribute("data-referral") == str(late.referral_id)
@@ -247,20 +273,32 @@ async def _on_a_laptop(browser, url: str, late: ReferralRequested, errors: list[
     await _publish(stack, _accepted(late, datetime.now(UTC)))
     await mine.wait_for(state="detached", timeout=(REFRESH_SECONDS * 4 + 30) * 1000)
     assert page.url.endswith("/dashboard?last=24h")
+
+    # Signing out (in another tab) ends the session here and at Keycloak: the first tab's
+    # next refresh finds it over and goes to Keycloak's sign-in, as does any page opened.
+    other = await laptop.new_page()
+    await other.goto(f"{url}/dashboard")
+    await other.click("form.out button")
+    await other.wait_for_url(f"{url}/dashboard/signed-out")
+    await _accessible(other, "signed out")
+    await page.wait_for_url("**/realms/lindung/**", timeout=(REFRESH_SECONDS * 4 + 30) * 1000)
+    assert await page.locator("#kc-login").count() == 1
+    await other.goto(f"{url}/dashboard")
+    assert "/realms/lindung/" in other.url
     assert errors == []
 
 
-async def _on_a_phone(browser, url: str, errors: list[str]) -> None:
+async def _on_a_phone(browser, url: str, errors: list[str], password: str) -> None:
     phone = await browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
         device_scale_factor=2,
     )  # fmt: skip
     page = await phone.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    await _sign_in(page, url, "/dashboard")
+    await _sign_in(page, url, "/dashboard", password)
     # Nothing makes the whole page scroll sideways: wide tables scroll in their own box.
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await _accessible(page, "the dashboard on a phone")
     assert await page.locator("svg.chart").count() == 4
     await page.screenshot(path=ARTIFACTS / "dashboard-phone.png", full_page=True)
     assert errors == []

@@ -1,4 +1,4 @@
-"""Intake started by the end-to-end launcher knows where people sign in to its desk."""
+"""Intake and the sla-monitor, started by the end-to-end launcher, know where people sign in."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ def accept_all(_: dict) -> Behaviour:
 async def test_intake_gets_the_realm_s_issuer_client_and_its_own_desk_address(
     start_system, keycloak
 ):
-    services, _, _ = await start_system(accept_all, intake=keycloak.intake_settings())
+    services, _, _ = await start_system(
+        accept_all,
+        intake=keycloak.intake_settings(),
+        sla_monitor=keycloak.dashboard_settings(),
+    )
     intake = services["intake"]
     env = intake.env
 
@@ -28,3 +32,11 @@ async def test_intake_gets_the_realm_s_issuer_client_and_its_own_desk_address(
     async with httpx.AsyncClient() as http:
         discovery = await http.get(f"{env['INTAKE_OIDC_ISSUER']}/.well-known/openid-configuration")
     assert discovery.json()["issuer"] == keycloak.issuer
+    # The sla-monitor's dashboard signs people in at the same realm, at its own address.
+    monitor = services["sla-monitor"]
+    assert monitor.env["SLA_MONITOR_OIDC_ISSUER"] == keycloak.issuer
+    assert monitor.env["SLA_MONITOR_DASHBOARD_URL"] == f"http://127.0.0.1:{monitor.port}/dashboard"
+    async with httpx.AsyncClient(base_url=monitor.url) as http:
+        begun = await http.get("/dashboard/sign-in")
+    assert begun.status_code == 303
+    assert begun.headers["location"].startswith(f"{keycloak.issuer}/protocol/openid-connect/auth?")

@@ -31,12 +31,12 @@ TARGETS = {
     "intake": ("/v1/identifications", "application/json"),
     "router": ("/health/ready", "application/json"),
     "notifier": ("/metrics", "application/json"),
-    "sla-monitor": ("/dashboard/sign-in", "application/x-www-form-urlencoded"),
+    "sla-monitor": ("/dashboard/sign-out", "application/x-www-form-urlencoded"),
 }
 
 
 @pytest.fixture(scope="module")
-async def services(stack, tmp_path_factory):
+async def services(stack, tmp_path_factory, keycloak):
     tmp_path = tmp_path_factory.mktemp("doors")
     directory = json.loads((DEMO_DIR / "directory.json").read_text())
     providers = [p["id"] for p in directory["providers"]]
@@ -55,7 +55,9 @@ async def services(stack, tmp_path_factory):
                 "directory_file": str(DEMO_DIR / "directory.json"),
             },
             "notifier": {"endpoints_file": str(tmp_path / "endpoints.json")},
-            "sla-monitor": keys.dashboard_settings(tmp_path / "keys.json"),
+            # Its sign-out is a form: a post without a session is refused (403) when warming.
+            "sla-monitor": keys.dashboard_settings(tmp_path / "keys.json")
+            | keycloak.dashboard_settings(),
         },
     )
     await asyncio.to_thread(running.start)

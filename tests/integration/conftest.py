@@ -9,7 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from aiokafka.structs import ConsumerRecord
     from lindung_contracts import Topic
@@ -75,3 +75,79 @@ async def tail(stack):
     yield open_tail
     for reader in opened:
         await reader.close()
+
+
+class Person:
+    """A browser at a service's pages (in-process) and at the real Keycloak, with its cookies."""
+
+    def __init__(self, http: Any, keycloak: Any) -> None:
+        import httpx  # noqa: PLC0415 - only the tests that sign people in need it
+
+        self.http = http
+        self.keycloak = keycloak
+        self._idp = httpx.AsyncClient(timeout=30)
+        self._idp_cookies: dict[str, str] = {}
+        self.set_cookies: list[str] = []
+
+    async def at_keycloak(self, method: str, url: str, **options: Any) -> Any:
+        """A request to Keycloak, its cookies kept as a browser keeps them on loopback.
+
+        Keycloak marks them `Secure`; a browser sends those to http://127.0.0.1, Python's
+        cookie jar does not.
+        """
+        cookie = "; ".join(f"{k}={v}" for k, v in self._idp_cookies.items())
+        headers = {"Cookie": cookie} if cookie else {}
+        response = await self._idp.request(method, url, headers=headers, **options)
+        for line in response.headers.get_list("set-cookie"):
+            name, value = line.split(";", 1)[0].split("=", 1)
+            if "max-age=0" in line.lower() or not value:
+                self._idp_cookies.pop(name, None)
+            else:
+                self._idp_cookies[name] = value
+        return response
+
+    async def sign_in(self, user: str, path: str) -> Any:
+        """Open a page, sign in on Keycloak's form, come back: the last answer."""
+        import html  # noqa: PLC0415
+        import re  # noqa: PLC0415
+        from urllib.parse import urlsplit  # noqa: PLC0415
+
+        opened = await self.http.get(path)
+        assert opened.status_code == 303, opened.text
+        started = await self.http.get(opened.headers["location"])
+        assert started.status_code == 303, started.text
+        back = await self.at_keycloak("GET", started.headers["location"])
+        if back.status_code == 200:  # Keycloak's login form (no single sign-on session yet)
+            form = re.search(r'id="kc-form-login"[^>]*action="([^"]+)"', back.text)
+            assert form, back.text
+            back = await self.at_keycloak(
+                "POST",
+                html.unescape(form[1]),
+                data={"username": user, "password": self.keycloak.passwords[user]},
+            )
+        assert back.status_code == 302, back.text
+        callback = urlsplit(back.headers["location"])
+        assert callback.path.endswith("/callback"), callback
+        arrived = await self.http.get(f"{callback.path}?{callback.query}")
+        self.set_cookies = arrived.headers.get_list("set-cookie")
+        if arrived.status_code != 303:
+            return arrived
+        return await self.http.get(arrived.headers["location"])
+
+    async def close(self) -> None:
+        """Close the connection to Keycloak."""
+        await self._idp.aclose()
+
+
+@pytest.fixture
+async def person_at(keycloak: Any) -> AsyncIterator[Callable[[Any], Person]]:
+    """`person_at(http)`: a person's browser at the pages `http` serves, and at Keycloak."""
+    made: list[Person] = []
+
+    def make(http: Any) -> Person:
+        made.append(Person(http, keycloak))
+        return made[-1]
+
+    yield make
+    for person in made:
+        await person.close()

@@ -332,3 +332,17 @@ async def spawn_worker(
         for worker, log_file in started:
             await worker.stop()
             log_file.close()
+
+
+DASHBOARD_URL = "http://127.0.0.1:8083/dashboard"
+
+
+@pytest.fixture
+def people_settings(keycloak: Any) -> dict[str, Any]:
+    """The sla-monitor's settings for people to sign in to its dashboard at the real Keycloak."""
+    return {
+        "oidc_issuer": keycloak.issuer,
+        "oidc_client_id": keycloak.client_id,
+        "oidc_client_secret": keycloak.client_secret,
+        "dashboard_url": DASHBOARD_URL,
+    }

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lindung_intake.domain import Principal, PrincipalKind
-from lindung_intake.domain.desk import (
+from lindung_common.signin import (
     SessionVerdict,
-    Standing,
     csrf_matches,
     csrf_token,
     judge_session,
     secret_hash,
-    standing,
 )
+from lindung_intake.domain import Principal, PrincipalKind
+from lindung_intake.domain.desk import Standing, standing
 from lindung_intake.domain.people import Role, person_of
 from lindung_intake.entrypoints.desk.forms import Cookies, safe_return
 from lindung_intake.entrypoints.desk.language import pick_language

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from lindung_intake.adapters.oidc import IdentityProvider, SignInFailed
+from lindung_common.signin import IdentityProvider, SignInFailed
 
 ISSUER = "http://idp.test/realms/lindung"
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1"})

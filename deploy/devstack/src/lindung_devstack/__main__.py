@@ -101,6 +101,11 @@ def _up(agencies: tuple[str, ...]) -> None:
                 "http://127.0.0.1:$INTAKE_HTTP_PORT/desk"
             ).items():
                 print(f"  export {name}={value}")
+            print("The sla-monitor's dashboard signs operations people in there too:")
+            for name, value in keycloak.dashboard_env(
+                "http://127.0.0.1:$SLA_MONITOR_HTTP_PORT/dashboard"
+            ).items():
+                print(f"  export {name}={value}")
             passwords = keycloak.write_passwords(stack.workdir / "desk-passwords.txt")
             print(f"  the demo people's user names and passwords are in {passwords}")
             print("Ctrl-C stops them all.", flush=True)

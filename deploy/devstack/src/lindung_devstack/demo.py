@@ -23,6 +23,7 @@ from lindung_contracts import Envelope, Identification, IdentificationReported, 
 from ._proc import free_port
 from .access import agency_principal
 from .keycloak import KeycloakServer
+from .mail import Mailbox, MailServer
 from .realm import PEOPLE
 from .services import HEALTH_PATH, ServiceSet
 from .stack import Stack
@@ -49,6 +50,15 @@ CASES: dict[str, tuple[str, str]] = {
 
 COORDINATOR = "coordinator-sabah"
 OPERATIONS = "operations-desk"  # signs in to the sla-monitor's dashboard
+# Who is told by email (kept by the demo's mail relay, each linking to the desk): the demo
+# people's providers and the case coordinator. The shelters' systems also get the webhook,
+# so the scenario plays as before; legal aid is only mailed (nobody answers it but you).
+MAILBOXES = {
+    "shelter-sel-1": Mailbox("rujukan@shelter-sel-1.example.org.my", "ms", webhook_too=True),
+    "shelter-sel-2": Mailbox("admin@shelter-sel-2.example.org.my", "en", webhook_too=True),
+    "legal-aid-sel-1": Mailbox("kes@legal-aid-sel-1.example.org.my", "en"),
+    "case_coordinator": Mailbox("penyelaras@jkm.example.gov.my", "en"),
+}
 # Case C's child is still being examined at the hospital: her coordinator pauses the
 # legal-aid referral's clock for a while, then resumes it.
 PAUSE_FOR_SECONDS = 15.0
@@ -275,28 +285,18 @@ async def play(
     )
     standin = StandIn("", keys, provider_behaviour, read_first=True)
     write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),
-                    secret=keys.webhook_secret)  # fmt: skip
-    # Intake's port is chosen now: the desk it serves is where every notice links to.
-    intake_port = free_port()
-    services.settings = {
-        # The agencies' own topics are the Kafka door; jtk-perak reports there.
-        "intake": keys.settings(workdir / "api-keys.json")
-        | {"kafka_agencies": ",".join(stack.agencies), "http_port": str(intake_port)},
-        "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
-                   "directory_file": str(DEMO_DIR / "directory.json")},
-        "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
-                     "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5",
-                     "desk_url": f"http://127.0.0.1:{intake_port}/desk"},
-        "sla-monitor": {"tick_seconds": "0.5"} | keys.dashboard_settings(workdir / "api-keys.json"),
-    }  # fmt: skip
-    if keycloak is not None:
-        services.settings["intake"] |= keycloak.intake_settings()
+                    secret=keys.webhook_secret, mailboxes=MAILBOXES)  # fmt: skip
+    mail = MailServer(workdir / "mail-relay", keep=workdir / "mail")
+    services.settings = _settings(stack, workdir, keys, mail, keycloak)
     began = time.monotonic()
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
+    mail.start()
     services.start()
     print(f"  all four healthy in {time.monotonic() - began:.1f} s; logs in {workdir / 'logs'}")
     desk = _desk_notes(keycloak, services, workdir)
-    print(*desk, sep="\n")
+    print(*desk, f"\nEmails to {', '.join(MAILBOXES)} are kept in {mail.keep} (.eml and .txt: "
+          "open one, follow its link to the desk, sign in as that provider's person)",
+          sep="\n")  # fmt: skip
     intake_url = services["intake"].url
     standin.intake_url = intake_url  # known only once intake has a port
     await standin.start()
@@ -320,6 +320,7 @@ async def play(
         _summary(timeline, services, workdir, _keep_operations_key(workdir, keys))
         _reads(standin)
         print(*desk, sep="\n")
+        _mails(mail)
         if visit is not None:
             await visit(services, keys)
         if stay:
@@ -332,7 +333,32 @@ async def play(
         await standin.stop_answering()
         codes = await asyncio.to_thread(services.stop)  # the stand-in keeps serving meanwhile
         await standin.stop()
+        mail.stop()
         print(f"\nServices stopped (exit codes {codes}).")
+
+
+def _settings(
+    stack: Stack, workdir: Path, keys: Keys, mail: MailServer, keycloak: KeycloakServer | None
+) -> dict[str, dict[str, str]]:
+    """Each service's settings for the demo: its files, the mail relay, the desk's sign-in."""
+    # Intake's port is chosen now: the desk it serves is where every notice links to.
+    intake_port = free_port()
+    settings = {
+        # The agencies' own topics are the Kafka door; jtk-perak reports there.
+        "intake": keys.settings(workdir / "api-keys.json")
+        | {"kafka_agencies": ",".join(stack.agencies), "http_port": str(intake_port)},
+        "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
+                   "directory_file": str(DEMO_DIR / "directory.json")},
+        "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
+                     "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5",
+                     "desk_url": f"http://127.0.0.1:{intake_port}/desk"}
+                    | mail.notifier_settings(),
+        "sla-monitor": {"tick_seconds": "0.5"} | keys.dashboard_settings(workdir / "api-keys.json"),
+    }  # fmt: skip
+    if keycloak is not None:
+        settings["intake"] |= keycloak.intake_settings()
+        settings["sla-monitor"] |= keycloak.dashboard_settings()
+    return settings
 
 
 async def _pause_and_resume(standin: StandIn, intake_url: str, keys: dict[str, str]) -> None:
@@ -393,7 +419,20 @@ def _desk_notes(keycloak: KeycloakServer | None, services: ServiceSet, workdir: 
         f"\nThe desk: {services['intake'].url}/desk/ (people sign in at Keycloak, {keycloak.url})",
         *(f"  {person.username:<18} {person.describe()}" for person in PEOPLE),
         f"  their passwords in {passwords} (new each run); Keycloak's log {keycloak.log_file}",
+        f"The operations dashboard: {services['sla-monitor'].url}/dashboard (as operations)",
     ]
+
+
+def _mails(mail: MailServer) -> None:
+    """How many emails each mailbox got, and one to start from."""
+    print(f"\nEmails kept in {mail.keep}:")
+    for recipient, mailbox in MAILBOXES.items():
+        count = len(mail.to(mailbox.address))
+        print(f"  {recipient:<18} {mailbox.address:<40} {count} email{'' if count == 1 else 's'}")
+    first = next((m for m in mail.to(MAILBOXES["legal-aid-sel-1"].address) if m.file), None)
+    if first is not None and first.file is not None and first.links:
+        print(f"  e.g. {first.file.with_suffix('.txt')} (and its .eml)")
+        print(f"  links to {first.links[0]} (sign in as legal-aid-sel-1)")
 
 
 def _keep_operations_key(workdir: Path, keys: Keys) -> Path:
@@ -421,7 +460,8 @@ def _summary(timeline: Timeline, services: ServiceSet, workdir: Path, key_file: 
     print("\nWhere to look next:")
     print(f"  API docs (OpenAPI)   {services['intake'].url}/docs")
     print(f"  dashboard            {services['sla-monitor'].url}/dashboard"
-          f"  (operations key in {key_file})")  # fmt: skip
+          "  (people: sign in as operations)")  # fmt: skip
+    print(f"  dashboard JSON, CSV  Authorization: Bearer <the operations key in {key_file}>")
     for name, service in services.processes.items():
         print(f"  {name:<12} ready   {service.url}{HEALTH_PATH}  metrics {service.url}/metrics")
         print(f"  {'':<12} log     {service.log_file}")

@@ -148,6 +148,22 @@ class KeycloakServer:
         """Intake's desk settings as environment variables (`INTAKE_OIDC_ISSUER`, ...)."""
         return {f"INTAKE_{k.upper()}": v for k, v in self.intake_settings(desk_url).items()}
 
+    def dashboard_settings(
+        self, dashboard_url: str = "http://127.0.0.1:{http_port}/dashboard"
+    ) -> dict[str, str]:
+        """The sla-monitor's, for people to sign in to its dashboard (the desk's client too)."""
+        return {
+            "oidc_issuer": self.issuer,
+            "oidc_client_id": self.client_id,
+            "oidc_client_secret": self.client_secret,
+            "dashboard_url": dashboard_url,
+        }
+
+    def dashboard_env(self, dashboard_url: str) -> dict[str, str]:
+        """The sla-monitor's as environment variables (`SLA_MONITOR_OIDC_ISSUER`, ...)."""
+        settings = self.dashboard_settings(dashboard_url)
+        return {f"SLA_MONITOR_{k.upper()}": v for k, v in settings.items()}
+
     def write_passwords(self, path: Path) -> Path:
         """The demo people's user names and passwords, in a file only its owner reads."""
         path.touch(mode=0o600)

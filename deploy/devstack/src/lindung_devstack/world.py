@@ -25,8 +25,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from ._proc import free_port
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from pathlib import Path
+
+    from .mail import Mailbox
 
 __all__ = ["Behaviour", "Keys", "Received", "StandIn", "write_endpoints", "write_keys"]
 
@@ -62,7 +64,7 @@ class Keys:
         return {"api_keys_file": str(path), "key_secret": self.secret, "data_keys": self.data_keys}
 
     def dashboard_settings(self, path: Path) -> dict[str, str]:
-        """The sla-monitor's: the same keys file and secret, for its operations dashboard."""
+        """The sla-monitor's: the same keys file and secret, for the dashboard's JSON and CSV."""
         return {"api_keys_file": str(path), "key_secret": self.secret}
 
 
@@ -109,17 +111,33 @@ def write_keys(
 
 
 def write_endpoints(
-    path: Path, base_url: str, providers: list[str], *, secret: str | None = None
+    path: Path,
+    base_url: str,
+    providers: list[str],
+    *,
+    secret: str | None = None,
+    mailboxes: Mapping[str, Mailbox] | None = None,
 ) -> None:
     """Write the notifier's endpoints file pointing every provider and role at `base_url`.
 
     With `secret` (a `whsec_` Standard Webhooks secret), every webhook is signed with it.
+    `mailboxes` (by provider id or role) are told by email instead, or as well when the
+    mailbox says `webhook_too`.
     """
     roles = ("case_coordinator", "supervisor", "secretariat")
-    signed = {"secrets": [secret]} if secret else {}
+    signed: dict[str, object] = {"secrets": [secret]} if secret else {}
+    mailboxes = mailboxes or {}
+
+    def endpoint(recipient: str, url: str) -> dict[str, object]:
+        webhook: dict[str, object] = {"webhook_url": url, **signed}
+        mailbox = mailboxes.get(recipient)
+        if mailbox is None:
+            return webhook
+        return (webhook if mailbox.webhook_too else {}) | {"email": mailbox.endpoint()}
+
     document = {
-        "providers": {p: {"webhook_url": f"{base_url}/providers/{p}"} | signed for p in providers},
-        "roles": {r: {"webhook_url": f"{base_url}/roles/{r}"} | signed for r in roles},
+        "providers": {p: endpoint(p, f"{base_url}/providers/{p}") for p in providers},
+        "roles": {r: endpoint(r, f"{base_url}/roles/{r}") for r in roles},
     }
     path.write_text(json.dumps(document, indent=2))
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 import structlog
 from lindung_common import Concern, ConfigError, Service, Units, foundations
 from lindung_common.keys import load_keys
+from lindung_common.signin import IdentityProvider
 
 from .adapters.news import ReferralNews
-from .adapters.oidc import IdentityProvider
 from .adapters.sealing import DataKeys
 from .audit import audit_command
 from .data_keys_command import data_keys_command

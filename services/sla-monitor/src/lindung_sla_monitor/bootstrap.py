@@ -6,12 +6,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import structlog
 from lindung_common import ConfigError, Service, Timer, Units, foundations
 from lindung_common.keys import load_keys
+from lindung_common.signin import IdentityProvider, PeopleSessions
 
 from .dashboard import Dashboard
+from .dashboard.people import PATH, TABLES, Door, operations_person
 from .handlers import Handlers
 from .scheduler import Scheduler, deadlines_channel
 
@@ -110,10 +113,40 @@ def _dashboard(
         units,
         keys,
         now,
+        door=_door(settings, units),
         timezone=settings.dashboard_timezone,
         refresh_seconds=settings.dashboard_refresh_seconds,
-        secure_cookie=settings.dashboard_secure_cookie,
         off_reason=None
         if keys is not None
-        else "the dashboard is off: SLA_MONITOR_API_KEYS_FILE and SLA_MONITOR_KEY_SECRET are unset",
+        else "operations keys are off: SLA_MONITOR_API_KEYS_FILE and SLA_MONITOR_KEY_SECRET "
+        "are unset",
     )
+
+
+def _door(settings: SlaMonitorSettings, units: Units) -> Door | None:
+    """People's sign-in to the dashboard, when an identity provider is set; else none."""
+    if settings.oidc_issuer is None:
+        return None
+    if settings.dashboard_url is None:
+        raise ConfigError(
+            "SLA_MONITOR_DASHBOARD_URL: the dashboard's public address (e.g. "
+            "https://ops.lindung.example/dashboard) is required with SLA_MONITOR_OIDC_ISSUER"
+        )
+    url = str(settings.dashboard_url).rstrip("/")
+    if urlsplit(url).path != PATH:
+        raise ConfigError(f"SLA_MONITOR_DASHBOARD_URL: its path must be {PATH}, not {url!r}")
+    idp = IdentityProvider(
+        str(settings.oidc_issuer),
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+    )
+    sessions = PeopleSessions(
+        units,
+        idp,
+        tables=TABLES,
+        who=operations_person,
+        redirect_uri=f"{url}/callback",
+        idle=timedelta(minutes=settings.dashboard_idle_minutes),
+        longest=timedelta(hours=settings.dashboard_max_hours),
+    )
+    return Door(sessions=sessions, url=url)

@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lindung_common import ServiceSettings, schema_field
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 __all__ = ["SlaMonitorSettings"]
@@ -50,7 +50,7 @@ class SlaMonitorSettings(ServiceSettings):
         default=None,
         title="API keys file",
         description="Intake's keys file (`python -m lindung_intake keys`): an `operations` "
-        "key signs in to the dashboard at /dashboard. Unset, the dashboard is off (503).",
+        "key reads the dashboard's JSON API and export (machines). Unset, they are off (503).",
     )
     key_secret: SecretStr | None = Field(
         default=None,
@@ -70,11 +70,47 @@ class SlaMonitorSettings(ServiceSettings):
         title="Dashboard refresh",
         description="How often an open dashboard page refreshes itself.",
     )
-    dashboard_secure_cookie: bool = Field(
-        default=False,
-        title="Secure sign-in cookie",
-        description="Mark the dashboard's sign-in cookie Secure (HTTPS only); set it "
-        "wherever the dashboard is served over TLS.",
+    oidc_issuer: AnyHttpUrl | None = Field(
+        default=None,
+        title="Dashboard: OpenID Connect issuer",
+        description="The identity provider people sign in to the dashboard at (discovery at "
+        "`/.well-known/openid-configuration` under it). Unset: the page is off (503); the "
+        "JSON API and the export still take operations keys.",
+    )
+    oidc_client_id: str = Field(
+        default="lindung-desk",
+        min_length=1,
+        title="Dashboard: client id",
+        description="The dashboard's client id at the identity provider (intake's desk's "
+        "client may serve both).",
+    )
+    oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        title="Dashboard: client secret",
+        description="The dashboard's client secret at the identity provider (a confidential "
+        "client); empty for a public client.",
+    )
+    dashboard_url: AnyHttpUrl | None = Field(
+        default=None,
+        title="Dashboard: public address",
+        description="The dashboard's public address, e.g. `https://ops.lindung.example/"
+        "dashboard`: the redirect URI is `{it}/callback`. Its cookies are Secure unless it "
+        "is plain http on a loopback address. Required with SLA_MONITOR_OIDC_ISSUER.",
+    )
+    dashboard_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        title="Dashboard: idle timeout",
+        description="A dashboard session unused for this long is over (the page's own "
+        "refresh counts as use).",
+    )
+    dashboard_max_hours: int = Field(
+        default=10,
+        ge=1,
+        le=7 * 24,
+        title="Dashboard: absolute timeout",
+        description="A dashboard session ends this long after sign-in, however busy.",
     )
 
     @field_validator("dashboard_timezone")

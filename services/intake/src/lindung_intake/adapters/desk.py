@@ -1,132 +1,23 @@
-"""The desk's rows in PostgreSQL: sign-ins under way, sessions, a provider's referrals."""
+"""The desk's rows in PostgreSQL: a provider's referrals, and where its sessions are kept.
+
+The sessions' statements are every service's (`lindung_common.signin.SessionTables`);
+intake's tables are `desk_sign_ins` and `desk_sessions` (migration 0011).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from lindung_common.signin import SessionTables
 
 if TYPE_CHECKING:
-    from datetime import datetime
     from uuid import UUID
 
     import asyncpg
 
-__all__ = [
-    "end_session",
-    "find_session",
-    "forget_sign_ins_before",
-    "insert_session",
-    "insert_sign_in",
-    "provider_referral",
-    "provider_referrals",
-    "see_session",
-    "set_language",
-    "take_sign_in",
-]
+__all__ = ["TABLES", "provider_referral", "provider_referrals"]
 
-
-async def insert_sign_in(
-    conn: asyncpg.Connection,
-    *,
-    pending_hash: bytes,
-    state: str,
-    nonce: str,
-    verifier: str,
-    return_to: str,
-    started_at: datetime,
-) -> None:
-    """Remember a sign-in under way until its callback."""
-    await conn.execute(
-        "INSERT INTO desk_sign_ins (pending_hash, state, nonce, verifier, return_to, started_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        pending_hash,
-        state,
-        nonce,
-        verifier,
-        return_to,
-        started_at,
-    )
-
-
-async def take_sign_in(conn: asyncpg.Connection, pending_hash: bytes) -> asyncpg.Record | None:
-    """The sign-in under way for this browser, removed: a callback is taken once."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "DELETE FROM desk_sign_ins WHERE pending_hash = $1"
-        " RETURNING state, nonce, verifier, return_to, started_at",
-        pending_hash,
-    )
-    return row
-
-
-async def forget_sign_ins_before(conn: asyncpg.Connection, before: datetime) -> None:
-    """Drop sign-ins abandoned at the identity provider."""
-    await conn.execute("DELETE FROM desk_sign_ins WHERE started_at < $1", before)
-
-
-async def insert_session(
-    conn: asyncpg.Connection,
-    *,
-    session_hash: bytes,
-    person: str,
-    subject: str,
-    kind: str,
-    principal_id: str,
-    states: list[str],
-    language: str,
-    id_token: str,
-    at: datetime,
-) -> None:
-    """A new session, begun now."""
-    await conn.execute(
-        "INSERT INTO desk_sessions (session_hash, person, subject, principal_kind, principal_id,"
-        " states, language, id_token, started_at, last_seen_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        session_hash,
-        person,
-        subject,
-        kind,
-        principal_id,
-        states,
-        language,
-        id_token,
-        at,
-    )
-
-
-async def find_session(conn: asyncpg.Connection, session_hash: bytes) -> asyncpg.Record | None:
-    """A session by the hash of its cookie's secret."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "SELECT person, subject, principal_kind, principal_id, states, language, id_token,"
-        " started_at, last_seen_at, ended_at FROM desk_sessions WHERE session_hash = $1",
-        session_hash,
-    )
-    return row
-
-
-async def see_session(conn: asyncpg.Connection, session_hash: bytes, at: datetime) -> None:
-    """The session was used now: its idle time starts again."""
-    await conn.execute(
-        "UPDATE desk_sessions SET last_seen_at = greatest(last_seen_at, $2)"
-        " WHERE session_hash = $1",
-        session_hash,
-        at,
-    )
-
-
-async def end_session(conn: asyncpg.Connection, session_hash: bytes, at: datetime) -> bool:
-    """End a session (signed out, or found over); False if it had ended already."""
-    done: str = await conn.execute(
-        "UPDATE desk_sessions SET ended_at = $2 WHERE session_hash = $1 AND ended_at IS NULL",
-        session_hash,
-        at,
-    )
-    return done.endswith(" 1")
-
-
-async def set_language(conn: asyncpg.Connection, session_hash: bytes, language: str) -> None:
-    """The language the person chose, kept with their session."""
-    await conn.execute(
-        "UPDATE desk_sessions SET language = $2 WHERE session_hash = $1", session_hash, language
-    )
+TABLES: Final = SessionTables(sign_ins="desk_sign_ins", sessions="desk_sessions")
 
 
 async def provider_referrals(

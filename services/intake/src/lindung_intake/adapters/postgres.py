@@ -345,6 +345,7 @@ async def read_audit(
     reader: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[asyncpg.Record]:
     """Recorded reads, newest first, filtered by what was read, by whom, since when."""
     return list(
@@ -352,11 +353,12 @@ async def read_audit(
             "SELECT at, reader_kind, reader_id, reader_person, resource, resource_id, fields, shown"
             " FROM read_audit WHERE ($1::uuid IS NULL OR resource_id = $1)"
             " AND ($2::text IS NULL OR reader_id = $2) AND ($3::timestamptz IS NULL OR at >= $3)"
-            " ORDER BY at DESC, id DESC LIMIT $4",
+            " ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
             resource,
             reader,
             since,
             limit,
+            offset,
         )
     )
 

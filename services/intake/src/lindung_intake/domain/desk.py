@@ -1,15 +1,11 @@
-"""The desk's rules: when a session is over, what a form's CSRF token is, where a referral stands.
+"""The desk's rules: where a referral stands for its provider.
 
-A session's browser holds a random secret; the server keeps its hash. The CSRF token of
-every form is derived from that secret, so it is bound to the session, needs no storage,
-and cannot be made without the cookie.
+A session's rules (its secret's hash, CSRF tokens, timeouts) are every service's:
+`lindung_common.signin.rules`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
@@ -21,65 +17,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DUE_SOON_SHARE",
-    "SessionVerdict",
+    "Place",
     "Standing",
-    "csrf_matches",
-    "csrf_token",
-    "judge_session",
-    "secret_hash",
     "standing",
 ]
 
-_CSRF_PURPOSE: Final = b"lindung desk form"
 # Due soon once less than this share of the response window is left: the provider's own
 # warning comes at 50 %, the coordinator's at 75 %, so the last quarter is the urgent one.
 DUE_SOON_SHARE: Final = 0.25
-
-
-def secret_hash(secret: str) -> bytes:
-    """What the server keeps of a cookie's random secret: its SHA-256."""
-    return hashlib.sha256(secret.encode()).digest()
-
-
-def csrf_token(secret: str) -> str:
-    """The CSRF token of a session's forms: an HMAC of a fixed purpose under its secret."""
-    mac = hmac.new(secret.encode(), _CSRF_PURPOSE, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def csrf_matches(secret: str, given: str | None) -> bool:
-    """Whether a posted token is the session's own (compared in constant time)."""
-    if not given:
-        return False
-    return hmac.compare_digest(csrf_token(secret).encode(), given.encode())
-
-
-class SessionVerdict(StrEnum):
-    """Whether a session may still be used, and if not why."""
-
-    LIVE = "live"
-    ENDED = "ended"  # signed out
-    IDLE = "idle"  # unused for longer than the idle timeout
-    EXPIRED = "expired"  # older than the absolute timeout
-
-
-def judge_session(
-    *,
-    started_at: datetime,
-    last_seen_at: datetime,
-    ended_at: datetime | None,
-    now: datetime,
-    idle: timedelta,
-    longest: timedelta,
-) -> SessionVerdict:
-    """A session is live until signed out, idle for `idle`, or `longest` after it began."""
-    if ended_at is not None:
-        return SessionVerdict.ENDED
-    if now >= started_at + longest:
-        return SessionVerdict.EXPIRED
-    if now >= last_seen_at + idle:
-        return SessionVerdict.IDLE
-    return SessionVerdict.LIVE
 
 
 class Standing(StrEnum):

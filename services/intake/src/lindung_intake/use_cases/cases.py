@@ -167,12 +167,14 @@ class Cases:
         reader: str | None,
         since: datetime | None,
         limit: int,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         """The read audit, newest first (for operations: who read what, when, which fields)."""
         async with self._units.connection() as work:
             rows = await db.read_audit(
-                work.conn, resource=resource, reader=reader, since=since, limit=limit
-            )
+                work.conn, resource=resource, reader=reader, since=since, limit=limit,
+                offset=offset,
+            )  # fmt: skip
         return [dict(row) for row in rows]
 
     def _seal(self, personal: PersonalDetails | None, case_id: UUID) -> Sealed | None:

@@ -1,36 +1,36 @@
-"""Who reads the dashboard: an `operations` key of intake's keys file, and nobody else.
+"""Who reads the dashboard: operations people signed in, and machines with an operations key.
 
-The API and the export take the key as `Authorization: Bearer <key>`; the page keeps it,
-once signed in, in an HttpOnly, SameSite=Strict cookie for 12 hours.
+The page is for people: signed in through OpenID Connect (`people`), its session in a
+cookie. The JSON API and the export are for machines too: an `operations` key of intake's
+keys file as `Authorization: Bearer <key>`, or the session of a person who follows the
+page's links to them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .answers import Refused
+from .people import COOKIE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from fastapi import Request, Response
+    from fastapi import Request
     from lindung_common.keys import KeyHolder, KeyRing
+    from lindung_common.signin import LiveSession
 
-__all__ = ["COOKIE", "Access", "back"]
+    from .people import Door
 
-COOKIE = "lindung_operations"
-_PATH = "/dashboard"
-_KEPT_SECONDS = 12 * 3600
+__all__ = ["Access", "back"]
 
 
 class Access:
-    """The key check of every route, and the cookie that keeps a sign-in."""
+    """The check of every route: a person's live session, or an operations key."""
 
-    def __init__(
-        self, keys: KeyRing | None, *, secure_cookie: bool, off_reason: str | None
-    ) -> None:
+    def __init__(self, keys: KeyRing | None, door: Door | None, *, off_reason: str | None) -> None:
         self._keys = keys
-        self._secure = secure_cookie
+        self.door = door
         self._off = off_reason
 
     def holder(self, key: str | None) -> KeyHolder:
@@ -46,39 +46,23 @@ class Access:
             raise Refused(403, "authorization", "only an operations key reads the dashboard")
         return holder
 
-    def authorise(self, request: Request) -> KeyHolder:
-        """The operations key holder of a request (Bearer, else the cookie)."""
-        return self.holder(_bearer(request) or request.cookies.get(COOKIE))
+    async def authorise(self, request: Request) -> None:
+        """A request's Bearer operations key, else its person's live session; else `Refused`."""
+        key = _bearer(request)
+        if key is None and await self.signed_in(request) is not None:
+            return
+        self.holder(key)
 
-    def signed_in(self, request: Request) -> KeyHolder | None:
-        """The holder a request is signed in as, or None."""
-        try:
-            return self.authorise(request)
-        except Refused:
+    async def signed_in(self, request: Request) -> LiveSession | None:
+        """The live session of the request's cookie, if any (and now seen)."""
+        if self.door is None:
             return None
-
-    def keep(self, response: Response, key: str) -> None:
-        """Keep a key that signed in, for the dashboard's paths only."""
-        response.set_cookie(
-            COOKIE,
-            key,
-            httponly=True,
-            samesite="strict",
-            secure=self._secure,
-            path=_PATH,
-            max_age=_KEPT_SECONDS,
-        )
-
-    @staticmethod
-    def forget(response: Response) -> None:
-        """Forget the key kept in the cookie."""
-        response.delete_cookie(COOKIE, path=_PATH)
+        return await self.door.sessions.find(request.cookies.get(COOKIE))
 
 
-def back(params: Mapping[str, Any]) -> str:
+def back(params: Mapping[str, str]) -> str:
     """Where to go after signing in: a page of the dashboard, never anywhere else."""
-    value = params.get("next") or "/dashboard"
-    back = str(value[0] if isinstance(value, list) else value)
+    back = params.get("next") or "/dashboard"
     if back == "/dashboard" or back.startswith(("/dashboard?", "/dashboard/")):
         return back if "\\" not in back and "//" not in back else "/dashboard"
     return "/dashboard"

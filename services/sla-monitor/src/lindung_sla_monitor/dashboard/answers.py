@@ -58,6 +58,8 @@ async def reading(work: Awaitable[T]) -> T:
     """Await a read of the database; a failure becomes the answer `_failed` gives."""
     try:
         return await work
+    except Refused:
+        raise
     except Exception as exc:
         raise _failed(exc) from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import charts
@@ -28,8 +28,13 @@ _NONE = "\N{EN DASH}"  # shown for a figure that does not exist yet
 class Pages:
     """The dashboard's HTML pages, rendered from the templates shipped in the package."""
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, *, form_targets: str = "") -> None:
         self._zone = zone
+        # Sign-out is a form whose answer sends the browser on to the identity provider.
+        csp = HEADERS["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {form_targets}".rstrip()
+        )
+        self._headers = HEADERS | {"Content-Security-Policy": csp}
         self._pages = Environment(
             loader=PackageLoader("lindung_sla_monitor", "dashboard/templates"),
             autoescape=select_autoescape(default=True),
@@ -44,7 +49,15 @@ class Pages:
     def html(self, template: str, status: int, **context: Any) -> Response:
         """A template rendered with `context`, as an answer with the dashboard's headers."""
         page = self._pages.get_template(template).render(**context)
-        return HTMLResponse(page, status_code=status, headers=HEADERS)
+        return HTMLResponse(page, status_code=status, headers=self._headers)
+
+    def message(self, status: int, title: str, text: str, *, sign_in: bool = False) -> Response:
+        """A page that only says something (signed out, a sign-in refused)."""
+        return self.html("message.html", status, title=title, text=text, sign_in=sign_in)
+
+    def go(self, to: str) -> Response:
+        """Send the browser on (303: a GET, whatever the request was)."""
+        return RedirectResponse(to, status_code=303, headers=self._headers)
 
     def error(self, refused: Refused) -> Response:
         """A refusal as a page for people; come back in a few seconds when it is a 503."""

@@ -1,18 +1,19 @@
 """The operations dashboard: one page, its JSON API and a CSV export, for operations keys.
 
-    GET  /dashboard                  the page (signed in), refreshing itself
-    GET  /dashboard/sign-in          the sign-in form; POST it with `key`
-    POST /dashboard/sign-out         forget the sign-in
+    GET  /dashboard                  the page (a person signed in), refreshing itself
+    GET  /dashboard/sign-in          sign in at the identity provider (`sign_in`), and
+         /dashboard/callback         back; POST /dashboard/sign-out (with its CSRF token)
     GET  /dashboard/api/summary      the period's figures, as JSON
     GET  /dashboard/api/open         open referrals by time left, late first, as JSON
     GET  /dashboard/export.csv       every referral of the period with its outcome
 
 The period is `last=24h|7d|30d|90d` or `since=` [`until=`] (dates or times with offsets).
-The API and the export take the key as `Authorization: Bearer <key>`; the page keeps it in
-an HttpOnly, SameSite=Strict cookie. Only `operations` keys of intake's keys file get in.
+People sign in through OpenID Connect, operations people only (`people`); the API and the
+export take an `operations` key of intake's keys file as `Authorization: Bearer <key>`
+(machines), or a signed-in person's session.
 Errors are `{"errors": [{"field", "reason"}]}`, as everywhere in Lindung.
 
-The routes only parse and answer: `access` checks the key, `views` reads the figures,
+The routes only parse and answer: `access` checks the session or key, `views` reads the figures,
 `render` draws the page, `answers` says no.
 """
 
@@ -20,23 +21,17 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import (
-    HTMLResponse,
-    JSONResponse,
-    RedirectResponse,
-    Response,
-    StreamingResponse,
-)
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
-from .access import Access, back
+from .access import Access
 from .answers import HEADERS, Refused, problem, reading, then
 from .period import PRESETS, Period, PeriodError, choose_period
 from .render import Pages, charts_for
+from .sign_in import SignIn, origin
 from .views import Views, open_json
 
 if TYPE_CHECKING:
@@ -46,12 +41,13 @@ if TYPE_CHECKING:
     from lindung_common import Units
     from lindung_common.keys import KeyRing
 
+    from .people import Door
+
 __all__ = ["Dashboard"]
 
 OPEN_ON_PAGE = 100
 MOST_OPEN = 1000
 _STATIC = {"dashboard.css": "text/css", "refresh.js": "text/javascript"}
-log = structlog.get_logger(__name__)
 
 
 class Dashboard:
@@ -63,17 +59,19 @@ class Dashboard:
         keys: KeyRing | None,
         now: Callable[[], datetime],
         *,
+        door: Door | None,
         timezone: str,
         refresh_seconds: int,
-        secure_cookie: bool,
         off_reason: str | None = None,
     ) -> None:
         self._now = now
         self._zone = ZoneInfo(timezone)
         self._refresh = refresh_seconds
-        self._access = Access(keys, secure_cookie=secure_cookie, off_reason=off_reason)
+        self._access = Access(keys, door, off_reason=off_reason)
         self._views = Views(units, self._zone)
-        self._pages = Pages(self._zone)
+        idp = origin(door.sessions.idp.issuer) if door is not None else ""
+        self._pages = Pages(self._zone, form_targets=idp)
+        self._sign_in = SignIn(self._access, self._pages)
         shipped = resources.files("lindung_sla_monitor.dashboard").joinpath("static")
         self._static = {name: shipped.joinpath(name).read_bytes() for name in _STATIC}
 
@@ -81,9 +79,10 @@ class Dashboard:
         """Every route of the dashboard."""
         api = APIRouter(prefix="/dashboard", tags=["dashboard"])
         api.add_api_route("", self.page, methods=["GET"], response_class=HTMLResponse)
-        api.add_api_route("/sign-in", self.sign_in_form, methods=["GET"])
-        api.add_api_route("/sign-in", self.sign_in, methods=["POST"])
-        api.add_api_route("/sign-out", self.sign_out, methods=["POST"])
+        api.add_api_route("/sign-in", self._sign_in.begin, methods=["GET"])
+        api.add_api_route("/callback", self._sign_in.callback, methods=["GET"])
+        api.add_api_route("/sign-out", self._sign_in.sign_out, methods=["POST"])
+        api.add_api_route("/signed-out", self._sign_in.signed_out, methods=["GET"])
         api.add_api_route("/api/summary", self.summary, methods=["GET"])
         api.add_api_route("/api/open", self.open, methods=["GET"])
         api.add_api_route("/export.csv", self.export, methods=["GET"])
@@ -92,11 +91,17 @@ class Dashboard:
 
     async def page(self, request: Request) -> Response:
         """The dashboard page for the chosen period."""
-        if self._access.signed_in(request) is None:
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(
-                f"/dashboard/sign-in?{urlencode({'next': here})}", status_code=303, headers=HEADERS
+        if self._access.door is None:
+            return self._pages.error(
+                Refused(503, "service", "signing in is off: SLA_MONITOR_OIDC_ISSUER is unset")
             )
+        try:
+            session = await reading(self._access.signed_in(request))
+        except Refused as refused:
+            return self._pages.error(refused)
+        if session is None:
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return self._pages.go(f"/dashboard/sign-in?{urlencode({'next': here})}")
         now = self._now()
         try:
             period = self._period(request)
@@ -116,38 +121,14 @@ class Dashboard:
             query=_query(period),
             refresh=self._refresh,
             now=now,
+            person=session.person,
+            csrf=session.csrf,
         )
-
-    async def sign_in_form(self, request: Request) -> Response:
-        """The form asking for an operations key."""
-        return self._pages.html("sign_in.html", 200, problem=None, next=back(request.query_params))
-
-    async def sign_in(self, request: Request) -> Response:
-        """Check the key; on success keep it in a cookie and go to the page."""
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        key = (form.get("key") or [""])[0].strip()
-        try:
-            holder = self._access.holder(key)
-        except Refused as refused:
-            log.info("dashboard sign-in refused", reason=refused.error.reason)
-            return self._pages.html(
-                "sign_in.html", refused.status, problem=refused.error.reason, next=back(form)
-            )
-        log.info("dashboard signed in", key_id=holder.key_id)
-        response = RedirectResponse(back(form), status_code=303, headers=HEADERS)
-        self._access.keep(response, key)
-        return response
-
-    async def sign_out(self) -> Response:
-        """Forget the key kept in the cookie."""
-        response = RedirectResponse("/dashboard/sign-in", status_code=303, headers=HEADERS)
-        self._access.forget(response)
-        return response
 
     async def summary(self, request: Request) -> Response:
         """The period's figures: open now, outcomes, time to acceptance, escalations."""
         try:
-            self._access.authorise(request)
+            await reading(self._access.authorise(request))
             period = self._period(request)
             body = await reading(self._views.summary(period, self._now()))
         except Refused as refused:
@@ -157,7 +138,7 @@ class Dashboard:
     async def open(self, request: Request) -> Response:
         """Open referrals by time left, late ones first (`limit` up to 1000, `offset`)."""
         try:
-            self._access.authorise(request)
+            await reading(self._access.authorise(request))
             limit = _count(request, "limit", OPEN_ON_PAGE, most=MOST_OPEN)
             offset = _count(request, "offset", 0, most=10**9)
             now = self._now()
@@ -175,7 +156,7 @@ class Dashboard:
     async def export(self, request: Request) -> Response:
         """Every referral requested in the period, one CSV row each, streamed."""
         try:
-            self._access.authorise(request)
+            await reading(self._access.authorise(request))
             period = self._period(request)
             rows = self._views.export(period, self._now())
             # The first piece is read here, so that a database away is a 503, not a

@@ -17,10 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from lindung_common import BodyGuard
+from lindung_common.signin import SignInFailed
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
-
-from lindung_intake.adapters.oidc import SignInFailed
 
 from .forms import LANGUAGE_COOKIE, Cookies, FormRefused
 from .language import pick_language
@@ -67,7 +66,7 @@ class Desk:
 
 def create_desk(intake: Intake, sessions: DeskSessions, *, desk_url: str) -> FastAPI:
     """The desk's app: sign-in, the provider's inbox and referral pages."""
-    from . import coordinating, referrals, sign_in  # noqa: PLC0415 - the routes need `Desk` first
+    from . import audit, coordinating, referrals, sign_in  # noqa: PLC0415 - routes need `Desk` first
 
     issuer = urlsplit(sessions.idp.issuer)
     base = urlsplit(desk_url).path.rstrip("/") or PREFIX
@@ -84,6 +83,7 @@ def create_desk(intake: Intake, sessions: DeskSessions, *, desk_url: str) -> Fas
     app.include_router(sign_in.routes)
     app.include_router(coordinating.routes)  # before the provider's `/referrals/{id}/{act}`
     app.include_router(referrals.routes)
+    app.include_router(audit.routes)
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs, urlsplit
+
+from lindung_common.signin import loopback_http
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -46,7 +47,7 @@ class Cookies:
     def for_url(cls, desk_url: str) -> Cookies:
         """Secure unless the desk is plain http on a loopback address (a developer's machine)."""
         parts = urlsplit(desk_url)
-        return cls(path=parts.path.rstrip("/") or "/", secure=not _loopback_http(desk_url))
+        return cls(path=parts.path.rstrip("/") or "/", secure=not loopback_http(desk_url))
 
     def set(self, response: Response, name: str, value: str, *, max_age: int | None) -> None:
         """Set a cookie the page's scripts (there are none) could never read."""
@@ -73,19 +74,6 @@ class Cookies:
         response.delete_cookie(
             name, path=self.path, secure=self.secure, httponly=True, samesite="lax"
         )
-
-
-def _loopback_http(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme != "http":
-        return False
-    host = parts.hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -90,6 +90,8 @@ async def inbox(
         return _sign_in_first(request)
     if session.principal.kind is PrincipalKind.COORDINATOR:
         return await coordinating.queue_page(request, session, done)
+    if session.principal.kind is PrincipalKind.OPERATIONS:  # their desk is the read audit
+        return desk_of(request).pages.go(f"{desk_of(request).base}/audit")
     if session.principal.kind is not PrincipalKind.PROVIDER:
         return _coming(request, session)
     desk = desk_of(request)

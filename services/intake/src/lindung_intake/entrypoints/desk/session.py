@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lindung_intake.domain.desk import csrf_matches
+from lindung_common.signin import csrf_matches
 
 from .forms import SESSION_COOKIE, FormRefused, read_form
 
