@@ -8,8 +8,8 @@ referral to a shelter they phoned: the first shelter's page shows it taken back 
 its late accept is refused. In English on a laptop and in Malay on a 360 px phone;
 axe-core on every page; screenshots in `test-artifacts/` (or `$LINDUNG_TEST_ARTIFACTS`).
 
-The level-1 link is the one the notifier writes in its notices (`notice_link`), for the
-alert the notifier delivered to the coordinator's endpoint.
+The coordinator is told by email, through the run's stand-in mail relay; the level-1
+link is the one in that email.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from axe_playwright_python.async_playwright import Axe
 from lindung_contracts import DEADLINES, DeadlineMissed, decode
+from lindung_devstack.mail import Mailbox
 from lindung_devstack.world import Behaviour
-from lindung_notifier.domain import notice_link
 from playwright.async_api import async_playwright
 
 if TYPE_CHECKING:
+    from lindung_devstack.mail import Mail
     from playwright.async_api import Browser, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -47,6 +48,7 @@ REQUESTED = "org.lindung.referral.requested.v1"
 MISSED = "org.lindung.deadline.missed.v1"
 ACKNOWLEDGEMENT_WINDOW = timedelta(seconds=30)  # coordinator-desk-policy.toml
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+COORDINATOR_MAIL = Mailbox("penyelaras.desk@jkm.example.gov.my", "en")
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
@@ -58,14 +60,16 @@ def behaviour(referral: dict[str, Any]) -> Behaviour:
 
 
 @pytest.fixture(scope="module")
-async def system(four_services, keycloak, tmp_path_factory):
-    """The four services, intake's desk signed in at the run's Keycloak."""
+async def system(four_services, keycloak, mail_server, tmp_path_factory):
+    """The four services, intake's desk signed in at Keycloak, the coordinator told by email."""
     workdir = tmp_path_factory.mktemp("coordinator-desk")
     async with four_services(
         workdir,
         behaviour,
         policy=HERE / "coordinator-desk-policy.toml",
         intake=keycloak.intake_settings(),
+        mail=mail_server,
+        mailboxes={"case_coordinator": COORDINATOR_MAIL},
     ) as running:
         yield running
 
@@ -194,7 +198,7 @@ async def _person(browser: Browser, keycloak, name: str, language: str, tag: str
 
 
 async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fires(
-    system, chromium, keycloak, stack, eventually
+    system, chromium, keycloak, mail_server, stack, eventually
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
@@ -203,28 +207,26 @@ async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fir
     referral = await _referral(standin, eventually, case_id, "legal_aid")
     referral_id = referral["referral_id"]
 
-    def level1() -> Any:
-        for received in standin.at("/roles/"):
-            event = received.event
-            data: Any = event["data"]
-            if event["type"] == MISSED and data["referral_id"] == referral_id:
-                return event
+    def level1() -> Mail | None:
+        for mail in mail_server.to(COORDINATOR_MAIL.address):
+            if "LATE, level 1" in str(mail.message["Subject"]) and any(
+                link.endswith(f"/desk/referrals/{referral_id}") for link in mail.links
+            ):
+                return mail
         return None
 
-    delivered = await eventually(level1, timeout=60, what="level 1 at the coordinator's")
-    assert delivered["data"]["escalation_level"] == 1
-    link = notice_link(DeadlineMissed.model_validate(delivered["data"]), desk)
-    assert link == f"{desk}/referrals/{referral_id}"
+    mail: Mail = await eventually(level1, timeout=60, what="the level-1 email")
+    assert "Siti Penyelaras" not in mail.body  # an email carries nothing personal
     coordinator = await _person(chromium, keycloak, COORDINATOR, "en", "coordinator-ack")
     try:
-        await coordinator.open(link)
+        await coordinator.open(mail.links[0])
         text = await coordinator.page.inner_text("main")
         assert "Late referral: level 1" in text
         assert referral["provider_id"] in text
         assert "Siti Penyelaras" not in text  # no personal details on a coordinator's page
         await coordinator.check("referral-level-1")
 
-        text = await coordinator.press(f"form[action$='/alerts/{delivered['id']}/acknowledge']")
+        text = await coordinator.press("form[action$='/acknowledge']")
         assert "You have taken the alert" in text
         assert f"Taken by {COORDINATOR}" in text
         await coordinator.check("acknowledged")
@@ -232,12 +234,15 @@ async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fir
         conn = await asyncpg.connect(stack.database_url)
         try:
             taken_at = await conn.fetchval(
-                "SELECT acknowledged_at FROM intake.alerts WHERE alert_id = $1",
-                uuid.UUID(delivered["id"]),
+                "SELECT acknowledged_at FROM intake.alerts WHERE referral_id = $1"
+                " AND escalation_level = 1 AND acknowledged_by = $2",
+                uuid.UUID(referral_id),
+                COORDINATOR,
             )
         finally:
             await conn.close()
-        planned = datetime.fromisoformat(delivered["data"]["due_at"]) + timedelta(seconds=20)
+        assert taken_at is not None
+        planned = datetime.fromisoformat(referral["due_at"]) + timedelta(seconds=20)
         assert taken_at + ACKNOWLEDGEMENT_WINDOW > planned + timedelta(seconds=5)  # held
 
         # Level 2 comes only when the window from the acknowledgement has ended with legal
