@@ -319,12 +319,13 @@ async def test_another_shelter_gets_the_same_not_found_as_for_an_unknown_id_and_
     assert {tuple(r.values()) for r in reads} == {(NEXT, NEXT, False)}
 
 
-async def test_a_coordinator_is_told_their_desk_is_coming(system, chromium, keycloak):
+async def test_a_coordinator_signs_in_to_the_alert_queue(system, chromium, keycloak):
     services, _, _ = system
     coordinator = await _person(chromium, keycloak, "coordinator-sel", "en", "coordinator")
     try:
         await coordinator.open(f"{services['intake'].url}/desk/")
-        assert "Your desk is coming" in await coordinator.page.inner_text("main")
-        await coordinator.check("coming")
+        text = await coordinator.page.inner_text("main")
+        assert "Alerts of the states you cover: Kuala Lumpur, Selangor" in text
+        await coordinator.check("queue")
     finally:
         await coordinator.page.context.close()

@@ -23,6 +23,7 @@ from .use_cases import (
     Arrivals,
     Cases,
     Closings,
+    Coordination,
     Intake,
     KafkaDoor,
     Mirror,
@@ -82,6 +83,7 @@ def build(
         Alerts(units),
         reassignments=Reassignments(units, arrivals, data_keys=data_keys),
         closings=Closings(units, data_keys=data_keys),
+        coordination=Coordination(units, cases, data_keys=data_keys),
     )
     # Words an older version stored as reasons, sealed into notes once the database is up.
     old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)

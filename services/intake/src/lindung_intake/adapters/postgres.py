@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from lindung_contracts import ClockAction
 
@@ -165,9 +166,9 @@ async def insert_referral_access(
     """Remember which provider each referral is addressed to, in one statement."""
     await conn.execute(
         "INSERT INTO referral_access"
-        " (referral_id, case_id, provider_id, service, requested_at, due_at)"
+        " (referral_id, case_id, provider_id, service, requested_at, due_at, escalation)"
         " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
-        " $5::timestamptz[], $6::timestamptz[])"
+        " $5::timestamptz[], $6::timestamptz[], $7::jsonb[])"
         " ON CONFLICT (referral_id) DO NOTHING",
         [r.referral_id for r in referrals],
         [r.case_id for r in referrals],
@@ -175,7 +176,16 @@ async def insert_referral_access(
         [r.service.value for r in referrals],
         [r.requested_at for r in referrals],
         [r.due_at for r in referrals],
+        [_ladder(r) for r in referrals],
     )
+
+
+def _ladder(referral: ReferralRequested) -> str:
+    """A referral's planned escalation steps, as the desk reads them (no personal data)."""
+    return json.dumps([s.model_dump(mode="json", include=_STEP) for s in referral.escalation])
+
+
+_STEP: Final = {"kind", "level", "at", "notify"}
 
 
 async def mark_withdrawn(conn: asyncpg.Connection, withdrawn: list[tuple[UUID, datetime]]) -> None:

@@ -72,6 +72,7 @@ class NoteAbout(StrEnum):
     RESUME = "resume"
     REASSIGN = "reassign"  # a coordinator sending the referral to another provider
     CLOSE = "close"  # a coordinator closing the whole case (the note has no referral)
+    CASE = "case"  # a coordinator's note on the case, with no act (no referral; code `other`)
 
 
 _ABOUT_ANSWER: Final = {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .alerts import Acknowledgement, Alerts, mirror_alerts
 from .cases import CaseRead, Cases
 from .closing import Closings, on_cases_closed
+from .coordination import CasePage, Coordination
 from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
 from .mirror import CONSUMER, Mirror
@@ -36,11 +37,13 @@ __all__ = [
     "Alerts",
     "Arrivals",
     "Busy",
+    "CasePage",
     "CaseRead",
     "Cases",
     "ClientError",
     "Closings",
     "Conflict",
+    "Coordination",
     "Forbidden",
     "Intake",
     "Invalid",
@@ -72,6 +75,7 @@ class Intake:
     alerts: Alerts
     reassignments: Reassignments
     closings: Closings
+    coordination: Coordination  # the coordinator's reads at the desk
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""

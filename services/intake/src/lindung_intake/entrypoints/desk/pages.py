@@ -106,7 +106,9 @@ def _span(context: Context, left: timedelta) -> str:
 
 
 @pass_context
-def _when(context: Context, moment: datetime) -> str:
+def _when(context: Context, moment: datetime | str) -> str:
+    if isinstance(moment, str):  # an instant kept in an alert's detail
+        moment = datetime.fromisoformat(moment)
     return when(moment, context["lang"])
 
 

@@ -21,6 +21,7 @@ from lindung_intake.domain.desk import Standing
 from lindung_intake.use_cases import ClientError, Conflict, NotFound
 from lindung_intake.use_cases.desk import DeskSession
 
+from . import coordinating
 from .pages import flatten
 from .session import desk_of, posted, signed_in
 from .words import DECLINE_REASONS, OUTCOME_REASONS, WORDS
@@ -80,11 +81,15 @@ def _coming(request: Request, session: DeskSession) -> Response:
 
 
 @routes.get("/")
-async def inbox(request: Request) -> Response:
+async def inbox(
+    request: Request, done: Annotated[str | None, Query(max_length=16)] = None
+) -> Response:
     """The provider's referrals, grouped by where they stand, with the time left."""
     session = await signed_in(request)
     if session is None:
         return _sign_in_first(request)
+    if session.principal.kind is PrincipalKind.COORDINATOR:
+        return await coordinating.queue_page(request, session, done)
     if session.principal.kind is PrincipalKind.OPERATIONS:  # their desk is the read audit
         return desk_of(request).pages.go(f"{desk_of(request).base}/audit")
     if session.principal.kind is not PrincipalKind.PROVIDER:
@@ -108,6 +113,8 @@ async def referral(
     session = await signed_in(request)
     if session is None:
         return _sign_in_first(request)
+    if session.principal.kind is PrincipalKind.COORDINATOR:
+        return await coordinating.referral_page(request, session, referral_id, done)
     if session.principal.kind is not PrincipalKind.PROVIDER:
         return _coming(request, session)
     desk = desk_of(request)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from lindung_contracts import OUTCOME_WORDS, REASON_WORDS, Outcome, ReasonCode
+from lindung_contracts import (
+    CASE_OUTCOME_WORDS,
+    OUTCOME_WORDS,
+    REASON_WORDS,
+    CaseOutcome,
+    Outcome,
+    ReasonCode,
+)
+
+from .coordinator_words import COORDINATOR_WORDS
 
 __all__ = ["DECLINE_REASONS", "FIELD_WORDS", "OUTCOME_REASONS", "WORDS", "Words"]
 
@@ -189,6 +198,8 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "service_psychosocial": ("Psychosocial support", "Sokongan psikososial"),
 }
 
+_W.update(COORDINATOR_WORDS)
+
 # Labels of the identification's fields a provider may see.
 FIELD_WORDS: Final[dict[str, tuple[str, str]]] = {
     "child.age_years": ("Age (years)", "Umur (tahun)"),
@@ -237,6 +248,10 @@ class Words:
     def outcome(self, code: str) -> str:
         """An outcome code's words, from the contracts."""
         return OUTCOME_WORDS[Outcome(code)][self.language]
+
+    def case_outcome(self, code: str) -> str:
+        """A case outcome code's words, from the contracts."""
+        return CASE_OUTCOME_WORDS[CaseOutcome(code)][self.language]
 
     def field(self, path: str) -> str:
         """A shared field's label; unknown fields show their path."""

@@ -1,0 +1,328 @@
+"""The coordinator's desk in Debian's Chromium, against the whole system.
+
+The four services run as processes on the run's broker and PostgreSQL, intake with its
+desk signed in at the run's Keycloak. A coordinator follows a level-1 alert's link,
+signs in, takes the alert: level 2 waits the acknowledgement window, then fires with
+legal aid still silent (read from the deadlines topic). A coordinator sends a shelter
+referral to a shelter they phoned: the first shelter's page shows it taken back and
+its late accept is refused. In English on a laptop and in Malay on a 360 px phone;
+axe-core on every page; screenshots in `test-artifacts/` (or `$LINDUNG_TEST_ARTIFACTS`).
+
+The coordinator is told by email, through the run's stand-in mail relay; the level-1
+link is the one in that email.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from axe_playwright_python.async_playwright import Axe
+from lindung_contracts import DEADLINES, DeadlineMissed, decode
+from lindung_devstack.mail import Mailbox
+from lindung_devstack.world import Behaviour
+from playwright.async_api import async_playwright
+
+if TYPE_CHECKING:
+    from lindung_devstack.mail import Mail
+    from playwright.async_api import Browser, Page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+HERE = Path(__file__).parent
+ARTIFACTS = Path(
+    os.environ.get("LINDUNG_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+)
+AGENCY = "pdrm-selangor"
+COORDINATOR, FIRST, CHOSEN = "coordinator-sel", "shelter-sel-1", "shelter-sel-2"
+REQUESTED = "org.lindung.referral.requested.v1"
+MISSED = "org.lindung.deadline.missed.v1"
+ACKNOWLEDGEMENT_WINDOW = timedelta(seconds=30)  # coordinator-desk-policy.toml
+LAPTOP = {"viewport": {"width": 1280, "height": 900}}
+COORDINATOR_MAIL = Mailbox("penyelaras.desk@jkm.example.gov.my", "en")
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+def behaviour(referral: dict[str, Any]) -> Behaviour:
+    """Shelters are people at the desk, legal aid never answers, the rest accept at once."""
+    if referral["service"] in {"safe_shelter", "legal_aid"}:
+        return Behaviour("ignore")
+    return Behaviour("accept", 0.0)
+
+
+@pytest.fixture(scope="module")
+async def system(four_services, keycloak, mail_server, tmp_path_factory):
+    """The four services, intake's desk signed in at Keycloak, the coordinator told by email."""
+    workdir = tmp_path_factory.mktemp("coordinator-desk")
+    async with four_services(
+        workdir,
+        behaviour,
+        policy=HERE / "coordinator-desk-policy.toml",
+        intake=keycloak.intake_settings(),
+        mail=mail_server,
+        mailboxes={"case_coordinator": COORDINATOR_MAIL},
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def chromium():
+    found = shutil.which("chromium")
+    assert found, "Debian's chromium is needed (make browser installs it)"
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=found, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
+
+
+async def _identify(services, keys, *, consent: list[str]) -> str:
+    body: dict[str, Any] = {
+        "agency_reference": f"E2E-COORD-{time.time_ns()}",
+        "identified_at": datetime.now(UTC).isoformat(),
+        "child": {"age_years": 13, "gender": "female", "nationality_status": "citizen"},
+        "situation": {"location": "community", "state": "selangor"},
+        "personal": {"name": "Siti Penyelaras", "whereabouts": "Rumah Ujian, Shah Alam"},
+    }
+    if consent:
+        body["consent"] = {"categories": consent, "given_by": "child"}
+    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+        response = await client.post(
+            "/v1/identifications",
+            json=body,
+            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+        )
+    assert response.status_code == 202, response.text
+    return str(response.json()["case_id"])
+
+
+async def _referral(standin, eventually, case_id: str, service: str, provider: str = "") -> Any:
+    def found() -> dict[str, Any] | None:
+        for received in standin.at(f"/providers/{provider}"):
+            data: Any = received.event["data"]
+            if (
+                received.event["type"] == REQUESTED
+                and data["case_id"] == case_id
+                and data["service"] == service
+            ):
+                return dict(data)
+        return None
+
+    return await eventually(found, timeout=60, what=f"the {service} referral {provider}")
+
+
+async def _topic(stack, name: str, partitions: int) -> AIOKafkaConsumer:
+    """A reader of a topic from its current end: only what comes after."""
+    consumer = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
+    await consumer.start()
+    parts = [TopicPartition(name, p) for p in range(partitions)]
+    consumer.assign(parts)
+    for partition, offset in (await consumer.end_offsets(parts)).items():
+        consumer.seek(partition, offset)
+    return consumer
+
+
+async def _next_on(consumer: AIOKafkaConsumer, wanted, timeout: float) -> Any:
+    """The first event on the topic that `wanted` says yes to."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=500)
+        for records in batches.values():
+            for record in records:
+                event = decode(record.value).data
+                if wanted(event):
+                    return event
+    raise AssertionError("the event did not come")
+
+
+class Person:
+    """One person in their own browser context (their own cookies, their own screen)."""
+
+    def __init__(self, page: Page, name: str, language: str, tag: str, keycloak: Any) -> None:
+        self.page, self.name, self.language, self.tag = page, name, language, tag
+        self._keycloak = keycloak
+        self.seen = 0
+
+    async def open(self, url: str) -> None:
+        """Open a desk page; sign in at Keycloak first if the desk sends us there."""
+        await self.page.goto(url)
+        if await self.page.locator("#kc-login").count():
+            await self.page.fill("#username", self.name)
+            await self.page.fill("#password", self._keycloak.passwords[self.name])
+            await self.page.click("#kc-login")
+            await self.page.wait_for_url(f"{url.split('/desk', maxsplit=1)[0]}/desk/**")
+        if await self.page.get_attribute("html", "lang") != self.language:
+            await self.page.select_option("#language", self.language)
+            await self.page.click("form[action$='/language'] button")
+            await self.page.wait_for_load_state()
+
+    async def press(self, form: str) -> str:
+        """Submit a form of the page; the text of the page it leads to."""
+        await self.page.click(f"{form} button[type=submit]")
+        await self.page.wait_for_load_state()
+        return await self.page.inner_text("main")
+
+    async def check(self, what: str) -> None:
+        """Every desk page: axe-core finds nothing serious; nothing scrolls sideways."""
+        assert await self.page.get_attribute("html", "lang") == self.language
+        results = await Axe().run(self.page)
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert not bad, f"{what}: {bad}"
+        sideways = await self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert sideways <= 0, f"{what}: scrolls {sideways} px sideways"
+        self.seen += 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
+        await self.page.screenshot(
+            path=ARTIFACTS / f"desk-{self.tag}-{self.seen:02d}-{what}.png", full_page=True
+        )
+
+
+async def _person(browser: Browser, keycloak, name: str, language: str, tag: str) -> Person:
+    screen = LAPTOP if language == "en" else PHONE
+    context = await browser.new_context(**screen, locale="en-GB")
+    return Person(await context.new_page(), name, language, tag, keycloak)
+
+
+async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fires(
+    system, chromium, keycloak, mail_server, stack, eventually
+):
+    services, standin, keys = system
+    desk = f"{services['intake'].url}/desk"
+    deadlines = await _topic(stack, DEADLINES.name, DEADLINES.partitions)
+    case_id = await _identify(services, keys, consent=[])
+    referral = await _referral(standin, eventually, case_id, "legal_aid")
+    referral_id = referral["referral_id"]
+
+    def level1() -> Mail | None:
+        for mail in mail_server.to(COORDINATOR_MAIL.address):
+            if "LATE, level 1" in str(mail.message["Subject"]) and any(
+                link.endswith(f"/desk/referrals/{referral_id}") for link in mail.links
+            ):
+                return mail
+        return None
+
+    mail: Mail = await eventually(level1, timeout=60, what="the level-1 email")
+    assert "Siti Penyelaras" not in mail.body  # an email carries nothing personal
+    coordinator = await _person(chromium, keycloak, COORDINATOR, "en", "coordinator-ack")
+    try:
+        await coordinator.open(mail.links[0])
+        text = await coordinator.page.inner_text("main")
+        assert "Late referral: level 1" in text
+        assert referral["provider_id"] in text
+        assert "Siti Penyelaras" not in text  # no personal details on a coordinator's page
+        await coordinator.check("referral-level-1")
+
+        text = await coordinator.press("form[action$='/acknowledge']")
+        assert "You have taken the alert" in text
+        assert f"Taken by {COORDINATOR}" in text
+        await coordinator.check("acknowledged")
+
+        conn = await asyncpg.connect(stack.database_url)
+        try:
+            taken_at = await conn.fetchval(
+                "SELECT acknowledged_at FROM intake.alerts WHERE referral_id = $1"
+                " AND escalation_level = 1 AND acknowledged_by = $2",
+                uuid.UUID(referral_id),
+                COORDINATOR,
+            )
+        finally:
+            await conn.close()
+        assert taken_at is not None
+        planned = datetime.fromisoformat(referral["due_at"]) + timedelta(seconds=20)
+        assert taken_at + ACKNOWLEDGEMENT_WINDOW > planned + timedelta(seconds=5)  # held
+
+        # Level 2 comes only when the window from the acknowledgement has ended with legal
+        # aid still silent: the first level 2 on the topic, and it is after the window.
+        level2 = await _next_on(
+            deadlines,
+            lambda e: (
+                isinstance(e, DeadlineMissed)
+                and str(e.referral_id) == referral_id
+                and e.escalation_level == 2
+            ),
+            timeout=90,
+        )
+        assert level2.fired_at >= taken_at + ACKNOWLEDGEMENT_WINDOW, (level2.fired_at, taken_at)
+
+        async def shown() -> str | None:
+            await coordinator.page.goto(f"{desk}/")
+            text = await coordinator.page.inner_text("main")
+            return text if "Late referral: level 2" in text else None
+
+        await eventually(shown, timeout=30, what="level 2 in the queue")
+        await coordinator.check("queue-level-2")
+        await coordinator.page.goto(f"{desk}/cases/{case_id}")
+        text = await coordinator.page.inner_text("main")
+        assert "Alert taken" in text
+        await coordinator.check("case")
+    finally:
+        await deadlines.stop()
+        await coordinator.page.context.close()
+
+
+async def test_a_coordinator_sends_a_referral_to_a_chosen_shelter_and_the_first_is_refused(
+    system, chromium, keycloak, eventually
+):
+    services, standin, keys = system
+    desk = f"{services['intake'].url}/desk"
+    case_id = await _identify(services, keys, consent=["shelter"])
+    referral = await _referral(standin, eventually, case_id, "safe_shelter", FIRST)
+    link = f"{desk}/referrals/{referral['referral_id']}"
+    worker = await _person(chromium, keycloak, FIRST, "ms", "shelter-taken-back")
+    coordinator = await _person(chromium, keycloak, COORDINATOR, "ms", "coordinator-send")
+    try:
+        await worker.open(link)  # the shelter has the page open, not yet accepted
+        assert await worker.page.locator("form[action$='/accept'] button").count() == 1
+
+        await coordinator.open(link)
+        await coordinator.page.fill("#other-provider", CHOSEN)
+        await coordinator.page.select_option("#send-reason", "coordinator_arranged")
+        await coordinator.page.fill("#send-note", "Warden Rumah 2 setuju melalui telefon")
+        await coordinator.check("send-form")
+        text = await coordinator.press("form.send")
+        assert "Rujukan sedang dihantar semula" in text
+        await coordinator.check("sent")
+
+        moved = await _referral(standin, eventually, case_id, "safe_shelter", CHOSEN)
+        assert moved["attempt"] == 2
+
+        async def taken_back() -> bool:
+            await coordinator.page.goto(link)
+            return "ditarik balik" in await coordinator.page.inner_text("main")
+
+        await eventually(taken_back, timeout=30, what="the first referral taken back")
+        await coordinator.check("taken-back")
+        await coordinator.page.goto(f"{desk}/cases/{case_id}")
+        text = await coordinator.page.inner_text("main")
+        assert "Dihantar kepada pembekal lain" in text  # the timeline
+        assert CHOSEN in text
+        await coordinator.check("case")
+        await coordinator.page.goto(f"{desk}/")
+        await coordinator.check("queue")
+
+        # The first shelter accepts from the page it had open: refused, nothing done.
+        text = await worker.press("form[action$='/accept']")
+        assert "Tiada apa yang diubah" in text
+        await worker.check("late-accept-refused")
+        await worker.page.goto(link)
+        text = await worker.page.inner_text("main")
+        assert "telah ditarik balik daripada anda" in text
+        assert await worker.page.locator("form[action$='/accept']").count() == 0
+        await worker.check("withdrawn")
+    finally:
+        await worker.page.context.close()
+        await coordinator.page.context.close()

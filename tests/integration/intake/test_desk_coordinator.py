@@ -1,0 +1,289 @@
+"""The coordinator's desk over HTTP, signed in at the real Keycloak: queue, case, acts.
+
+Intake runs in-process on the real PostgreSQL; the browser is an HTTP client that signs
+in on Keycloak's own login form. The alerts and referrals come as the router's and the
+sla-monitor's events would; each act is checked from what intake queued and kept.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from lindung_contracts import DeadlineMissed, Envelope, RecipientRole, ServiceType
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)  # the clock fixture's time
+DESK = "http://127.0.0.1:8080/desk"
+SEL, JHR = "coordinator-sel", "coordinator-jhr"  # Kuala Lumpur is Selangor's coordinator's
+
+
+@pytest.fixture
+def settings_overrides(keycloak) -> dict[str, Any]:
+    return {
+        "oidc_issuer": keycloak.issuer,
+        "oidc_client_id": keycloak.client_id,
+        "oidc_client_secret": keycloak.client_secret,
+        "desk_url": DESK,
+    }
+
+
+class Browser:
+    """Intake's desk in-process, Keycloak over real HTTP, its cookies kept by hand.
+
+    Keycloak marks its cookies `Secure`; a browser sends those to http://127.0.0.1,
+    Python's cookie jar does not.
+    """
+
+    def __init__(self, desk: httpx.AsyncClient, keycloak: Any) -> None:
+        self.desk = desk
+        self._idp = httpx.AsyncClient(timeout=30)
+        self._jar: dict[str, str] = {}
+        self.keycloak = keycloak
+
+    async def _at_keycloak(self, method: str, url: str, **options: Any) -> httpx.Response:
+        cookie = "; ".join(f"{k}={v}" for k, v in self._jar.items())
+        response = await self._idp.request(
+            method, url, headers={"Cookie": cookie} if cookie else {}, **options
+        )
+        for line in response.headers.get_list("set-cookie"):
+            name, value = line.split(";", 1)[0].split("=", 1)
+            if value and "max-age=0" not in line.lower():
+                self._jar[name] = value
+        return response
+
+    async def sign_in(self, path: str, user: str) -> httpx.Response:
+        """Open a desk page, sign in on Keycloak's form, come back; the page at the end."""
+        opened = await self.desk.get(path)
+        assert opened.status_code == 303, opened.text
+        started = await self.desk.get(opened.headers["location"])
+        back = await self._at_keycloak("GET", started.headers["location"])
+        if back.status_code == 200:
+            form = re.search(r'id="kc-form-login"[^>]*action="([^"]+)"', back.text)
+            assert form, back.text
+            back = await self._at_keycloak(
+                "POST",
+                html.unescape(form[1]),
+                data={"username": user, "password": self.keycloak.passwords[user]},
+            )
+        assert back.status_code == 302, back.text
+        callback = urlsplit(back.headers["location"])
+        arrived = await self.desk.get(f"{callback.path}?{callback.query}")
+        assert arrived.status_code == 303, arrived.text
+        return await self.desk.get(arrived.headers["location"])
+
+    async def close(self) -> None:
+        await self._idp.aclose()
+
+
+@pytest.fixture
+async def browser(client, keycloak):
+    opened = Browser(client, keycloak)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def late(client, callers, wired, identification, referral_requested):
+    """A case in Kuala Lumpur, its shelter referral, and that referral's level-1 alert."""
+    opened = await client.post("/v1/identifications", json=identification(), headers=callers.agency)
+    assert opened.status_code == 202, opened.text
+    case_id = uuid.UUID(opened.json()["case_id"])
+    requested = referral_requested(provider_id="shelter-kl-1", case_id=case_id)
+    await wired.runtime.deliver(requested, consumer="intake")
+    referral = requested.data
+    missed = DeadlineMissed(
+        referral_id=referral.referral_id,
+        case_id=case_id,
+        provider_id="shelter-kl-1",
+        service=ServiceType.SAFE_SHELTER,
+        requested_at=referral.requested_at,
+        due_at=NOW - timedelta(minutes=1),
+        notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=NOW,
+        escalation_level=1,
+    )
+    alert = Envelope.wrap(missed, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+    await wired.runtime.deliver(alert, consumer="intake")
+    return case_id, referral.referral_id, alert.id
+
+
+def _main(page: httpx.Response) -> str:
+    return re.search(r"<main.*</main>", page.text, re.DOTALL)[0]
+
+
+def _csrf(page: httpx.Response) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+
+
+async def _queued(outbox, kind: str) -> list[Any]:
+    return [row["event"].data for row in await outbox() if row["event"].type == kind]
+
+
+async def test_a_coordinator_follows_the_alert_link_and_takes_the_alert(
+    browser, late, outbox, wired
+):
+    case_id, referral_id, alert_id = late
+
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+
+    assert page.status_code == 200, page.text
+    main = _main(page)
+    assert "shelter-kl-1" in main
+    assert "Late referral: level 1" in main
+    assert "Level 1 → the case coordinator" in main  # the ladder, its step fired
+    assert "<strong>sent</strong>" in main
+    taken = await browser.desk.post(
+        f"/desk/alerts/{alert_id}/acknowledge",
+        data={"csrf": _csrf(page), "next": f"/desk/referrals/{referral_id}"},
+    )
+    assert taken.status_code == 303
+    assert taken.headers["location"] == f"/desk/referrals/{referral_id}?done=acknowledged"
+    [acknowledged] = await _queued(outbox, "org.lindung.alert.acknowledged.v1")
+    assert acknowledged.alert_id == alert_id
+    assert acknowledged.coordinator_id == SEL
+    queue = _main(await browser.desk.get("/desk/"))
+    assert f"Taken by <strong>{SEL}</strong>" in queue
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        reads = await conn.fetch(
+            "SELECT resource, reader_person, shown FROM read_audit WHERE resource_id = $1",
+            case_id,
+        )
+    assert {(r["resource"], r["reader_person"], r["shown"]) for r in reads} == {("case", SEL, True)}
+
+
+async def test_a_case_outside_the_coordinators_states_is_not_found_like_an_unknown_one(
+    browser, late, wired
+):
+    case_id, referral_id, _ = late
+
+    theirs = await browser.sign_in(f"/desk/cases/{case_id}", JHR)
+    unknown = await browser.desk.get(f"/desk/cases/{uuid.uuid4()}")
+    referral = await browser.desk.get(f"/desk/referrals/{referral_id}")
+
+    assert theirs.status_code == unknown.status_code == referral.status_code == 404
+    assert _main(theirs) == _main(unknown) == _main(referral)
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        reads = await conn.fetch(
+            "SELECT reader_person, shown FROM read_audit WHERE resource_id = ANY($1::uuid[])",
+            [case_id, referral_id],
+        )
+    assert [(r["reader_person"], r["shown"]) for r in reads] == [(JHR, False)] * 2
+
+
+async def test_a_coordinator_sends_the_referral_to_a_chosen_provider_pauses_and_closes(
+    browser, late, outbox
+):
+    case_id, referral_id, _ = late
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    csrf = _csrf(page)
+
+    sent = await browser.desk.post(
+        f"/desk/referrals/{referral_id}/send",
+        data={"csrf": csrf, "provider": "", "other_provider": "shelter-kl-2",
+              "reason": "coordinator_arranged", "note": "Spoke to the warden"},
+    )  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    [moving] = await _queued(outbox, "org.lindung.referral.reassignment-requested.v1")
+    assert (moving.referral_id, moving.provider_id) == (referral_id, "shelter-kl-2")
+    again = await browser.desk.post(
+        f"/desk/referrals/{referral_id}/send", data={"csrf": csrf, "reason": "no_answer"}
+    )
+    assert again.status_code == 409
+    assert "Nothing was changed" in _main(again)
+    bad = await browser.desk.post(
+        f"/desk/referrals/{referral_id}/send",
+        data={"csrf": csrf, "other_provider": "Not An Id", "reason": "no_answer"},
+    )
+    assert bad.status_code == 422
+    unsigned = await browser.desk.post(
+        f"/desk/cases/{case_id}/close", data={"outcome": "services_in_place"}
+    )
+    assert unsigned.status_code == 403
+
+    closed = await browser.desk.post(
+        f"/desk/cases/{case_id}/close", data={"csrf": csrf, "outcome": "services_in_place"}
+    )
+    assert closed.status_code == 303, closed.text
+    [closing] = await _queued(outbox, "org.lindung.case.close-requested.v1")
+    assert closing.case_id == case_id
+    assert closing.coordinator_id == SEL
+
+
+async def test_the_queue_and_the_case_in_malay(browser, late):
+    case_id, _, _ = late
+    await browser.sign_in("/desk/", SEL)
+    page = await browser.desk.get("/desk/")
+    chosen = await browser.desk.post(
+        "/desk/language", data={"csrf": _csrf(page), "language": "ms", "next": "/desk/"}
+    )
+    assert chosen.status_code == 303
+
+    queue = await browser.desk.get("/desk/")
+    case = await browser.desk.get(f"/desk/cases/{case_id}")
+
+    assert '<html lang="ms">' in queue.text
+    assert "Rujukan lewat: tahap 1" in _main(queue)
+    assert "Saya uruskan" in _main(queue)
+    assert "Apa yang berlaku" in _main(case)
+    assert "Tutup kes" in _main(case)
+
+
+async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_case(
+    browser, late, outbox, wired
+):
+    case_id, referral_id, _ = late
+    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    csrf = _csrf(page)
+
+    paused = await browser.desk.post(
+        f"/desk/referrals/{referral_id}/clock",
+        data={"csrf": csrf, "action": "pause", "reason": "child_in_hospital"},
+    )
+    assert paused.status_code == 303, paused.text
+    [pause] = await _queued(outbox, "org.lindung.referral.clock-change-requested.v1")
+    assert (pause.referral_id, pause.action.value, pause.reason.value) == (
+        referral_id, "pause", "child_in_hospital",
+    )  # fmt: skip
+    noted = await browser.desk.post(
+        f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": "Ibu saudara di Klang"}
+    )
+    assert noted.status_code == 303, noted.text
+    blank = await browser.desk.post(f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": " "})
+    assert blank.status_code == 422
+
+    case = _main(await browser.desk.get(f"/desk/cases/{case_id}"))
+    assert "Ibu saudara di Klang" in case
+    assert "Clock paused" in case
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        stored = await conn.fetchrow(
+            "SELECT about, reason, referral_id, words FROM notes WHERE case_id = $1", case_id
+        )
+        audited = await conn.fetchval(
+            "SELECT count(*) FROM read_audit WHERE resource = 'notes' AND resource_id = $1"
+            " AND reader_person = $2 AND shown",
+            case_id,
+            SEL,
+        )
+    assert (stored["about"], stored["reason"], stored["referral_id"]) == ("case", "other", None)
+    assert b"Ibu saudara" not in bytes(stored["words"])  # sealed
+    assert audited == 1
+    assert all("Ibu saudara" not in e["event"].model_dump_json() for e in await outbox())
+
+
+async def test_a_supervisor_covers_every_state(browser, late):
+    case_id, referral_id, _ = late
+
+    case = await browser.sign_in(f"/desk/cases/{case_id}", "supervisor")
+    queue = await browser.desk.get("/desk/")
+
+    assert case.status_code == 200, case.text
+    assert "Alerts of the states you cover: every state" in _main(queue)
+    assert f"/desk/referrals/{referral_id}" in _main(queue)
