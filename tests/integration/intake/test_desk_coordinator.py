@@ -287,3 +287,49 @@ async def test_a_supervisor_covers_every_state(browser, late):
     assert case.status_code == 200, case.text
     assert "Alerts of the states you cover: every state" in _main(queue)
     assert f"/desk/referrals/{referral_id}" in _main(queue)
+
+
+async def test_a_coordinator_s_queue_holds_their_alerts_a_supervisor_s_theirs_and_the_level_below(
+    browser, late, wired, keycloak
+):
+    case_id, referral_id, first = late
+    second = DeadlineMissed(
+        referral_id=referral_id, case_id=case_id, provider_id="shelter-kl-1",
+        service=ServiceType.SAFE_SHELTER, requested_at=NOW - timedelta(hours=4),
+        due_at=NOW - timedelta(minutes=1), notify=RecipientRole.SUPERVISOR, fired_at=NOW,
+        escalation_level=2,
+    )  # fmt: skip
+    to_supervisor = Envelope.wrap(second, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla")
+    await wired.runtime.deliver(to_supervisor, consumer="intake")
+    transport = httpx.ASGITransport(app=wired.api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as other:
+        supervisor = Browser(other, keycloak)
+        try:
+            coordinators = _main(await browser.sign_in("/desk/", SEL))
+            supervisors = _main(await supervisor.sign_in("/desk/", "supervisor"))
+            # Both read the case page of a state they cover.
+            case_pages = [await b.desk.get(f"/desk/cases/{case_id}") for b in (browser, supervisor)]
+            # A coordinator taking the supervisor's alert is told it is not there.
+            csrf = re.search(r'name="csrf" value="([^"]+)"', coordinators)[1]
+            taken = await browser.desk.post(
+                f"/desk/alerts/{to_supervisor.id}/acknowledge",
+                data={"csrf": csrf, "next": "/desk/"},
+            )
+        finally:
+            await supervisor.close()
+
+    assert f"/desk/alerts/{first}/acknowledge" in coordinators
+    assert f"/desk/alerts/{to_supervisor.id}/acknowledge" not in coordinators
+    assert f"/desk/alerts/{first}/acknowledge" in supervisors  # may step in
+    assert f"/desk/alerts/{to_supervisor.id}/acknowledge" in supervisors
+    assert [p.status_code for p in case_pages] == [200, 200]
+    assert taken.status_code == 404
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        stored = await conn.fetch("SELECT notify, acknowledged_by FROM alerts WHERE case_id = $1",
+                                  case_id)  # fmt: skip
+        roles = await conn.fetch("SELECT person, role FROM desk_sessions ORDER BY started_at")
+    assert sorted((r["notify"], r["acknowledged_by"]) for r in stored) == [
+        ("case_coordinator", None), ("supervisor", None)
+    ]  # fmt: skip
+    assert {(r["person"], r["role"]) for r in roles} >= {(SEL, "coordinator"),
+                                                         ("supervisor", "supervisor")}  # fmt: skip

@@ -14,6 +14,7 @@ from lindung_intake.domain import (
     alert_of,
     decide_acknowledgement,
     may_see_alert,
+    shown_to,
 )
 
 AT = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -54,6 +55,67 @@ def test_an_alert_of_no_known_state_is_seen_only_by_those_covering_every_state()
     stateless = alert_of(uuid.uuid4(), MISSED, None)
     assert not may_see_alert(stateless, coordinator(frozenset({"selangor"})))
     assert may_see_alert(stateless, coordinator(frozenset({"*"})))
+
+
+def person(role: str, states=frozenset({"kuala_lumpur"})) -> Principal:
+    kind = (
+        PrincipalKind.COORDINATOR
+        if role in {"coordinator", "supervisor"}
+        else (PrincipalKind.PROVIDER if role == "provider_staff" else PrincipalKind.OPERATIONS)
+    )
+    return Principal(kind, f"{role}-1", person=f"{role}-1", role=role, states=states)
+
+
+def to(role: RecipientRole):
+    return alert_of(uuid.uuid4(), MISSED.model_copy(update={"notify": role}), "kuala_lumpur")
+
+
+@pytest.mark.parametrize(
+    ("role", "roles"),
+    [
+        ("coordinator", {"case_coordinator"}),
+        ("supervisor", {"case_coordinator", "supervisor"}),  # may step in below
+        ("provider_staff", set()),
+        ("operations", set()),
+    ],
+)
+def test_each_role_at_the_desk_is_shown_the_alerts_addressed_to_it(role, roles):
+    assert shown_to(person(role)) == roles
+
+
+def test_a_coordinator_key_without_a_person_is_shown_every_role_s_alerts():
+    assert shown_to(coordinator(frozenset({"kuala_lumpur"}))) is None
+
+
+@pytest.mark.parametrize(
+    ("addressed", "coordinator_sees", "supervisor_sees"),
+    [
+        (RecipientRole.CASE_COORDINATOR, True, True),
+        (RecipientRole.SUPERVISOR, False, True),
+        (RecipientRole.SECRETARIAT, False, False),  # no person signs in as the secretariat
+    ],
+)
+def test_an_alert_reaches_the_role_it_is_addressed_to(addressed, coordinator_sees, supervisor_sees):
+    alert = to(addressed)
+    assert may_see_alert(alert, person("coordinator")) is coordinator_sees
+    assert may_see_alert(alert, person("supervisor")) is supervisor_sees
+
+
+def test_a_coordinator_acknowledging_the_supervisor_s_alert_gets_not_found():
+    supervisors = to(RecipientRole.SUPERVISOR)
+    assert supervisors is not None
+    decided = decide_acknowledgement(
+        supervisors, person("coordinator"), alert_id=supervisors.alert_id,
+        acknowledgement_id=uuid.uuid4(), at=AT,
+    )  # fmt: skip
+    assert decided.refusal is not None
+    assert decided.refusal.kind is RefusalKind.NOT_FOUND
+    taken = decide_acknowledgement(
+        supervisors, person("supervisor"), alert_id=supervisors.alert_id,
+        acknowledgement_id=uuid.uuid4(), at=AT,
+    )  # fmt: skip
+    assert taken.event is not None
+    assert taken.event.coordinator_id == "supervisor-1"
 
 
 def test_acknowledging_says_which_alert_which_level_who_and_when():

@@ -2,9 +2,10 @@
 
 Intake keeps the alerts the sla-monitor and the router raise for people (a late referral's
 escalation, a case's package deadline, no provider left, a detained child), each with the
-state of its case, so a coordinator sees those of the states they cover. Acknowledging one
-takes ownership (`AlertAcknowledged`); it accepts nothing. An alert of a state the caller
-does not cover gets the same answer as an id that does not exist.
+state of its case, so a coordinator sees those of the states they cover, addressed to
+their role (`shown_to`). Acknowledging one takes ownership (`AlertAcknowledged`); it
+accepts nothing. An alert of a state the caller does not cover, or addressed to another
+role, gets the same answer as an id that does not exist.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "alert_of",
     "decide_acknowledgement",
     "may_see_alert",
+    "shown_to",
 ]
 
 # The events that are alerts to people, and what kind each is.
@@ -105,11 +107,36 @@ def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | Non
     return None
 
 
+# Whose alerts each person's role is shown (`notify`: the role an alert is addressed to).
+# A supervisor sees the case coordinator's too, as an escalation policy's higher level sees
+# the lower ones: the second level is theirs when the first is not taken, and they may
+# step in (acknowledge) before it fires. A coordinator sees only their own. The
+# secretariat's alerts reach no person at the desk: no role signs in as the secretariat.
+_SHOWN: dict[str, frozenset[str]] = {
+    "coordinator": frozenset({"case_coordinator"}),
+    "supervisor": frozenset({"case_coordinator", "supervisor"}),
+}
+
+
+def shown_to(principal: Principal) -> frozenset[str] | None:
+    """The roles whose alerts the caller is shown; None: every role's (a coordinator's key).
+
+    A machine's coordinator key has no person and no role: it keeps reading every alert
+    of its states, as the API has always given it.
+    """
+    if principal.kind is not PrincipalKind.COORDINATOR:
+        return frozenset()
+    if not principal.role:
+        return None
+    return _SHOWN.get(principal.role, frozenset())
+
+
 def may_see_alert(alert: Alert | None, principal: Principal) -> bool:
-    """A coordinator (or supervisor) sees the alerts of the states they cover; nobody else."""
+    """A coordinator (or supervisor) sees the alerts of their states and role; nobody else."""
     if alert is None or principal.kind is not PrincipalKind.COORDINATOR:
         return False
-    return principal.covers(alert.state)
+    roles = shown_to(principal)
+    return principal.covers(alert.state) and (roles is None or alert.notify in roles)
 
 
 @dataclass(frozen=True)
