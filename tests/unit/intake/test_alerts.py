@@ -6,7 +6,14 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from lindung_contracts import AlertKind, DeadlineMissed, RecipientRole, ServiceType
+from lindung_contracts import (
+    AlertKind,
+    Channel,
+    DeadlineMissed,
+    NotificationFailed,
+    RecipientRole,
+    ServiceType,
+)
 from lindung_intake.domain import (
     Principal,
     PrincipalKind,
@@ -148,3 +155,35 @@ def test_another_state_s_alert_and_an_unknown_one_get_the_same_refusal():
     assert theirs == unknown
     assert theirs.refusal is not None
     assert theirs.refusal.kind is RefusalKind.NOT_FOUND
+
+
+def test_a_delivery_given_up_is_the_case_coordinator_s_alert_with_what_was_tried():
+    gave_up = NotificationFailed(
+        notification_id=uuid.uuid4(), case_id=MISSED.case_id, referral_id=MISSED.referral_id,
+        cause_event_id=uuid.uuid4(), cause_type="org.lindung.referral.requested.v1",
+        recipient="legal-aid-kl-1", channel=Channel.SMS, attempts=4, failed_at=AT,
+        error="gateway refused +60123456789",
+    )  # fmt: skip
+    alert = alert_of(uuid.uuid4(), gave_up, "kuala_lumpur")
+
+    assert alert is not None
+    assert (alert.kind, alert.notify, alert.referral_id, alert.escalation_level) == (
+        AlertKind.DELIVERY_FAILED, "case_coordinator", MISSED.referral_id, None
+    )  # fmt: skip
+    assert alert.raised_at == AT
+    assert alert.detail == {
+        "cause_type": "org.lindung.referral.requested.v1",
+        "cause_event_id": str(gave_up.cause_event_id),
+        "recipient": "legal-aid-kl-1",
+        "channel": "sms",
+        "attempts": 4,
+        "notification_id": str(gave_up.notification_id),
+    }  # the notifier's last error (which may name an address) is not kept
+    assert may_see_alert(alert, person("coordinator"))
+    taken = decide_acknowledgement(
+        alert, person("coordinator"), alert_id=alert.alert_id,
+        acknowledgement_id=uuid.uuid4(), at=AT,
+    )  # fmt: skip
+    assert taken.event is not None
+    assert taken.event.kind is AlertKind.DELIVERY_FAILED
+    assert (taken.event.referral_id, taken.event.escalation_level) == (None, None)

@@ -1,7 +1,8 @@
 """Alerts to coordinators and supervisors as intake mirrors them, and acknowledging one.
 
-Intake keeps the alerts the sla-monitor and the router raise for people (a late referral's
-escalation, a case's package deadline, no provider left, a detained child), each with the
+Intake keeps the alerts the sla-monitor, the router and the notifier raise for people (a
+late referral's escalation, a case's package deadline, no provider left, a detained child,
+a notice that could not be delivered), each with the
 state of its case, so a coordinator sees those of the states they cover, addressed to
 their role (`shown_to`). Acknowledging one takes ownership (`AlertAcknowledged`); it
 accepts nothing. An alert of a state the caller does not cover, or addressed to another
@@ -19,6 +20,7 @@ from lindung_contracts import (
     DeadlineMissed,
     DetentionEscalated,
     NoProviderAvailable,
+    NotificationFailed,
     PackageDeadlineMissed,
 )
 
@@ -49,6 +51,7 @@ ALERT_EVENTS: dict[type[Payload], AlertKind] = {
     PackageDeadlineMissed: AlertKind.PACKAGE_MISSED,
     NoProviderAvailable: AlertKind.NO_PROVIDER,
     DetentionEscalated: AlertKind.DETENTION,
+    NotificationFailed: AlertKind.DELIVERY_FAILED,
 }
 
 
@@ -104,7 +107,28 @@ def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | Non
             return Alert(alert_id, AlertKind.DETENTION, payload.case_id, None, None,
                          payload.notify.value, payload.state.value, payload.at,
                          detail)  # fmt: skip
+        case NotificationFailed():
+            return _delivery_failed(alert_id, payload, state)
     return None
+
+
+def _delivery_failed(alert_id: UUID, payload: NotificationFailed, state: str | None) -> Alert:
+    """A notice the notifier gave up on: to the case coordinator, with what was tried.
+
+    What it was (the event's type and id), to whom (a provider id or a role, as the
+    notifier addressed it: never an address), over which channel, in how many attempts.
+    The notifier's last error stays with the notifier: it may name an address.
+    """
+    detail = {
+        "cause_type": payload.cause_type,
+        "cause_event_id": str(payload.cause_event_id),
+        "recipient": payload.recipient,
+        "channel": payload.channel.value,
+        "attempts": payload.attempts,
+        "notification_id": str(payload.notification_id),
+    }
+    return Alert(alert_id, AlertKind.DELIVERY_FAILED, payload.case_id, payload.referral_id,
+                 None, "case_coordinator", state, payload.failed_at, detail)  # fmt: skip
 
 
 # Whose alerts each person's role is shown (`notify`: the role an alert is addressed to).
@@ -171,7 +195,8 @@ def decide_acknowledgement(
         alert_id=alert.alert_id,
         kind=alert.kind,
         case_id=alert.case_id,
-        referral_id=alert.referral_id,
+        # Only a referral's escalation names its referral; the other alerts concern the case.
+        referral_id=alert.referral_id if alert.kind is AlertKind.DEADLINE_MISSED else None,
         escalation_level=alert.escalation_level,
         coordinator_id=principal.id,
         acknowledged_at=at,
