@@ -382,6 +382,8 @@ async def test_a_notice_the_notifier_gave_up_on_is_an_alert_in_the_coordinator_s
     assert record.topic == NOTIFICATIONS.name
     assert card, queue
     assert "Notice not delivered" in card[0]
+    assert "Notice the referral to" in card[0]  # the kind of notice in words, never its type
+    assert "org.lindung" not in card[0]
     assert "shelter-kl-1" in card[0]
     assert "by email" in card[0]
     assert "5 attempts" in card[0]
