@@ -258,13 +258,13 @@ async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fir
         )
         assert level2.fired_at >= taken_at + ACKNOWLEDGEMENT_WINDOW, (level2.fired_at, taken_at)
 
-        async def shown() -> str | None:
-            await coordinator.page.goto(f"{desk}/")
-            text = await coordinator.page.inner_text("main")
-            return text if "Late referral: level 2" in text else None
-
-        await eventually(shown, timeout=30, what="level 2 in the queue")
-        await coordinator.check("queue-level-2")
+        # Level 2 is the supervisor's: it reaches their queue, beside the level 1 the
+        # coordinator holds; the coordinator's queue keeps to the coordinator's alerts.
+        await _level_2_at_the_supervisor(chromium, keycloak, desk, eventually)
+        await coordinator.page.goto(f"{desk}/")
+        text = await coordinator.page.inner_text("main")
+        assert "Late referral: level 1" in text
+        assert "Late referral: level 2" not in text
         await coordinator.page.goto(f"{desk}/cases/{case_id}")
         text = await coordinator.page.inner_text("main")
         assert "Alert taken" in text
@@ -272,6 +272,24 @@ async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fir
     finally:
         await deadlines.stop()
         await coordinator.page.context.close()
+
+
+async def _level_2_at_the_supervisor(chromium, keycloak, desk: str, eventually) -> None:
+    """The supervisor's queue shows level 2, and level 1 held by the coordinator."""
+    supervisor = await _person(chromium, keycloak, "supervisor", "en", "supervisor-level-2")
+    try:
+        await supervisor.open(f"{desk}/")
+
+        async def shown() -> str | None:
+            await supervisor.page.goto(f"{desk}/")
+            text = await supervisor.page.inner_text("main")
+            return text if "Late referral: level 2" in text else None
+
+        text = await eventually(shown, timeout=30, what="level 2 in the supervisor's queue")
+        assert f"Taken by {COORDINATOR}" in text  # level 1, held by the coordinator
+        await supervisor.check("queue-level-2")
+    finally:
+        await supervisor.page.context.close()
 
 
 async def test_a_coordinator_sends_a_referral_to_a_chosen_shelter_and_the_first_is_refused(

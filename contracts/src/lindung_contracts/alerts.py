@@ -30,6 +30,8 @@ class AlertKind(StrEnum):
     NO_PROVIDER = "no_provider"
     # `DetentionEscalated`: the child was identified in detention or a lock-up.
     DETENTION = "detention"
+    # `NotificationFailed`: the notifier gave up delivering a notice to a provider or a role.
+    DELIVERY_FAILED = "delivery_failed"
 
 
 class AlertAcknowledged(Payload):
@@ -45,7 +47,8 @@ class AlertAcknowledged(Payload):
     acknowledgement_id: UUID = Field(description="Unique id of this acknowledgement.")
     alert_id: UUID = Field(
         description="The CloudEvents `id` of the alert acknowledged (a `DeadlineMissed`, a "
-        "`PackageDeadlineMissed`, a `NoProviderAvailable` or a `DetentionEscalated`)."
+        "`PackageDeadlineMissed`, a `NoProviderAvailable`, a `DetentionEscalated` or a "
+        "`NotificationFailed`)."
     )
     kind: AlertKind = Field(description="Which kind of alert it was.")
     case_id: CaseId

@@ -184,8 +184,9 @@ NOTIFICATIONS = Topic(
     partitions=4,
     payloads=(NotificationDelivered, NotificationFailed),
     producers=("notifier",),
-    # A delivery that failed for good escalates: the sla-monitor raises the next level.
-    consumers=("sla-monitor", "operations"),
+    # A delivery that failed for good escalates: the sla-monitor raises the next level;
+    # intake puts it in the case coordinator's alert queue at the desk.
+    consumers=("sla-monitor", "intake", "operations"),
 )
 ALERT_ACKNOWLEDGEMENTS = Topic(
     name="lindung.alert-acknowledgements.v1",

@@ -7,6 +7,7 @@ sla-monitor's events would; each act is checked from what intake queued and kept
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import uuid
@@ -16,7 +17,18 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from lindung_contracts import DeadlineMissed, Envelope, RecipientRole, ServiceType
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from lindung_common import Record, client_options
+from lindung_contracts import (
+    NOTIFICATIONS,
+    Channel,
+    DeadlineMissed,
+    Envelope,
+    NotificationFailed,
+    RecipientRole,
+    ServiceType,
+    encode,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -287,3 +299,119 @@ async def test_a_supervisor_covers_every_state(browser, late):
     assert case.status_code == 200, case.text
     assert "Alerts of the states you cover: every state" in _main(queue)
     assert f"/desk/referrals/{referral_id}" in _main(queue)
+
+
+async def test_a_coordinator_s_queue_holds_their_alerts_a_supervisor_s_theirs_and_the_level_below(
+    browser, late, wired, keycloak
+):
+    case_id, referral_id, first = late
+    second = DeadlineMissed(
+        referral_id=referral_id, case_id=case_id, provider_id="shelter-kl-1",
+        service=ServiceType.SAFE_SHELTER, requested_at=NOW - timedelta(hours=4),
+        due_at=NOW - timedelta(minutes=1), notify=RecipientRole.SUPERVISOR, fired_at=NOW,
+        escalation_level=2,
+    )  # fmt: skip
+    to_supervisor = Envelope.wrap(second, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla")
+    await wired.runtime.deliver(to_supervisor, consumer="intake")
+    transport = httpx.ASGITransport(app=wired.api)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as other:
+        supervisor = Browser(other, keycloak)
+        try:
+            coordinators = _main(await browser.sign_in("/desk/", SEL))
+            supervisors = _main(await supervisor.sign_in("/desk/", "supervisor"))
+            # Both read the case page of a state they cover.
+            case_pages = [await b.desk.get(f"/desk/cases/{case_id}") for b in (browser, supervisor)]
+            # A coordinator taking the supervisor's alert is told it is not there.
+            csrf = re.search(r'name="csrf" value="([^"]+)"', coordinators)[1]
+            taken = await browser.desk.post(
+                f"/desk/alerts/{to_supervisor.id}/acknowledge",
+                data={"csrf": csrf, "next": "/desk/"},
+            )
+        finally:
+            await supervisor.close()
+
+    assert f"/desk/alerts/{first}/acknowledge" in coordinators
+    assert f"/desk/alerts/{to_supervisor.id}/acknowledge" not in coordinators
+    assert f"/desk/alerts/{first}/acknowledge" in supervisors  # may step in
+    assert f"/desk/alerts/{to_supervisor.id}/acknowledge" in supervisors
+    assert [p.status_code for p in case_pages] == [200, 200]
+    assert taken.status_code == 404
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        stored = await conn.fetch("SELECT notify, acknowledged_by FROM alerts WHERE case_id = $1",
+                                  case_id)  # fmt: skip
+        roles = await conn.fetch("SELECT person, role FROM desk_sessions ORDER BY started_at")
+    assert sorted((r["notify"], r["acknowledged_by"]) for r in stored) == [
+        ("case_coordinator", None), ("supervisor", None)
+    ]  # fmt: skip
+    assert {(r["person"], r["role"]) for r in roles} >= {(SEL, "coordinator"),
+                                                         ("supervisor", "supervisor")}  # fmt: skip
+
+
+async def test_a_notice_the_notifier_gave_up_on_is_an_alert_in_the_coordinator_s_queue(
+    stack, browser, late, wired, outbox
+):
+    case_id, referral_id, _ = late
+    gave_up = NotificationFailed(
+        notification_id=uuid.uuid4(), case_id=case_id, referral_id=referral_id,
+        cause_event_id=uuid.uuid4(), cause_type="org.lindung.referral.requested.v1",
+        recipient="shelter-kl-1", channel=Channel.EMAIL, attempts=5, failed_at=NOW,
+        error="smtp 550 mailbox unavailable",
+    )  # fmt: skip
+    failed = Envelope.wrap(gave_up, event_id=uuid.uuid4(), time=NOW, source="/lindung/notifier")
+    record = encode(failed)
+    producer = AIOKafkaProducer(**stack.kafka("notifier"))  # as the notifier publishes it
+    await producer.start()
+    try:
+        meta = await producer.send_and_wait(
+            record.topic, value=record.value, key=record.key, headers=list(record.headers)
+        )
+    finally:
+        await producer.stop()
+    # Read back with intake's own credentials (its read rights on the topic), then handed
+    # to its mirror's consume path as its worker would; twice, as a redelivery would.
+    read = await _read_as_intake(wired, meta.partition, meta.offset)
+    await wired.runtime.deliver_records(read, read, consumer="intake")
+
+    queue = _main(await browser.sign_in("/desk/", SEL))
+    card = re.search(rf'<li[^>]*id="a-{failed.id}".*?</li>', queue, re.DOTALL)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', queue)[1]
+    taken = await browser.desk.post(
+        f"/desk/alerts/{failed.id}/acknowledge", data={"csrf": csrf, "next": "/desk/"}
+    )
+
+    assert record.topic == NOTIFICATIONS.name
+    assert card, queue
+    assert "Notice not delivered" in card[0]
+    assert "Notice the referral to" in card[0]  # the kind of notice in words, never its type
+    assert "org.lindung" not in card[0]
+    assert "shelter-kl-1" in card[0]
+    assert "by email" in card[0]
+    assert "5 attempts" in card[0]
+    assert "smtp" not in card[0]  # the notifier's error stays with the notifier
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        kept = await conn.fetch("SELECT * FROM alerts WHERE alert_id = $1", failed.id)
+    assert len(kept) == 1
+    assert (kept[0]["kind"], kept[0]["notify"], kept[0]["referral_id"], kept[0]["state"]) == (
+        "delivery_failed", "case_coordinator", referral_id, "kuala_lumpur"
+    )  # fmt: skip
+    assert "smtp" not in kept[0]["detail"]
+    assert taken.status_code == 303
+    [acknowledged] = await _queued(outbox, "org.lindung.alert.acknowledged.v1")
+    assert (acknowledged.alert_id, acknowledged.kind.value) == (failed.id, "delivery_failed")
+    assert acknowledged.referral_id is None  # a case's alert: no ladder above it
+
+
+async def _read_as_intake(wired, partition: int, offset: int) -> Record:
+    consumer = AIOKafkaConsumer(**client_options(wired.settings), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        where = TopicPartition(NOTIFICATIONS.name, partition)
+        consumer.assign([where])
+        consumer.seek(where, offset)
+        message = await asyncio.wait_for(consumer.getone(), timeout=30)
+    finally:
+        await consumer.stop()
+    return Record(
+        topic=message.topic, partition=message.partition, offset=message.offset,
+        key=message.key, value=message.value, headers=tuple(message.headers),
+    )  # fmt: skip

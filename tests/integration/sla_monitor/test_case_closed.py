@@ -94,19 +94,19 @@ AUTH = {"Authorization": f"Bearer {OPERATIONS_KEY}"}
 
 
 @pytest.fixture
-async def dashboard(start_monitor, clock, tmp_path):
+async def dashboard(start_monitor, clock, tmp_path, people_settings):
     clock.at = NOW
     keys = tmp_path / "keys.json"
     entry = {"key_id": "k_operations", "hmac_sha256": hash_key(OPERATIONS_KEY, SECRET.encode()),
              "kind": "operations", "id": "ops-desk"}  # fmt: skip
     keys.write_text(json.dumps({"keys": [entry]}))
-    runtime = await start_monitor(api_keys_file=str(keys), key_secret=SECRET)
+    runtime = await start_monitor(api_keys_file=str(keys), key_secret=SECRET, **people_settings)
     transport = httpx.ASGITransport(app=runtime.web())
     async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
         yield runtime, http
 
 
-async def test_the_dashboard_counts_the_cases_closed_by_outcome(dashboard, new_referral):
+async def test_the_dashboard_counts_the_cases_closed_by_outcome(dashboard, new_referral, person_at):
     runtime, http = dashboard
     referrals = [new_referral(NOW - timedelta(hours=10)) for _ in range(4)]
     for r in referrals:
@@ -133,7 +133,9 @@ async def test_the_dashboard_counts_the_cases_closed_by_outcome(dashboard, new_r
     assert closed["total"] == 3
     counts = {c["outcome"]: c["cases"] for c in closed["by_outcome"]}
     assert counts == {o.value: 0 for o in CaseOutcome} | {"transferred": 2, "merged": 1}
-    page = await http.get("/dashboard?last=24h", headers=AUTH)
+    # The page is for people: an operations person signs in at Keycloak; keys serve machines.
+    await person_at(http).sign_in("operations", "/dashboard")
+    page = await http.get("/dashboard?last=24h")
     tile = page.text.split('id="cases-closed"', 1)[1].split("</div>", 1)[0]
     assert "<b>3</b> cases closed" in tile
     table = page.text.split('id="cases-closed-by-outcome"', 1)[1].split("</table>", 1)[0]
@@ -149,11 +151,13 @@ async def test_the_dashboard_counts_the_cases_closed_by_outcome(dashboard, new_r
     assert rows[str(referrals[3].referral_id)]["case_outcome"] == "transferred"
 
 
-async def test_with_no_case_closed_the_page_says_so(dashboard):
+async def test_with_no_case_closed_the_page_says_so(dashboard, person_at):
     _, http = dashboard
 
     summary = (await http.get("/dashboard/api/summary?last=24h", headers=AUTH)).json()
-    page = await http.get("/dashboard?last=24h", headers=AUTH)
+    # The page is for people: an operations person signs in at Keycloak; keys serve machines.
+    await person_at(http).sign_in("operations", "/dashboard")
+    page = await http.get("/dashboard?last=24h")
 
     assert summary["cases_closed"]["total"] == 0
     assert "No case closed in this period." in page.text

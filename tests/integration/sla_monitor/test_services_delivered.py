@@ -31,13 +31,13 @@ S = ServiceType
 
 
 @pytest.fixture
-async def dashboard(start_monitor, clock, tmp_path):
+async def dashboard(start_monitor, clock, tmp_path, people_settings):
     clock.at = NOW
     keys = tmp_path / "keys.json"
     entry = {"key_id": "k_operations", "hmac_sha256": hash_key(OPERATIONS_KEY, SECRET.encode()),
              "kind": "operations", "id": "ops-desk"}  # fmt: skip
     keys.write_text(json.dumps({"keys": [entry]}))
-    runtime = await start_monitor(api_keys_file=str(keys), key_secret=SECRET)
+    runtime = await start_monitor(api_keys_file=str(keys), key_secret=SECRET, **people_settings)
     transport = httpx.ASGITransport(app=runtime.web())
     async with httpx.AsyncClient(transport=transport, base_url="http://sla") as http:
         yield runtime, http
@@ -77,7 +77,9 @@ async def _complete(runtime, r, service, at, outcome=None, why=None):
     return completed
 
 
-async def test_completed_referrals_are_counted_by_service_and_outcome(dashboard, new_referral):
+async def test_completed_referrals_are_counted_by_service_and_outcome(
+    dashboard, new_referral, person_at
+):
     runtime, http = dashboard
     two_hours_ago = NOW - timedelta(hours=2)
     shelter_1 = await _referral(runtime, new_referral, S.SAFE_SHELTER)
@@ -120,7 +122,9 @@ async def test_completed_referrals_are_counted_by_service_and_outcome(dashboard,
     assert by_service["legal_aid"]["not_delivered"] == 1
     assert by_service["health"]["unstated"] == 1
 
-    page = await http.get("/dashboard?last=24h", headers=AUTH)
+    # The page is for people: an operations person signs in at Keycloak; keys serve machines.
+    await person_at(http).sign_in("operations", "/dashboard")
+    page = await http.get("/dashboard?last=24h")
     assert page.status_code == 200
     tile = page.text.split('id="services-delivered"', 1)[1].split("</div>", 1)[0]
     assert "<b>1</b> services delivered (1 partly, 1 not, of 4 completed)" in tile
@@ -155,11 +159,13 @@ async def test_completed_referrals_are_counted_by_service_and_outcome(dashboard,
             )
 
 
-async def test_with_nothing_completed_the_figure_is_zero_and_the_page_says_so(dashboard):
+async def test_with_nothing_completed_the_figure_is_zero_and_the_page_says_so(dashboard, person_at):
     _, http = dashboard
 
     summary = (await http.get("/dashboard/api/summary?last=24h", headers=AUTH)).json()
-    page = await http.get("/dashboard?last=24h", headers=AUTH)
+    # The page is for people: an operations person signs in at Keycloak; keys serve machines.
+    await person_at(http).sign_in("operations", "/dashboard")
+    page = await http.get("/dashboard?last=24h")
 
     assert summary["services_delivered"] == {
         "completed": 0,

@@ -108,6 +108,8 @@ def test_a_coordinator_acts_as_a_coordinator_with_their_states() -> None:
     )  # fmt: skip
     assert supervisor is not None
     assert supervisor.principal.states == frozenset({"*"})
+    # Both are coordinators to the use cases; the role says whose alerts each is shown.
+    assert (person.principal.role, supervisor.principal.role) == ("coordinator", "supervisor")
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,12 @@ def test_time_left_reads_in_the_reader_s_language():
 
 def test_a_referral_is_quoted_by_the_first_eight_characters_of_its_id():
     assert short_reference(UUID("3f2a9c1b-0000-4000-8000-000000000000")) == "3F2A9C1B"
+
+
+def test_every_notice_a_coordinator_may_read_of_is_named_by_an_event_type_that_exists():
+    from lindung_contracts import TOPICS  # noqa: PLC0415
+    from lindung_intake.entrypoints.desk.coordinator_words import NOTICE_WORDS  # noqa: PLC0415
+
+    types = {payload.event_type for topic in TOPICS for payload in topic.payloads}
+    assert set(NOTICE_WORDS) <= types
+    assert all(english and malay for english, malay in NOTICE_WORDS.values())

@@ -91,6 +91,15 @@ def test_once_level_2_fired_an_acknowledgement_of_level_1_holds_level_3():
             id="a case's alert",
         ),
         pytest.param(
+            ack(DUE, level=None, kind=AlertKind.DELIVERY_FAILED),
+            OPEN,
+            frozenset({1}),
+            False,
+            (LEVEL3,),
+            AckOutcome.CASE_ALERT,
+            id="a notice not delivered",
+        ),
+        pytest.param(
             ack(DUE),
             None,
             frozenset(),

@@ -62,9 +62,10 @@ class Holder:
 
 @dataclass(frozen=True)
 class LiveSession:
-    """A live session: its holder, its language, and its forms' CSRF token."""
+    """A live session: its holder (with the role they signed in with), language, CSRF token."""
 
     person: str
+    role: str
     kind: str
     principal_id: str
     states: frozenset[str]
@@ -151,6 +152,7 @@ class PeopleSessions:
                 session_hash=secret_hash(secret),
                 person=holder.person,
                 subject=holder.subject,
+                role=holder.role,
                 kind=holder.kind,
                 principal_id=holder.principal_id,
                 states=sorted(holder.states),
@@ -187,6 +189,7 @@ class PeopleSessions:
             await self._rows.see_session(work.conn, key, work.now)
         return LiveSession(
             person=row["person"],
+            role=row["role"],
             kind=row["principal_kind"],
             principal_id=row["principal_id"],
             states=frozenset(row["states"]),

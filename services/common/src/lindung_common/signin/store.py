@@ -2,7 +2,8 @@
 
 A service names its own pair (intake's `desk_sign_ins` and `desk_sessions`, the
 sla-monitor's `dashboard_sign_ins` and `dashboard_sessions`) in its own schema; the
-columns are those of intake's migration 0011, so one set of statements serves both.
+columns are those of intake's migrations 0011 and 0013 (the sla-monitor's 0009 and 0010),
+so one set of statements serves both.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["SessionTables"]
 
 _SESSION = (
-    "person, subject, principal_kind, principal_id, states, language, id_token,"
+    "person, subject, role, principal_kind, principal_id, states, language, id_token,"
     " started_at, last_seen_at, ended_at"
 )
 
@@ -75,6 +76,7 @@ class SessionTables:
         session_hash: bytes,
         person: str,
         subject: str,
+        role: str,
         kind: str,
         principal_id: str,
         states: list[str],
@@ -84,12 +86,13 @@ class SessionTables:
     ) -> None:
         """A new session, begun now."""
         await conn.execute(
-            f"INSERT INTO {self.sessions} (session_hash, person, subject, principal_kind,"  # noqa: S608
+            f"INSERT INTO {self.sessions} (session_hash, person, subject, role, principal_kind,"  # noqa: S608
             " principal_id, states, language, id_token, started_at, last_seen_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
             session_hash,
             person,
             subject,
+            role,
             kind,
             principal_id,
             states,

@@ -71,15 +71,21 @@ async def find_alert(
 
 
 async def list_alerts(
-    conn: asyncpg.Connection, states: frozenset[str] | None, limit: int
+    conn: asyncpg.Connection,
+    states: frozenset[str] | None,
+    roles: frozenset[str] | None,
+    limit: int,
 ) -> list[Alert]:
-    """The alerts of these states (None: every state), the open ones first, newest first."""
+    """The alerts of these states, to these roles (None: all), the open ones first, newest first."""
     every = states is None or "*" in states
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM alerts WHERE $1 OR state = ANY($2::text[])"  # noqa: S608 - fixed text
-        " ORDER BY acknowledgement_id IS NOT NULL, raised_at DESC, alert_id LIMIT $3",
+        f"SELECT {_COLUMNS} FROM alerts WHERE ($1 OR state = ANY($2::text[]))"  # noqa: S608 - fixed text
+        " AND ($3 OR notify = ANY($4::text[]))"
+        " ORDER BY acknowledgement_id IS NOT NULL, raised_at DESC, alert_id LIMIT $5",
         every,
         sorted(states or ()),
+        roles is None,
+        sorted(roles or ()),
         limit,
     )
     return [_alert(row) for row in rows]

@@ -10,6 +10,7 @@ from .alerts import (
     alert_of,
     decide_acknowledgement,
     may_see_alert,
+    shown_to,
 )
 from .auth import Principal, PrincipalKind
 from .cases import OpenedCase, Opening, StoredCase, decide_opening, may_read_case
@@ -89,5 +90,6 @@ __all__ = [
     "project",
     "readable_fields",
     "shown_fields",
+    "shown_to",
     "trimmed",
 ]

@@ -1,10 +1,12 @@
 """Alerts to coordinators and supervisors as intake mirrors them, and acknowledging one.
 
-Intake keeps the alerts the sla-monitor and the router raise for people (a late referral's
-escalation, a case's package deadline, no provider left, a detained child), each with the
-state of its case, so a coordinator sees those of the states they cover. Acknowledging one
-takes ownership (`AlertAcknowledged`); it accepts nothing. An alert of a state the caller
-does not cover gets the same answer as an id that does not exist.
+Intake keeps the alerts the sla-monitor, the router and the notifier raise for people (a
+late referral's escalation, a case's package deadline, no provider left, a detained child,
+a notice that could not be delivered), each with the
+state of its case, so a coordinator sees those of the states they cover, addressed to
+their role (`shown_to`). Acknowledging one takes ownership (`AlertAcknowledged`); it
+accepts nothing. An alert of a state the caller does not cover, or addressed to another
+role, gets the same answer as an id that does not exist.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from lindung_contracts import (
     DeadlineMissed,
     DetentionEscalated,
     NoProviderAvailable,
+    NotificationFailed,
     PackageDeadlineMissed,
 )
 
@@ -39,6 +42,7 @@ __all__ = [
     "alert_of",
     "decide_acknowledgement",
     "may_see_alert",
+    "shown_to",
 ]
 
 # The events that are alerts to people, and what kind each is.
@@ -47,6 +51,7 @@ ALERT_EVENTS: dict[type[Payload], AlertKind] = {
     PackageDeadlineMissed: AlertKind.PACKAGE_MISSED,
     NoProviderAvailable: AlertKind.NO_PROVIDER,
     DetentionEscalated: AlertKind.DETENTION,
+    NotificationFailed: AlertKind.DELIVERY_FAILED,
 }
 
 
@@ -102,14 +107,60 @@ def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | Non
             return Alert(alert_id, AlertKind.DETENTION, payload.case_id, None, None,
                          payload.notify.value, payload.state.value, payload.at,
                          detail)  # fmt: skip
+        case NotificationFailed():
+            return _delivery_failed(alert_id, payload, state)
     return None
 
 
+def _delivery_failed(alert_id: UUID, payload: NotificationFailed, state: str | None) -> Alert:
+    """A notice the notifier gave up on: to the case coordinator, with what was tried.
+
+    What it was (the event's type and id), to whom (a provider id or a role, as the
+    notifier addressed it: never an address), over which channel, in how many attempts.
+    The notifier's last error stays with the notifier: it may name an address.
+    """
+    detail = {
+        "cause_type": payload.cause_type,
+        "cause_event_id": str(payload.cause_event_id),
+        "recipient": payload.recipient,
+        "channel": payload.channel.value,
+        "attempts": payload.attempts,
+        "notification_id": str(payload.notification_id),
+    }
+    return Alert(alert_id, AlertKind.DELIVERY_FAILED, payload.case_id, payload.referral_id,
+                 None, "case_coordinator", state, payload.failed_at, detail)  # fmt: skip
+
+
+# Whose alerts each person's role is shown (`notify`: the role an alert is addressed to).
+# A supervisor sees the case coordinator's too, as an escalation policy's higher level sees
+# the lower ones: the second level is theirs when the first is not taken, and they may
+# step in (acknowledge) before it fires. A coordinator sees only their own. The
+# secretariat's alerts reach no person at the desk: no role signs in as the secretariat.
+_SHOWN: dict[str, frozenset[str]] = {
+    "coordinator": frozenset({"case_coordinator"}),
+    "supervisor": frozenset({"case_coordinator", "supervisor"}),
+}
+
+
+def shown_to(principal: Principal) -> frozenset[str] | None:
+    """The roles whose alerts the caller is shown; None: every role's (a coordinator's key).
+
+    A machine's coordinator key has no person and no role: it keeps reading every alert
+    of its states, as the API has always given it.
+    """
+    if principal.kind is not PrincipalKind.COORDINATOR:
+        return frozenset()
+    if not principal.role:
+        return None
+    return _SHOWN.get(principal.role, frozenset())
+
+
 def may_see_alert(alert: Alert | None, principal: Principal) -> bool:
-    """A coordinator (or supervisor) sees the alerts of the states they cover; nobody else."""
+    """A coordinator (or supervisor) sees the alerts of their states and role; nobody else."""
     if alert is None or principal.kind is not PrincipalKind.COORDINATOR:
         return False
-    return principal.covers(alert.state)
+    roles = shown_to(principal)
+    return principal.covers(alert.state) and (roles is None or alert.notify in roles)
 
 
 @dataclass(frozen=True)
@@ -144,7 +195,8 @@ def decide_acknowledgement(
         alert_id=alert.alert_id,
         kind=alert.kind,
         case_id=alert.case_id,
-        referral_id=alert.referral_id,
+        # Only a referral's escalation names its referral; the other alerts concern the case.
+        referral_id=alert.referral_id if alert.kind is AlertKind.DEADLINE_MISSED else None,
         escalation_level=alert.escalation_level,
         coordinator_id=principal.id,
         acknowledged_at=at,

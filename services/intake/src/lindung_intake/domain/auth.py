@@ -26,14 +26,16 @@ class PrincipalKind(StrEnum):
 class Principal:
     """An authenticated caller; `key_id` names the key it used (not part of who it is).
 
-    Through the desk, `person` is the signed-in person's user name and `states` the states
-    a coordinator covers (`*` for all); both empty for an API key.
+    Through the desk, `person` is the signed-in person's user name, `role` the role they
+    signed in with (`lindung_role`: a coordinator and a supervisor are both coordinators
+    here) and `states` the states a coordinator covers (`*` for all); empty for an API key.
     """
 
     kind: PrincipalKind
     id: str
     key_id: str = field(default="", compare=False)
     person: str = field(default="", compare=False)
+    role: str = field(default="", compare=False)
     # The states a coordinator covers (`*`: all of them); None: not bound to any states,
     # as a machine's coordinator key is, which covers every state.
     states: frozenset[str] | None = field(default=None, compare=False)

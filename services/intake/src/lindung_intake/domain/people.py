@@ -64,14 +64,16 @@ def person_of(claims: Mapping[str, Any]) -> Person | None:
         if not _is_id(provider):
             return None
         assert isinstance(provider, str)
-        principal = Principal(PrincipalKind.PROVIDER, provider, person=name)
+        principal = Principal(PrincipalKind.PROVIDER, provider, person=name, role=role.value)
     elif role is Role.OPERATIONS:
-        principal = Principal(PrincipalKind.OPERATIONS, name, person=name)
+        principal = Principal(PrincipalKind.OPERATIONS, name, person=name, role=role.value)
     else:
         states = _states(claims.get("lindung_states"))
         if not states:
             return None
-        principal = Principal(PrincipalKind.COORDINATOR, name, person=name, states=states)
+        principal = Principal(
+            PrincipalKind.COORDINATOR, name, person=name, role=role.value, states=states
+        )
     return Person(name=name, subject=subject, role=role, principal=principal)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from lindung_intake.adapters import alerts as db
-from lindung_intake.domain import PrincipalKind, alert_of, decide_acknowledgement
+from lindung_intake.domain import PrincipalKind, alert_of, decide_acknowledgement, shown_to
 from lindung_intake.use_cases.errors import refused
 
 if TYPE_CHECKING:
@@ -61,11 +61,12 @@ class Alerts:
         self._units = units
 
     async def list_for(self, principal: Principal, *, limit: int = 100) -> list[Alert]:
-        """The caller's alerts (of the states they cover): the open ones first, newest first."""
-        if principal.kind is not PrincipalKind.COORDINATOR:
+        """The caller's alerts (of their states and role): the open ones first, newest first."""
+        roles = shown_to(principal)
+        if principal.kind is not PrincipalKind.COORDINATOR or roles == frozenset():
             return []
         async with self._units.connection() as work:
-            return await db.list_alerts(work.conn, principal.states, limit)
+            return await db.list_alerts(work.conn, principal.states, roles, limit)
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """Take ownership of an alert: `AlertAcknowledged` queued; the first one stands.

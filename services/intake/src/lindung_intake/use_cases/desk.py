@@ -111,6 +111,7 @@ class DeskSessions:
             kind,
             live.principal_id,
             person=live.person,
+            role=live.role,
             states=live.states if kind is PrincipalKind.COORDINATOR else None,
         )
         return DeskSession(

@@ -3,7 +3,8 @@
 Intake learns of referrals from the router's events; the mirror is what object-level
 checks and waiting requests look at. Each new referral is announced (NOTIFY, at commit)
 to every intake process, waking requests that wait on it (`waiting.py`). The same
-consumer keeps the alerts to coordinators and supervisors (`alerts.py`).
+consumer keeps the alerts to coordinators and supervisors (`alerts.py`), a delivery the
+notifier gave up on among them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lindung_common import Consumer
 from lindung_contracts import (
     DEADLINES,
+    NOTIFICATIONS,
     REFERRALS,
     CaseClosed,
     ReferralCancelled,
@@ -42,10 +44,10 @@ class Mirror:
         self._channel = channel
 
     def consumer(self) -> Consumer:
-        """The mirror's consumer of the referrals topic and of the deadlines topic's alerts."""
+        """The consumer of the referrals topic and of the deadlines and notifications alerts."""
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS, DEADLINES),
+            topics=(REFERRALS, DEADLINES, NOTIFICATIONS),
             run_handlers={
                 ReferralRequested: self.on_referrals_requested,
                 ReferralRerouted: self.on_referrals_withdrawn,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["COORDINATOR_WORDS"]
+__all__ = ["COORDINATOR_WORDS", "NOTICE_WORDS"]
 
 COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "queue": ("Alerts", "Amaran"),
@@ -18,6 +18,13 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "alert_package_missed": ("Services not all accepted", "Tidak semua perkhidmatan diterima"),
     "alert_no_provider": ("No provider left", "Tiada pembekal lagi"),
     "alert_detention": ("Child in detention", "Kanak-kanak dalam tahanan"),
+    "alert_delivery_failed": ("Notice not delivered", "Notis tidak dapat dihantar"),
+    "notice": ("Notice", "Notis"),
+    "notice_to": ("to", "kepada"),
+    "channel_webhook": ("by webhook", "melalui webhook"),
+    "channel_email": ("by email", "melalui e-mel"),
+    "channel_sms": ("by SMS", "melalui SMS"),
+    "attempts": ("attempts, then given up", "percubaan, kemudian dihentikan"),
     "level": ("level", "tahap"),
     "addressed_to": ("To", "Kepada"),
     "role_provider": ("the provider", "pembekal"),
@@ -100,6 +107,7 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     ),
     "moment_alert_no_provider": ("No provider left", "Tiada pembekal lagi"),
     "moment_alert_detention": ("Child in detention", "Kanak-kanak dalam tahanan"),
+    "moment_alert_delivery_failed": ("Notice not delivered", "Notis tidak dapat dihantar"),
     "moment_acknowledged": ("Alert taken", "Amaran diambil"),
     "moment_closed": ("Case closed", "Kes ditutup"),
     "send": ("Send to another provider", "Hantar kepada pembekal lain"),
@@ -146,4 +154,16 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
             "dipindahkan, dihentikan atau ditutup). Tiada apa yang diubah."
         ),
     ),
+}
+
+# The notices the notifier delivers, by event type, as a coordinator reads of one it could not.
+NOTICE_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "org.lindung.referral.requested.v1": ("the referral", "rujukan"),
+    "org.lindung.referral.rerouted.v1": ("the withdrawal", "penarikan balik"),
+    "org.lindung.referral.cancelled.v1": ("the cancellation", "pembatalan"),
+    "org.lindung.deadline.warning.v1": ("the deadline warning", "amaran tarikh akhir"),
+    "org.lindung.deadline.missed.v1": ("the escalation", "eskalasi"),
+    "org.lindung.case.package-missed.v1": ("the package alert", "amaran pakej"),
+    "org.lindung.referral.no-provider.v1": ("the no-provider alert", "amaran tiada pembekal"),
+    "org.lindung.case.detention-escalated.v1": ("the detention alert", "amaran tahanan"),
 }

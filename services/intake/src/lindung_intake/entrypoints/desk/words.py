@@ -14,7 +14,7 @@ from lindung_contracts import (
     ReasonCode,
 )
 
-from .coordinator_words import COORDINATOR_WORDS
+from .coordinator_words import COORDINATOR_WORDS, NOTICE_WORDS
 
 __all__ = ["DECLINE_REASONS", "FIELD_WORDS", "OUTCOME_REASONS", "WORDS", "Words"]
 
@@ -247,6 +247,11 @@ class Words:
     def case_outcome(self, code: str) -> str:
         """A case outcome code's words, from the contracts."""
         return CASE_OUTCOME_WORDS[CaseOutcome(code)][self.language]
+
+    def notice(self, event_type: str) -> str:
+        """What kind of notice an event type is; an unknown type shows as itself."""
+        pair = NOTICE_WORDS.get(event_type)
+        return pair[self._index] if pair else event_type
 
     def field(self, path: str) -> str:
         """A shared field's label; unknown fields show their path."""
