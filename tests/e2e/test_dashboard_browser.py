@@ -204,11 +204,13 @@ async def test_an_operations_officer_sees_the_late_referral_on_top_on_a_laptop_a
             password = keycloak.passwords[OPERATIONS]
             await _on_a_laptop(browser, url, late, errors, stack, password)
             await _on_a_phone(browser, url, errors, password)
+            await _in_malay_on_a_phone(browser, url, errors, password)
         finally:
             await browser.close()
 
     assert (ARTIFACTS / "dashboard-laptop.png").stat().st_size > 10_000
     assert (ARTIFACTS / "dashboard-phone.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "dashboard-phone-ms.png").stat().st_size > 10_000
 
 
 async def _sign_in(page, url: str, path: str, password: str) -> None:
@@ -301,4 +303,39 @@ async def _on_a_phone(browser, url: str, errors: list[str], password: str) -> No
     await _accessible(page, "the dashboard on a phone")
     assert await page.locator("svg.chart").count() == 4
     await page.screenshot(path=ARTIFACTS / "dashboard-phone.png", full_page=True)
+    assert errors == []
+
+
+async def _in_malay_on_a_phone(browser, url: str, errors: list[str], password: str) -> None:
+    """A phone whose browser asks for Malay: the page is in Malay, and the choice is kept."""
+    phone = await browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+        device_scale_factor=2, locale="ms-MY",
+    )  # fmt: skip
+    page = await phone.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await _sign_in(page, url, "/dashboard", password)
+    assert await page.get_attribute("html", "lang") == "ms"
+    assert await page.locator("form.out button").inner_text() == "Log keluar"
+    assert await page.locator("#on-time-rate").inner_text() != ""
+    assert "tepat pada masanya" in await page.locator("#on-time-rate").inner_text()
+    await _accessible(page, "the dashboard in Malay on a phone")
+    assert await page.locator("svg.chart").count() == 4
+    await page.screenshot(path=ARTIFACTS / "dashboard-phone-ms.png", full_page=True)
+
+    # The switch on the page takes the person to English and back, and the session keeps it.
+    await page.select_option("#language", "en")
+    await page.click("form.lang button")
+    await page.wait_for_selector('html[lang="en"]')
+    assert await page.locator("form.out button").inner_text() == "Sign out"
+    await page.select_option("#language", "ms")
+    await page.click("form.lang button")
+    await page.wait_for_selector('html[lang="ms"]')
+    await page.reload()
+    assert await page.get_attribute("html", "lang") == "ms"
+    await page.locator("form.out button").click()
+    await page.wait_for_url(f"{url}/dashboard/signed-out")
+    assert await page.get_attribute("html", "lang") == "ms"
+    await _accessible(page, "signed out, in Malay")
     assert errors == []

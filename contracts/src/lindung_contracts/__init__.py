@@ -100,6 +100,7 @@ from .topics import (
     agency_of_topic,
     topic_for,
 )
+from .words import SERVICE_WORDS, STATE_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -118,6 +119,8 @@ __all__ = [
     "PROVIDER_RESPONSES",
     "REASON_WORDS",
     "REFERRALS",
+    "SERVICE_WORDS",
+    "STATE_WORDS",
     "STRUCTURED_CONTENT_TYPE",
     "TOPICS",
     "Accompaniment",

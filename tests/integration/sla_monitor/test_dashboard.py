@@ -404,5 +404,5 @@ async def test_a_database_that_does_not_answer_gets_503_then_the_figures_come_ba
             "errors": [{"field": "service", "reason": "temporarily unavailable; try again shortly"}]
         }
     assert page.status_code == 503
-    assert "temporarily unavailable" in page.text
+    assert "Not available now. Try again in a few seconds." in page.text
     assert [response.status_code for response in back] == [200, 200, 200]

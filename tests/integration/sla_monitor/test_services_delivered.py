@@ -130,7 +130,7 @@ async def test_completed_referrals_are_counted_by_service_and_outcome(
     assert "<b>1</b> services delivered (1 partly, 1 not, of 4 completed)" in tile
     table = page.text.split('id="services-delivered-by-service"', 1)[1].split("</table>", 1)[0]
     row = table.split('data-service="safe_shelter">', 1)[1].split("</tr>", 1)[0]
-    assert row == ("<td>safe_shelter</td><td>1</td><td>1</td><td>0</td><td>0</td><td>2</td>")
+    assert row == ("<td>Safe shelter</td><td>1</td><td>1</td><td>0</td><td>0</td><td>2</td>")
 
     export = await http.get("/dashboard/export.csv?last=24h", headers=AUTH)
     rows = {r["referral_id"]: r for r in csv.DictReader(io.StringIO(export.text))}

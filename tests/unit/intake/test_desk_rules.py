@@ -10,13 +10,13 @@ from lindung_common.signin import (
     csrf_matches,
     csrf_token,
     judge_session,
+    pick_language,
     secret_hash,
 )
 from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.domain.desk import Standing, standing
 from lindung_intake.domain.people import Role, person_of
 from lindung_intake.entrypoints.desk.forms import Cookies, safe_return
-from lindung_intake.entrypoints.desk.language import pick_language
 from lindung_intake.entrypoints.desk.pages import flatten, span
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)

@@ -2,9 +2,11 @@
 
 `oidc` speaks to the identity provider (discovery, PKCE, the code exchange, the ID
 token's checks); `rules` are the pure rules (a secret's hash, CSRF tokens, timeouts);
-`store` keeps sign-ins and sessions in a service's own tables; `sessions` is the flow.
+`store` keeps sign-ins and sessions in a service's own tables; `sessions` is the flow;
+`language` picks a page's language (Malay or English) for every service's pages.
 """
 
+from .language import LANGUAGES, pick_language
 from .oidc import IdentityProvider, SignInFailed, Tokens
 from .rules import (
     SIGN_IN_WINDOW,
@@ -19,6 +21,7 @@ from .sessions import Holder, LiveSession, PeopleSessions, SignInRefused, SignIn
 from .store import SessionTables
 
 __all__ = [
+    "LANGUAGES",
     "SIGN_IN_WINDOW",
     "Holder",
     "IdentityProvider",
@@ -34,5 +37,6 @@ __all__ = [
     "csrf_token",
     "judge_session",
     "loopback_http",
+    "pick_language",
     "secret_hash",
 ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["Bar", "Column", "bars", "columns"]
 
@@ -22,6 +22,7 @@ _LABEL = 120
 _VALUE = 160
 _HEIGHT = 220
 _BOTTOM = 36
+_TONES = {"good": "on time", "bad": "late", "plain": "waiting"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def bars(title: str, rows: Sequence[Bar], *, scale: float, empty: str) -> Markup
     return Markup("".join(parts))  # noqa: S704 - every label and note is escaped above
 
 
-def columns(title: str, cols: Sequence[Column], *, empty: str) -> Markup:
+def columns(
+    title: str, cols: Sequence[Column], *, empty: str, tones: Mapping[str, str] | None = None
+) -> Markup:
     """Stacked columns per hour or day: on time at the bottom, late above, waiting on top."""
     if not cols:
         return _empty(title, empty)
@@ -75,7 +78,8 @@ def columns(title: str, cols: Sequence[Column], *, empty: str) -> Markup:
     step = (_WIDTH - 64) / len(cols)  # room for the last label to stay inside
     width = max(step * 0.7, 1.0)
     every = max(1, round(len(cols) / 8))  # about eight labels, whatever the period
-    alt = "; ".join(f"{c.label}: {c.on_time} on time, {c.late} late" for c in cols)
+    say = {**_TONES, **(tones or {})}  # each tone's words, in the page's language
+    alt = "; ".join(f"{c.label}: {c.on_time} {say['good']}, {c.late} {say['bad']}" for c in cols)
     parts = [
         _open(title, _HEIGHT, alt),
         f'<text class="axis" x="0" y="14">{top}</text>',
@@ -88,9 +92,10 @@ def columns(title: str, cols: Sequence[Column], *, empty: str) -> Markup:
             h = plot * count / top
             y -= h
             if count:
+                named = f"{escape(col.label)}: {count} {escape(say[tone])}"
                 parts.append(
                     f'<rect class="bar {tone}" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}"'
-                    f' height="{h:.1f}"><title>{escape(col.label)}: {count} {tone}</title></rect>'
+                    f' height="{h:.1f}"><title>{named}</title></rect>'
                 )
         if i % every == 0:
             parts.append(

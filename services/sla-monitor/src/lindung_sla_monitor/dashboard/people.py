@@ -26,11 +26,21 @@ if TYPE_CHECKING:
     from fastapi import Response
     from lindung_common.signin import PeopleSessions
 
-__all__ = ["COOKIE", "PATH", "PENDING_COOKIE", "TABLES", "Door", "operations_person"]
+__all__ = [
+    "COOKIE",
+    "LANGUAGE_COOKIE",
+    "PATH",
+    "PENDING_COOKIE",
+    "TABLES",
+    "Door",
+    "operations_person",
+]
 
 PATH: Final = "/dashboard"
 COOKIE: Final = "lindung_operations"
 PENDING_COOKIE: Final = "lindung_operations_sign_in"
+LANGUAGE_COOKIE: Final = "lindung_operations_language"  # the language chosen, for a year
+YEAR: Final = 365 * 24 * 3600
 ROLE: Final = "operations"
 TABLES: Final = SessionTables(sign_ins="dashboard_sign_ins", sessions="dashboard_sessions")
 _ID: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

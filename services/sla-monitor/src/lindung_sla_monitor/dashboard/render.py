@@ -6,14 +6,15 @@ dash.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 
 from . import charts
 from .answers import HEADERS, UNAVAILABLE
+from .words import WORDS, Words, local
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -42,43 +43,59 @@ class Pages:
             lstrip_blocks=True,
         )
         self._pages.filters["local"] = self._local
-        self._pages.filters["left"] = left
-        self._pages.filters["duration"] = duration
+        self._pages.filters["left"] = _left
+        self._pages.filters["duration"] = _duration
         self._pages.filters["percent"] = percent
 
-    def html(self, template: str, status: int, **context: Any) -> Response:
-        """A template rendered with `context`, as an answer with the dashboard's headers."""
-        page = self._pages.get_template(template).render(**context)
-        return HTMLResponse(page, status_code=status, headers=self._headers)
+    def html(self, template: str, code: int, language: str, **context: Any) -> Response:
+        """A template in the person's language, as an answer with the dashboard's headers."""
+        words = WORDS.get(language, WORDS["en"])
+        page = self._pages.get_template(template).render(t=words, lang=words.language, **context)
+        return HTMLResponse(page, status_code=code, headers=self._headers)
 
-    def message(self, status: int, title: str, text: str, *, sign_in: bool = False) -> Response:
+    def message(
+        self, status: int, language: str, title: str, text: str, *, sign_in: bool = False
+    ) -> Response:
         """A page that only says something (signed out, a sign-in refused)."""
-        return self.html("message.html", status, title=title, text=text, sign_in=sign_in)
+        return self.html("message.html", status, language, title=title, text=text, sign_in=sign_in)
 
     def go(self, to: str) -> Response:
         """Send the browser on (303: a GET, whatever the request was)."""
         return RedirectResponse(to, status_code=303, headers=self._headers)
 
-    def error(self, refused: Refused) -> Response:
+    def error(self, refused: Refused, language: str = "en") -> Response:
         """A refusal as a page for people; come back in a few seconds when it is a 503."""
-        response = self.html("error.html", refused.status, error=refused.error)
+        response = self.html(
+            "error.html", refused.status, language, status=refused.status, error=refused.error
+        )
         if refused.status == UNAVAILABLE:
             response.headers["Retry-After"] = "5"
         return response
 
-    def _local(self, moment: datetime | str, form: str = "%d %b %H:%M") -> str:
+    @pass_context
+    def _local(self, context: Any, moment: datetime | str, form: str = "d MMM HH:mm") -> str:
         when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-        return when.astimezone(self._zone).strftime(form)
+        return local(when, self._zone, context["lang"], form)
 
 
-def charts_for(summary: dict[str, Any]) -> dict[str, Any]:
-    """The page's four charts, drawn from the summary the API gives."""
+@pass_context
+def _left(context: Any, seconds: float) -> str:
+    return WORDS[context["lang"]].left(seconds)
+
+
+@pass_context
+def _duration(context: Any, seconds: float | None) -> str:
+    return WORDS[context["lang"]].duration(seconds)
+
+
+def charts_for(summary: dict[str, Any], t: Words = WORDS["en"]) -> dict[str, Any]:
+    """The page's four charts in the page's language, drawn from the summary the API gives."""
     services = [g for g in summary["by"]["service"] if g["on_time_rate"] is not None]
     rate_bars = [
         charts.Bar(
-            label=g["key"],
+            label=t.service(g["key"]),
             value=g["on_time_rate"],
-            note=f"{percent(g['on_time_rate'])} of {g['on_time'] + g['late']}",
+            note=f"{percent(g['on_time_rate'])} {t('of')} {g['on_time'] + g['late']}",
             tone=_tone(g["on_time_rate"]),
         )
         for g in sorted(services, key=lambda g: g["on_time_rate"])
@@ -87,9 +104,11 @@ def charts_for(summary: dict[str, Any]) -> dict[str, Any]:
     slowest = max((g["p90_accept_seconds"] for g in accepted), default=0.0)
     speed_bars = [
         charts.Bar(
-            label=g["key"],
+            label=t.service(g["key"]),
             value=g["p90_accept_seconds"],
-            note=f"{duration(g['median_accept_seconds'])} / {duration(g['p90_accept_seconds'])}",
+            note=" / ".join(
+                t.duration(g[k]) for k in ("median_accept_seconds", "p90_accept_seconds")
+            ),
             tone="plain",
         )
         for g in sorted(accepted, key=lambda g: -g["p90_accept_seconds"])
@@ -97,34 +116,41 @@ def charts_for(summary: dict[str, Any]) -> dict[str, Any]:
     levels = summary["escalations_by_level"]
     most = max(levels.values(), default=0)
     level_bars = [
-        charts.Bar(f"level {level}", n, str(n), "warn" if level == "1" else "bad")
+        charts.Bar(f"{t('level')} {level}", n, str(n), "warn" if level == "1" else "bad")
         for level, n in sorted(levels.items())
     ]
     bucket = summary["period"]["bucket"]
-    form = "%H:%M" if bucket == "hour" else "%d %b"
+    form = "HH:mm" if bucket == "hour" else "d MMM"
     trend = [
         charts.Column(
-            datetime.fromisoformat(t["start"]).strftime(form), t["on_time"], t["late"], t["waiting"]
+            local(datetime.fromisoformat(c["start"]), _zone_of(c["start"]), t.language, form),
+            c["on_time"],
+            c["late"],
+            c["waiting"],
         )
-        for t in summary["trend"]
+        for c in summary["trend"]
     ]
+    tones = {
+        tone: t(word) for tone, word in (("good", "on_time"), ("bad", "late"), ("plain", "waiting"))
+    }
     return {
         "on_time_by_service": charts.bars(
-            "On time, by service", rate_bars, scale=1.0, empty="No referral decided yet."
+            t("chart_on_time"), rate_bars, scale=1.0, empty=t("no_decided")
         ),
         "acceptance_by_service": charts.bars(
-            "Time to acceptance, median / 90th percentile",
+            t("chart_speed"),
             speed_bars,
             scale=slowest,
-            empty="No referral accepted yet.",
+            empty=t("no_accepted"),
         ),
         "escalations": charts.bars(
-            "Escalations by level", level_bars, scale=most, empty="No escalation."
+            t("chart_escalations"), level_bars, scale=most, empty=t("no_escalation")
         ),
         "trend": charts.columns(
-            f"Referrals by {bucket} requested: on time, late, waiting",
+            t(f"chart_trend_{bucket}"),
             trend,
-            empty="No referral in this period.",
+            empty=t("no_referral"),
+            tones=tones,
         ),
     }
 
@@ -139,21 +165,16 @@ def percent(rate: float | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """A span as people read it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
-    if seconds is None:
-        return _NONE
-    s = round(abs(seconds))
-    if s < 60:  # noqa: PLR2004
-        return f"{s} s"
-    if s < 3600:  # noqa: PLR2004
-        return f"{s // 60} min"
-    if s < 86400:  # noqa: PLR2004
-        hours, minutes = s // 3600, s % 3600 // 60
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = s // 86400, s % 86400 // 3600
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    """A span as people read it, in English: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
+    return WORDS["en"].duration(seconds)
 
 
 def left(seconds: float) -> str:
-    """Time left before a deadline, or how late it is."""
-    return f"late {duration(seconds)}" if seconds < 0 else f"{duration(seconds)} left"
+    """Time left before a deadline, or how late it is, in English."""
+    return WORDS["en"].left(seconds)
+
+
+def _zone_of(text: str) -> timezone:
+    """The fixed offset an instant was written with: the trend's starts are in the zone."""
+    moment = datetime.fromisoformat(text)
+    return timezone(moment.utcoffset() or timedelta(0))

@@ -13,11 +13,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from fastapi import Request  # noqa: TC002 - FastAPI reads the routes' annotations at runtime
-from lindung_common.signin import SIGN_IN_WINDOW, SignInFailed, SignInRefused, csrf_matches
+from lindung_common.signin import (
+    LANGUAGES,
+    SIGN_IN_WINDOW,
+    SignInFailed,
+    SignInRefused,
+    csrf_matches,
+    pick_language,
+)
 
 from .access import back
 from .answers import Refused
-from .people import COOKIE, PENDING_COOKIE
+from .people import COOKIE, LANGUAGE_COOKIE, PENDING_COOKIE, YEAR
+from .words import WORDS
 
 if TYPE_CHECKING:
     from fastapi import Response
@@ -30,11 +38,7 @@ __all__ = ["SignIn"]
 
 log = structlog.get_logger(__name__)
 _MOST_FIELDS: Final = 4
-_WHY: Final = {
-    "expired": (400, "This sign-in took too long or was already used. Sign in again."),
-    "failed": (400, "The identity provider's answer could not be used. Sign in again."),
-    "no_role": (403, "Only operations people read this dashboard. Signed in as someone else?"),
-}
+_WHY: Final = {"expired": 400, "failed": 400, "no_role": 403}  # words: `why_<key>`
 
 
 class SignIn:
@@ -51,15 +55,18 @@ class SignIn:
 
     async def begin(self, request: Request) -> Response:
         """Send the browser to the identity provider; a page says so when it does not answer."""
+        language = chosen(request)
         try:
             door = self._door()
-            begun = await door.sessions.begin(return_to=back(request.query_params), language="en")
+            begun = await door.sessions.begin(
+                return_to=back(request.query_params), language=language
+            )
         except Refused as refused:
-            return self._pages.error(refused)
+            return self._pages.error(refused, language)
         except SignInFailed as failed:
             log.warning("dashboard sign-in cannot begin", reason=str(failed))
             return self._pages.error(
-                Refused(503, "service", "the identity provider does not answer")
+                Refused(503, "service", "the identity provider does not answer"), language
             )
         response = self._pages.go(begun.url)
         door.keep(
@@ -69,10 +76,11 @@ class SignIn:
 
     async def callback(self, request: Request) -> Response:
         """Back from the identity provider: a session begins, or a page says why not."""
+        language = chosen(request)
         try:
             door = self._door()
         except Refused as refused:
-            return self._pages.error(refused)
+            return self._pages.error(refused, language)
         params = request.query_params
         pending = request.cookies.get(PENDING_COOKIE)
         state, code = params.get("state"), params.get("code")
@@ -80,7 +88,7 @@ class SignIn:
         if pending and state and code and not params.get("error"):
             try:
                 secret, to = await door.sessions.finish(
-                    pending=pending, state=state, code=code, language="en"
+                    pending=pending, state=state, code=code, language=language
                 )
             except SignInRefused as refused:
                 why = refused.why
@@ -89,17 +97,20 @@ class SignIn:
                 door.forget(response, PENDING_COOKIE)
                 door.keep(response, COOKIE, secret, max_age=None)
                 return response
-        status, text = _WHY[why]
-        response = self._pages.message(status, "Sign in", text, sign_in=True)
+        t = WORDS[language]
+        response = self._pages.message(
+            _WHY[why], language, t("sign_in"), t(f"why_{why}"), sign_in=True
+        )
         door.forget(response, PENDING_COOKIE)
         return response
 
     async def sign_out(self, request: Request) -> Response:
         """End the session here and at the identity provider, which sends the browser back."""
+        language = chosen(request)
         try:
             door = self._door()
         except Refused as refused:
-            return self._pages.error(refused)
+            return self._pages.error(refused, language)
         secret = request.cookies.get(COOKIE)
         given = _form(await request.body()).get("csrf")
         if (
@@ -108,7 +119,8 @@ class SignIn:
             or await door.sessions.find(secret) is None
         ):
             return self._pages.error(
-                Refused(403, "csrf", "this form is not from your session: sign in again")
+                Refused(403, "csrf", "this form is not from your session: sign in again"),
+                language,
             )
         id_token = await door.sessions.end(secret)
         after = f"{door.url}/signed-out"
@@ -121,9 +133,53 @@ class SignIn:
         door.forget(response, COOKIE)
         return response
 
-    async def signed_out(self) -> Response:
+    async def signed_out(self, request: Request) -> Response:
         """Where the identity provider sends the browser after signing out."""
-        return self._pages.message(200, "Signed out", "You are signed out.", sign_in=True)
+        language = chosen(request)
+        t = WORDS[language]
+        return self._pages.message(
+            200, language, t("signed_out_title"), t("signed_out"), sign_in=True
+        )
+
+    async def choose_language(self, request: Request) -> Response:
+        """Keep a person's language: in their session too when signed in (with its CSRF token).
+
+        Before signing in only this browser's cookie keeps it; a signed-in person's form
+        must carry the session's CSRF token, as every form of theirs does.
+        """
+        form = _form(await request.body())
+        language, to = form.get("language", ""), back(form)
+        secret = request.cookies.get(COOKIE)
+        door = self._access.door
+        session = await door.sessions.find(secret) if door and secret else None
+        if session is not None and not csrf_matches(secret or "", form.get("csrf")):
+            return self._pages.error(
+                Refused(403, "csrf", "this form is not from your session: sign in again"),
+                chosen(request, session.language),
+            )
+        response = self._pages.go(to)
+        if language in LANGUAGES:
+            if door is not None and session is not None and secret:
+                await door.sessions.choose_language(secret, language)
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                language,
+                max_age=YEAR,
+                path="/dashboard",
+                secure=door.secure if door else True,
+                httponly=True,
+                samesite="lax",
+            )
+        return response
+
+
+def chosen(request: Request, kept: str | None = None) -> str:
+    """The page's language: the session's, else the cookie's, else the browser's."""
+    return pick_language(
+        chosen=kept,
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept=request.headers.get("accept-language"),
+    )
 
 
 def _form(body: bytes) -> dict[str, str]:

@@ -31,8 +31,9 @@ from .access import Access
 from .answers import HEADERS, Refused, problem, reading, then
 from .period import PRESETS, Period, PeriodError, choose_period
 from .render import Pages, charts_for
-from .sign_in import SignIn, origin
+from .sign_in import SignIn, chosen, origin
 from .views import Views, open_json
+from .words import WORDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,6 +84,7 @@ class Dashboard:
         api.add_api_route("/callback", self._sign_in.callback, methods=["GET"])
         api.add_api_route("/sign-out", self._sign_in.sign_out, methods=["POST"])
         api.add_api_route("/signed-out", self._sign_in.signed_out, methods=["GET"])
+        api.add_api_route("/language", self._sign_in.choose_language, methods=["POST"])
         api.add_api_route("/api/summary", self.summary, methods=["GET"])
         api.add_api_route("/api/open", self.open, methods=["GET"])
         api.add_api_route("/export.csv", self.export, methods=["GET"])
@@ -91,33 +93,38 @@ class Dashboard:
 
     async def page(self, request: Request) -> Response:
         """The dashboard page for the chosen period."""
+        language = chosen(request)
         if self._access.door is None:
             return self._pages.error(
-                Refused(503, "service", "signing in is off: SLA_MONITOR_OIDC_ISSUER is unset")
+                Refused(503, "service", "signing in is off: SLA_MONITOR_OIDC_ISSUER is unset"),
+                language,
             )
         try:
             session = await reading(self._access.signed_in(request))
         except Refused as refused:
-            return self._pages.error(refused)
+            return self._pages.error(refused, language)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if session is None:
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return self._pages.go(f"/dashboard/sign-in?{urlencode({'next': here})}")
+        language = chosen(request, session.language)
         now = self._now()
         try:
             period = self._period(request)
             summary = await reading(self._views.summary(period, now))
             _, _, referrals = await reading(self._views.open(now, OPEN_ON_PAGE, 0, count=False))
         except Refused as refused:
-            return self._pages.error(refused)
+            return self._pages.error(refused, language)
         return self._pages.html(
             "dashboard.html",
             200,
+            language,
+            here=here,
             s=summary,
             period=period,
             presets=list(PRESETS),
             referrals=referrals,
             shown=len(referrals),
-            charts=charts_for(summary),
+            charts=charts_for(summary, WORDS[language]),
             query=_query(period),
             refresh=self._refresh,
             now=now,

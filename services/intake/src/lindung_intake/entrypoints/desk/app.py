@@ -17,12 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from lindung_common import BodyGuard
-from lindung_common.signin import SignInFailed
+from lindung_common.signin import SignInFailed, pick_language
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
 
 from .forms import LANGUAGE_COOKIE, Cookies, FormRefused
-from .language import pick_language
 from .pages import Pages
 from .words import WORDS
 

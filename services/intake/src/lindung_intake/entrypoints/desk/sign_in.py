@@ -4,12 +4,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from lindung_common.signin import LANGUAGES
 from starlette.responses import Response
 
 from lindung_intake.use_cases.desk import SIGN_IN_WINDOW, SignInRefused
 
 from .forms import PENDING_COOKIE, SESSION_COOKIE, read_form, safe_return
-from .language import LANGUAGES
 from .session import desk_of, posted, signed_in
 from .words import WORDS
 

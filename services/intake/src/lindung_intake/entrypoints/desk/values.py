@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime
 from lindung_contracts import (
+    STATE_WORDS,
     Accompaniment,
     ExploitationIndicator,
     Gender,
@@ -104,24 +105,7 @@ VALUE_WORDS: Final[dict[type[StrEnum], dict[str, tuple[str, str]]]] = {  # (Engl
         "self_harm": ("self-harm", "mencederakan diri"),
         "pursued_by_exploiters": ("pursued by exploiters", "diburu oleh pengeksploitasi"),
     },
-    MalaysianState: {
-        "johor": ("Johor", "Johor"),
-        "kedah": ("Kedah", "Kedah"),
-        "kelantan": ("Kelantan", "Kelantan"),
-        "melaka": ("Melaka", "Melaka"),
-        "negeri_sembilan": ("Negeri Sembilan", "Negeri Sembilan"),
-        "pahang": ("Pahang", "Pahang"),
-        "penang": ("Penang", "Pulau Pinang"),
-        "perak": ("Perak", "Perak"),
-        "perlis": ("Perlis", "Perlis"),
-        "sabah": ("Sabah", "Sabah"),
-        "sarawak": ("Sarawak", "Sarawak"),
-        "selangor": ("Selangor", "Selangor"),
-        "terengganu": ("Terengganu", "Terengganu"),
-        "kuala_lumpur": ("Kuala Lumpur", "Wilayah Persekutuan Kuala Lumpur"),
-        "labuan": ("Labuan", "Wilayah Persekutuan Labuan"),
-        "putrajaya": ("Putrajaya", "Wilayah Persekutuan Putrajaya"),
-    },
+    MalaysianState: {s.value: (w["en"], w["ms"]) for s, w in STATE_WORDS.items()},
 }
 
 # Which fields of the identification hold which codes.

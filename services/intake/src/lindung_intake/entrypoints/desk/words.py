@@ -8,6 +8,7 @@ from lindung_contracts import (
     CASE_OUTCOME_WORDS,
     OUTCOME_WORDS,
     REASON_WORDS,
+    SERVICE_WORDS,
     CaseOutcome,
     Outcome,
     ReasonCode,
@@ -189,13 +190,7 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "status_failed": ("could not be delivered", "tidak dapat disampaikan"),
     "status_withdrawn": ("taken back", "ditarik balik"),
     # Services
-    "service_child_protector": ("Child protector", "Pelindung kanak-kanak"),
-    "service_safe_shelter": ("Safe shelter", "Tempat perlindungan selamat"),
-    "service_health": ("Health care", "Penjagaan kesihatan"),
-    "service_legal_aid": ("Legal aid", "Bantuan guaman"),
-    "service_unhcr": ("UNHCR", "UNHCR"),
-    "service_interpretation": ("Interpretation", "Jurubahasa"),
-    "service_psychosocial": ("Psychosocial support", "Sokongan psikososial"),
+    **{f"service_{s.value}": (w["en"], w["ms"]) for s, w in SERVICE_WORDS.items()},
 }
 
 _W.update(COORDINATOR_WORDS)

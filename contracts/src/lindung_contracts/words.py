@@ -1,0 +1,46 @@
+"""The services and the states in plain words, English and Malay, for notices and pages.
+
+Events carry the codes (`legal_aid`, `penang`); a page a person reads names them, in the
+language that person chose. One list here, beside `REASON_WORDS`, so that the desk and
+the dashboard say the same thing.
+"""
+
+from __future__ import annotations
+
+from .identification import MalaysianState
+from .referral import ServiceType
+
+__all__ = ["SERVICE_WORDS", "STATE_WORDS"]
+
+SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
+    ServiceType.CHILD_PROTECTOR: {"en": "Child protector", "ms": "Pelindung kanak-kanak"},
+    ServiceType.SAFE_SHELTER: {"en": "Safe shelter", "ms": "Tempat perlindungan selamat"},
+    ServiceType.HEALTH: {"en": "Health care", "ms": "Penjagaan kesihatan"},
+    ServiceType.LEGAL_AID: {"en": "Legal aid", "ms": "Bantuan guaman"},
+    ServiceType.UNHCR: {"en": "UNHCR", "ms": "UNHCR"},
+    ServiceType.INTERPRETATION: {"en": "Interpretation", "ms": "Jurubahasa"},
+    ServiceType.PSYCHOSOCIAL: {"en": "Psychosocial support", "ms": "Sokongan psikososial"},
+}
+
+# Malay names the federal territories in full; place names are otherwise the same.
+STATE_WORDS: dict[MalaysianState, dict[str, str]] = {
+    MalaysianState.JOHOR: {"en": "Johor", "ms": "Johor"},
+    MalaysianState.KEDAH: {"en": "Kedah", "ms": "Kedah"},
+    MalaysianState.KELANTAN: {"en": "Kelantan", "ms": "Kelantan"},
+    MalaysianState.MELAKA: {"en": "Melaka", "ms": "Melaka"},
+    MalaysianState.NEGERI_SEMBILAN: {"en": "Negeri Sembilan", "ms": "Negeri Sembilan"},
+    MalaysianState.PAHANG: {"en": "Pahang", "ms": "Pahang"},
+    MalaysianState.PENANG: {"en": "Penang", "ms": "Pulau Pinang"},
+    MalaysianState.PERAK: {"en": "Perak", "ms": "Perak"},
+    MalaysianState.PERLIS: {"en": "Perlis", "ms": "Perlis"},
+    MalaysianState.SABAH: {"en": "Sabah", "ms": "Sabah"},
+    MalaysianState.SARAWAK: {"en": "Sarawak", "ms": "Sarawak"},
+    MalaysianState.SELANGOR: {"en": "Selangor", "ms": "Selangor"},
+    MalaysianState.TERENGGANU: {"en": "Terengganu", "ms": "Terengganu"},
+    MalaysianState.KUALA_LUMPUR: {
+        "en": "Kuala Lumpur",
+        "ms": "Wilayah Persekutuan Kuala Lumpur",
+    },
+    MalaysianState.LABUAN: {"en": "Labuan", "ms": "Wilayah Persekutuan Labuan"},
+    MalaysianState.PUTRAJAYA: {"en": "Putrajaya", "ms": "Wilayah Persekutuan Putrajaya"},
+}
