@@ -62,8 +62,8 @@ def test_time_left_reads_in_the_reader_s_language():
     assert span(timedelta(days=2, hours=1), "ms") == "2 hari 1 jam"
 
 
-def test_a_referral_is_quoted_by_the_first_eight_characters_of_its_id():
-    assert short_reference(UUID("3f2a9c1b-0000-4000-8000-000000000000")) == "3F2A9C1B"
+def test_a_referral_is_quoted_as_its_email_s_referral_line_begins():
+    assert short_reference(UUID("3f2a9c1b-0000-4000-8000-000000000000")) == "3f2a9c1b"
 
 
 def test_every_notice_a_coordinator_may_read_of_is_named_by_an_event_type_that_exists():

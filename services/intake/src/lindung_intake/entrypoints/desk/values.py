@@ -147,5 +147,5 @@ def when(moment: datetime, language: str) -> str:
 
 
 def short_reference(referral_id: object) -> str:
-    """The first 8 characters of a referral's id, as a person quotes it on the phone."""
-    return str(referral_id)[:8].upper()
+    """The first 8 characters of a referral's id, as its email's "Referral:" line begins."""
+    return str(referral_id)[:8]
