@@ -97,7 +97,9 @@ async def system(fault_stack, tmp_path_factory):
             | {"rate_limit_per_minute": "1000000", "kafka_agencies": faults.AGENCY},
             # The default policy: deadlines in hours, so nothing escalates during a test.
             "router": {"directory_file": str(DEMO_DIR / "directory.json")},
-            "notifier": {"endpoints_file": str(tmp / "endpoints.json")},
+            # Deliveries a killed notifier had claimed are retried once their lease ends:
+            # 12 s here (the default is 60 s), so the test waits that, not a minute.
+            "notifier": {"endpoints_file": str(tmp / "endpoints.json"), "lease_seconds": "12"},
             "sla-monitor": {},
         },
     )
