@@ -15,8 +15,12 @@ SOURCES    := contracts services deploy/devstack tests bench
 demo: setup fetch ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
 
+# Two workers: the end-to-end tests on one, every other test on the other, each with its
+# own broker, PostgreSQL and Keycloak (tests/conftest.py groups them).
+TEST_WORKERS := -n 2 --dist loadgroup
+
 test: setup fetch browser interop ## Unit, integration and end-to-end tests (starts its own Kafka, PostgreSQL and Keycloak)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-unit: setup ## Only the tests that need no infrastructure
 	$(VENV)/bin/pytest tests/unit contracts/tests $(PYTEST_ARGS)

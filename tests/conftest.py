@@ -39,6 +39,20 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two halves for `make test`'s two workers: the end-to-end tests, and all the others.
+
+    Under `--dist loadgroup` each worker takes one half with a broker, a PostgreSQL and
+    a Keycloak of its own, and runs it in the order it was collected, as a single worker
+    would: the end-to-end tests spend most of their time waiting out real deadlines, which
+    the other half fills. Marked first, before pytest-xdist reads the marks.
+    """
+    for item in items:
+        half = "e2e" if "e2e" in Path(str(item.path)).parts else "others"
+        item.add_marker(pytest.mark.xdist_group(half))
+
+
 # The agencies with Kafka principals (and topics) of their own on the run's broker: the
 # tests' own, and the demo's (an end-to-end test plays the whole demo on this broker).
 AGENCIES = ("pdrm-kl", "jtk-johor", *DEMO_AGENCIES)
