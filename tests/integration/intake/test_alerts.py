@@ -211,6 +211,9 @@ async def test_acknowledging_takes_ownership_once_and_tells_the_sla_monitor_over
     queue = (await client.get("/v1/alerts", headers=SEL)).json()["alerts"]
     assert [a["alert_id"] for a in queue][-1] == str(missed.id)
     assert [a["acknowledged_by"] for a in queue] == [None, None, None, "coordinator-sel"]
+    # A limit is per part: more open alerts than it never hide the one somebody holds.
+    short = (await client.get("/v1/alerts?limit=1", headers=SEL)).json()["alerts"]
+    assert [a["acknowledged_by"] for a in short] == [None, "coordinator-sel"]
 
 
 async def test_another_state_s_alert_is_not_found_exactly_like_an_unknown_one(

@@ -76,12 +76,21 @@ async def list_alerts(
     roles: frozenset[str] | None,
     limit: int,
 ) -> list[Alert]:
-    """The alerts of these states, to these roles (None: all), the open ones first, newest first."""
+    """The alerts of these states, to these roles (None: all): open first, newest first.
+
+    At most `limit` open ones and `limit` taken ones, so a long queue of open alerts never
+    hides those somebody holds.
+    """
     every = states is None or "*" in states
+    mine = "($1 OR state = ANY($2::text[])) AND ($3 OR notify = ANY($4::text[]))"
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM alerts WHERE ($1 OR state = ANY($2::text[]))"  # noqa: S608 - fixed text
-        " AND ($3 OR notify = ANY($4::text[]))"
-        " ORDER BY acknowledgement_id IS NOT NULL, raised_at DESC, alert_id LIMIT $5",
+        f"SELECT * FROM ((SELECT {_COLUMNS} FROM alerts"  # noqa: S608 - fixed text
+        f"  WHERE {mine} AND acknowledgement_id IS NULL"
+        "  ORDER BY raised_at DESC, alert_id LIMIT $5)"
+        f" UNION ALL (SELECT {_COLUMNS} FROM alerts"
+        f"  WHERE {mine} AND acknowledgement_id IS NOT NULL"
+        "  ORDER BY raised_at DESC, alert_id LIMIT $5)) AS shown"
+        " ORDER BY acknowledgement_id IS NOT NULL, raised_at DESC, alert_id",
         every,
         sorted(states or ()),
         roles is None,

@@ -77,7 +77,10 @@ def alert_routes(
         intake: Annotated[Intake, Depends(intake_of)],
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> AlertsPage:
-        """The alerts of the states this coordinator covers: the open ones first, newest first."""
+        """The alerts of the states this coordinator covers: the open ones first, newest first.
+
+        Then those somebody took; at most `limit` of each.
+        """
         alerts = await intake.alerts.list_for(reader, limit=limit)
         return AlertsPage(alerts=[_view(a) for a in alerts])
 

@@ -61,7 +61,10 @@ class Alerts:
         self._units = units
 
     async def list_for(self, principal: Principal, *, limit: int = 100) -> list[Alert]:
-        """The caller's alerts (of their states and role): the open ones first, newest first."""
+        """The caller's alerts (of their states and role): the open ones first, newest first.
+
+        At most `limit` open ones and `limit` taken ones.
+        """
         roles = shown_to(principal)
         if principal.kind is not PrincipalKind.COORDINATOR or roles == frozenset():
             return []
