@@ -8,26 +8,15 @@ or critical violation; nothing scrolls sideways; screenshots are kept.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from lindung_devstack.world import Behaviour
-from playwright.async_api import async_playwright
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-ARTIFACTS = Path(
-    os.environ.get("LINDUNG_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
-)
-LAPTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
 def accept_all(_: dict) -> Behaviour:
@@ -55,65 +44,30 @@ async def _reads(intake: str, key: str) -> tuple[str, str]:
     return case_id, unknown
 
 
-async def _check(page, what: str) -> None:
-    results = await Axe().run(page)
-    bad = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-    assert not bad, f"{what}: {bad}"
-    sideways = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert sideways <= 0, f"{what}: scrolls {sideways} px sideways"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
-    await page.screenshot(path=ARTIFACTS / f"desk-audit-{what}.png", full_page=True)
-
-
-async def _signed_in(browser, screen: dict, url: str, password: str):
-    context = await browser.new_context(**screen, locale="en-GB")
-    page = await context.new_page()
-    await page.goto(f"{url}/desk/audit")
-    assert "/realms/lindung/" in page.url  # not signed in yet: at the identity provider
-    await page.fill("#username", "operations")
-    await page.fill("#password", password)
-    await page.click("#kc-login")
-    await page.wait_for_url(f"{url}/desk/audit")
-    return page
-
-
 async def test_an_operations_officer_reads_the_audit_in_english_and_in_malay(
-    start_system, keycloak
+    start_system, keycloak, people
 ):
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (make browser installs it)"
     services, _, keys = await start_system(accept_all, intake=keycloak.intake_settings())
     url = services["intake"].url
     case_id, unknown = await _reads(url, next(iter(keys.agencies.values())))
-    password = keycloak.passwords["operations"]
 
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            laptop = await _signed_in(browser, LAPTOP, url, password)
-            cards = laptop.locator("ul.audit li")
-            newest, before = cards.nth(0), cards.nth(1)
-            assert await laptop.locator("h1").inner_text() == "Read audit"
-            assert unknown in await newest.inner_text()
-            assert "Refused" in await newest.inner_text()
-            assert await newest.get_attribute("class") == "card refused"
-            assert case_id in await before.inner_text()
-            assert "Shown" in await before.inner_text()
-            await _check(laptop, "en-laptop")
+    laptop = await people("operations", "en", "audit-en-laptop")
+    assert await laptop.open(f"{url}/desk/audit")  # not signed in yet: at Keycloak first
+    assert laptop.page.url == f"{url}/desk/audit"
+    cards = laptop.page.locator("ul.audit li")
+    newest, before = cards.nth(0), cards.nth(1)
+    assert await laptop.page.locator("h1").inner_text() == "Read audit"
+    assert unknown in await newest.inner_text()
+    assert "Refused" in await newest.inner_text()
+    assert await newest.get_attribute("class") == "card refused"
+    assert case_id in await before.inner_text()
+    assert "Shown" in await before.inner_text()
+    await laptop.check("audit")
 
-            phone = await _signed_in(browser, PHONE, url, password)
-            await phone.select_option("#language", "ms")
-            await phone.click("form[action$='/language'] button")
-            await phone.wait_for_url(f"{url}/desk/audit")
-            assert await phone.get_attribute("html", "lang") == "ms"
-            assert await phone.locator("h1").inner_text() == "Audit bacaan"
-            assert "Ditolak" in await phone.locator("ul.audit li").first.inner_text()
-            await _check(phone, "ms-phone")
-        finally:
-            await browser.close()
+    phone = await people("operations", "ms", "audit-ms-phone")
+    assert await phone.open(f"{url}/desk/audit")
+    await phone.choose_language()
+    assert phone.page.url == f"{url}/desk/audit"
+    assert await phone.page.locator("h1").inner_text() == "Audit bacaan"
+    assert "Ditolak" in await phone.page.locator("ul.audit li").first.inner_text()
+    await phone.check("audit")

@@ -14,8 +14,6 @@ link is the one in that email.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,32 +23,23 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from axe_playwright_python.async_playwright import Axe
-from lindung_contracts import DEADLINES, DeadlineMissed, decode
+from lindung_contracts import DEADLINES, DeadlineMissed
 from lindung_devstack.mail import Mailbox
 from lindung_devstack.world import Behaviour
-from playwright.async_api import async_playwright
 
 if TYPE_CHECKING:
     from lindung_devstack.mail import Mail
-    from playwright.async_api import Browser, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 HERE = Path(__file__).parent
-ARTIFACTS = Path(
-    os.environ.get("LINDUNG_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
-)
 AGENCY = "pdrm-selangor"
 COORDINATOR, FIRST, CHOSEN = "coordinator-sel", "shelter-sel-1", "shelter-sel-2"
 REQUESTED = "org.lindung.referral.requested.v1"
 MISSED = "org.lindung.deadline.missed.v1"
 LEGAL_AID_WINDOW = timedelta(seconds=15)  # coordinator-desk-policy.toml; level 2 as long after
 ACKNOWLEDGEMENT_WINDOW = timedelta(seconds=20)  # coordinator-desk-policy.toml
-LAPTOP = {"viewport": {"width": 1280, "height": 900}}
 COORDINATOR_MAIL = Mailbox("penyelaras.desk@jkm.example.gov.my", "en")
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
 def behaviour(referral: dict[str, Any]) -> Behaviour:
@@ -73,16 +62,6 @@ async def system(four_services, keycloak, mail_server, tmp_path_factory):
         mailboxes={"case_coordinator": COORDINATOR_MAIL},
     ) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    found = shutil.which("chromium")
-    assert found, "Debian's chromium is needed (make browser installs it)"
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=found, args=["--no-sandbox"])
-        yield browser
-        await browser.close()
 
 
 async def _identify(services, keys, *, consent: list[str]) -> str:
@@ -120,95 +99,17 @@ async def _referral(standin, eventually, case_id: str, service: str, provider: s
     return await eventually(found, timeout=60, what=f"the {service} referral {provider}")
 
 
-async def _topic(stack, name: str, partitions: int) -> AIOKafkaConsumer:
-    """A reader of a topic from its current end: only what comes after."""
-    consumer = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
-    await consumer.start()
-    parts = [TopicPartition(name, p) for p in range(partitions)]
-    consumer.assign(parts)
-    for partition, offset in (await consumer.end_offsets(parts)).items():
-        consumer.seek(partition, offset)
-    return consumer
-
-
-async def _next_on(consumer: AIOKafkaConsumer, wanted, timeout: float) -> Any:
-    """The first event on the topic that `wanted` says yes to."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        batches = await consumer.getmany(timeout_ms=500)
-        for records in batches.values():
-            for record in records:
-                event = decode(record.value).data
-                if wanted(event):
-                    return event
-    raise AssertionError("the event did not come")
-
-
-class Person:
-    """One person in their own browser context (their own cookies, their own screen)."""
-
-    def __init__(self, page: Page, name: str, language: str, tag: str, keycloak: Any) -> None:
-        self.page, self.name, self.language, self.tag = page, name, language, tag
-        self._keycloak = keycloak
-        self.seen = 0
-
-    async def open(self, url: str) -> None:
-        """Open a desk page; sign in at Keycloak first if the desk sends us there."""
-        await self.page.goto(url)
-        if await self.page.locator("#kc-login").count():
-            await self.page.fill("#username", self.name)
-            await self.page.fill("#password", self._keycloak.passwords[self.name])
-            await self.page.click("#kc-login")
-            await self.page.wait_for_url(f"{url.split('/desk', maxsplit=1)[0]}/desk/**")
-        if await self.page.get_attribute("html", "lang") != self.language:
-            await self.page.select_option("#language", self.language)
-            await self.page.click("form[action$='/language'] button")
-            await self.page.wait_for_load_state()
-
-    async def press(self, form: str) -> str:
-        """Submit a form of the page; the text of the page it leads to."""
-        await self.page.click(f"{form} button[type=submit]")
-        await self.page.wait_for_load_state()
-        return await self.page.inner_text("main")
-
-    async def check(self, what: str) -> None:
-        """Every desk page: axe-core finds nothing serious; nothing scrolls sideways."""
-        assert await self.page.get_attribute("html", "lang") == self.language
-        results = await Axe().run(self.page)
-        bad = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in {"serious", "critical"}
-        ]
-        assert not bad, f"{what}: {bad}"
-        sideways = await self.page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert sideways <= 0, f"{what}: scrolls {sideways} px sideways"
-        self.seen += 1
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
-        await self.page.screenshot(
-            path=ARTIFACTS / f"desk-{self.tag}-{self.seen:02d}-{what}.png", full_page=True
-        )
-
-
-async def _person(browser: Browser, keycloak, name: str, language: str, tag: str) -> Person:
-    screen = LAPTOP if language == "en" else PHONE
-    context = await browser.new_context(**screen, locale="en-GB")
-    return Person(await context.new_page(), name, language, tag, keycloak)
-
-
 async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fires(
-    system, chromium, keycloak, mail_server, stack, eventually
+    system, people, from_now, mail_server, stack, eventually
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
-    deadlines = await _topic(stack, DEADLINES.name, DEADLINES.partitions)
+    deadlines = await from_now(DEADLINES)
     case_id = await _identify(services, keys, consent=[])
     referral = await _referral(standin, eventually, case_id, "legal_aid")
     referral_id = referral["referral_id"]
     # The coordinator is at the desk already (signed in) when the level-1 email comes.
-    coordinator = await _person(chromium, keycloak, COORDINATOR, "en", "coordinator-ack")
+    coordinator = await people(COORDINATOR, "en", "coordinator-ack")
     await coordinator.open(f"{desk}/")
 
     def level1() -> Mail | None:
@@ -219,131 +120,121 @@ async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fir
                 return mail
         return None
 
+    mail: Mail = await eventually(level1, timeout=60, what="the level-1 email")
+    assert "Siti Penyelaras" not in mail.body  # an email carries nothing personal
+    await coordinator.open(mail.links[0])
+    text = await coordinator.page.inner_text("main")
+    assert "Late referral: level 1" in text
+    assert referral["provider_id"] in text
+    assert "Siti Penyelaras" not in text  # no personal details on a coordinator's page
+    await coordinator.check("referral-level-1")
+
+    text = await coordinator.press("form[action$='/acknowledge']")
+    assert "You have taken the alert" in text
+    assert f"Taken by {COORDINATOR}" in text
+    await coordinator.check("acknowledged")
+
+    conn = await asyncpg.connect(stack.database_url)
     try:
-        mail: Mail = await eventually(level1, timeout=60, what="the level-1 email")
-        assert "Siti Penyelaras" not in mail.body  # an email carries nothing personal
-        await coordinator.open(mail.links[0])
-        text = await coordinator.page.inner_text("main")
-        assert "Late referral: level 1" in text
-        assert referral["provider_id"] in text
-        assert "Siti Penyelaras" not in text  # no personal details on a coordinator's page
-        await coordinator.check("referral-level-1")
-
-        text = await coordinator.press("form[action$='/acknowledge']")
-        assert "You have taken the alert" in text
-        assert f"Taken by {COORDINATOR}" in text
-        await coordinator.check("acknowledged")
-
-        conn = await asyncpg.connect(stack.database_url)
-        try:
-            taken_at = await conn.fetchval(
-                "SELECT acknowledged_at FROM intake.alerts WHERE referral_id = $1"
-                " AND escalation_level = 1 AND acknowledged_by = $2",
-                uuid.UUID(referral_id),
-                COORDINATOR,
-            )
-        finally:
-            await conn.close()
-        assert taken_at is not None
-        planned = datetime.fromisoformat(referral["due_at"]) + LEGAL_AID_WINDOW
-        assert taken_at + ACKNOWLEDGEMENT_WINDOW > planned + timedelta(seconds=5)  # held
-
-        # Level 2 comes only when the window from the acknowledgement has ended with legal
-        # aid still silent: the first level 2 on the topic, and it is after the window.
-        level2 = await _next_on(
-            deadlines,
-            lambda e: (
-                isinstance(e, DeadlineMissed)
-                and str(e.referral_id) == referral_id
-                and e.escalation_level == 2
-            ),
-            timeout=90,
+        taken_at = await conn.fetchval(
+            "SELECT acknowledged_at FROM intake.alerts WHERE referral_id = $1"
+            " AND escalation_level = 1 AND acknowledged_by = $2",
+            uuid.UUID(referral_id),
+            COORDINATOR,
         )
-        assert level2.fired_at >= taken_at + ACKNOWLEDGEMENT_WINDOW, (level2.fired_at, taken_at)
-
-        # Level 2 is the supervisor's: it reaches their queue, beside the level 1 the
-        # coordinator holds; the coordinator's queue keeps to the coordinator's alerts.
-        await _level_2_at_the_supervisor(chromium, keycloak, desk, eventually)
-        await coordinator.page.goto(f"{desk}/")
-        text = await coordinator.page.inner_text("main")
-        assert "Late referral: level 1" in text
-        assert "Late referral: level 2" not in text
-        await coordinator.page.goto(f"{desk}/cases/{case_id}")
-        text = await coordinator.page.inner_text("main")
-        assert "Alert taken" in text
-        await coordinator.check("case")
     finally:
-        await deadlines.stop()
-        await coordinator.page.context.close()
+        await conn.close()
+    assert taken_at is not None
+    planned = datetime.fromisoformat(referral["due_at"]) + LEGAL_AID_WINDOW
+    assert taken_at + ACKNOWLEDGEMENT_WINDOW > planned + timedelta(seconds=5)  # held
+
+    # Level 2 comes only when the window from the acknowledgement has ended with legal
+    # aid still silent: the first level 2 on the topic, and it is after the window.
+    level2 = await deadlines.first(
+        lambda e: (
+            isinstance(e, DeadlineMissed)
+            and str(e.referral_id) == referral_id
+            and e.escalation_level == 2
+        ),
+        timeout=90,
+    )
+    assert level2.fired_at >= taken_at + ACKNOWLEDGEMENT_WINDOW, (level2.fired_at, taken_at)
+
+    # Level 2 is the supervisor's: it reaches their queue, beside the level 1 the
+    # coordinator holds; the coordinator's queue keeps to the coordinator's alerts.
+    await _level_2_at_the_supervisor(people, desk, eventually)
+    await coordinator.page.goto(f"{desk}/")
+    text = await coordinator.page.inner_text("main")
+    assert "Late referral: level 1" in text
+    assert "Late referral: level 2" not in text
+    await coordinator.page.goto(f"{desk}/cases/{case_id}")
+    text = await coordinator.page.inner_text("main")
+    assert "Alert taken" in text
+    await coordinator.check("case")
 
 
-async def _level_2_at_the_supervisor(chromium, keycloak, desk: str, eventually) -> None:
+async def _level_2_at_the_supervisor(people, desk: str, eventually) -> None:
     """The supervisor's queue shows level 2, and level 1 held by the coordinator."""
-    supervisor = await _person(chromium, keycloak, "supervisor", "en", "supervisor-level-2")
-    try:
-        await supervisor.open(f"{desk}/")
+    supervisor = await people("supervisor", "en", "supervisor-level-2")
+    await supervisor.open(f"{desk}/")
 
-        async def shown() -> str | None:
-            await supervisor.page.goto(f"{desk}/")
-            text = await supervisor.page.inner_text("main")
-            return text if "Late referral: level 2" in text else None
+    async def shown() -> str | None:
+        await supervisor.page.goto(f"{desk}/")
+        text = await supervisor.page.inner_text("main")
+        return text if "Late referral: level 2" in text else None
 
-        text = await eventually(shown, timeout=30, what="level 2 in the supervisor's queue")
-        assert f"Taken by {COORDINATOR}" in text  # level 1, held by the coordinator
-        await supervisor.check("queue-level-2")
-    finally:
-        await supervisor.page.context.close()
+    text = await eventually(shown, timeout=30, what="level 2 in the supervisor's queue")
+    assert f"Taken by {COORDINATOR}" in text  # level 1, held by the coordinator
+    await supervisor.check("queue-level-2")
 
 
 async def test_a_coordinator_sends_a_referral_to_a_chosen_shelter_and_the_first_is_refused(
-    system, chromium, keycloak, eventually
+    system, people, eventually
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
     case_id = await _identify(services, keys, consent=["shelter"])
     referral = await _referral(standin, eventually, case_id, "safe_shelter", FIRST)
     link = f"{desk}/referrals/{referral['referral_id']}"
-    worker = await _person(chromium, keycloak, FIRST, "ms", "shelter-taken-back")
-    coordinator = await _person(chromium, keycloak, COORDINATOR, "ms", "coordinator-send")
-    try:
-        await worker.open(link)  # the shelter has the page open, not yet accepted
-        assert await worker.page.locator("form[action$='/accept'] button").count() == 1
+    worker = await people(FIRST, "ms", "shelter-taken-back")
+    coordinator = await people(COORDINATOR, "ms", "coordinator-send")
+    await worker.open(link)  # the shelter has the page open, not yet accepted
+    await worker.choose_language()
+    assert await worker.page.locator("form[action$='/accept'] button").count() == 1
 
-        await coordinator.open(link)
-        await coordinator.page.fill("#other-provider", CHOSEN)
-        await coordinator.page.select_option("#send-reason", "coordinator_arranged")
-        await coordinator.page.fill("#send-note", "Warden Rumah 2 setuju melalui telefon")
-        await coordinator.check("send-form")
-        text = await coordinator.press("form.send")
-        assert "Rujukan sedang dihantar semula" in text
-        await coordinator.check("sent")
+    await coordinator.open(link)
+    await coordinator.choose_language()
+    await coordinator.page.fill("#other-provider", CHOSEN)
+    await coordinator.page.select_option("#send-reason", "coordinator_arranged")
+    await coordinator.page.fill("#send-note", "Warden Rumah 2 setuju melalui telefon")
+    await coordinator.check("send-form")
+    text = await coordinator.press("form.send")
+    assert "Rujukan sedang dihantar semula" in text
+    await coordinator.check("sent")
 
-        moved = await _referral(standin, eventually, case_id, "safe_shelter", CHOSEN)
-        assert moved["attempt"] == 2
+    moved = await _referral(standin, eventually, case_id, "safe_shelter", CHOSEN)
+    assert moved["attempt"] == 2
 
-        async def taken_back() -> bool:
-            await coordinator.page.goto(link)
-            return "ditarik balik" in await coordinator.page.inner_text("main")
+    async def taken_back() -> bool:
+        await coordinator.page.goto(link)
+        return "ditarik balik" in await coordinator.page.inner_text("main")
 
-        await eventually(taken_back, timeout=30, what="the first referral taken back")
-        await coordinator.check("taken-back")
-        await coordinator.page.goto(f"{desk}/cases/{case_id}")
-        text = await coordinator.page.inner_text("main")
-        assert "Dihantar kepada pembekal lain" in text  # the timeline
-        assert CHOSEN in text
-        await coordinator.check("case")
-        await coordinator.page.goto(f"{desk}/")
-        await coordinator.check("queue")
+    await eventually(taken_back, timeout=30, what="the first referral taken back")
+    await coordinator.check("taken-back")
+    await coordinator.page.goto(f"{desk}/cases/{case_id}")
+    text = await coordinator.page.inner_text("main")
+    assert "Dihantar kepada pembekal lain" in text  # the timeline
+    assert CHOSEN in text
+    await coordinator.check("case")
+    await coordinator.page.goto(f"{desk}/")
+    await coordinator.check("queue")
 
-        # The first shelter accepts from the page it had open: refused, nothing done.
-        text = await worker.press("form[action$='/accept']")
-        assert "Tiada apa yang diubah" in text
-        await worker.check("late-accept-refused")
-        await worker.page.goto(link)
-        text = await worker.page.inner_text("main")
-        assert "telah ditarik balik daripada anda" in text
-        assert await worker.page.locator("form[action$='/accept']").count() == 0
-        await worker.check("withdrawn")
-    finally:
-        await worker.page.context.close()
-        await coordinator.page.context.close()
+    # The first shelter accepts from the page it had open: refused, nothing done.
+    text = await worker.press("form[action$='/accept']")
+    assert "Tiada apa yang diubah" in text
+    await worker.check("late-accept-refused")
+    await worker.page.goto(link)
+    text = await worker.page.inner_text("main")
+    assert "telah ditarik balik daripada anda" in text
+    assert await worker.page.locator("form[action$='/accept']").count() == 0
+    await worker.check("withdrawn")

@@ -14,17 +14,13 @@ in `test-artifacts/` (or `$LINDUNG_TEST_ARTIFACTS`).
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from axe_playwright_python.async_playwright import Axe
 from lindung_contracts import (
     DEADLINES,
     REFERRALS,
@@ -32,22 +28,16 @@ from lindung_contracts import (
     ReferralAccepted,
     ReferralCompleted,
     ReferralRequested,
-    decode,
 )
 from lindung_devstack.mail import Mailbox
 from lindung_devstack.world import Behaviour
-from playwright.async_api import async_playwright
 
 if TYPE_CHECKING:
     from lindung_devstack.mail import Mail
-    from playwright.async_api import Browser, Page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 HERE = Path(__file__).parent
-ARTIFACTS = Path(
-    os.environ.get("LINDUNG_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
-)
 AGENCY = "pdrm-selangor"
 SHELTER, LEGAL_AID = "shelter-sel-1", "legal-aid-sel-1"
 MAILBOXES = {
@@ -57,8 +47,6 @@ MAILBOXES = {
 }
 COORDINATOR_MAIL = MAILBOXES["case_coordinator"].address
 NAME, WHEREABOUTS = "Nur Emeltest", "Rumah Emeltest, Klang"
-LAPTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
 def accept_at_once(_referral: dict[str, Any]) -> Behaviour:
@@ -78,55 +66,6 @@ async def system(four_services, keycloak, mail_server, tmp_path_factory):
         mailboxes=MAILBOXES,
     ) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-async def chromium():
-    found = shutil.which("chromium")
-    assert found, "Debian's chromium is needed (make browser installs it)"
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=found, args=["--no-sandbox"])
-        yield browser
-        await browser.close()
-
-
-class Topics:
-    """The referrals and deadlines topics, read from their end when made."""
-
-    def __init__(self, stack: Any) -> None:
-        self._consumer = AIOKafkaConsumer(**stack.kafka(), enable_auto_commit=False)
-        self.seen: list[Any] = []
-
-    async def __aenter__(self) -> Self:
-        await self._consumer.start()
-        partitions = [
-            TopicPartition(topic.name, p)
-            for topic in (REFERRALS, DEADLINES)
-            for p in range(topic.partitions)
-        ]
-        self._consumer.assign(partitions)
-        for partition, offset in (await self._consumer.end_offsets(partitions)).items():
-            self._consumer.seek(partition, offset)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self._consumer.stop()
-
-    async def first(self, wanted, *, timeout: float = 60) -> Any:
-        """The first event so far or to come that `wanted` says yes to."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = next((e for e in self.seen if wanted(e)), None)
-            if found is not None:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError("the event did not come")
-            await self.read()
-
-    async def read(self) -> None:
-        """Take in what has come."""
-        batches = await self._consumer.getmany(timeout_ms=500)
-        self.seen += [decode(r.value).data for records in batches.values() for r in records]
 
 
 async def _identify(services, keys, consent: list[str]) -> str:
@@ -150,7 +89,7 @@ async def _identify(services, keys, consent: list[str]) -> str:
     return str(response.json()["case_id"])
 
 
-async def _requested(topics: Topics, case_id: str, service: str) -> ReferralRequested:
+async def _requested(topics: Any, case_id: str, service: str) -> ReferralRequested:
     requested: ReferralRequested = await topics.first(
         lambda e: (
             isinstance(e, ReferralRequested) and str(e.case_id) == case_id and e.service == service
@@ -174,110 +113,56 @@ async def _mail(mail_server, eventually, recipient: str, referral_id: str) -> Ma
     return mail
 
 
-class Person:
-    """One person in their own browser context, signing in at Keycloak when asked."""
-
-    def __init__(self, page: Page, name: str, language: str, keycloak: Any) -> None:
-        self.page, self.name, self.language = page, name, language
-        self._keycloak = keycloak
-        self.seen = 0
-
-    async def follow(self, link: str) -> None:
-        """Open the email's link; sign in on Keycloak's page; choose the language."""
-        await self.page.goto(link)
-        await self.page.fill("#username", self.name)  # the desk sent us to Keycloak
-        await self.page.fill("#password", self._keycloak.passwords[self.name])
-        await self.page.click("#kc-login")
-        await self.page.wait_for_url(link)
-        await self.page.select_option("#language", self.language)
-        await self.page.click("form[action$='/language'] button")
-        await self.page.wait_for_load_state()
-
-    async def act(self, action: str) -> str:
-        """Press the page's button for `action`; the text of the page it leads to."""
-        await self.page.click(f"form[action$='/{action}'] button")
-        await self.page.wait_for_load_state()
-        return await self.page.inner_text("main")
-
-    async def check(self, what: str) -> None:
-        """Axe-core finds nothing serious; nothing scrolls sideways; a screenshot kept."""
-        assert await self.page.get_attribute("html", "lang") == self.language
-        results = await Axe().run(self.page)
-        bad = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in {"serious", "critical"}
-        ]
-        assert not bad, f"{what}: {bad}"
-        sideways = await self.page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert sideways <= 0, f"{what}: scrolls {sideways} px sideways"
-        self.seen += 1
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
-        await self.page.screenshot(
-            path=ARTIFACTS / f"desk-mail-{self.name}-{self.language}-{self.seen:02d}-{what}.png",
-            full_page=True,
-        )
-
-
-async def _person(browser: Browser, keycloak, name: str, language: str) -> Person:
-    context = await browser.new_context(**(LAPTOP if language == "en" else PHONE))
-    return Person(await context.new_page(), name, language, keycloak)
-
-
 async def test_a_shelter_worker_accepts_from_the_email_and_nothing_escalates_for_it(
-    system, chromium, keycloak, mail_server, stack, eventually
+    system, people, from_now, mail_server, eventually
 ):
     services, _, keys = system
-    async with Topics(stack) as topics:
-        case_id = await _identify(services, keys, ["shelter"])
-        unanswered_case = await _identify(services, keys, ["shelter"])
-        referral = await _requested(topics, case_id, "safe_shelter")
-        unanswered = await _requested(topics, unanswered_case, "safe_shelter")
-        assert referral.provider_id == unanswered.provider_id == SHELTER
-        mail = await _mail(mail_server, eventually, SHELTER, str(referral.referral_id))
-        assert ": accept by " in str(mail.message["Subject"])  # in the reader's English
+    topics = await from_now(REFERRALS, DEADLINES)
+    case_id = await _identify(services, keys, ["shelter"])
+    unanswered_case = await _identify(services, keys, ["shelter"])
+    referral = await _requested(topics, case_id, "safe_shelter")
+    unanswered = await _requested(topics, unanswered_case, "safe_shelter")
+    assert referral.provider_id == unanswered.provider_id == SHELTER
+    mail = await _mail(mail_server, eventually, SHELTER, str(referral.referral_id))
+    assert ": accept by " in str(mail.message["Subject"])  # in the reader's English
 
-        worker = await _person(chromium, keycloak, SHELTER, "en")
-        try:
-            await worker.follow(mail.links[0])
-            text = await worker.page.inner_text("main")
-            # What consent allows a shelter: where the child is, not who the child is.
-            assert WHEREABOUTS in text
-            assert NAME not in text
-            await worker.check("referral")
-            assert "You accepted the referral." in await worker.act("accept")
-            await worker.check("accepted")
-        finally:
-            await worker.page.context.close()
-        accepted = await topics.first(
-            lambda e: isinstance(e, ReferralAccepted) and e.referral_id == referral.referral_id
-        )
-        assert accepted.provider_id == SHELTER
+    worker = await people(SHELTER, "en", f"mail-{SHELTER}-en")
+    assert await worker.open(mail.links[0])  # the link leads to Keycloak's sign-in first
+    await worker.choose_language()
+    text = await worker.page.inner_text("main")
+    # What consent allows a shelter: where the child is, not who the child is.
+    assert WHEREABOUTS in text
+    assert NAME not in text
+    await worker.check("referral")
+    assert "You accepted the referral." in await worker.act("accept")
+    await worker.check("accepted")
+    accepted = await topics.first(
+        lambda e: isinstance(e, ReferralAccepted) and e.referral_id == referral.referral_id
+    )
+    assert accepted.provider_id == SHELTER
 
-        # Past both deadlines (and a few of the sla-monitor's ticks): the unanswered
-        # referral escalates to the coordinator, by email; the accepted one does not.
-        missed = await topics.first(
-            lambda e: isinstance(e, DeadlineMissed) and e.referral_id == unanswered.referral_id,
-            timeout=max(unanswered.due_at, referral.due_at).timestamp() - time.time() + 30,
-        )
-        assert missed.escalation_level == 1
-        while datetime.now(UTC) < referral.due_at + timedelta(seconds=3):
-            await topics.read()
+    # Past both deadlines (and a few of the sla-monitor's ticks): the unanswered
+    # referral escalates to the coordinator, by email; the accepted one does not.
+    missed = await topics.first(
+        lambda e: isinstance(e, DeadlineMissed) and e.referral_id == unanswered.referral_id,
+        timeout=max(unanswered.due_at, referral.due_at).timestamp() - time.time() + 30,
+    )
+    assert missed.escalation_level == 1
+    while datetime.now(UTC) < referral.due_at + timedelta(seconds=3):
         await topics.read()
-        assert [
-            e
-            for e in topics.seen
-            if isinstance(e, DeadlineMissed) and e.referral_id == referral.referral_id
-        ] == []
+    await topics.read()
+    assert [
+        e
+        for e in topics.seen
+        if isinstance(e, DeadlineMissed) and e.referral_id == referral.referral_id
+    ] == []
     told = [m.body for m in mail_server.to(COORDINATOR_MAIL)]
     assert any(str(unanswered.referral_id) in body for body in told)
     assert not any(str(referral.referral_id) in body for body in told)
 
 
 async def test_a_legal_aid_worker_completes_from_the_email_in_malay_and_it_counts_as_delivered(
-    system, chromium, keycloak, mail_server, stack, eventually
+    system, people, from_now, mail_server, eventually
 ):
     services, _, keys = system
     operations = {"Authorization": f"Bearer {keys.operations['operations']}"}
@@ -291,33 +176,31 @@ async def test_a_legal_aid_worker_completes_from_the_email_in_malay_and_it_count
             return {"all": figure["delivered"], "legal_aid": legal[0]["delivered"] if legal else 0}
 
         before = await delivered()
-        async with Topics(stack) as topics:
-            case_id = await _identify(services, keys, ["shelter"])
-            referral = await _requested(topics, case_id, "legal_aid")
-            assert referral.provider_id == LEGAL_AID
-            mail = await _mail(mail_server, eventually, LEGAL_AID, str(referral.referral_id))
-            assert ": terima sebelum " in str(mail.message["Subject"])  # in the reader's Malay
+        topics = await from_now(REFERRALS, DEADLINES)
+        case_id = await _identify(services, keys, ["shelter"])
+        referral = await _requested(topics, case_id, "legal_aid")
+        assert referral.provider_id == LEGAL_AID
+        mail = await _mail(mail_server, eventually, LEGAL_AID, str(referral.referral_id))
+        assert ": terima sebelum " in str(mail.message["Subject"])  # in the reader's Malay
 
-            worker = await _person(chromium, keycloak, LEGAL_AID, "ms")
-            try:
-                await worker.follow(mail.links[0])
-                text = await worker.page.inner_text("main")
-                assert "Tiada apa dikongsi" in text  # no consent for legal aid: nothing shown
-                assert WHEREABOUTS not in text
-                await worker.check("referral")
-                assert "Anda telah menerima rujukan ini." in await worker.act("accept")
-                assert "Perkhidmatan telah bermula." in await worker.act("start")
-                await worker.page.check("#outcome-delivered")
-                await worker.check("complete-form")
-                assert "Perkhidmatan telah selesai." in await worker.act("complete")
-                await worker.check("completed")
-            finally:
-                await worker.page.context.close()
-            completed = await topics.first(
-                lambda e: isinstance(e, ReferralCompleted) and e.referral_id == referral.referral_id
-            )
-            assert completed.outcome is not None
-            assert completed.outcome.value == "delivered"
+        worker = await people(LEGAL_AID, "ms", f"mail-{LEGAL_AID}-ms")
+        assert await worker.open(mail.links[0])  # the link leads to Keycloak's sign-in first
+        await worker.choose_language()
+        text = await worker.page.inner_text("main")
+        assert "Tiada apa dikongsi" in text  # no consent for legal aid: nothing shown
+        assert WHEREABOUTS not in text
+        await worker.check("referral")
+        assert "Anda telah menerima rujukan ini." in await worker.act("accept")
+        assert "Perkhidmatan telah bermula." in await worker.act("start")
+        await worker.page.check("#outcome-delivered")
+        await worker.check("complete-form")
+        assert "Perkhidmatan telah selesai." in await worker.act("complete")
+        await worker.check("completed")
+        completed = await topics.first(
+            lambda e: isinstance(e, ReferralCompleted) and e.referral_id == referral.referral_id
+        )
+        assert completed.outcome is not None
+        assert completed.outcome.value == "delivered"
 
         async def counted() -> dict[str, int] | None:
             now = await delivered()
