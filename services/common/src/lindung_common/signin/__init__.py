@@ -3,10 +3,11 @@
 `oidc` speaks to the identity provider (discovery, PKCE, the code exchange, the ID
 token's checks); `rules` are the pure rules (a secret's hash, CSRF tokens, timeouts);
 `store` keeps sign-ins and sessions in a service's own tables; `sessions` is the flow;
-`language` picks a page's language (Malay or English) for every service's pages.
+`language` picks a page's language (Malay or English) for every service's pages, and
+holds the words pages share (`Phrases`, `span`).
 """
 
-from .language import LANGUAGES, pick_language
+from .language import LANGUAGES, Phrases, pick_language, span
 from .oidc import IdentityProvider, SignInFailed, Tokens
 from .rules import (
     SIGN_IN_WINDOW,
@@ -27,6 +28,7 @@ __all__ = [
     "IdentityProvider",
     "LiveSession",
     "PeopleSessions",
+    "Phrases",
     "SessionTables",
     "SessionVerdict",
     "SignInFailed",
@@ -39,4 +41,5 @@ __all__ = [
     "loopback_http",
     "pick_language",
     "secret_hash",
+    "span",
 ]

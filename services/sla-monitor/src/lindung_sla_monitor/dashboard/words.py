@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from babel.dates import format_datetime
+from lindung_common.signin import Phrases, span
 from lindung_contracts import (
     CASE_OUTCOME_WORDS,
     SERVICE_WORDS,
@@ -169,21 +170,14 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
     "preset_90d": ("90 days", "90 hari"),
 }
 
-_UNITS: Final = {"en": ("d", "h", "min", "s"), "ms": ("hari", "jam", "minit", "saat")}
 _NONE: Final = "\N{EN DASH}"  # a figure that does not exist yet
 
 
-class Words:
-    """The words of one language; a missing key shows as itself (a test checks none is)."""
+class Words(Phrases):
+    """The dashboard's words in one language; a missing key shows as itself."""
 
     def __init__(self, language: str) -> None:
-        self.language = language
-        self._index = 1 if language == "ms" else 0
-
-    def __call__(self, key: str) -> str:
-        """The words for `key`."""
-        pair = _W.get(key)
-        return pair[self._index] if pair else key
+        super().__init__(_W, language)
 
     def service(self, code: str) -> str:
         """A service's name; an unknown code shows as itself."""
@@ -208,19 +202,7 @@ class Words:
 
     def duration(self, seconds: float | None) -> str:
         """A span as people read it: 45 s, 12 min, 3 h 5 min, 2 d 4 h; 3 jam 5 minit."""
-        if seconds is None:
-            return _NONE
-        day, hour, minute, second = _UNITS[self.language]
-        s = round(abs(seconds))
-        if s < 60:  # noqa: PLR2004
-            return f"{s} {second}"
-        if s < 3600:  # noqa: PLR2004
-            return f"{s // 60} {minute}"
-        if s < 86400:  # noqa: PLR2004
-            hours, minutes = s // 3600, s % 3600 // 60
-            return f"{hours} {hour} {minutes} {minute}" if minutes else f"{hours} {hour}"
-        days, hours = s // 86400, s % 86400 // 3600
-        return f"{days} {day} {hours} {hour}" if hours else f"{days} {day}"
+        return _NONE if seconds is None else span(seconds, self.language)
 
     def left(self, seconds: float) -> str:
         """Time left before a deadline, or how late it is."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from lindung_common.signin import span as say_span
 from lindung_contracts import Outcome
 
 from .values import LANGUAGE_FIELDS, code_words, language_name, short_reference, when
@@ -72,23 +73,9 @@ class Pages:
         return RedirectResponse(to, status_code=303, headers=self._headers)
 
 
-_UNITS: Final = {"en": ("d", "h", "min", "s"), "ms": ("hari", "jam", "minit", "saat")}
-
-
 def span(left: timedelta, language: str = "en") -> str:
     """A stretch of time as a person reads it: `2 d 3 h`, `3 h 20 min`; `3 jam 20 minit`."""
-    day, hour, minute, second = _UNITS.get(language, _UNITS["en"])
-    seconds = abs(int(left.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} {day} {hours} {hour}"
-    if hours:
-        return f"{hours} {hour} {minutes} {minute}"
-    if minutes:
-        return f"{minutes} {minute}"
-    return f"{secs} {second}"
+    return say_span(left.total_seconds(), language)
 
 
 def _instant(text: str) -> datetime | None:

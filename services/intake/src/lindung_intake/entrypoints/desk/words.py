@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from lindung_common.signin import Phrases
 from lindung_contracts import (
     CASE_OUTCOME_WORDS,
     OUTCOME_WORDS,
@@ -224,17 +225,11 @@ FIELD_WORDS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-class Words:
-    """The words of one language; a missing key shows as itself (a test checks none is)."""
+class Words(Phrases):
+    """The desk's words in one language; a missing key shows as itself (a test checks none is)."""
 
     def __init__(self, language: str) -> None:
-        self.language = language
-        self._index = 1 if language == "ms" else 0
-
-    def __call__(self, key: str) -> str:
-        """The words for `key`."""
-        pair = _W.get(key)
-        return pair[self._index] if pair else key
+        super().__init__(_W, language)
 
     def reason(self, code: str) -> str:
         """A reason code's words, from the contracts."""
@@ -250,13 +245,11 @@ class Words:
 
     def notice(self, event_type: str) -> str:
         """What kind of notice an event type is; an unknown type shows as itself."""
-        pair = NOTICE_WORDS.get(event_type)
-        return pair[self._index] if pair else event_type
+        return self.of(NOTICE_WORDS, event_type)
 
     def field(self, path: str) -> str:
         """A shared field's label; unknown fields show their path."""
-        pair = FIELD_WORDS.get(path)
-        return pair[self._index] if pair else path
+        return self.of(FIELD_WORDS, path)
 
 
 WORDS: Final = {language: Words(language) for language in ("en", "ms")}
