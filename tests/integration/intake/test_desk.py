@@ -6,17 +6,18 @@ in on Keycloak's own login form, as a person would, and follows the redirects ba
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from datetime import timedelta
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from lindung_contracts import Envelope, ReferralRerouted, ServiceType
+
+if TYPE_CHECKING:
+    import httpx
 
 pytestmark = pytest.mark.integration
 
@@ -37,64 +38,10 @@ def settings_overrides(keycloak) -> dict[str, Any]:
     }
 
 
-class Browser:
-    """Intake's desk in-process, Keycloak over real HTTP; each keeps its own cookies."""
-
-    def __init__(self, desk: httpx.AsyncClient, keycloak: Any) -> None:
-        self.desk = desk
-        self._idp = httpx.AsyncClient(timeout=30)
-        self._idp_cookies: dict[str, str] = {}
-        self.keycloak = keycloak
-        self.set_cookies: list[str] = []
-
-    async def at_keycloak(self, method: str, url: str, **options: Any) -> httpx.Response:
-        """A request to Keycloak, its cookies kept as a browser keeps them on loopback.
-
-        Keycloak marks them `Secure`; a browser sends those to http://127.0.0.1, Python's
-        cookie jar does not.
-        """
-        cookie = "; ".join(f"{k}={v}" for k, v in self._idp_cookies.items())
-        headers = {"Cookie": cookie} if cookie else {}
-        response = await self._idp.request(method, url, headers=headers, **options)
-        for line in response.headers.get_list("set-cookie"):
-            name, value = line.split(";", 1)[0].split("=", 1)
-            if "max-age=0" in line.lower() or not value:
-                self._idp_cookies.pop(name, None)
-            else:
-                self._idp_cookies[name] = value
-        return response
-
-    async def sign_in(self, path: str, user: str) -> httpx.Response:
-        """Open a desk page, sign in on Keycloak's form, come back; the page at the end."""
-        opened = await self.desk.get(path)
-        assert opened.status_code == 303, opened.text
-        started = await self.desk.get(opened.headers["location"])
-        assert started.status_code == 303, started.text
-        back = await self.at_keycloak("GET", started.headers["location"])
-        if back.status_code == 200:  # Keycloak's login form (no single sign-on session yet)
-            form = re.search(r'id="kc-form-login"[^>]*action="([^"]+)"', back.text)
-            assert form, back.text
-            password = self.keycloak.passwords[user]
-            back = await self.at_keycloak(
-                "POST", html.unescape(form[1]), data={"username": user, "password": password}
-            )
-        assert back.status_code == 302, back.text
-        callback = urlsplit(back.headers["location"])
-        assert callback.path == "/desk/callback"
-        arrived = await self.desk.get(f"{callback.path}?{callback.query}")
-        self.set_cookies = arrived.headers.get_list("set-cookie")
-        assert arrived.status_code == 303, arrived.text
-        return await self.desk.get(arrived.headers["location"])
-
-    async def close(self) -> None:
-        await self._idp.aclose()
-
-
 @pytest.fixture
-async def browser(client, keycloak):
-    opened = Browser(client, keycloak)
-    yield opened
-    await opened.close()
+def browser(client, person_at):
+    """A person's browser at the desk (in-process) and at the real Keycloak."""
+    return person_at(client)
 
 
 async def _referral(client, callers, wired, identification, referral_requested, provider):
@@ -127,7 +74,7 @@ async def test_a_shelter_worker_signs_in_and_reads_the_referral_under_their_own_
         client, callers, wired, identification, referral_requested, SHELTER
     )
 
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    page = await browser.sign_in(SHELTER, f"/desk/referrals/{referral_id}")
 
     assert page.status_code == 200, page.text
     assert '<html lang="en">' in page.text
@@ -153,7 +100,7 @@ async def test_a_form_without_its_csrf_token_or_with_another_s_is_refused_and_no
     referral_id = await _referral(
         client, callers, wired, identification, referral_requested, SHELTER
     )
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    page = await browser.sign_in(SHELTER, f"/desk/referrals/{referral_id}")
     queued = len(await outbox())
 
     missing = await client.post(f"/desk/referrals/{referral_id}/accept", data={})
@@ -180,7 +127,7 @@ async def test_another_provider_s_referral_is_the_same_not_found_as_an_unknown_o
     theirs = await _referral(
         client, callers, wired, identification, referral_requested, OTHER_SHELTER
     )
-    await browser.sign_in("/desk/", SHELTER)
+    await browser.sign_in(SHELTER, "/desk/")
 
     other = await client.get(f"/desk/referrals/{theirs}")
     unknown = await client.get(f"/desk/referrals/{uuid.uuid4()}")
@@ -193,7 +140,7 @@ async def test_another_provider_s_referral_is_the_same_not_found_as_an_unknown_o
 
 
 async def test_an_idle_session_and_an_old_one_are_over(browser, client, clock, wired):
-    await browser.sign_in("/desk/", SHELTER)
+    await browser.sign_in(SHELTER, "/desk/")
     clock.at += timedelta(minutes=29)
     assert (await client.get("/desk/")).status_code == 200  # used: idle time starts again
     clock.at += timedelta(minutes=29)
@@ -207,7 +154,7 @@ async def test_an_idle_session_and_an_old_one_are_over(browser, client, clock, w
     ended = await _rows(wired, "SELECT ended_at FROM desk_sessions")
     assert ended == [{"ended_at": clock.at}]
 
-    await browser.sign_in("/desk/", SHELTER)
+    await browser.sign_in(SHELTER, "/desk/")
     for _ in range(21):  # busy all day, never idle
         clock.at += timedelta(minutes=29)
         last = await client.get("/desk/")
@@ -215,7 +162,7 @@ async def test_an_idle_session_and_an_old_one_are_over(browser, client, clock, w
 
 
 async def test_sign_out_ends_the_session_here_and_at_keycloak(browser, client, wired, keycloak):
-    page = await browser.sign_in("/desk/", SHELTER)
+    page = await browser.sign_in(SHELTER, "/desk/")
 
     out = await client.post("/desk/sign-out", data={"csrf": _csrf(page)})
 
@@ -242,7 +189,7 @@ async def test_a_referral_taken_back_shows_so_and_a_late_answer_is_refused_in_ma
     referral_id = await _referral(
         client, callers, wired, identification, referral_requested, SHELTER
     )
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    page = await browser.sign_in(SHELTER, f"/desk/referrals/{referral_id}")
     chosen = await client.post(
         "/desk/language",
         data={"csrf": _csrf(page), "language": "ms", "next": f"/desk/referrals/{referral_id}"},
@@ -284,7 +231,7 @@ async def test_completing_says_what_was_done_and_why_not_all(
     referral_id = await _referral(
         client, callers, wired, identification, referral_requested, SHELTER
     )
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SHELTER)
+    page = await browser.sign_in(SHELTER, f"/desk/referrals/{referral_id}")
     for act in ("accept", "start"):
         done = await client.post(f"/desk/referrals/{referral_id}/{act}",
                                  data={"csrf": _csrf(page)})  # fmt: skip

@@ -8,12 +8,10 @@ sla-monitor's events would; each act is checked from what intake queued and kept
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -47,59 +45,10 @@ def settings_overrides(keycloak) -> dict[str, Any]:
     }
 
 
-class Browser:
-    """Intake's desk in-process, Keycloak over real HTTP, its cookies kept by hand.
-
-    Keycloak marks its cookies `Secure`; a browser sends those to http://127.0.0.1,
-    Python's cookie jar does not.
-    """
-
-    def __init__(self, desk: httpx.AsyncClient, keycloak: Any) -> None:
-        self.desk = desk
-        self._idp = httpx.AsyncClient(timeout=30)
-        self._jar: dict[str, str] = {}
-        self.keycloak = keycloak
-
-    async def _at_keycloak(self, method: str, url: str, **options: Any) -> httpx.Response:
-        cookie = "; ".join(f"{k}={v}" for k, v in self._jar.items())
-        response = await self._idp.request(
-            method, url, headers={"Cookie": cookie} if cookie else {}, **options
-        )
-        for line in response.headers.get_list("set-cookie"):
-            name, value = line.split(";", 1)[0].split("=", 1)
-            if value and "max-age=0" not in line.lower():
-                self._jar[name] = value
-        return response
-
-    async def sign_in(self, path: str, user: str) -> httpx.Response:
-        """Open a desk page, sign in on Keycloak's form, come back; the page at the end."""
-        opened = await self.desk.get(path)
-        assert opened.status_code == 303, opened.text
-        started = await self.desk.get(opened.headers["location"])
-        back = await self._at_keycloak("GET", started.headers["location"])
-        if back.status_code == 200:
-            form = re.search(r'id="kc-form-login"[^>]*action="([^"]+)"', back.text)
-            assert form, back.text
-            back = await self._at_keycloak(
-                "POST",
-                html.unescape(form[1]),
-                data={"username": user, "password": self.keycloak.passwords[user]},
-            )
-        assert back.status_code == 302, back.text
-        callback = urlsplit(back.headers["location"])
-        arrived = await self.desk.get(f"{callback.path}?{callback.query}")
-        assert arrived.status_code == 303, arrived.text
-        return await self.desk.get(arrived.headers["location"])
-
-    async def close(self) -> None:
-        await self._idp.aclose()
-
-
 @pytest.fixture
-async def browser(client, keycloak):
-    opened = Browser(client, keycloak)
-    yield opened
-    await opened.close()
+def browser(client, person_at):
+    """A person's browser at the desk (in-process) and at the real Keycloak."""
+    return person_at(client)
 
 
 @pytest.fixture
@@ -144,7 +93,7 @@ async def test_a_coordinator_follows_the_alert_link_and_takes_the_alert(
 ):
     case_id, referral_id, alert_id = late
 
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    page = await browser.sign_in(SEL, f"/desk/referrals/{referral_id}")
 
     assert page.status_code == 200, page.text
     main = _main(page)
@@ -152,7 +101,7 @@ async def test_a_coordinator_follows_the_alert_link_and_takes_the_alert(
     assert "Late referral: level 1" in main
     assert "Level 1 → the case coordinator" in main  # the ladder, its step fired
     assert "<strong>sent</strong>" in main
-    taken = await browser.desk.post(
+    taken = await browser.http.post(
         f"/desk/alerts/{alert_id}/acknowledge",
         data={"csrf": _csrf(page), "next": f"/desk/referrals/{referral_id}"},
     )
@@ -161,7 +110,7 @@ async def test_a_coordinator_follows_the_alert_link_and_takes_the_alert(
     [acknowledged] = await _queued(outbox, "org.lindung.alert.acknowledged.v1")
     assert acknowledged.alert_id == alert_id
     assert acknowledged.coordinator_id == SEL
-    queue = _main(await browser.desk.get("/desk/"))
+    queue = _main(await browser.http.get("/desk/"))
     assert f"Taken by <strong>{SEL}</strong>" in queue
     async with wired.runtime.service.db.pool.acquire() as conn:
         reads = await conn.fetch(
@@ -176,9 +125,9 @@ async def test_a_case_outside_the_coordinators_states_is_not_found_like_an_unkno
 ):
     case_id, referral_id, _ = late
 
-    theirs = await browser.sign_in(f"/desk/cases/{case_id}", JHR)
-    unknown = await browser.desk.get(f"/desk/cases/{uuid.uuid4()}")
-    referral = await browser.desk.get(f"/desk/referrals/{referral_id}")
+    theirs = await browser.sign_in(JHR, f"/desk/cases/{case_id}")
+    unknown = await browser.http.get(f"/desk/cases/{uuid.uuid4()}")
+    referral = await browser.http.get(f"/desk/referrals/{referral_id}")
 
     assert theirs.status_code == unknown.status_code == referral.status_code == 404
     assert _main(theirs) == _main(unknown) == _main(referral)
@@ -194,10 +143,10 @@ async def test_a_coordinator_sends_the_referral_to_a_chosen_provider_pauses_and_
     browser, late, outbox
 ):
     case_id, referral_id, _ = late
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    page = await browser.sign_in(SEL, f"/desk/referrals/{referral_id}")
     csrf = _csrf(page)
 
-    sent = await browser.desk.post(
+    sent = await browser.http.post(
         f"/desk/referrals/{referral_id}/send",
         data={"csrf": csrf, "provider": "", "other_provider": "shelter-kl-2",
               "reason": "coordinator_arranged", "note": "Spoke to the warden"},
@@ -205,22 +154,22 @@ async def test_a_coordinator_sends_the_referral_to_a_chosen_provider_pauses_and_
     assert sent.status_code == 303, sent.text
     [moving] = await _queued(outbox, "org.lindung.referral.reassignment-requested.v1")
     assert (moving.referral_id, moving.provider_id) == (referral_id, "shelter-kl-2")
-    again = await browser.desk.post(
+    again = await browser.http.post(
         f"/desk/referrals/{referral_id}/send", data={"csrf": csrf, "reason": "no_answer"}
     )
     assert again.status_code == 409
     assert "Nothing was changed" in _main(again)
-    bad = await browser.desk.post(
+    bad = await browser.http.post(
         f"/desk/referrals/{referral_id}/send",
         data={"csrf": csrf, "other_provider": "Not An Id", "reason": "no_answer"},
     )
     assert bad.status_code == 422
-    unsigned = await browser.desk.post(
+    unsigned = await browser.http.post(
         f"/desk/cases/{case_id}/close", data={"outcome": "services_in_place"}
     )
     assert unsigned.status_code == 403
 
-    closed = await browser.desk.post(
+    closed = await browser.http.post(
         f"/desk/cases/{case_id}/close", data={"csrf": csrf, "outcome": "services_in_place"}
     )
     assert closed.status_code == 303, closed.text
@@ -231,15 +180,15 @@ async def test_a_coordinator_sends_the_referral_to_a_chosen_provider_pauses_and_
 
 async def test_the_queue_and_the_case_in_malay(browser, late):
     case_id, _, _ = late
-    await browser.sign_in("/desk/", SEL)
-    page = await browser.desk.get("/desk/")
-    chosen = await browser.desk.post(
+    await browser.sign_in(SEL, "/desk/")
+    page = await browser.http.get("/desk/")
+    chosen = await browser.http.post(
         "/desk/language", data={"csrf": _csrf(page), "language": "ms", "next": "/desk/"}
     )
     assert chosen.status_code == 303
 
-    queue = await browser.desk.get("/desk/")
-    case = await browser.desk.get(f"/desk/cases/{case_id}")
+    queue = await browser.http.get("/desk/")
+    case = await browser.http.get(f"/desk/cases/{case_id}")
 
     assert '<html lang="ms">' in queue.text
     assert "Rujukan lewat: tahap 1" in _main(queue)
@@ -252,10 +201,10 @@ async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_cas
     browser, late, outbox, wired
 ):
     case_id, referral_id, _ = late
-    page = await browser.sign_in(f"/desk/referrals/{referral_id}", SEL)
+    page = await browser.sign_in(SEL, f"/desk/referrals/{referral_id}")
     csrf = _csrf(page)
 
-    paused = await browser.desk.post(
+    paused = await browser.http.post(
         f"/desk/referrals/{referral_id}/clock",
         data={"csrf": csrf, "action": "pause", "reason": "child_in_hospital"},
     )
@@ -264,14 +213,14 @@ async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_cas
     assert (pause.referral_id, pause.action.value, pause.reason.value) == (
         referral_id, "pause", "child_in_hospital",
     )  # fmt: skip
-    noted = await browser.desk.post(
+    noted = await browser.http.post(
         f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": "Ibu saudara di Klang"}
     )
     assert noted.status_code == 303, noted.text
-    blank = await browser.desk.post(f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": " "})
+    blank = await browser.http.post(f"/desk/cases/{case_id}/note", data={"csrf": csrf, "note": " "})
     assert blank.status_code == 422
 
-    case = _main(await browser.desk.get(f"/desk/cases/{case_id}"))
+    case = _main(await browser.http.get(f"/desk/cases/{case_id}"))
     assert "Ibu saudara di Klang" in case
     assert "Clock paused" in case
     async with wired.runtime.service.db.pool.acquire() as conn:
@@ -293,8 +242,8 @@ async def test_a_coordinator_pauses_the_clock_and_keeps_a_sealed_note_on_the_cas
 async def test_a_supervisor_covers_every_state(browser, late):
     case_id, referral_id, _ = late
 
-    case = await browser.sign_in(f"/desk/cases/{case_id}", "supervisor")
-    queue = await browser.desk.get("/desk/")
+    case = await browser.sign_in("supervisor", f"/desk/cases/{case_id}")
+    queue = await browser.http.get("/desk/")
 
     assert case.status_code == 200, case.text
     assert "Alerts of the states you cover: every state" in _main(queue)
@@ -302,7 +251,7 @@ async def test_a_supervisor_covers_every_state(browser, late):
 
 
 async def test_a_coordinator_s_queue_holds_their_alerts_a_supervisor_s_theirs_and_the_level_below(
-    browser, late, wired, keycloak
+    browser, late, wired, person_at
 ):
     case_id, referral_id, first = late
     second = DeadlineMissed(
@@ -315,20 +264,17 @@ async def test_a_coordinator_s_queue_holds_their_alerts_a_supervisor_s_theirs_an
     await wired.runtime.deliver(to_supervisor, consumer="intake")
     transport = httpx.ASGITransport(app=wired.api)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as other:
-        supervisor = Browser(other, keycloak)
-        try:
-            coordinators = _main(await browser.sign_in("/desk/", SEL))
-            supervisors = _main(await supervisor.sign_in("/desk/", "supervisor"))
-            # Both read the case page of a state they cover.
-            case_pages = [await b.desk.get(f"/desk/cases/{case_id}") for b in (browser, supervisor)]
-            # A coordinator taking the supervisor's alert is told it is not there.
-            csrf = re.search(r'name="csrf" value="([^"]+)"', coordinators)[1]
-            taken = await browser.desk.post(
-                f"/desk/alerts/{to_supervisor.id}/acknowledge",
-                data={"csrf": csrf, "next": "/desk/"},
-            )
-        finally:
-            await supervisor.close()
+        supervisor = person_at(other)
+        coordinators = _main(await browser.sign_in(SEL, "/desk/"))
+        supervisors = _main(await supervisor.sign_in("supervisor", "/desk/"))
+        # Both read the case page of a state they cover.
+        case_pages = [await b.http.get(f"/desk/cases/{case_id}") for b in (browser, supervisor)]
+        # A coordinator taking the supervisor's alert is told it is not there.
+        csrf = re.search(r'name="csrf" value="([^"]+)"', coordinators)[1]
+        taken = await browser.http.post(
+            f"/desk/alerts/{to_supervisor.id}/acknowledge",
+            data={"csrf": csrf, "next": "/desk/"},
+        )
 
     assert f"/desk/alerts/{first}/acknowledge" in coordinators
     assert f"/desk/alerts/{to_supervisor.id}/acknowledge" not in coordinators
@@ -372,10 +318,10 @@ async def test_a_notice_the_notifier_gave_up_on_is_an_alert_in_the_coordinator_s
     read = await _read_as_intake(wired, meta.partition, meta.offset)
     await wired.runtime.deliver_records(read, read, consumer="intake")
 
-    queue = _main(await browser.sign_in("/desk/", SEL))
+    queue = _main(await browser.sign_in(SEL, "/desk/"))
     card = re.search(rf'<li[^>]*id="a-{failed.id}".*?</li>', queue, re.DOTALL)
     csrf = re.search(r'name="csrf" value="([^"]+)"', queue)[1]
-    taken = await browser.desk.post(
+    taken = await browser.http.post(
         f"/desk/alerts/{failed.id}/acknowledge", data={"csrf": csrf, "next": "/desk/"}
     )
 
