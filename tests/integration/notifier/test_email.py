@@ -1,23 +1,15 @@
-"""Email notices through a real SMTP server in this process (aiosmtpd), over STARTTLS with a
-certificate of its own: read back as delivered, in Malay and in English."""
+"""Email notices through a real SMTP server in this process (the devstack's stand-in relay,
+aiosmtpd), over STARTTLS with a CA of its own: read back as delivered, in Malay and in
+English."""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import re
-import socket
-import ssl
 import uuid
-from email import message_from_bytes, policy
+from typing import TYPE_CHECKING
 
 import pytest
-from aiosmtpd.controller import Controller
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from lindung_common import Outcome
 from lindung_contracts import (
     Channel,
@@ -32,6 +24,10 @@ from lindung_contracts import (
     ReferralRerouted,
     ServiceType,
 )
+from lindung_devstack.mail import MailServer
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 pytestmark = pytest.mark.integration
 
@@ -42,80 +38,16 @@ DESK = "https://lindung.example.gov.my/desk"
 SHELTER = "rujukan@shelter-kl-1.example.org.my"
 
 
-class Mailbox:
-    """aiosmtpd's handler: keeps what it accepts; refuses one address for good."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(self, _server, _session, envelope, address, _options):  # noqa: N802
-        if address == REFUSED:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, _server, session, envelope):  # noqa: N802
-        assert session.ssl is not None, "the message travelled before STARTTLS"
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list:
-        return [
-            message_from_bytes(content, policy=policy.default)
-            for rcpts, content in self.messages
-            if address in rcpts
-        ]
-
-
-def _certificate(tmp_path):
-    """A self-signed certificate for 127.0.0.1, as a private mail relay might have."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "mail.pem", tmp_path / "mail.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 @pytest.fixture
 def mail_server(tmp_path):
-    cert_file, key_file = _certificate(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    mailbox = Mailbox()
-    with socket.socket() as probe:  # a free loopback port (aiosmtpd checks it is up)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(
-        mailbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    try:
-        yield mailbox, controller.port, cert_file
-    finally:
-        controller.stop()
+    """The stand-in relay (STARTTLS, its own CA); the gone provider's mailbox refused."""
+    with MailServer(tmp_path / "mail", refuse={REFUSED}) as server:
+        yield server
+
+
+def _to(mail_server: MailServer, address: str) -> list[EmailMessage]:
+    """The messages to `address`, as delivered."""
+    return [mail.message for mail in mail_server.to(address)]
 
 
 @pytest.fixture
@@ -144,20 +76,12 @@ def endpoints_file(tmp_path, receiver):
 
 
 async def _mailing(start_notifier, mail_server):
-    _, port, cert_file = mail_server
-    return await start_notifier(
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_ca_file=cert_file,
-        email_from="Lindung <lindung@jkm.example.gov.my>",
-        desk_url=DESK,
-    )
+    return await start_notifier(**mail_server.notifier_settings(), desk_url=DESK)
 
 
 async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_was_tried(
     start_notifier, mail_server, receiver, referral_requested, deadline_missed, clock
 ):
-    mailbox = mail_server[0]
     notifier = await _mailing(start_notifier, mail_server)
     asked = referral_requested("shelter-kl-1")
     declined = Envelope.wrap(
@@ -183,8 +107,8 @@ async def test_escalations_arrive_by_email_in_each_reader_s_language_with_what_w
     while await notifier.dispatcher.dispatch_once():
         pass
 
-    (malay,) = mailbox.to(COORDINATOR)
-    (english,) = mailbox.to(SUPERVISOR)
+    (malay,) = _to(mail_server, COORDINATOR)
+    (english,) = _to(mail_server, SUPERVISOR)
     assert malay["Subject"].startswith("[Lindung] LEWAT, tahap 1: tempat perlindungan")
     assert malay["Content-Language"] == "ms"
     assert english["Subject"].startswith("[Lindung] LATE, level 2: safe shelter")
@@ -226,19 +150,19 @@ def _no_provider(clock) -> Envelope:
 async def test_a_case_alert_links_to_the_case_and_without_a_desk_gives_its_reference(
     start_notifier, mail_server, clock
 ):
-    mailbox = mail_server[0]
     notifier = await _mailing(start_notifier, mail_server)
     linked_alert = _no_provider(clock)
     await notifier.handle(linked_alert)
     while await notifier.dispatcher.dispatch_once():
         pass
-    _, port, cert_file = mail_server
-    deskless = await start_notifier(smtp_host="127.0.0.1", smtp_port=port, smtp_ca_file=cert_file)
+    deskless = await start_notifier(
+        smtp_host="127.0.0.1", smtp_port=mail_server.port, smtp_ca_file=mail_server.ca_file
+    )
     await deskless.handle(_no_provider(clock))
     while await deskless.dispatcher.dispatch_once():
         pass
 
-    linked, unlinked = (m.get_content() for m in mailbox.to(COORDINATOR))
+    linked, unlinked = (m.get_content() for m in _to(mail_server, COORDINATOR))
     (link,) = re.findall(r"https?://\S+", linked)
     assert link == f"{DESK}/cases/{linked_alert.data.case_id}"
     assert f"Cari penyedia secara manual: {link}" in linked.splitlines()
@@ -250,7 +174,6 @@ async def test_a_case_alert_links_to_the_case_and_without_a_desk_gives_its_refer
 async def test_a_withdrawal_says_why_in_the_provider_s_language_never_as_a_code(
     start_notifier, mail_server, referral_requested, clock
 ):
-    mailbox = mail_server[0]
     notifier = await _mailing(start_notifier, mail_server)
     moved, ended, old = (referral_requested("shelter-kl-1").data for _ in range(3))
     common = {"provider_id": "shelter-kl-1", "service": moved.service, "at": clock.now()}
@@ -292,7 +215,7 @@ async def test_a_withdrawal_says_why_in_the_provider_s_language_never_as_a_code(
     while await notifier.dispatcher.dispatch_once():
         pass
 
-    mails = {m["Subject"]: m for m in mailbox.to(SHELTER)}
+    mails = {m["Subject"]: m for m in _to(mail_server, SHELTER)}
     rerouted = mails[f"[Lindung] Rujukan {moved.referral_id} ditarik balik: jangan bertindak"]
     cancelled = mails[f"[Lindung] Rujukan {ended.referral_id} dibatalkan"]
     before = mails[f"[Lindung] Rujukan {old.referral_id} ditarik balik: jangan bertindak"]

@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 from ._proc import free_port
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from email.message import EmailMessage
     from pathlib import Path
 
@@ -81,10 +82,17 @@ class Mail:
 class MailServer:
     """aiosmtpd on a loopback port, STARTTLS required, keeping every message."""
 
-    def __init__(self, workdir: Path, *, keep: Path | None = None) -> None:
-        """`workdir` holds the CA and the certificate; `keep`, if given, the `.eml` files."""
+    def __init__(
+        self, workdir: Path, *, keep: Path | None = None, refuse: Iterable[str] = ()
+    ) -> None:
+        """`workdir` holds the CA and the certificate; `keep`, if given, the `.eml` files.
+
+        Mail to an address in `refuse` is refused for good (550), as for a mailbox that
+        does not exist.
+        """
         self.workdir = workdir
         self.keep = keep
+        self.refuse = frozenset(refuse)
         self.port = free_port()
         self.ca_file = workdir / "mail-ca.pem"
         self.messages: list[Mail] = []
@@ -133,6 +141,15 @@ class MailServer:
         """The messages addressed to `address`, oldest first."""
         with self._lock:
             return [m for m in self.messages if address in m.recipients]
+
+    async def handle_RCPT(  # noqa: N802
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        """Take a recipient (aiosmtpd's hook), unless it is one to refuse."""
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """Keep the message (aiosmtpd's hook); only one that came over TLS is accepted."""
