@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from lindung_intake.adapters import closing as stored
-from lindung_intake.domain import check_note, decide_closing, trimmed
-from lindung_intake.use_cases.errors import Invalid, refused
-from lindung_intake.use_cases.notes import store_note
+from lindung_intake.domain import decide_closing
+from lindung_intake.use_cases.notes import carry_out, note_words
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -52,10 +51,7 @@ class Closings:
         or being closed already, or not yet referred, is 409. The event carries the
         outcome and reason codes, never the note's words.
         """
-        errors = check_note(note)
-        if errors:
-            raise Invalid(errors)
-        words = trimmed(note) if note is not None else None
+        words = note_words(note)
         async with self._units.open() as work:
             closing = decide_closing(
                 await stored.case_to_close(work.conn, case_id),
@@ -68,14 +64,7 @@ class Closings:
                 note_id=work.new_id(),
                 at=work.now,
             )
-            if closing.refusal is not None:
-                raise refused(closing.refusal)
-            request = closing.request
-            assert request is not None  # a decision without a refusal; for mypy
-            await stored.insert_closing(work.conn, request)
-            if closing.note is not None:
-                await store_note(work.conn, self._data_keys, closing.note)
-            work.emit(request)
+            request = await carry_out(work, self._data_keys, closing, stored.insert_closing)
             work.after_commit(
                 lambda: log.info("case close requested", case_id=str(case_id),
                                  outcome=outcome.value, coordinator_id=principal.id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import structlog
 from lindung_common import classify
@@ -27,23 +27,36 @@ from lindung_intake.domain import (
     PrincipalKind,
     about_answer,
     about_clock,
+    check_note,
     may_read_note,
     may_read_notes,
     not_found,
+    trimmed,
 )
-from lindung_intake.use_cases.errors import refused
+from lindung_intake.use_cases.errors import Invalid, refused
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
     from uuid import UUID
 
     import asyncpg
-    from lindung_common import Units
+    from lindung_common import Units, Work
+    from lindung_contracts import Payload
 
     from lindung_intake.adapters.sealing import DataKeys
-    from lindung_intake.domain import Principal
+    from lindung_intake.domain import Principal, Refusal
 
-__all__ = ["NoteRead", "Notes", "NotesRead", "OldWords", "seal_old_words", "store_note"]
+__all__ = [
+    "NoteRead",
+    "Notes",
+    "NotesRead",
+    "OldWords",
+    "carry_out",
+    "note_words",
+    "seal_old_words",
+    "store_note",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -72,6 +85,50 @@ class NotesRead:
 async def store_note(conn: asyncpg.Connection, keys: DataKeys, note: Note) -> None:
     """Store a note with its words sealed, inside the caller's unit of work."""
     await stored.insert_note(conn, note, stored.seal_words(keys, note.note_id, note.words))
+
+
+def note_words(note: str | None) -> str | None:
+    """A person's note as it is kept: checked (Invalid, naming why) and trimmed."""
+    errors = check_note(note)
+    if errors:
+        raise Invalid(errors)
+    return trimmed(note) if note is not None else None
+
+
+_R = TypeVar("_R", bound="Payload")
+_R_co = TypeVar("_R_co", bound="Payload", covariant=True)
+
+
+class Decided(Protocol[_R_co]):
+    """A person's request as the domain decided it: the request and its note, or a refusal."""
+
+    @property
+    def request(self) -> _R_co | None: ...
+    @property
+    def note(self) -> Note | None: ...
+    @property
+    def refusal(self) -> Refusal | None: ...
+
+
+async def carry_out(
+    work: Work,
+    keys: DataKeys,
+    decided: Decided[_R],
+    record: Callable[[asyncpg.Connection, _R], Awaitable[None]],
+) -> _R:
+    """Do what was decided, in the caller's unit of work; a refusal raised as a client error.
+
+    The request is `record`ed, its note sealed beside it, and the request queued on Kafka.
+    """
+    if decided.refusal is not None:
+        raise refused(decided.refusal)
+    request = decided.request
+    assert request is not None  # a decision without a refusal; for mypy
+    await record(work.conn, request)
+    if decided.note is not None:
+        await store_note(work.conn, keys, decided.note)
+    work.emit(request)
+    return request
 
 
 class Notes:

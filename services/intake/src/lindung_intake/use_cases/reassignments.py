@@ -14,9 +14,8 @@ import structlog
 
 from lindung_intake.adapters import postgres as db
 from lindung_intake.adapters import reassignments as stored
-from lindung_intake.domain import check_note, decide_reassignment, may_know, trimmed
-from lindung_intake.use_cases.errors import Invalid, refused
-from lindung_intake.use_cases.notes import store_note
+from lindung_intake.domain import decide_reassignment, may_know
+from lindung_intake.use_cases.notes import carry_out, note_words
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -55,10 +54,7 @@ class Reassignments:
         caller is 404; one accepted, completed, withdrawn or already being moved is 409.
         The event carries the reason code, never the note's words.
         """
-        errors = check_note(note)
-        if errors:
-            raise Invalid(errors)
-        words = trimmed(note) if note is not None else None
+        words = note_words(note)
         at = self._units.events.now()
 
         async def look(last: bool) -> UUID | None:  # noqa: FBT001 - the one flag of a look
@@ -78,14 +74,8 @@ class Reassignments:
                     note_id=work.new_id(),
                     at=at,
                 )
-                if moving.refusal is not None:
-                    raise refused(moving.refusal)
-                request = moving.request
-                assert request is not None  # a decision without a refusal; for mypy
-                await stored.insert_reassignment(work.conn, request)
-                if moving.note is not None:
-                    await store_note(work.conn, self._data_keys, moving.note)
-                work.emit(request)
+                keys = self._data_keys
+                request = await carry_out(work, keys, moving, stored.insert_reassignment)
                 work.after_commit(
                     lambda: log.info("referral reassignment requested",
                                      case_id=str(request.case_id), referral_id=str(referral_id),

@@ -18,7 +18,6 @@ from lindung_intake.adapters.sealing import Sealed
 from lindung_intake.domain import (
     Referral,
     Refusal,
-    check_note,
     check_response,
     decide_answer,
     decide_clock_change,
@@ -29,7 +28,7 @@ from lindung_intake.domain import (
     trimmed,
 )
 from lindung_intake.use_cases.errors import Invalid, refused
-from lindung_intake.use_cases.notes import store_note
+from lindung_intake.use_cases.notes import carry_out, note_words, store_note
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -150,10 +149,7 @@ class Referrals:
 
         The event carries the reason code, never the note's words.
         """
-        errors = check_note(note)
-        if errors:
-            raise Invalid(errors)
-        words = trimmed(note) if note is not None else None
+        words = note_words(note)
         at = self._units.events.now()
 
         async def look(last: bool) -> UUID | None:  # noqa: FBT001 - the one flag of a look
@@ -172,14 +168,8 @@ class Referrals:
                     note_id=work.new_id(),
                     at=at,
                 )
-                if changing.refusal is not None:
-                    raise refused(changing.refusal)
-                request = changing.request
-                assert request is not None  # a decision without a refusal; for mypy
-                await db.insert_clock_change(work.conn, request)
-                if changing.note is not None:
-                    await store_note(work.conn, self._data_keys, changing.note)
-                work.emit(request)
+                keys = self._data_keys
+                request = await carry_out(work, keys, changing, db.insert_clock_change)
                 work.after_commit(
                     lambda: log.info("referral clock change requested",
                                      case_id=str(request.case_id), referral_id=str(referral_id),
