@@ -32,6 +32,7 @@ async def test_migrations_apply_once_and_are_recorded(stack, schema, migrations)
         assert first == [
             "common/0001_outbox_inbox.sql",
             "common/0002_failures.sql",
+            "common/0003_retention.sql",
             "svc/0001_effects.sql",
         ]
         assert await _recorded(pool) == sorted(first)
@@ -99,6 +100,7 @@ async def test_two_instances_migrating_a_new_schema_at_once_both_start(stack, mi
             assert sorted(applied[0] + applied[1]) == [
                 "common/0001_outbox_inbox.sql",
                 "common/0002_failures.sql",
+                "common/0003_retention.sql",
                 "svc/0001_effects.sql",
             ]
         finally:
@@ -122,9 +124,10 @@ async def test_two_instances_migrating_an_existing_schema_apply_each_file_once(
         assert sorted(applied[0] + applied[1]) == [
             "common/0001_outbox_inbox.sql",
             "common/0002_failures.sql",
+            "common/0003_retention.sql",
             "svc/0001_effects.sql",
         ]
-        assert len(await _recorded(pools[0])) == 3
+        assert len(await _recorded(pools[0])) == 4
     finally:
         for p in pools:
             await p.close()

@@ -21,13 +21,15 @@ from .outbox import EventTooLarge, add_to_outbox
 from .records import Record
 from .relay import OutboxRelay
 from .replay import replay_dead_letters
+from .retention import Keep, Pruner, PruneReport, cutoffs
 from .run import load_settings, run
-from .runtime import Runtime
+from .runtime import PRUNE_TIMER, Runtime
 from .service import ConfigError, Service, Task, Timer, foundations
 from .settings import ServiceSettings, schema_field
 from .work import Units, Work, transaction
 
 __all__ = [
+    "PRUNE_TIMER",
     "BodyGuard",
     "Check",
     "Clock",
@@ -45,8 +47,11 @@ __all__ = [
     "Handler",
     "Health",
     "IdFactory",
+    "Keep",
     "OutboxRelay",
     "Outcome",
+    "PruneReport",
+    "Pruner",
     "Record",
     "RecordRefused",
     "RunHandler",
@@ -66,6 +71,7 @@ __all__ = [
     "configure_logging",
     "create_pool",
     "create_producer",
+    "cutoffs",
     "first_delivery",
     "foundations",
     "guard_bodies",

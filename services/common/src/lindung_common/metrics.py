@@ -15,6 +15,7 @@ __all__ = [
     "OUTBOX_SET_ASIDE",
     "OUTBOX_WAITING",
     "PROCESSED",
+    "PRUNED",
     "READY",
     "RETRIES",
     "TIMER_FAILURES",
@@ -61,6 +62,11 @@ OUTBOX_SET_ASIDE = Gauge(
 )
 OUTBOX_PUBLISHED = Counter(
     "lindung_outbox_published", "Outbox rows acknowledged by the broker.", ["service"]
+)
+PRUNED = Counter(
+    "lindung_retention_pruned",
+    "Rows deleted because retention no longer keeps them, by table.",
+    ["service", "table"],
 )
 TIMER_FAILURES = Counter(
     "lindung_timer_failures", "Timer ticks that failed or timed out.", ["service", "timer"]

@@ -24,6 +24,8 @@ from .kafka import BrokerLink, client_options, create_producer
 from .progress import LagProbe
 from .records import Record
 from .relay import OutboxRelay
+from .retention import Pruner
+from .service import Timer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,7 +37,9 @@ if TYPE_CHECKING:
     from .consumers import Outcome
     from .service import Service
 
-__all__ = ["Runtime"]
+__all__ = ["PRUNE_TIMER", "Runtime"]
+
+PRUNE_TIMER = "prune-retained"
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +63,7 @@ class Runtime:
             degrade_only=service.degrade_only,
         )
         self.relay: OutboxRelay | None = None
+        self.pruner = Pruner(service.db, service.settings, service.name)
         self._producer: AIOKafkaProducer | None = None
         self._background: list[asyncio.Task[None]] = []
         self._relay_task: asyncio.Task[None] | None = None
@@ -68,6 +73,18 @@ class Runtime:
         self._web: FastAPI | None = None
         self._caught_up = False
         self._started = asyncio.Event()
+
+    @property
+    def timers(self) -> list[Timer]:
+        """The service's own timers, and the prune every service gets (unless turned off)."""
+        timers = list(self.service.timers)
+        every = self.service.settings.retention_prune_seconds
+        if every > 0:
+            timers.append(Timer(PRUNE_TIMER, every, run=self._prune, on_leader=True))
+        return timers
+
+    async def _prune(self) -> None:
+        await self.pruner.prune()
 
     def web(self) -> FastAPI:
         """The web app: the service's own API and routes, the health endpoints, /metrics.

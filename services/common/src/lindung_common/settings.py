@@ -128,6 +128,46 @@ class ServiceSettings(BaseSettings):
         "keep it below the broker's message.max.bytes.",
     )
 
+    # Retention: what is kept only so that redeliveries, replays and people can use it.
+    retention_prune_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        title="Prune interval",
+        description="How often one instance of the service deletes what its retention "
+        "settings no longer keep; 0 turns pruning off.",
+    )
+    retention_outbox_days: float = Field(
+        default=7.0,
+        gt=0,
+        title="Published outbox rows kept",
+        description="Days an outbox row is kept after the broker acknowledged it. Rows "
+        "waiting to be sent and rows set aside are never pruned.",
+    )
+    retention_handled_days: float = Field(
+        default=30.0,
+        ge=1,
+        title="Handled-event records kept",
+        description="Days a consumer remembers an event it handled (processed_events), so a "
+        "redelivery is skipped: keep it well above the longest a record can be delivered "
+        "again (the topics' retention, 7 days by Kafka's default). Kept longer while a dead "
+        "letter of the same consumer waits for a replay.",
+    )
+    retention_dead_letters_days: float = Field(
+        default=30.0,
+        gt=0,
+        title="Replayed dead letters kept",
+        description="Days a dead letter is kept after it was replayed. A dead letter that "
+        "has not been replayed is never pruned.",
+    )
+    retention_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        title="Prune batch",
+        description="Most rows one delete statement removes: each batch is its own short "
+        "transaction, so a prune never holds locks for long.",
+    )
+
     # Timeouts.
     db_connect_timeout_seconds: float = Field(
         default=10.0, gt=0, title="Database connect timeout", description="Per connection attempt."

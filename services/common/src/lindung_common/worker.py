@@ -83,7 +83,7 @@ def create_worker_app(service: Service) -> tuple[faust.App, Runtime]:
     app.service(_RuntimeService)
     for path in runtime.paths.values():
         _agent(app, path, service)
-    for timer in service.timers:
+    for timer in runtime.timers:
         _timer(app, timer, service, runtime)
     serve_asgi(app, runtime.web(), host=s.http_host, port=s.http_port, log_config=None)
     return app, runtime
