@@ -1,4 +1,5 @@
-"""What the fault tests share: a load of identifications, and the checks on the databases.
+"""What the fault tests share: the system under fault, a load of identifications, and the
+checks on the databases.
 
 Imported by path from the fault tests (the tests directory is not a package).
 """
@@ -7,18 +8,69 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import asyncpg
+from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.services import ServiceSet
+from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from lindung_devstack.stack import Stack
 
 AGENCY = "pdrm-selangor"
 REQUESTED = "org.lindung.referral.requested.v1"
 SCHEMAS = ("intake", "router", "notifier", "sla_monitor")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    stack: Stack, workdir: Path, *, instances: int = 1
+) -> AsyncIterator[tuple[ServiceSet, StandIn, str]]:
+    """The four services (`instances` processes each), providers that never answer, and
+    the agency's key; every process must stop cleanly at the end.
+
+    The default policy (deadlines in hours: nothing escalates during a test). One agency
+    key posts every flow, retries included: no rate limit in the way. Deliveries a killed
+    notifier had claimed are sent again once their lease ends: 12 s here, not a minute.
+    """
+    providers = [
+        p["id"] for p in json.loads((DEMO_DIR / "directory.json").read_text())["providers"]
+    ]
+    keys = write_keys(workdir / "keys.json", [AGENCY], providers)
+    standin = StandIn("", keys, lambda _: Behaviour("ignore"))
+    write_endpoints(workdir / "endpoints.json", standin.base_url, providers)
+    services = ServiceSet(
+        workdir / "logs",
+        stack.kafka_bootstrap_servers,
+        stack.database_urls,
+        stack.credentials,
+        settings={
+            "intake": keys.settings(workdir / "keys.json")
+            | {"rate_limit_per_minute": "1000000", "kafka_agencies": AGENCY},
+            "router": {"directory_file": str(DEMO_DIR / "directory.json")},
+            "notifier": {"endpoints_file": str(workdir / "endpoints.json"), "lease_seconds": "12"},
+            "sla-monitor": {},
+        },
+        instances=instances,
+    )
+    await standin.start()
+    await asyncio.to_thread(services.start)
+    try:
+        yield services, standin, keys.agencies[AGENCY]
+    finally:
+        codes = await asyncio.to_thread(services.stop)
+        await standin.stop()
+    assert codes == dict.fromkeys(codes, 0), f"a service did not stop cleanly: {codes}"
 
 
 def identification() -> dict[str, Any]:
@@ -45,16 +97,19 @@ class Flow:
     """Posts identifications at a steady rate, retrying each until intake accepts it.
 
     An agency system does the same: a 503, a refused connection or a timeout means
-    nothing was stored, so the same identification is sent again.
+    nothing was stored, so the same identification is sent again. With `also`, the
+    intakes behind a load balancer: each post goes to the next, a retry to the one after.
     """
 
     intake_url: str
     agency_key: str
     rate: float
+    also: tuple[str, ...] = ()
     accepted: dict[str, str] = field(default_factory=dict)  # reference -> case id
     refusals: list[int | str] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _sent: int = 0
 
     def start(self) -> None:
         """Begin posting in the background."""
@@ -79,9 +134,13 @@ class Flow:
             await asyncio.gather(*pending)
 
     async def _post(self, http: aiohttp.ClientSession, body: dict[str, Any]) -> None:
-        url = f"{self.intake_url}/v1/identifications"
+        intakes = (self.intake_url, *self.also)
+        self._sent += 1
+        turn = self._sent
         while True:
             wait = 0.5
+            url = f"{intakes[turn % len(intakes)]}/v1/identifications"
+            turn += 1
             try:
                 async with http.post(url, json=body, timeout=aiohttp.ClientTimeout(10)) as r:
                     if r.status in {200, 202}:

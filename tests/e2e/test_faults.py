@@ -16,7 +16,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
@@ -32,10 +32,11 @@ from lindung_contracts import (
     STRUCTURED_CONTENT_TYPE,
     decode,
 )
-from lindung_devstack.demo import DEMO_DIR
-from lindung_devstack.services import ServiceSet
 from lindung_devstack.stack import Stack
-from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from lindung_devstack.services import ServiceSet
+    from lindung_devstack.world import StandIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -79,38 +80,9 @@ def fault_stack():
 
 @pytest.fixture(scope="module")
 async def system(fault_stack, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fault-world")
-    providers = [
-        p["id"] for p in json.loads((DEMO_DIR / "directory.json").read_text())["providers"]
-    ]
-    keys = write_keys(tmp / "keys.json", [faults.AGENCY], providers)
-    standin = StandIn("", keys, lambda _: Behaviour("ignore"))
-    write_endpoints(tmp / "endpoints.json", standin.base_url, providers)
-    services = ServiceSet(
-        tmp / "logs",
-        fault_stack.kafka_bootstrap_servers,
-        fault_stack.database_urls,
-        fault_stack.credentials,
-        settings={
-            # One agency key posts every flow here, retries included: no rate limit in the way.
-            "intake": keys.settings(tmp / "keys.json")
-            | {"rate_limit_per_minute": "1000000", "kafka_agencies": faults.AGENCY},
-            # The default policy: deadlines in hours, so nothing escalates during a test.
-            "router": {"directory_file": str(DEMO_DIR / "directory.json")},
-            # Deliveries a killed notifier had claimed are retried once their lease ends:
-            # 12 s here (the default is 60 s), so the test waits that, not a minute.
-            "notifier": {"endpoints_file": str(tmp / "endpoints.json"), "lease_seconds": "12"},
-            "sla-monitor": {},
-        },
-    )
-    await standin.start()
-    await asyncio.to_thread(services.start)
-    try:
-        yield System(fault_stack, services, standin, keys.agencies[faults.AGENCY])
-    finally:
-        codes = await asyncio.to_thread(services.stop)
-        await standin.stop()
-    assert codes == dict.fromkeys(codes, 0), f"a service did not stop cleanly: {codes}"
+    workdir = tmp_path_factory.mktemp("fault-world")
+    async with faults.running(fault_stack, workdir) as (services, standin, key):
+        yield System(fault_stack, services, standin, key)
 
 
 async def _went_through(system: System, flow: Any) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The four Lindung services as separate processes, for the demo and end-to-end tests."""
+"""The four Lindung services as separate processes, for the demo and end-to-end tests.
+
+Each service runs as one process, or as several (`instances`) sharing its work: the
+first is known by the service's name, the others by the name and their number
+(`router-2`), each with a port and a log file of its own.
+"""
 
 from __future__ import annotations
 
@@ -45,10 +50,11 @@ HEALTH_PATH = "/health/ready"
 class ServiceProcess:
     """One service process, its port and its log file; it can be started again after a stop."""
 
-    name: str
+    name: str  # the service's name, or with the instance's number (`router-2`)
     port: int
     log_file: Path
     env: dict[str, str]
+    service: str = ""  # which service it runs (the name, when empty)
     process: subprocess.Popen[bytes] | None = None
     _log_start: int = 0
     _told: bool = False  # SIGTERM sent to the current process
@@ -62,7 +68,7 @@ class ServiceProcess:
         """Start the process with its port and env; output is appended to its log file."""
         if self.running():
             raise RuntimeError(f"{self.name} is running; stop() or kill() it first")
-        module, _ = SERVICES[self.name]
+        module, _ = SERVICES[self.service or self.name]
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self._log_start = log_size(self.log_file)
         self._told = False
@@ -138,6 +144,8 @@ class ServiceSet:
     # Settings by service, named as its settings class names them (without the prefix);
     # `{http_port}` in a value is replaced by the service's own port.
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Processes per service: they share its consumer groups' partitions and its database.
+    instances: int = 1
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def start(self, *, timeout: float = 120.0) -> None:
@@ -145,29 +153,12 @@ class ServiceSet:
         self.workdir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
         try:  # a failure stops whatever started before it
-            for name, (_, prefix) in SERVICES.items():
-                env = {
-                    **os.environ,
-                    f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-                    f"{prefix}DATABASE_URL": self.database_urls[name],
-                    **{
-                        f"{prefix}{k.upper()}": v
-                        for k, v in self.credentials[name].settings().items()
-                    },
-                    # A port given in the settings is taken first, else a free one.
-                    **self._port_env(
-                        name, int(self.settings.get(name, {}).get("http_port", 0)) or free_port()
-                    ),
-                }
-                self.processes[name] = ServiceProcess(
-                    name=name,
-                    port=int(env[f"{prefix}HTTP_PORT"]),
-                    log_file=self.workdir / f"{name}.log",
-                    env=env,
-                )
-                self.processes[name].start()
-            for name, service in self.processes.items():
-                self._until_healthy(name, service, deadline)
+            for name, number in self._instances():
+                key = name if number == 1 else f"{name}-{number}"
+                self.processes[key] = self._process(name, key, first=number == 1)
+                self.processes[key].start()
+            for service in self.processes.values():
+                self._until_healthy(service, deadline)
         except BaseException:
             self.stop()
             raise
@@ -181,13 +172,39 @@ class ServiceSet:
             service.terminate()
         return {name: service.stop() for name, service in self.processes.items()}
 
-    def _until_healthy(self, name: str, service: ServiceProcess, deadline: float) -> None:
+    def of(self, name: str) -> list[ServiceProcess]:
+        """Every process of a service, the first first."""
+        return [p for p in self.processes.values() if (p.service or p.name) == name]
+
+    def _instances(self) -> list[tuple[str, int]]:
+        return [(name, n) for name in SERVICES for n in range(1, self.instances + 1)]
+
+    def _process(self, name: str, key: str, *, first: bool) -> ServiceProcess:
+        """A process of service `name`; a port given in the settings is the first's."""
+        prefix = SERVICES[name][1]
+        given = int(self.settings.get(name, {}).get("http_port", 0)) if first else 0
+        env = {
+            **os.environ,
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            f"{prefix}DATABASE_URL": self.database_urls[name],
+            **{f"{prefix}{k.upper()}": v for k, v in self.credentials[name].settings().items()},
+            **self._port_env(name, given or free_port()),
+        }
+        return ServiceProcess(
+            name=key,
+            port=int(env[f"{prefix}HTTP_PORT"]),
+            log_file=self.workdir / f"{key}.log",
+            env=env,
+            service=name,
+        )
+
+    def _until_healthy(self, service: ServiceProcess, deadline: float) -> None:
         def attempt(number: int) -> None:
             if number > 1:
                 # Someone took the port between choosing and binding it: move to another.
                 service.stop(timeout=10)
                 service.port = free_port()
-                service.env.update(self._port_env(name, service.port))
+                service.env.update(self._port_env(service.service, service.port))
                 service.start()
             service.wait_healthy(timeout=max(1.0, deadline - time.monotonic()))
 

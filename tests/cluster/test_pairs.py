@@ -1,0 +1,120 @@
+"""Every service in a pair of processes: they share the work, and either may die.
+
+Two processes of each of the four services run on a broker and PostgreSQL of the
+module's own (as the fault tests do), with identifications flowing through both intakes
+as a load balancer would send them. Both processes of a pair take a share of its topics'
+partitions. Then, one service at a time, one process is SIGKILLed while its twin runs:
+identifications posted right after the kill go all the way through (the figure
+printed is how long they took), the killed process comes back, and at the end every
+identification accepted went all the way through once, with nothing dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from lindung_devstack.services import SERVICES
+from lindung_devstack.stack import Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+_spec = importlib.util.spec_from_file_location(
+    "faults", Path(__file__).parents[1] / "e2e" / "faults.py"
+)
+assert _spec is not None
+assert _spec.loader is not None
+faults = importlib.util.module_from_spec(_spec)
+sys.modules["faults"] = faults
+_spec.loader.exec_module(faults)
+
+# A topic of several partitions each service reads: both twins take some of them.
+SPREAD = {
+    "intake": "lindung.referrals.v1",
+    "router": "lindung.cases.v1",
+    "notifier": "lindung.referrals.v1",
+    "sla-monitor": "lindung.referrals.v1",
+}
+
+
+@pytest.fixture(scope="module")
+def pair_stack():
+    # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
+    with Stack(agencies=(faults.AGENCY,)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def pairs(pair_stack, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("pairs")
+    async with faults.running(pair_stack, workdir, instances=2) as (services, _, key):
+        yield services, key
+
+
+def _flow(services, key: str, rate: float):
+    first, second = services.of("intake")
+    return faults.Flow(first.url, key, rate, also=(second.url,))
+
+
+async def _handled(url: str, topic: str) -> float:
+    """How many records of `topic` this process has handled, from its own /metrics."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as response:
+        text = await response.text()
+    pattern = (
+        rf'^lindung_records_processed_total\{{[^}}]*topic="{re.escape(topic)}"[^}}]*\}} (\S+)$'
+    )
+    return sum(float(value) for value in re.findall(pattern, text, flags=re.MULTILINE))
+
+
+async def test_both_processes_of_a_pair_take_a_share_of_the_work(pairs, pair_stack):
+    services, key = pairs
+    await faults.wait_all_ready({p.name: p.url for p in services.processes.values()})
+    flow = _flow(services, key, rate=10)
+    flow.start()
+    await asyncio.sleep(6)
+    await flow.stop()
+    await faults.settled(pair_stack.database_url, set(flow.accepted.values()))
+
+    for name, topic in SPREAD.items():
+        shares = [await _handled(p.url, topic) for p in services.of(name)]
+        assert all(share > 0 for share in shares), f"{name}: {shares}"
+
+
+async def test_one_process_of_each_pair_killed_while_its_twin_runs_loses_and_doubles_nothing(
+    pairs, pair_stack
+):
+    services, key = pairs
+    flow = _flow(services, key, rate=8)
+    flow.start()
+    recovery: dict[str, float] = {}
+    try:
+        for name in SERVICES:
+            victim = services.of(name)[0]
+            assert await asyncio.to_thread(victim.kill) == -9
+            killed = time.monotonic()
+            # Cases opened now go through the twins alone: a dozen or so, so that some land
+            # on the partitions the killed process held until its group moves them.
+            marker = _flow(services, key, rate=40)
+            marker.start()
+            await asyncio.sleep(0.3)
+            await marker.stop()
+            assert len(marker.accepted) >= 6
+            await faults.settled(pair_stack.database_url, set(marker.accepted.values()))
+            recovery[name] = time.monotonic() - killed
+            flow.accepted |= marker.accepted
+            await asyncio.to_thread(victim.start)
+            await asyncio.to_thread(victim.wait_healthy)
+    finally:
+        await flow.stop()
+    facts = await faults.settled(pair_stack.database_url, set(flow.accepted.values()))
+
+    print("through the twin after a kill:", {k: f"{v:.1f} s" for k, v in recovery.items()})
+    assert facts["intake_cases"] == facts["router_cases"] == len(flow.accepted)
+    assert facts["deadlines"] == facts["deliveries"] == facts["access"] == facts["referrals"]
+    assert facts["dead_letters"] == dict.fromkeys(faults.SCHEMAS, 0)
