@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database}`."""
+"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database,k8s}`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import time
 from typing import NoReturn
 
+from . import k8s
 from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
@@ -50,6 +51,12 @@ def main() -> None:
         help="resolve the Kafka broker and Keycloak from Maven Central and build Keycloak, "
         "once per machine (into ~/.cache/lindung; first use does it otherwise)",
     )
+    k8s = commands.add_parser(
+        "k8s",
+        help="write the Strimzi topics and users and the Keycloak realm under deploy/k8s/base "
+        "from the contracts' registry and the devstack's ACLs",
+    )
+    k8s.add_argument("--check", action="store_true", help="fail if they are out of date")
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -59,6 +66,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
+        return
+    if args.command == "k8s":
+        _k8s(check=args.check)
         return
     plain = {"fetch": _fetch, "provision-database": _provision_database}
     if args.command in plain:
@@ -122,6 +132,18 @@ def _fetch() -> None:
     began = time.monotonic()
     print(f"Kafka broker: {resolve_broker()}\nKeycloak: {resolve_keycloak()}", flush=True)
     print(f"(ready in {time.monotonic() - began:.1f} s)")
+
+
+def _k8s(*, check: bool) -> None:
+    """The generated Kubernetes resources, written or compared with what is committed."""
+    if check:
+        drift = k8s.check()
+        if drift:
+            sys.exit(f"out of date under {k8s.BASE}: {', '.join(drift)} (run `make k8s`)")
+        print(f"{k8s.BASE}: in step with the registry and the ACLs")
+        return
+    changed = k8s.write()
+    print(f"wrote {', '.join(changed) or 'nothing (in step)'} under {k8s.BASE}")
 
 
 def _provision_database() -> None:
