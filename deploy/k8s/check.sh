@@ -43,4 +43,9 @@ for overlay in "$here"/overlays/*/; do
     -schema-location "$schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json" \
     || status=1
 done
+echo "new-secrets.sh:"
+sh "$here/new-secrets.sh" | "$bin/kubeconform" -strict -summary \
+  -kubernetes-version "$KUBERNETES_VERSION" \
+  -schema-location "$schemas/kubernetes/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+  || status=1
 exit "$status"

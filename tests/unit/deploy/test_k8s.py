@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,14 @@ def test_an_agency_gets_a_user_and_topics_of_its_own():
     assert users[-1]["metadata"]["name"] == "agency.pdrm-kl"
     assert _granted(users) == set(acls(["pdrm-kl"]))
     assert "lindung.agency.pdrm-kl.identifications.v1" in topics
+    # For an overlay: the agency's own resources only, none of the base's again.
+    (own,) = k8s.render(["pdrm-kl"]).values()
+    names = [d["metadata"]["name"] for d in yaml.safe_load_all(own)]
+    assert names == [
+        "lindung.agency.pdrm-kl.identifications.v1",
+        "lindung.agency.pdrm-kl.rejections.v1",
+        "agency.pdrm-kl",
+    ]
 
 
 def test_every_registry_topic_is_on_three_brokers_and_needs_two():
@@ -169,3 +178,39 @@ def test_the_realm_is_the_devstacks_without_its_demo_people():
     assert realm["users"] == []
     assert client["secret"] == "${LINDUNG_DESK_CLIENT_SECRET}"
     assert client["redirectUris"] == ["${LINDUNG_DESK_URL}/*", "${LINDUNG_DASHBOARD_URL}/*"]
+
+
+def test_new_secrets_makes_every_secret_the_manifests_read_that_no_operator_makes():
+    script = BASE.parent / "new-secrets.sh"
+    done = subprocess.run(["sh", script], check=True, capture_output=True)
+    made = {s["metadata"]["name"]: s["stringData"] for s in yaml.safe_load_all(done.stdout) if s}
+    read: dict[str, set[str]] = {}
+    for path in BASE.rglob("*.yaml"):
+        for document in _documents(path):
+            for ref in _secret_refs(document):
+                read.setdefault(ref["name"], set()).add(ref["key"])
+    # Made by Strimzi (each KafkaUser's password, the cluster's CA) or from the
+    # operator's own files (README), not by the script.
+    operators = {"intake", "router", "notifier", "sla-monitor", "lindung-cluster-ca-cert"}
+    files = {"lindung-api-keys", "lindung-notifier-endpoints", "lindung-notifier"}
+
+    assert set(read) - operators - files == set(made)
+    for name, values in made.items():
+        assert read[name] <= set(values), name
+    passwords = [v for s in made.values() for k, v in s.items() if k != "username"]
+    assert all(len(p) >= 32 for p in passwords)
+    again = subprocess.run(["sh", script], check=True, capture_output=True).stdout
+    assert again != done.stdout  # fresh every time
+
+
+def _secret_refs(node: object) -> list[dict]:
+    if isinstance(node, dict):
+        found = [node["secretKeyRef"]] if "secretKeyRef" in node else []
+        if "secretName" in node:
+            found.append({"name": node["secretName"], "key": "*"})
+        if "passwordSecret" in node:
+            found.append({"name": node["passwordSecret"]["name"], "key": "password"})
+        return found + [r for value in node.values() for r in _secret_refs(value)]
+    if isinstance(node, list):
+        return [r for item in node for r in _secret_refs(item)]
+    return []

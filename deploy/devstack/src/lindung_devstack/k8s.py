@@ -125,7 +125,11 @@ def cluster_realm() -> dict[str, Any]:
 
 
 def render(agencies: Iterable[str] = ()) -> dict[str, str]:
-    """Every generated file, by its path under `deploy/k8s/base/`."""
+    """Every generated file, by its path under `deploy/k8s/base/`.
+
+    With `agencies`: only those agencies' own topics and users, in `kafka/agencies.yaml`,
+    for an overlay to add to the base.
+    """
     # A development dependency: the services' image never renders these.
     import yaml  # noqa: PLC0415
 
@@ -133,9 +137,17 @@ def render(agencies: Iterable[str] = ()) -> dict[str, str]:
         return _HEADER + str(yaml.safe_dump_all(resources, sort_keys=False, width=100))
 
     agencies = tuple(agencies)
+    if agencies:
+        shared = {r["metadata"]["name"] for r in [*kafka_topics(), *kafka_users()]}
+        own = [
+            r
+            for r in [*kafka_topics(agencies), *kafka_users(agencies)]
+            if r["metadata"]["name"] not in shared
+        ]
+        return {"kafka/agencies.yaml": documents(own)}
     return {
-        "kafka/topics.yaml": documents(kafka_topics(agencies)),
-        "kafka/users.yaml": documents(kafka_users(agencies)),
+        "kafka/topics.yaml": documents(kafka_topics()),
+        "kafka/users.yaml": documents(kafka_users()),
         "keycloak/realm.json": json.dumps(cluster_realm(), indent=2, sort_keys=True) + "\n",
     }
 
