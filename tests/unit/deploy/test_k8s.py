@@ -169,6 +169,10 @@ def test_a_service_is_set_only_by_its_real_settings(service):
     assert container["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "http"}
     assert (svc["kind"], budget["kind"]) == ("Service", "PodDisruptionBudget")
     assert container["resources"]["requests"]
+    # A read-only root: Faust makes its data directory in the working directory at start.
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    writable = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
+    assert container["workingDir"] in writable
 
 
 def test_the_realm_is_the_devstacks_without_its_demo_people():
