@@ -218,3 +218,37 @@ def _secret_refs(node: object) -> list[dict]:
     if isinstance(node, list):
         return [r for item in node for r in _secret_refs(item)]
     return []
+
+
+def _egress(policy: dict) -> dict[str, set[int | None]]:
+    """What a policy lets its pods reach: a name per kind of peer, with the ports."""
+    reached: dict[str, set[int | None]] = {}
+    for rule in policy["spec"]["egress"]:
+        ports = {p["port"] for p in rule.get("ports", [])} or {None}
+        for peer in rule["to"]:
+            labels = peer.get("podSelector", {}).get("matchLabels", {})
+            name = (
+                "outside"
+                if "ipBlock" in peer
+                else labels.get("app.kubernetes.io/name")
+                or labels.get("k8s-app")
+                or ("kafka" if "strimzi.io/cluster" in labels else None)
+                or ("postgres" if "cnpg.io/cluster" in labels else None)
+                or "ingress"
+            )
+            reached.setdefault(name, set()).update(ports)
+    return reached
+
+
+def test_each_service_reaches_only_what_it_needs():
+    policies = {p["metadata"]["name"]: p for p in _documents(BASE / "network-policies.yaml")}
+    needs = {"kube-dns": {53}, "kafka": {9093}, "postgres": {5432}}
+    sign_in = {"keycloak": {8080}, "ingress": {443}, "outside": {443}}
+
+    assert _egress(policies["router"]) == needs
+    assert _egress(policies["notifier"]) == needs | {"outside": {None}}
+    assert _egress(policies["intake"]) == needs | sign_in
+    assert _egress(policies["sla-monitor"]) == needs | sign_in
+    assert _egress(policies["keycloak"]) == {"kube-dns": {53}, "postgres": {5432}}
+    for policy in policies.values():
+        assert sorted(policy["spec"]["policyTypes"]) == ["Egress", "Ingress"]
