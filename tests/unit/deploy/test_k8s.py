@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from lindung_devstack import k8s
-from lindung_devstack.acls import Acl, Operation, Pattern, Resource, acls
+from lindung_devstack.access import SERVICE_PRINCIPALS
+from lindung_devstack.acls import Acl, Operation, Pattern, Resource, acls, group_id
 from lindung_devstack.kafka import registry_topics
 from lindung_devstack.roles import SCHEMAS, DatabaseRole
 from lindung_intake.settings import IntakeSettings
@@ -91,8 +92,11 @@ def test_every_registry_topic_is_on_three_brokers_and_needs_two():
     topics = _documents(BASE / "kafka" / "topics.yaml")
 
     assert [(t["spec"]["topicName"], t["spec"]["partitions"]) for t in topics] == [
-        (t.name, t.partitions) for t in registry_topics()
+        *((t.name, t.partitions) for t in registry_topics()),
+        # Faust's leader topics, which it would make with one replica.
+        *((f"{group_id(s)}-__assignor-__leader", 1) for s in SERVICE_PRINCIPALS),
     ]
+    assert topics[-1]["metadata"]["name"] == "lindung-sla-monitor-assignor-leader"
     for topic in topics:
         assert topic["spec"]["replicas"] == 3
         assert topic["spec"]["config"]["min.insync.replicas"] == 2

@@ -10,12 +10,13 @@ them under `deploy/k8s/base/`; `--check` fails on drift (a unit test runs it too
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .access import MECHANISM, SERVICE_PRINCIPALS, agency_principal
-from .acls import Acl, Operation, Pattern, Resource, acls
+from .acls import Acl, Operation, Pattern, Resource, acls, group_id
 from .kafka import registry_topics
 from .realm import People, realm_representation
 
@@ -51,24 +52,37 @@ _PATTERNS = {Pattern.LITERAL: "literal", Pattern.PREFIXED: "prefix"}
 
 
 def kafka_topics(agencies: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """A `KafkaTopic` for every topic of the registry (each agency's among them)."""
-    return [
-        {
-            "apiVersion": "kafka.strimzi.io/v1",
-            "kind": "KafkaTopic",
-            "metadata": {"name": topic.name, "labels": {"strimzi.io/cluster": CLUSTER}},
-            "spec": {
-                "topicName": topic.name,
-                "partitions": topic.partitions,
-                "replicas": REPLICAS,
-                "config": {
-                    "min.insync.replicas": MIN_IN_SYNC,
-                    "unclean.leader.election.enable": False,
-                },
+    """A `KafkaTopic` for every topic of the registry (each agency's among them).
+
+    Then each service's leader topic, which Faust would otherwise create itself with one
+    replica: whoever holds its one partition runs the service's leader-only timers, and
+    that must not hang on one broker.
+    """
+    registry = [(topic.name, topic.partitions) for topic in registry_topics(agencies)]
+    leaders = [(f"{group_id(s)}-__assignor-__leader", 1) for s in SERVICE_PRINCIPALS]
+    return [_topic(name, partitions) for name, partitions in [*registry, *leaders]]
+
+
+def _topic(name: str, partitions: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "KafkaTopic",
+        # A resource's name allows no `_`; the topic's own name is `topicName`.
+        "metadata": {"name": _resource_name(name), "labels": {"strimzi.io/cluster": CLUSTER}},
+        "spec": {
+            "topicName": name,
+            "partitions": partitions,
+            "replicas": REPLICAS,
+            "config": {
+                "min.insync.replicas": MIN_IN_SYNC,
+                "unclean.leader.election.enable": False,
             },
-        }
-        for topic in registry_topics(agencies)
-    ]
+        },
+    }
+
+
+def _resource_name(topic: str) -> str:
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9.-]", "-", topic.lower())).strip("-.")
 
 
 def kafka_users(agencies: Iterable[str] = ()) -> list[dict[str, Any]]:
