@@ -10,7 +10,7 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: compile fetch browser interop demo test test-unit lint format contracts contracts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
+.PHONY: compile fetch browser interop demo test test-unit lint format contracts contracts-check k8s k8s-check alerts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
 demo: setup fetch ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
@@ -40,6 +40,15 @@ contracts: setup ## Regenerate JSON Schemas, the AsyncAPI document and topic pag
 contracts-check: setup ## Fail on drift from the models, or an API document its linter refuses
 	$(PY) -m lindung_contracts.generate --check
 	@./contracts/lint/check.sh $(PY)
+
+k8s: setup ## Regenerate the Strimzi topics and users and the Keycloak realm under deploy/k8s/base
+	$(PY) -m lindung_devstack k8s
+
+k8s-check: setup ## Render each Kubernetes overlay and validate it (kubeconform, strict, vendored schemas)
+	@./deploy/k8s/check.sh $(PY)
+
+alerts-check: ## The Prometheus alerting rules: promtool check rules, and their unit tests
+	@./deploy/prometheus/check.sh
 
 up: setup fetch ## Kafka, PostgreSQL and Keycloak only, until Ctrl-C (prints their addresses)
 	$(PY) -m lindung_devstack up

@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database}`."""
+"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database,k8s}`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import NoReturn
 
+from . import k8s as k8s_resources
 from .access import MECHANISM, Credentials, agency_principal
 from .acls import acls, grant
 from .demo import run_demo
@@ -50,6 +52,20 @@ def main() -> None:
         help="resolve the Kafka broker and Keycloak from Maven Central and build Keycloak, "
         "once per machine (into ~/.cache/lindung; first use does it otherwise)",
     )
+    k8s = commands.add_parser(
+        "k8s",
+        help="write the Strimzi topics and users and the Keycloak realm under deploy/k8s/base "
+        "from the contracts' registry and the devstack's ACLs",
+    )
+    k8s.add_argument("--check", action="store_true", help="fail if they are out of date")
+    k8s.add_argument(
+        "--agency",
+        action="append",
+        default=[],
+        help="write only this agency's own topics and user, to --out/kafka/agencies.yaml "
+        "(repeat for more)",
+    )
+    k8s.add_argument("--out", type=Path, default=k8s_resources.BASE, help="where to write")
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
@@ -59,6 +75,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
+        return
+    if args.command == "k8s":
+        _k8s(args.out, tuple(args.agency), check=args.check)
         return
     plain = {"fetch": _fetch, "provision-database": _provision_database}
     if args.command in plain:
@@ -122,6 +141,18 @@ def _fetch() -> None:
     began = time.monotonic()
     print(f"Kafka broker: {resolve_broker()}\nKeycloak: {resolve_keycloak()}", flush=True)
     print(f"(ready in {time.monotonic() - began:.1f} s)")
+
+
+def _k8s(out: Path, agencies: tuple[str, ...], *, check: bool) -> None:
+    """The generated Kubernetes resources, written or compared with what is committed."""
+    if check:
+        drift = k8s_resources.check(out)
+        if drift:
+            sys.exit(f"out of date under {out}: {', '.join(drift)} (run `make k8s`)")
+        print(f"{out}: in step with the registry and the ACLs")
+        return
+    changed = k8s_resources.write(out, agencies)
+    print(f"wrote {', '.join(changed) or 'nothing (in step)'} under {out}")
 
 
 def _provision_database() -> None:
