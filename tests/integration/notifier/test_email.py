@@ -25,6 +25,7 @@ from lindung_contracts import (
     ServiceType,
 )
 from lindung_devstack.mail import MailServer
+from lindung_notifier.metrics import ATTEMPTS
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -240,6 +241,8 @@ async def test_a_mailbox_the_server_refuses_fails_at_once_and_is_reported(
     start_notifier, mail_server, referral_requested
 ):
     notifier = await _mailing(start_notifier, mail_server)
+    gave_up = ATTEMPTS.labels("email", "gave_up")
+    before = gave_up._value.get()
     await notifier.handle(referral_requested("legal-aid-kl"))
 
     await notifier.dispatcher.dispatch_once()
@@ -248,6 +251,8 @@ async def test_a_mailbox_the_server_refuses_fails_at_once_and_is_reported(
     assert (failed.channel, failed.attempts) == (Channel.EMAIL, 1)
     assert "550" in failed.error
     assert REFUSED not in failed.error
+    # Counted for the alert on notices given up (deploy/prometheus).
+    assert gave_up._value.get() == before + 1
 
 
 async def test_email_recipients_without_a_mail_server_stop_the_start_naming_them(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from lindung_common import Concern, metrics
+from lindung_notifier import metrics as notifier_metrics
 from lindung_sla_monitor import metrics as sla_metrics
 from prometheus_client import REGISTRY
 
@@ -35,6 +36,7 @@ def _exported() -> set[str]:
     # The services' metrics are declared on import.
     assert metrics.READY is not None
     assert sla_metrics.BREACHES is not None
+    assert notifier_metrics.ATTEMPTS is not None
     return {family.name for family in REGISTRY.collect()}
 
 
@@ -52,6 +54,7 @@ def test_every_metric_the_rules_read_is_one_a_service_exports():
         "lindung_records_processed",
         "lindung_deadline_firing_lateness_seconds",
         "lindung_deadline_breaches",
+        "lindung_delivery_attempts",
     }
     assert named <= _exported()
 

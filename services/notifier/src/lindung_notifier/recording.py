@@ -17,6 +17,7 @@ from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
 
 from .adapters import postgres
 from .domain import Delivered, GaveUp, Outcome, RetryLater
+from .metrics import ATTEMPTS
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -30,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 
 class Recorder:
-    """Records attempts through the unit of work, logging each outcome once committed."""
+    """Records attempts through the unit of work, logging and counting each once committed."""
 
     def __init__(self, units: Units) -> None:
         self._units = units
@@ -125,12 +126,16 @@ def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
 
 def _log_outcome(delivery: postgres.ClaimedDelivery, outcome: Outcome) -> None:
     bound = _log(delivery)
+    channel = delivery.channel.value
     match outcome:
         case Delivered(status_code=code):
+            ATTEMPTS.labels(channel, "delivered").inc()
             bound.info("notification delivered", status_code=code)
         case RetryLater(at=at, error=error):
+            ATTEMPTS.labels(channel, "retry").inc()
             bound.warning("delivery attempt failed", error=error, retry_at=at.isoformat())
         case GaveUp(error=error):
+            ATTEMPTS.labels(channel, "gave_up").inc()
             bound.error("notification failed", error=error)
 
 
