@@ -27,6 +27,7 @@ from lindung_contracts import (
     ServiceType,
     encode,
 )
+from lindung_intake.entrypoints.desk import coordinating
 
 pytestmark = pytest.mark.integration
 
@@ -361,3 +362,24 @@ async def _read_as_intake(wired, partition: int, offset: int) -> Record:
         topic=message.topic, partition=message.partition, offset=message.offset,
         key=message.key, value=message.value, headers=tuple(message.headers),
     )  # fmt: skip
+
+
+async def test_a_queue_longer_than_the_page_says_how_many_and_that_the_newest_are_shown(
+    browser, late, wired, monkeypatch
+):
+    case_id, referral_id, _ = late
+    monkeypatch.setattr(coordinating, "QUEUE_SHOWN", 1)  # two open alerts, one shown
+    later = DeadlineMissed(
+        referral_id=referral_id, case_id=case_id, provider_id="shelter-kl-1",
+        service=ServiceType.SAFE_SHELTER, requested_at=NOW - timedelta(hours=4),
+        due_at=NOW - timedelta(minutes=1), notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=NOW + timedelta(minutes=5), escalation_level=1,
+    )  # fmt: skip
+    newer = Envelope.wrap(later, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+    await wired.runtime.deliver(newer, consumer="intake")
+
+    queue = _main(await browser.sign_in(SEL, "/desk/"))
+
+    assert 'Waiting for someone to take them <span class="count">(2)</span>' in queue
+    assert "The newest 1 are shown; older ones appear as these are handled." in queue
+    assert queue.count("/acknowledge") == 1

@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     import asyncpg
     from lindung_contracts import AlertAcknowledged
 
-__all__ = ["case_states", "find_alert", "insert_alerts", "list_alerts", "mark_acknowledged"]
+__all__ = [
+    "case_states",
+    "count_alerts",
+    "find_alert",
+    "insert_alerts",
+    "list_alerts",
+    "mark_acknowledged",
+]
 
 _COLUMNS = (
     "alert_id, kind, case_id, referral_id, escalation_level, notify, state, raised_at, detail,"
@@ -98,6 +105,23 @@ async def list_alerts(
         limit,
     )
     return [_alert(row) for row in rows]
+
+
+async def count_alerts(
+    conn: asyncpg.Connection, states: frozenset[str] | None, roles: frozenset[str] | None
+) -> tuple[int, int]:
+    """How many alerts of these states, to these roles, are open, and how many taken."""
+    every = states is None or "*" in states
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE acknowledgement_id IS NULL) AS open,"
+        " count(*) FILTER (WHERE acknowledgement_id IS NOT NULL) AS taken"
+        " FROM alerts WHERE ($1 OR state = ANY($2::text[])) AND ($3 OR notify = ANY($4::text[]))",
+        every,
+        sorted(states or ()),
+        roles is None,
+        sorted(roles or ()),
+    )
+    return int(row["open"]), int(row["taken"])
 
 
 async def mark_acknowledged(conn: asyncpg.Connection, ack: AlertAcknowledged) -> None:

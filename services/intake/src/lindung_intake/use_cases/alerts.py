@@ -71,6 +71,14 @@ class Alerts:
         async with self._units.connection() as work:
             return await db.list_alerts(work.conn, principal.states, roles, limit)
 
+    async def count_for(self, principal: Principal) -> tuple[int, int]:
+        """How many of the caller's alerts are open, and how many taken (all, not a page)."""
+        roles = shown_to(principal)
+        if principal.kind is not PrincipalKind.COORDINATOR or roles == frozenset():
+            return 0, 0
+        async with self._units.connection() as work:
+            return await db.count_alerts(work.conn, principal.states, roles)
+
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """Take ownership of an alert: `AlertAcknowledged` queued; the first one stands.
 

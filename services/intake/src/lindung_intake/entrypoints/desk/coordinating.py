@@ -42,6 +42,7 @@ CLOSE_REASONS: Final = (
     ReasonCode.CHILD_MISSING, ReasonCode.CHILD_DECLINED, ReasonCode.SAFETY_CONCERN,
     ReasonCode.OTHER,
 )  # fmt: skip
+QUEUE_SHOWN: Final = 200  # the newest open alerts shown, and as many taken ones
 _DONE: Final = ("acknowledged", "sent", "paused", "resumed", "closing", "noted")
 # A provider id as the router's directory spells them (checked again by the use case).
 _PROVIDER: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -74,10 +75,11 @@ def _refusal(request: Request, session: DeskSession, error: ClientError, back: s
 async def queue_page(request: Request, session: DeskSession, done: str | None) -> Response:
     """The alerts of the person's states: those nobody took first, then those taken."""
     desk = desk_of(request)
-    alerts = await desk.intake.alerts.list_for(session.principal, limit=200)
+    alerts = await desk.intake.alerts.list_for(session.principal, limit=QUEUE_SHOWN)
+    opened, taken = await desk.intake.alerts.count_for(session.principal)
     groups = [
-        ("open", [a for a in alerts if a.acknowledged_by is None]),
-        ("held", [a for a in alerts if a.acknowledged_by is not None]),
+        ("open", [a for a in alerts if a.acknowledged_by is None], opened),
+        ("held", [a for a in alerts if a.acknowledged_by is not None], taken),
     ]
     return desk.pages.html(
         "queue.html", 200, session.language, session=session, groups=groups,

@@ -11,6 +11,10 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "queue_lead": ("Alerts of the states you cover:", "Amaran bagi negeri di bawah jagaan anda:"),
     "all_states": ("every state", "semua negeri"),
     "queue_empty": ("No alerts here.", "Tiada amaran di sini."),
+    "queue_newest": (
+        "The newest {shown} are shown; older ones appear as these are handled.",
+        "{shown} yang terbaharu dipaparkan; yang lebih lama muncul apabila ini diuruskan.",
+    ),
     "alerts": ("Alerts", "Amaran"),
     "alerts_open": ("Waiting for someone to take them", "Menunggu seseorang mengambilnya"),
     "alerts_held": ("Taken by a coordinator", "Telah diambil oleh penyelaras"),
