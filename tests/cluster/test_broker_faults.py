@@ -245,6 +245,7 @@ async def test_a_broker_killed_and_restarted_mid_flow_loses_and_doubles_nothing(
     facts = await _went_through(system, flow)
     settled = time.monotonic() - back
 
+    assert flow.refusals == [], "intake turned identifications away"
     assert accepted_while_down > 0, "nothing was accepted while the node was away"
     _report(
         f"node {node.node_id} (leading the most partitions) SIGKILLed at {RATE:g}/s",
