@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lindung_devstack import keycloak
 from lindung_devstack._proc import StartError
+from lindung_devstack.cluster import KafkaCluster
 from lindung_devstack.kafka import KafkaBroker
 from lindung_devstack.keycloak import KeycloakServer
 
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def fake_java(tmp_path: Path, broker: str) -> str:
     """A `java` that formats storage for real but runs `broker` (shell) instead of Kafka."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     script = tmp_path / "java"
     script.write_text(
         "#!/bin/sh\n"
@@ -70,6 +72,23 @@ def test_a_broker_that_never_answers_is_stopped_at_the_deadline(tmp_path):
     assert "broker: thinking" in str(failed.value)
     assert broker.process is None
     assert not Path(f"/proc/{pid_file.read_text().strip()}").exists()
+
+
+def test_a_cluster_node_that_exits_is_named_and_the_other_nodes_are_stopped(tmp_path):
+    cluster = KafkaCluster(tmp_path / "kafka", 3)
+    pid_files = [tmp_path / f"node-{n.node_id}.pid" for n in cluster.nodes]
+    cluster.nodes[0].java = fake_java(tmp_path / "1", 'echo "node one: refusing"; exit 3')
+    for node, pid_file in zip(cluster.nodes[1:], pid_files[1:], strict=True):
+        node.java = fake_java(tmp_path / str(node.node_id), f"echo $$ > {pid_file}; exec sleep 600")
+    with pytest.raises(StartError) as failed:
+        cluster.start(timeout=60)
+    message = str(failed.value)
+    assert message.startswith("Kafka node 1 did not start: the broker exited with code 3")
+    assert "node one: refusing" in message
+    assert all(node.process is None for node in cluster.nodes)
+    for pid_file in pid_files[1:]:  # none if stopped before its first line
+        pid = pid_file.read_text().strip() if pid_file.exists() else ""
+        assert not pid or not Path(f"/proc/{pid}").exists()
 
 
 def test_the_session_fixture_reports_the_failure_and_leaves_nothing_running(tmp_path):

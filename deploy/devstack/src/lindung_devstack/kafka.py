@@ -1,4 +1,6 @@
-"""The real Apache Kafka broker (KRaft, single node) as a local process.
+"""The real Apache Kafka broker (KRaft, broker and controller in one) as a local process.
+
+One node alone by default; `cluster.py` starts several as one cluster.
 
 The broker's jars are resolved from Maven Central by `deploy/kafka/pom.xml` into a cache
 directory keyed by the pom's content, so the download happens once per machine.
@@ -29,6 +31,7 @@ from ._proc import (
     PORT_ATTEMPTS,
     StartError,
     free_port,
+    kill_process,
     log_size,
     run_async,
     start_with_retries,
@@ -41,7 +44,13 @@ if TYPE_CHECKING:
 
     from lindung_contracts import Topic
 
-__all__ = ["KafkaBroker", "create_topics", "registry_topics", "resolve_broker"]
+__all__ = [
+    "KafkaBroker",
+    "create_topics",
+    "min_insync",
+    "registry_topics",
+    "resolve_broker",
+]
 
 DEPLOY_KAFKA = Path(__file__).resolve().parents[3] / "kafka"
 POM = DEPLOY_KAFKA / "pom.xml"
@@ -87,6 +96,11 @@ def resolve_broker() -> Path:
     return lib
 
 
+def min_insync(replication: int) -> int:
+    """In-sync replicas a write needs: 2 once there are 3 replicas (one may be lost), else 1."""
+    return max(1, min(2, replication - 1))
+
+
 def new_cluster_id() -> str:
     """A random cluster id as Kafka writes them, never starting with "-"."""
     # One in 64 base64 ids starts with "-", which the storage tool takes for an option.
@@ -106,8 +120,13 @@ class KafkaBroker:
     loopback). `users` are the SCRAM principals created when the storage is formatted,
     beside the admin.
 
-    `stop()` then `start()` (or `restart()`) brings it back on the same ports with its data.
-    Ports left at 0 are chosen at the first start, and chosen again if taken meanwhile.
+    `stop()` (or `kill()`, a SIGKILL) then `start()` (or `restart()`) brings it back on the
+    same ports with its data. Ports left at 0 are chosen at the first start, and chosen
+    again if taken meanwhile.
+
+    As one node of a cluster (`cluster.py`) it has its `node_id`, every controller in
+    `voters` (`id@host:port,...`), the cluster's `cluster_id`, and every topic has
+    `replication` replicas, the internal ones too.
     """
 
     workdir: Path
@@ -117,6 +136,10 @@ class KafkaBroker:
     java: str = field(default_factory=lambda: shutil.which("java") or "java")
     users: Mapping[str, Credentials] = field(default_factory=dict)
     admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
+    node_id: int = 1
+    voters: str = ""
+    cluster_id: str = ""
+    replication: int = 1
     process: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
 
@@ -173,12 +196,34 @@ class KafkaBroker:
             stop_process(self.process, timeout=30)
             self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL the broker, as a crash would end it; data and logs stay."""
+        if self.process is not None:
+            kill_process(self.process)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the broker's process is alive."""
+        return self.process is not None and self.process.poll() is None
+
     def restart(self) -> None:
         """Stop, then start again on the same ports with the same data."""
         self.stop()
         self.start()
 
     def _start_once(self, lib: Path, deadline: float) -> None:
+        marks = self.launch(lib)
+        try:
+            self.wait_ready(deadline, marks)
+        except BaseException:
+            if self.process is not None:
+                stop_process(self.process, timeout=10)
+                self.process = None
+            raise
+
+    def launch(self, lib: Path) -> dict[Path, int]:
+        """Format the storage if new and start the process, not waiting; the logs' marks."""
         marks = {self.log_file: log_size(self.log_file), self.out_file: log_size(self.out_file)}
         config = self._write_config()
         java = [
@@ -192,7 +237,8 @@ class KafkaBroker:
         try:
             with self.out_file.open("ab") as out:
                 if not (self.data_dir / "meta.properties").exists():
-                    format_ = [*java, "kafka.tools.StorageTool", "format", "-t", new_cluster_id()]
+                    cluster_id = self.cluster_id or new_cluster_id()
+                    format_ = [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id]
                     code = subprocess.run(  # noqa: S603 - fixed argv built above
                         [*format_, "-c", str(config), *self._scram_arguments()],
                         stdout=out,
@@ -209,15 +255,10 @@ class KafkaBroker:
                 )
         except OSError as error:
             raise self._failed(f"cannot run {self.java}: {error}", marks) from error
-        try:
-            self._wait_ready(deadline, marks)
-        except BaseException:
-            if self.process is not None:
-                stop_process(self.process, timeout=10)
-                self.process = None
-            raise
+        return marks
 
-    def _wait_ready(self, deadline: float, marks: dict[Path, int]) -> None:
+    def wait_ready(self, deadline: float, marks: dict[Path, int]) -> None:
+        """Until the broker is registered and would create a topic; StartError if not."""
         cluster_id = self._cluster_id()
         while True:
             assert self.process is not None
@@ -225,7 +266,7 @@ class KafkaBroker:
             if code is not None:
                 raise self._failed(f"the broker exited with code {code}", marks)
             try:
-                last = run_async(_readiness(self.client_options(), cluster_id))
+                last = run_async(_readiness(self.client_options(), cluster_id, self.node_id))
             except _ForeignClusterError as error:
                 # Someone else's broker holds our port; ours cannot bind it.
                 raise self._failed(str(error), marks, address_in_use=True) from None
@@ -239,7 +280,8 @@ class KafkaBroker:
         self, reason: str, marks: dict[Path, int], *, address_in_use: bool | None = None
     ) -> StartError:
         reason = f"{reason} (port {self.port}, controller port {self.controller_port})"
-        return StartError("Kafka broker", reason, marks, address_in_use=address_in_use)
+        who = "Kafka broker" if not self.voters else f"Kafka node {self.node_id}"
+        return StartError(who, reason, marks, address_in_use=address_in_use)
 
     def _cluster_id(self) -> str:
         lines = (self.data_dir / "meta.properties").read_text().splitlines()
@@ -258,10 +300,12 @@ class KafkaBroker:
         admin, secret = self.admin.username, self.admin.password
         scram = "org.apache.kafka.common.security.scram.ScramLoginModule"
         plain = "org.apache.kafka.common.security.plain.PlainLoginModule"
+        replicas, insync = str(self.replication), str(min_insync(self.replication))
         settings = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.voters
+            or f"{self.node_id}@127.0.0.1:{self.controller_port}",
             "listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},"
             f"CONTROLLER://127.0.0.1:{self.controller_port}",
             "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port}",
@@ -287,14 +331,18 @@ class KafkaBroker:
             "allow.everyone.if.no.acl.found": "false",
             "super.users": f"User:{admin}",
             "log.dirs": str(self.data_dir),
-            # Single node: internal topics cannot have more replicas than brokers.
-            "offsets.topic.replication.factor": "1",
+            # Every topic, the internal ones too, on `replication` brokers; a write needs
+            # `min_insync` of them (a single node: 1 and 1), and a replica that fell
+            # behind never becomes leader (it would lose what the others acknowledged).
+            "default.replication.factor": replicas,
+            "min.insync.replicas": insync,
+            "unclean.leader.election.enable": "false",
+            "offsets.topic.replication.factor": replicas,
             "offsets.topic.num.partitions": "4",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "min.insync.replicas": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            "transaction.state.log.replication.factor": replicas,
+            "transaction.state.log.min.isr": insync,
+            "share.coordinator.state.topic.replication.factor": replicas,
+            "share.coordinator.state.topic.min.isr": insync,
             # Consumers join at once instead of waiting 3 s for company.
             "group.initial.rebalance.delay.ms": "0",
             # A typo in a topic name must fail loudly, not create a topic.
@@ -325,16 +373,16 @@ async def _admin(kafka: Mapping[str, Any], **options: Any) -> AsyncIterator[AIOK
         logger.setLevel(level)
 
 
-async def _readiness(kafka: Mapping[str, Any], cluster_id: str) -> str:
-    """What keeps our broker from being ready: "" once it answers and would create a topic."""
+async def _readiness(kafka: Mapping[str, Any], cluster_id: str, node_id: int) -> str:
+    """What keeps our broker from being ready: "" once registered and a topic would be made."""
     try:
         async with asyncio.timeout(15), _admin(kafka, request_timeout_ms=5000) as admin:
             cluster = await admin.describe_cluster()
             if cluster.get("cluster_id") not in {None, cluster_id}:
                 message = f"a broker of another cluster ({cluster['cluster_id']}) answers"
                 raise _ForeignClusterError(message)
-            if not cluster.get("brokers"):
-                return "no broker registered yet"
+            if node_id not in {b.get("node_id") for b in cluster.get("brokers") or []}:
+                return f"node {node_id} not registered yet"
             answer = await admin.create_topics([_PROBE], validate_only=True)
             codes = [error[1] for error in answer.topic_errors if error[1]]
             if codes:
@@ -354,12 +402,16 @@ def registry_topics(agencies: Iterable[str] = ()) -> list[Topic]:
 
 
 async def create_topics(
-    kafka: Mapping[str, Any], agencies: Iterable[str] = (), *, retry_for: float = 60.0
+    kafka: Mapping[str, Any],
+    agencies: Iterable[str] = (),
+    *,
+    retry_for: float = 60.0,
+    replication: int = 1,
 ) -> list[str]:
     """Create the registry's missing topics, retrying up to `retry_for` s until all exist.
 
     `kafka` are the admin's client arguments (`KafkaBroker.client_options`); each agency in
-    `agencies` gets its own topics.
+    `agencies` gets its own topics, each topic `replication` replicas.
     """
     topics = registry_topics(agencies)
     deadline = time.monotonic() + retry_for
@@ -370,7 +422,7 @@ async def create_topics(
             async with _admin(kafka) as admin:
                 existing = set(await admin.list_topics())
                 wanted = [
-                    NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
+                    NewTopic(t.name, num_partitions=t.partitions, replication_factor=replication)
                     for t in topics
                     if t.name not in existing
                 ]

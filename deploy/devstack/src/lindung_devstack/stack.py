@@ -5,7 +5,9 @@ and nothing is started; `DATABASE_URL` is then a PostgreSQL super user's (the se
 roles are made there), `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` name a super
 user of that cluster, and the principals below must exist there with the passwords given
 in `LINDUNG_KAFKA_PASSWORDS` (`name=password,...`). Otherwise the real broker and
-server run as local processes, with their data and logs under `workdir`.
+server run as local processes, with their data and logs under `workdir`: one broker, or
+with `brokers=3` a cluster of three (`cluster.py`: every topic on three brokers, a write
+in sync on two), each node in `kafka_nodes` to stop, kill and start again.
 
 Every service and every agency in `agencies` gets a Kafka principal of its own, and every
 service a PostgreSQL role of its own (`roles.py`): `database_url` is the administrator's,
@@ -33,6 +35,7 @@ from .access import (
     new_credentials,
 )
 from .acls import acls, grant
+from .cluster import KafkaCluster
 from .kafka import KafkaBroker, create_topics
 from .postgres import PostgresServer
 from .roles import DatabaseRole, login_url, provision_database
@@ -53,9 +56,13 @@ class Stack:
 
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lindung-")))
     agencies: tuple[str, ...] = ()
+    # Kafka nodes to start: 1, a single broker; more, a cluster (topics on min(3, n)).
+    brokers: int = 1
     kafka_bootstrap_servers: str = ""
     database_url: str = ""
+    # The single broker; None for a cluster, whose nodes are in `kafka_nodes`.
     broker: KafkaBroker | None = None
+    cluster: KafkaCluster | None = None
     postgres: PostgresServer | None = None
     admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
     # Every principal but the admin, by name.
@@ -83,7 +90,7 @@ class Stack:
     def down(self) -> None:
         """Stop whatever `up` started; logs stay in `workdir`."""
         stops = [
-            *(c.stop for c in (self.broker, self.postgres) if c is not None),
+            *(c.stop for c in (self.broker, self.cluster, self.postgres) if c is not None),
         ]
         errors: list[Exception] = []
         for stop in stops:  # one that fails must not keep the others running
@@ -103,6 +110,13 @@ class Stack:
             "KAFKA_SASL_PASSWORD": self.admin.password,
             "DATABASE_URL": self.database_url,
         }
+
+    @property
+    def kafka_nodes(self) -> list[KafkaBroker]:
+        """Every Kafka node started here: the single broker, or the cluster's nodes."""
+        if self.cluster is not None:
+            return self.cluster.nodes
+        return [self.broker] if self.broker is not None else []
 
     @property
     def database_urls(self) -> dict[str, str]:
@@ -146,25 +160,40 @@ class Stack:
             self.postgres = PostgresServer(workdir=self.workdir / "postgres")
             self.postgres.start(timeout=POSTGRES_TIMEOUT)
             self.database_url = self.postgres.url
-            self.broker = KafkaBroker(
-                self.workdir / "kafka", users=self.credentials, admin=self.admin
-            )
-            self.broker.start(timeout=BROKER_TIMEOUT)
-            self.kafka_bootstrap_servers = self.broker.bootstrap_servers
+            self._start_kafka()
         try:
             run_async(provision_database(self.database_url, self.database_roles.values()))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             reason = f"roles and schemas: {type(error).__name__}: {error}"
             raise StartError("PostgreSQL", reason, {}) from None
-        logs = {self.broker.log_file: 0} if self.broker else {}
+        logs = {node.log_file: 0 for node in self.kafka_nodes}
+        replication = min(3, self.brokers)
         try:
-            run_async(create_topics(self.kafka(), self.agencies, retry_for=TOPICS_TIMEOUT))
+            run_async(
+                create_topics(
+                    self.kafka(), self.agencies, retry_for=TOPICS_TIMEOUT, replication=replication
+                )
+            )
         except TimeoutError as error:
             raise StartError("Kafka topics", str(error), logs) from None
         try:
             run_async(grant(self.kafka(), acls(self.agencies)))
         except (RuntimeError, KafkaError, OSError) as error:
             raise StartError("Kafka ACLs", f"{type(error).__name__}: {error}", logs) from None
+
+    def _start_kafka(self) -> None:
+        if self.brokers == 1:
+            self.broker = KafkaBroker(
+                self.workdir / "kafka", users=self.credentials, admin=self.admin
+            )
+            self.broker.start(timeout=BROKER_TIMEOUT)
+            self.kafka_bootstrap_servers = self.broker.bootstrap_servers
+            return
+        self.cluster = KafkaCluster(
+            self.workdir / "kafka", self.brokers, users=self.credentials, admin=self.admin
+        )
+        self.cluster.start(timeout=BROKER_TIMEOUT)
+        self.kafka_bootstrap_servers = self.cluster.bootstrap_servers
 
     def _existing_credentials(self) -> None:
         """The admin and the principals of a cluster that is already there."""
