@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from lindung_devstack.demo import DEMO_DIR
 from lindung_devstack.kafka import KafkaBroker, registry_topics
-from lindung_devstack.services import ServiceSet
 from lindung_devstack.stack import Stack
-from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
+
+if TYPE_CHECKING:
+    from lindung_devstack.services import ServiceSet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -77,42 +76,17 @@ def cluster_stack():
 
 @pytest.fixture(scope="module")
 async def system(cluster_stack, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cluster-world")
-    providers = [
-        p["id"] for p in json.loads((DEMO_DIR / "directory.json").read_text())["providers"]
-    ]
-    keys = write_keys(tmp / "keys.json", [faults.AGENCY], providers)
-    standin = StandIn("", keys, lambda _: Behaviour("ignore"))
-    write_endpoints(tmp / "endpoints.json", standin.base_url, providers)
+    workdir = tmp_path_factory.mktemp("cluster-world")
     timeout = {"kafka_request_timeout_seconds": REQUEST_TIMEOUT_SECONDS}
-    services = ServiceSet(
-        tmp / "logs",
-        cluster_stack.kafka_bootstrap_servers,
-        cluster_stack.database_urls,
-        cluster_stack.credentials,
-        settings={
-            "intake": keys.settings(tmp / "keys.json")
-            | {"rate_limit_per_minute": "1000000", "kafka_agencies": faults.AGENCY}
-            | {"health_outbox_max_age_seconds": OUTBOX_MAX_AGE_SECONDS}
-            | timeout,
-            # The default policy: deadlines in hours, so nothing escalates during a test.
-            "router": {"directory_file": str(DEMO_DIR / "directory.json")} | timeout,
-            "notifier": {"endpoints_file": str(tmp / "endpoints.json")} | timeout,
-            "sla-monitor": timeout,
-        },
-    )
-    await standin.start()
-    await asyncio.to_thread(services.start)
+    more = dict.fromkeys(("router", "notifier", "sla-monitor"), timeout) | {
+        "intake": timeout | {"health_outbox_max_age_seconds": OUTBOX_MAX_AGE_SECONDS}
+    }
     try:
-        yield System(cluster_stack, services, keys.agencies[faults.AGENCY])
+        async with faults.running(cluster_stack, workdir, more=more) as (services, _, key):
+            yield System(cluster_stack, services, key)
     finally:
-        codes = await asyncio.to_thread(services.stop)
-        await standin.stop()
-        for name, process in services.processes.items():
-            print(f"--- {name} log: {process.log_file}")
         for node in cluster_stack.kafka_nodes:
             print(f"--- Kafka node {node.node_id} log: {node.log_file}")
-    assert codes == dict.fromkeys(codes, 0), f"a service did not stop cleanly: {codes}"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from lindung_devstack.services import ServiceSet
 from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping
     from pathlib import Path
 
     from lindung_devstack.stack import Stack
@@ -34,10 +34,15 @@ SCHEMAS = ("intake", "router", "notifier", "sla_monitor")
 
 @contextlib.asynccontextmanager
 async def running(
-    stack: Stack, workdir: Path, *, instances: int = 1
+    stack: Stack,
+    workdir: Path,
+    *,
+    instances: int = 1,
+    more: Mapping[str, Mapping[str, str]] | None = None,
 ) -> AsyncIterator[tuple[ServiceSet, StandIn, str]]:
     """The four services (`instances` processes each), providers that never answer, and
-    the agency's key; every process must stop cleanly at the end.
+    the agency's key; every process must stop cleanly at the end. `more` adds to each
+    service's settings, by service.
 
     The default policy (deadlines in hours: nothing escalates during a test). One agency
     key posts every flow, retries included: no rate limit in the way. Deliveries a killed
@@ -55,11 +60,17 @@ async def running(
         stack.database_urls,
         stack.credentials,
         settings={
-            "intake": keys.settings(workdir / "keys.json")
-            | {"rate_limit_per_minute": "1000000", "kafka_agencies": AGENCY},
-            "router": {"directory_file": str(DEMO_DIR / "directory.json")},
-            "notifier": {"endpoints_file": str(workdir / "endpoints.json"), "lease_seconds": "12"},
-            "sla-monitor": {},
+            name: settings | dict((more or {}).get(name, {}))
+            for name, settings in {
+                "intake": keys.settings(workdir / "keys.json")
+                | {"rate_limit_per_minute": "1000000", "kafka_agencies": AGENCY},
+                "router": {"directory_file": str(DEMO_DIR / "directory.json")},
+                "notifier": {
+                    "endpoints_file": str(workdir / "endpoints.json"),
+                    "lease_seconds": "12",
+                },
+                "sla-monitor": {},
+            }.items()
         },
         instances=instances,
     )
@@ -70,6 +81,8 @@ async def running(
     finally:
         codes = await asyncio.to_thread(services.stop)
         await standin.stop()
+        for name, process in services.processes.items():
+            print(f"--- {name} log: {process.log_file}")
     assert codes == dict.fromkeys(codes, 0), f"a service did not stop cleanly: {codes}"
 
 
