@@ -326,11 +326,9 @@ async def test_each_service_s_own_role_prunes_its_own_schema(stack, schema, sett
             indexes = await conn.fetch(
                 "SELECT indexname FROM pg_indexes WHERE schemaname = $1", schema
             )
-        assert {
-            "outbox_published_at",
-            "processed_events_consumer_at",
-            "dead_letters_replayed_at",
-        } <= {row["indexname"] for row in indexes}
+        assert {"outbox_created_at", "processed_events_at", "dead_letters_replayed_at"} <= {
+            row["indexname"] for row in indexes
+        }
         now = await _now(db)
         await _outbox_row(db, created=now - 30 * DAY, published=now - 10 * DAY)
         await _handled(db, "cases", now - 40 * DAY)

@@ -97,18 +97,18 @@ class PruneReport:
     more_left: bool = False
 
 
-# Each statement deletes at most $2 rows, the oldest first, found through the index the
-# migration added (0003_retention.sql) in that order; the condition is repeated outside so
-# a row changed meanwhile is judged again.
+# Each statement deletes at most $2 rows; the condition is repeated outside so a row
+# changed meanwhile is judged again. Rows are found through the BRIN indexes on when they
+# were made (0003_retention.sql), in no particular order: a published row was created
+# before it was published, so `created_at < $1` only narrows the search.
 _OUTBOX = (
     "DELETE FROM outbox WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM outbox WHERE published_at < $1 ORDER BY published_at LIMIT $2))"
+    "SELECT ctid FROM outbox WHERE created_at < $1 AND published_at < $1 LIMIT $2))"
     " AND published_at < $1"
 )
 _HANDLED = (
     "DELETE FROM processed_events WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM processed_events WHERE consumer = $3 AND processed_at < $1"
-    " ORDER BY processed_at LIMIT $2))"
+    "SELECT ctid FROM processed_events WHERE consumer = $3 AND processed_at < $1 LIMIT $2))"
     " AND consumer = $3 AND processed_at < $1"
 )
 _DEAD_LETTERS = (
