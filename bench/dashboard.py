@@ -70,8 +70,9 @@ async def load(dsn: str, referrals: int) -> float:
             # page is timed as an operations person reads it (the bench runs no IdP).
             await conn.execute(
                 "INSERT INTO dashboard_sessions (session_hash, person, subject, principal_kind,"
-                " principal_id, language, id_token, started_at, last_seen_at)"
-                " VALUES ($1, 'bench', 'bench', 'operations', 'bench', 'en', '', now(), now())",
+                " principal_id, role, language, id_token, started_at, last_seen_at)"
+                " VALUES ($1, 'bench', 'bench', 'operations', 'bench', 'operations', 'en', '',"
+                " now(), now())",
                 secret_hash(SESSION),
             )
         began = time.perf_counter()
