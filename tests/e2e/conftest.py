@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from axe_playwright_python.async_playwright import Axe
@@ -195,6 +196,20 @@ def eventually() -> Callable[..., Awaitable[Any]]:
         raise AssertionError(f"timed out waiting for {what}")
 
     return wait
+
+
+@pytest.fixture
+def identify() -> Callable[..., Awaitable[str]]:
+    """`await identify(services, keys, body)`: the case id of what the agency reported (202)."""
+
+    async def report(services: ServiceSet, keys: Keys, body: dict[str, Any]) -> str:
+        bearer = {"Authorization": f"Bearer {keys.agencies[AGENCY]}"}
+        async with httpx.AsyncClient(base_url=services["intake"].url) as client:
+            response = await client.post("/v1/identifications", json=body, headers=bearer)
+        assert response.status_code == 202, response.text
+        return str(response.json()["case_id"])
+
+    return report
 
 
 @pytest.fixture(scope="session")

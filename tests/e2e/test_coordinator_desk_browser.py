@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-import httpx
 import pytest
 from lindung_contracts import DEADLINES, DeadlineMissed
 from lindung_devstack.mail import Mailbox
@@ -64,7 +63,8 @@ async def system(four_services, keycloak, mail_server, tmp_path_factory):
         yield running
 
 
-async def _identify(services, keys, *, consent: list[str]) -> str:
+def _body(consent: list[str]) -> dict[str, Any]:
+    """An identification the agency reports, with its consent."""
     body: dict[str, Any] = {
         "agency_reference": f"E2E-COORD-{time.time_ns()}",
         "identified_at": datetime.now(UTC).isoformat(),
@@ -74,14 +74,7 @@ async def _identify(services, keys, *, consent: list[str]) -> str:
     }
     if consent:
         body["consent"] = {"categories": consent, "given_by": "child"}
-    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
-        response = await client.post(
-            "/v1/identifications",
-            json=body,
-            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
-        )
-    assert response.status_code == 202, response.text
-    return str(response.json()["case_id"])
+    return body
 
 
 async def _referral(standin, eventually, case_id: str, service: str, provider: str = "") -> Any:
@@ -100,12 +93,12 @@ async def _referral(standin, eventually, case_id: str, service: str, provider: s
 
 
 async def test_a_coordinator_takes_level_1_and_level_2_waits_the_window_then_fires(
-    system, people, from_now, mail_server, stack, eventually
+    identify, system, people, from_now, mail_server, stack, eventually
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
     deadlines = await from_now(DEADLINES)
-    case_id = await _identify(services, keys, consent=[])
+    case_id = await identify(services, keys, _body([]))
     referral = await _referral(standin, eventually, case_id, "legal_aid")
     referral_id = referral["referral_id"]
     # The coordinator is at the desk already (signed in) when the level-1 email comes.
@@ -189,11 +182,11 @@ async def _level_2_at_the_supervisor(people, desk: str, eventually) -> None:
 
 
 async def test_a_coordinator_sends_a_referral_to_a_chosen_shelter_and_the_first_is_refused(
-    system, people, eventually
+    identify, system, people, eventually
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
-    case_id = await _identify(services, keys, consent=["shelter"])
+    case_id = await identify(services, keys, _body(["shelter"]))
     referral = await _referral(standin, eventually, case_id, "safe_shelter", FIRST)
     link = f"{desk}/referrals/{referral['referral_id']}"
     worker = await people(FIRST, "ms", "shelter-taken-back")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from lindung_contracts import REFERRALS, ReferralAccepted
 from lindung_devstack.world import Behaviour
@@ -58,7 +57,8 @@ async def system(four_services, keycloak, tmp_path_factory):
         yield running
 
 
-async def _identify(services, keys, *, consent: list[str]) -> str:
+def _body(consent: list[str]) -> dict[str, Any]:
+    """An identification the agency reports, with its consent."""
     body = {
         "agency_reference": f"E2E-DESK-{time.time_ns()}",
         "identified_at": datetime.now(UTC).isoformat(),
@@ -70,14 +70,7 @@ async def _identify(services, keys, *, consent: list[str]) -> str:
     }  # fmt: skip
     if consent:
         body["consent"] = {"categories": consent, "given_by": "child"}
-    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
-        response = await client.post(
-            "/v1/identifications",
-            json=body,
-            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
-        )
-    assert response.status_code == 202, response.text
-    return str(response.json()["case_id"])
+    return body
 
 
 async def _shelter_referral(standin, eventually, case_id: str, provider: str) -> dict[str, Any]:
@@ -96,12 +89,12 @@ async def _shelter_referral(standin, eventually, case_id: str, provider: str) ->
 
 @pytest.mark.parametrize("language", ["en", "ms"])
 async def test_a_shelter_worker_accepts_from_the_link_and_the_router_hears_it(
-    system, people, from_now, eventually, language
+    identify, system, people, from_now, eventually, language
 ):
     services, standin, keys = system
     words = WORDS[language]
     desk = f"{services['intake'].url}/desk"
-    case_id = await _identify(services, keys, consent=["shelter"])
+    case_id = await identify(services, keys, _body(["shelter"]))
     referral = await _shelter_referral(standin, eventually, case_id, FIRST)
     topic = await from_now(REFERRALS)
     worker = await people(FIRST, language, f"accept-{language}")
@@ -154,12 +147,12 @@ async def test_a_shelter_worker_accepts_from_the_link_and_the_router_hears_it(
 
 @pytest.mark.parametrize("language", ["en", "ms"])
 async def test_declined_at_capacity_the_referral_goes_to_the_next_shelter(
-    system, people, eventually, language
+    identify, system, people, eventually, language
 ):
     services, standin, keys = system
     words = WORDS[language]
     desk = f"{services['intake'].url}/desk"
-    case_id = await _identify(services, keys, consent=[])
+    case_id = await identify(services, keys, _body([]))
     referral = await _shelter_referral(standin, eventually, case_id, FIRST)
     worker = await people(FIRST, language, f"decline-{language}")
     await worker.open(f"{desk}/referrals/{referral['referral_id']}")
@@ -180,11 +173,11 @@ async def test_declined_at_capacity_the_referral_goes_to_the_next_shelter(
 
 
 async def test_another_shelter_gets_the_same_not_found_as_for_an_unknown_id_and_is_audited(
-    system, people, eventually, stack
+    identify, system, people, eventually, stack
 ):
     services, standin, keys = system
     desk = f"{services['intake'].url}/desk"
-    case_id = await _identify(services, keys, consent=["shelter"])
+    case_id = await identify(services, keys, _body(["shelter"]))
     referral = await _shelter_referral(standin, eventually, case_id, FIRST)
     other = await people(NEXT, "ms", "other-shelter")
     await other.open(f"{desk}/referrals/{referral['referral_id']}")

@@ -68,8 +68,9 @@ async def system(four_services, keycloak, mail_server, tmp_path_factory):
         yield running
 
 
-async def _identify(services, keys, consent: list[str]) -> str:
-    body = {
+def _body(consent: list[str]) -> dict[str, Any]:
+    """An identification the agency reports, with its consent."""
+    return {
         "agency_reference": f"E2E-MAIL-{time.time_ns()}",
         "identified_at": datetime.now(UTC).isoformat(),
         "child": {"age_years": 14, "gender": "female", "nationality_status": "stateless",
@@ -79,14 +80,6 @@ async def _identify(services, keys, consent: list[str]) -> str:
         "personal": {"name": NAME, "whereabouts": WHEREABOUTS},
         "consent": {"categories": consent, "given_by": "child"},
     }  # fmt: skip
-    async with httpx.AsyncClient(base_url=services["intake"].url) as client:
-        response = await client.post(
-            "/v1/identifications",
-            json=body,
-            headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
-        )
-    assert response.status_code == 202, response.text
-    return str(response.json()["case_id"])
 
 
 async def _requested(topics: Any, case_id: str, service: str) -> ReferralRequested:
@@ -114,12 +107,12 @@ async def _mail(mail_server, eventually, recipient: str, referral_id: str) -> Ma
 
 
 async def test_a_shelter_worker_accepts_from_the_email_and_nothing_escalates_for_it(
-    system, people, from_now, mail_server, eventually
+    identify, system, people, from_now, mail_server, eventually
 ):
     services, _, keys = system
     topics = await from_now(REFERRALS, DEADLINES)
-    case_id = await _identify(services, keys, ["shelter"])
-    unanswered_case = await _identify(services, keys, ["shelter"])
+    case_id = await identify(services, keys, _body(["shelter"]))
+    unanswered_case = await identify(services, keys, _body(["shelter"]))
     referral = await _requested(topics, case_id, "safe_shelter")
     unanswered = await _requested(topics, unanswered_case, "safe_shelter")
     assert referral.provider_id == unanswered.provider_id == SHELTER
@@ -162,7 +155,7 @@ async def test_a_shelter_worker_accepts_from_the_email_and_nothing_escalates_for
 
 
 async def test_a_legal_aid_worker_completes_from_the_email_in_malay_and_it_counts_as_delivered(
-    system, people, from_now, mail_server, eventually
+    identify, system, people, from_now, mail_server, eventually
 ):
     services, _, keys = system
     operations = {"Authorization": f"Bearer {keys.operations['operations']}"}
@@ -177,7 +170,7 @@ async def test_a_legal_aid_worker_completes_from_the_email_in_malay_and_it_count
 
         before = await delivered()
         topics = await from_now(REFERRALS, DEADLINES)
-        case_id = await _identify(services, keys, ["shelter"])
+        case_id = await identify(services, keys, _body(["shelter"]))
         referral = await _requested(topics, case_id, "legal_aid")
         assert referral.provider_id == LEGAL_AID
         mail = await _mail(mail_server, eventually, LEGAL_AID, str(referral.referral_id))

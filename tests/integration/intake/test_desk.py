@@ -28,14 +28,7 @@ CONSENT = {"categories": ["shelter"], "given_by": "child"}
 
 @pytest.fixture
 def settings_overrides(keycloak) -> dict[str, Any]:
-    return {
-        "oidc_issuer": keycloak.issuer,
-        "oidc_client_id": keycloak.client_id,
-        "oidc_client_secret": keycloak.client_secret,
-        "desk_url": DESK,
-        "desk_idle_minutes": 30,
-        "desk_max_hours": 10,
-    }
+    return keycloak.intake_settings(DESK) | {"desk_idle_minutes": 30, "desk_max_hours": 10}
 
 
 @pytest.fixture

@@ -21,12 +21,7 @@ CONSENT = {"categories": ["shelter"], "given_by": "child"}
 
 @pytest.fixture
 def settings_overrides(keycloak) -> dict[str, Any]:
-    return {
-        "oidc_issuer": keycloak.issuer,
-        "oidc_client_id": keycloak.client_id,
-        "oidc_client_secret": keycloak.client_secret,
-        "desk_url": "http://127.0.0.1:8080/desk",
-    }
+    return keycloak.intake_settings("http://127.0.0.1:8080/desk")
 
 
 async def _referral(client, callers, wired, identification, referral_requested):

@@ -38,12 +38,7 @@ SEL, JHR = "coordinator-sel", "coordinator-jhr"  # Kuala Lumpur is Selangor's co
 
 @pytest.fixture
 def settings_overrides(keycloak) -> dict[str, Any]:
-    return {
-        "oidc_issuer": keycloak.issuer,
-        "oidc_client_id": keycloak.client_id,
-        "oidc_client_secret": keycloak.client_secret,
-        "desk_url": DESK,
-    }
+    return keycloak.intake_settings(DESK)
 
 
 @pytest.fixture

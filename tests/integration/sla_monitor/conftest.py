@@ -340,9 +340,5 @@ DASHBOARD_URL = "http://127.0.0.1:8083/dashboard"
 @pytest.fixture
 def people_settings(keycloak: Any) -> dict[str, Any]:
     """The sla-monitor's settings for people to sign in to its dashboard at the real Keycloak."""
-    return {
-        "oidc_issuer": keycloak.issuer,
-        "oidc_client_id": keycloak.client_id,
-        "oidc_client_secret": keycloak.client_secret,
-        "dashboard_url": DASHBOARD_URL,
-    }
+    settings: dict[str, Any] = keycloak.dashboard_settings(DASHBOARD_URL)
+    return settings

@@ -74,7 +74,7 @@ class Recorder:
             def logged() -> None:
                 for attempt in attempts:
                     if attempt.delivery.notification_id in applied:
-                        _log_outcome(attempt.delivery, attempt.outcome)
+                        _report_outcome(attempt.delivery, attempt.outcome)
                     else:
                         _log(attempt.delivery).info(
                             "outcome not recorded: another dispatcher took over"
@@ -124,7 +124,7 @@ def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
     }
 
 
-def _log_outcome(delivery: postgres.ClaimedDelivery, outcome: Outcome) -> None:
+def _report_outcome(delivery: postgres.ClaimedDelivery, outcome: Outcome) -> None:
     bound = _log(delivery)
     channel = delivery.channel.value
     match outcome:
