@@ -1,8 +1,8 @@
 """Brokers of a three-node Kafka cluster lost for real while identifications flow.
 
-The module has a cluster (`Stack(brokers=3)`: every topic on three brokers, a write in
-sync on two, unclean leader election off) and a PostgreSQL of its own, and the four
-services as processes on them. Each test checks from the databases that every
+The four services run as processes on the folder's cluster (`Stack(brokers=3)` in
+`conftest.py`: every topic on three brokers, a write in sync on two, unclean leader
+election off) and PostgreSQL. Each test checks from the databases that every
 identification accepted went all the way through once (a case in intake and in the
 router, each referral with one deadline, one delivery, one projection in intake) and that
 nothing was dead-lettered; and prints how long the cluster and the system took to recover.
@@ -11,11 +11,8 @@ nothing was dead-lettered; and prints how long the cluster and the system took t
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -23,20 +20,14 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from lindung_devstack.kafka import KafkaBroker, registry_topics
-from lindung_devstack.stack import Stack
 
 if TYPE_CHECKING:
     from lindung_devstack.services import ServiceSet
+    from lindung_devstack.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-_FAULTS = Path(__file__).parents[1] / "e2e" / "faults.py"
-_spec = importlib.util.spec_from_file_location("faults", _FAULTS)
-assert _spec is not None
-assert _spec.loader is not None
-faults = importlib.util.module_from_spec(_spec)
-sys.modules["faults"] = faults
-_spec.loader.exec_module(faults)
+faults = sys.modules["faults"]  # loaded by this folder's conftest
 
 # Shorter than the outage, as the default 30 s is shorter than a minute's: batches the
 # outbox producers hold expire while no write can be made, and they must recover.
@@ -68,16 +59,9 @@ class System:
 
 
 @pytest.fixture(scope="module")
-def cluster_stack():
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL"):
-        pytest.skip("stops and kills brokers: needs a cluster started here, not one given")
-    # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack(agencies=(faults.AGENCY,), brokers=3) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 async def system(cluster_stack, tmp_path_factory):
+    if len(cluster_stack.kafka_nodes) < 3:
+        pytest.skip("stops and kills brokers: needs a cluster started here, not one given")
     workdir = tmp_path_factory.mktemp("cluster-world")
     timeout = {"kafka_request_timeout_seconds": REQUEST_TIMEOUT_SECONDS}
     more = dict.fromkeys(("router", "notifier", "sla-monitor"), timeout) | {
@@ -89,6 +73,11 @@ async def system(cluster_stack, tmp_path_factory):
     finally:
         for node in cluster_stack.kafka_nodes:
             print(f"--- Kafka node {node.node_id} log: {node.log_file}")
+        # Whole again for the tests that share the cluster next.
+        for node in cluster_stack.kafka_nodes:
+            if not node.running:
+                await asyncio.to_thread(node.start)
+        await _until_whole(cluster_stack)
 
 
 @pytest.fixture

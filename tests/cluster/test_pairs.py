@@ -1,7 +1,7 @@
 """Every service in a pair of processes: they share the work, and either may die.
 
-Two processes of each of the four services run on a broker and PostgreSQL of the
-module's own (as the fault tests do), with identifications flowing through both intakes
+Two processes of each of the four services run on this folder's three-node Kafka cluster
+and PostgreSQL (`conftest.py`), with identifications flowing through both intakes
 as a load balancer would send them. Both processes of a pair take a share of its topics'
 partitions. Then, one service at a time, one process is SIGKILLed while its twin runs:
 identifications posted right after the kill go all the way through (the figure
@@ -12,27 +12,17 @@ identification accepted went all the way through once, with nothing dead-lettere
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
 import sys
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
 from lindung_devstack.services import SERVICES
-from lindung_devstack.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-_spec = importlib.util.spec_from_file_location(
-    "faults", Path(__file__).parents[1] / "e2e" / "faults.py"
-)
-assert _spec is not None
-assert _spec.loader is not None
-faults = importlib.util.module_from_spec(_spec)
-sys.modules["faults"] = faults
-_spec.loader.exec_module(faults)
+faults = sys.modules["faults"]  # loaded by this folder's conftest
 
 # A topic of several partitions each service reads: both twins take some of them.
 SPREAD = {
@@ -44,10 +34,8 @@ SPREAD = {
 
 
 @pytest.fixture(scope="module")
-def pair_stack():
-    # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack(agencies=(faults.AGENCY,)) as running:
-        yield running
+def pair_stack(cluster_stack):
+    return cluster_stack
 
 
 @pytest.fixture(scope="module")
