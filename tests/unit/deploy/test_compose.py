@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 # The published secret the example keys file is hashed under (deploy/compose/README.md).
 EXAMPLE_KEY_SECRET = "demo-key-secret-replace-me-0123456789abcdef"
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
 
 
 def _variable(value: str) -> str:
@@ -33,7 +34,9 @@ def test_every_service_runs_its_own_module_with_its_own_settings():
         service = COMPOSE["services"][name]
         assert service["command"] == ["python", "-m", module]
         env = service["environment"]
-        assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == ",".join(
+            f"{node}:9092" for node in KAFKA_NODES
+        )
         assert env[f"{prefix}DATABASE_URL"].startswith("postgresql://")
         assert "topics" in service["depends_on"]
         port = (
@@ -43,13 +46,31 @@ def test_every_service_runs_its_own_module_with_its_own_settings():
         assert f"127.0.0.1:{port}/health/ready" in " ".join(service["healthcheck"]["test"])
 
 
+def test_three_kafka_nodes_hold_every_topic_and_a_write_needs_two():
+    for number, name in enumerate(KAFKA_NODES, start=1):
+        node = COMPOSE["services"][name]["environment"]
+        assert node["KAFKA_NODE_ID"] == number
+        assert node["KAFKA_ADVERTISED_LISTENERS"] == f"CLIENT://{name}:9092,INTERNAL://{name}:9094"
+        assert node["KAFKA_DEFAULT_REPLICATION_FACTOR"] == len(KAFKA_NODES)
+        assert node["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == len(KAFKA_NODES)
+        assert node["KAFKA_MIN_INSYNC_REPLICAS"] == node["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == 2
+        assert node["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false"
+        assert node["KAFKA_CONTROLLER_QUORUM_VOTERS"] == ",".join(
+            f"{n}@{m}:9093" for n, m in enumerate(KAFKA_NODES, start=1)
+        )
+    assert len({COMPOSE["services"][n]["environment"]["CLUSTER_ID"] for n in KAFKA_NODES}) == 1
+    assert COMPOSE["services"]["topics"]["environment"]["LINDUNG_KAFKA_REPLICATION"] == 3
+
+
 def test_the_broker_refuses_unknown_topics_and_topics_come_from_the_registry():
-    assert COMPOSE["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    for name in KAFKA_NODES:
+        env = COMPOSE["services"][name]["environment"]
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     assert COMPOSE["services"]["topics"]["command"][-1] == "provision"
 
 
 def test_every_client_authenticates_and_only_acls_allow():
-    broker = COMPOSE["services"]["kafka"]["environment"]
+    broker = COMPOSE["services"]["kafka-1"]["environment"]
     assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith(".StandardAuthorizer")
     assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
     assert broker["KAFKA_SUPER_USERS"] == "User:admin"

@@ -39,7 +39,8 @@ def main() -> None:
         "provision",
         help="create the registry's topics and every principal's ACLs at "
         "$KAFKA_BOOTSTRAP_SERVERS, as the super user $KAFKA_SASL_USERNAME "
-        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM); agencies from $LINDUNG_AGENCIES",
+        "($KAFKA_SASL_PASSWORD, $KAFKA_SASL_MECHANISM); agencies from $LINDUNG_AGENCIES, "
+        "each topic on $LINDUNG_KAFKA_REPLICATION brokers (1 unless set)",
     )
     commands.add_parser(
         "provision-database",
@@ -90,7 +91,8 @@ def main() -> None:
             mechanism=os.environ.get("KAFKA_SASL_MECHANISM", MECHANISM),
         )
         kafka = admin.client_options(os.environ["KAFKA_BOOTSTRAP_SERVERS"])
-        created = asyncio.run(create_topics(kafka, agencies))
+        replication = int(os.environ.get("LINDUNG_KAFKA_REPLICATION", "1"))
+        created = asyncio.run(create_topics(kafka, agencies, replication=replication))
         print(f"created {len(created)} topics: {', '.join(created) or 'none needed'}")
         granted = asyncio.run(grant(kafka, acls(agencies)))
         print(f"granted {granted} ACLs to the services and {len(agencies)} agencies")
