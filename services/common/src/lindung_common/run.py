@@ -3,16 +3,17 @@
 Settings are read once; a bad setting or configuration file stops the process with one
 line naming it and the reason (exit code 2). Without arguments the service runs as a
 Faust worker until SIGTERM or SIGINT; `dead-letters list|replay` works on the service's
-dead letters instead (see `replay.py`).
+dead letters instead (see `replay.py`); `--help` lists every setting, needing none.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import textwrap
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from .logging import configure_logging
 from .replay import dead_letters_command
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from .service import Service
 
-__all__ = ["load_settings", "run"]
+__all__ = ["load_settings", "run", "usage"]
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -51,6 +52,9 @@ def run(
 ) -> None:
     """Start service `name`: read settings, build, then run the worker or a command."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in {"-h", "--help", "help"}:
+        print(usage(name, settings_class))  # noqa: T201
+        sys.exit(0)
     try:
         settings = load_settings(settings_class)
         configure_logging(name, settings.log_level)
@@ -66,6 +70,38 @@ def run(
         _refuse(name, f"unknown command {args[0]!r} (expected nothing or {known})")
     app, _ = create_worker_app(service)
     run_worker(app, name, settings.log_level)
+
+
+def usage(name: str, settings_class: type[ServiceSettings]) -> str:
+    """How to start the service, and every setting it reads, for `--help`.
+
+    Needs no setting itself: an operator asks before anything is configured.
+    """
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    lines = [
+        f"usage: python -m lindung_{name.replace('-', '_')} [COMMAND ...]",
+        "",
+        "Without a command, runs the service until SIGTERM or SIGINT.",
+        "Commands: `dead-letters list|replay`, and those its README names.",
+        "A bad or missing setting stops it with exit code 2, naming each.",
+        "",
+        "Settings, from the environment:",
+    ]
+    for field_name, info in settings_class.model_fields.items():
+        if info.is_required():
+            given = "required"
+        elif info.default_factory is not None:
+            given = "computed when not set"
+        elif isinstance(info.default, SecretStr):
+            given = "secret, has a default"
+        else:
+            given = f"default {info.default!r}"
+        lines.append(f"  {prefix}{field_name.upper()}  ({given})")
+        described = info.description or info.title or ""
+        lines.extend(
+            textwrap.wrap(described, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        )
+    return "\n".join(lines)
 
 
 def _refuse(name: str, reason: str) -> NoReturn:
