@@ -100,7 +100,7 @@ from .topics import (
     agency_of_topic,
     topic_for,
 )
-from .words import SERVICE_WORDS, STATE_WORDS
+from .words import LOCATION_WORDS, SERVICE_WORDS, STATE_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -112,6 +112,7 @@ __all__ = [
     "DEADLINES",
     "DEAD_LETTERS",
     "IDENTIFICATION_REJECTIONS",
+    "LOCATION_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",

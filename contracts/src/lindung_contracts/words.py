@@ -1,4 +1,4 @@
-"""The services and the states in plain words, English and Malay, for notices and pages.
+"""Services, states and places in plain words, English and Malay, for notices and pages.
 
 Events carry the codes (`legal_aid`, `penang`); a page a person reads names them, in the
 language that person chose. One list here, beside `REASON_WORDS`, so that the desk and
@@ -7,10 +7,10 @@ the dashboard say the same thing.
 
 from __future__ import annotations
 
-from .identification import MalaysianState
+from .identification import Location, MalaysianState
 from .referral import ServiceType
 
-__all__ = ["SERVICE_WORDS", "STATE_WORDS"]
+__all__ = ["LOCATION_WORDS", "SERVICE_WORDS", "STATE_WORDS"]
 
 SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
     ServiceType.CHILD_PROTECTOR: {"en": "Child protector", "ms": "Pelindung kanak-kanak"},
@@ -43,4 +43,16 @@ STATE_WORDS: dict[MalaysianState, dict[str, str]] = {
     },
     MalaysianState.LABUAN: {"en": "Labuan", "ms": "Wilayah Persekutuan Labuan"},
     MalaysianState.PUTRAJAYA: {"en": "Putrajaya", "ms": "Wilayah Persekutuan Putrajaya"},
+}
+
+# Where the child is now, as a phrase that follows "in" / "di" where it is a place.
+LOCATION_WORDS: dict[Location, dict[str, str]] = {
+    Location.IMMIGRATION_DETENTION: {"en": "immigration detention", "ms": "tahanan imigresen"},
+    Location.POLICE_LOCKUP: {"en": "police lock-up", "ms": "lokap polis"},
+    Location.HOSPITAL: {"en": "hospital", "ms": "hospital"},
+    Location.SHELTER: {"en": "shelter", "ms": "tempat perlindungan"},
+    Location.FAMILY: {"en": "with family", "ms": "bersama keluarga"},
+    Location.WORKPLACE: {"en": "workplace", "ms": "tempat kerja"},
+    Location.COMMUNITY: {"en": "in the community", "ms": "dalam komuniti"},
+    Location.UNKNOWN: {"en": "not known", "ms": "tidak diketahui"},
 }

@@ -227,3 +227,29 @@ def test_the_longest_desk_address_still_fits_every_sms(payload, language):
 
     assert len(text) <= SMS_LIMIT
     assert text.endswith(f" {link}")
+
+
+@pytest.mark.parametrize(
+    ("language", "held"),
+    [
+        (Language.ENGLISH, "held in police lock-up, Penang"),
+        (Language.MALAY, "ditahan di lokap polis, Pulau Pinang"),
+    ],
+)
+def test_the_detention_alert_names_the_place_and_the_state_in_words(language, held):
+    detained = DetentionEscalated(
+        case_id=CASE,
+        agency_id="pdrm-pg",
+        location=Location.POLICE_LOCKUP,
+        state=MalaysianState.PENANG,
+        identified_at=AT,
+        referrals=(),
+        unmet=(),
+        notify=RecipientRole.CASE_COORDINATOR,
+        at=AT,
+    )
+    notice = render_email(detained, language=language, reference="LND-1", link=LINK)
+    assert held in notice.subject
+    for code in ("police_lockup", "penang", "police lockup"):
+        assert code not in notice.subject
+        assert code not in notice.text

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from lindung_contracts import (
+    LOCATION_WORDS,
     REASON_WORDS,
+    STATE_WORDS,
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
@@ -123,6 +125,8 @@ def render_email(
         "service": lambda s: _SERVICES[ServiceType(s)][pick],
         "services": lambda many: ", ".join(_SERVICES[ServiceType(s)][pick] for s in many),
         "what": lambda w: _WHAT[w][pick],
+        "place": lambda location: LOCATION_WORDS[location][language.value],
+        "state": lambda state: STATE_WORDS[state][language.value],
         "why": lambda event: _why(event, language),
         "when": lambda at: at.astimezone(MALAYSIA).strftime("%Y-%m-%d %H:%M MYT"),
     }

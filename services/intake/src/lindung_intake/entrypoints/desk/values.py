@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime
 from lindung_contracts import (
+    LOCATION_WORDS,
     STATE_WORDS,
     Accompaniment,
     ExploitationIndicator,
@@ -71,16 +72,7 @@ VALUE_WORDS: Final[dict[type[StrEnum], dict[str, tuple[str, str]]]] = {  # (Engl
         "organ_removal": ("organ removal", "pengambilan organ"),
         "other": ("other", "lain-lain"),
     },
-    Location: {
-        "immigration_detention": ("immigration detention", "tahanan imigresen"),
-        "police_lockup": ("police lock-up", "lokap polis"),
-        "hospital": ("hospital", "hospital"),
-        "shelter": ("shelter", "tempat perlindungan"),
-        "family": ("with family", "bersama keluarga"),
-        "workplace": ("workplace", "tempat kerja"),
-        "community": ("in the community", "dalam komuniti"),
-        "unknown": ("not known", "tidak diketahui"),
-    },
+    Location: {s.value: (w["en"], w["ms"]) for s, w in LOCATION_WORDS.items()},
     HowIdentified: {
         "raid": ("raid", "serbuan"),
         "hospital": ("at a hospital", "di hospital"),
