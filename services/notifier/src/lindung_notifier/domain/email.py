@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from lindung_contracts import (
     LOCATION_WORDS,
     REASON_WORDS,
+    SERVICE_WORDS,
     STATE_WORDS,
     DeadlineMissed,
     DeadlineWarning,
@@ -52,15 +53,6 @@ KIND_OF: Final[dict[type[Payload], str]] = {
     PackageDeadlineMissed: "package_missed",
 }
 
-_SERVICES: Final[dict[ServiceType, tuple[str, str]]] = {
-    ServiceType.CHILD_PROTECTOR: ("pelindung kanak-kanak", "child protection"),
-    ServiceType.SAFE_SHELTER: ("tempat perlindungan selamat", "safe shelter"),
-    ServiceType.HEALTH: ("rawatan kesihatan", "health care"),
-    ServiceType.LEGAL_AID: ("bantuan guaman", "legal aid"),
-    ServiceType.UNHCR: ("UNHCR", "UNHCR"),
-    ServiceType.INTERPRETATION: ("jurubahasa", "interpretation"),
-    ServiceType.PSYCHOSOCIAL: ("sokongan psikososial", "psychosocial support"),
-}
 _WHAT: Final[dict[str, tuple[str, str]]] = {
     "asked": ("diminta", "asked"),
     "declined": ("menolak", "declined"),
@@ -122,8 +114,8 @@ def render_email(
         "link": link,
         "tried": list(tried),
         "late_for": _duration(payload, now, pick),
-        "service": lambda s: _SERVICES[ServiceType(s)][pick],
-        "services": lambda many: ", ".join(_SERVICES[ServiceType(s)][pick] for s in many),
+        "service": lambda s: _service(s, language),
+        "services": lambda many: ", ".join(_service(s, language) for s in many),
         "what": lambda w: _WHAT[w][pick],
         "place": lambda location: LOCATION_WORDS[location][language.value],
         "state": lambda state: STATE_WORDS[state][language.value],
@@ -132,6 +124,12 @@ def render_email(
     }
     first, _, rest = template.render(context).partition("\n")
     return EmailNotice(subject=first.removeprefix("Subject: ").strip(), text=rest.lstrip("\n"))
+
+
+def _service(service: str, language: Language) -> str:
+    """The service in words, lower case inside a sentence (`UNHCR` stays as it is)."""
+    words = SERVICE_WORDS[ServiceType(service)][language.value]
+    return words if words.isupper() else words[0].lower() + words[1:]
 
 
 def _why(payload: ReferralRerouted | ReferralCancelled, language: Language) -> str:
