@@ -159,38 +159,37 @@ def _service_settings(
 def _set_new_passwords(broker: KafkaBroker, secrets: Secrets) -> None:
     """Set on the broker each SCRAM password made since its storage was formatted.
 
-    With Kafka's own `kafka-configs` tool (`kafka.admin.ConfigCommand`), as the admin,
-    the password read from a file only the owner reads; its output goes to `broker.out`.
+    With Kafka's own `kafka-configs` tool (`kafka.admin.ConfigCommand`), as the admin
+    (its password read from a file only the owner reads). What the tool says is shown
+    only if it fails, with the password blotted out: nothing of it is logged.
     """
     if not secrets.kafka_unset:
         return
     lib = resolve_broker()
     client = broker.workdir / ".admin-client.properties"
-    scram = broker.workdir / ".scram.properties"
     module = "org.apache.kafka.common.security.scram.ScramLoginModule"
     write_private(client, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
                           f'sasl.jaas.config={module} required username="{ADMIN}" '
                           f'password="{secrets.kafka[ADMIN]}";\n')  # fmt: skip
     try:
         for name in list(secrets.kafka_unset):
-            write_private(scram, f"SCRAM-SHA-512=[password={secrets.kafka[name]}]\n")
+            password = secrets.kafka[name]
             command = [
                 broker.java, "-cp", f"{lib}/*", "kafka.admin.ConfigCommand",
                 "--bootstrap-server", broker.bootstrap_servers, "--command-config", str(client),
                 "--alter", "--entity-type", "users", "--entity-name", name,
-                "--add-config-file", str(scram),
+                "--add-config", f"SCRAM-SHA-512=[password={password}]",
             ]  # fmt: skip
-            with broker.out_file.open("ab") as out:
-                code = subprocess.run(command, stdout=out, stderr=out, check=False).returncode  # noqa: S603
-            if code != 0:
-                reason = f"setting {name}'s password exited with {code}"
-                raise StartError("Kafka", reason, {broker.out_file: 0})
+            done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+            if done.returncode != 0:
+                said = (done.stdout + done.stderr).replace(password, "***")[-2000:]
+                reason = f"setting {name}'s password exited with {done.returncode}: {said}"
+                raise StartError("Kafka", reason)
             secrets.kafka_unset.remove(name)
             secrets.save()
             print(f"  {name}: its new Kafka password is set on the broker", flush=True)
     finally:
         client.unlink(missing_ok=True)
-        scram.unlink(missing_ok=True)
 
 
 def _ready(
