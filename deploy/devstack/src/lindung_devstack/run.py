@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ def run_system(data: Path) -> None:
     try:
         settings = RunSettings.load(data)
         settings.check_files()
+        _reachable_by_postgres(data)
         secrets = Secrets.load(data, settings.kafka_agencies)
     except OperatorError as error:
         sys.exit(f"lindung run: {error}")
@@ -81,6 +83,19 @@ def run_system(data: Path) -> None:
               f"{data}.", file=sys.stderr)  # fmt: skip
     except StartError as error:
         sys.exit(f"lindung run: {error}\n(every log is under {data})")
+
+
+def _reachable_by_postgres(data: Path) -> None:
+    """As root, PostgreSQL runs as `postgres`, which must reach its directory under `data`."""
+    if os.geteuid() != 0:
+        return
+    check = ["runuser", "-u", "postgres", "--", "test", "-x", str(data)]
+    if subprocess.run(check, capture_output=True, check=False).returncode != 0:  # noqa: S603
+        raise OperatorError(
+            f"{data}: PostgreSQL runs as the user postgres, which cannot reach this directory. "
+            "Choose a --data directory it can reach (e.g. /var/lib/lindung), or let it "
+            f"through the directories above (chmod o+x on each of {data.parent} and its parents)"
+        )
 
 
 def _stop_services(services: ServiceSet) -> None:
