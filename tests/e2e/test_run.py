@@ -163,8 +163,11 @@ async def test_run_issues_keys_once_and_keeps_its_data_across_a_restart(data, ev
                 case_id = answer.json()["case_id"]
                 # Referrals for a child protector, a shelter, health care (consent), each
                 # one's webhook at its provider's endpoint.
-                await eventually(lambda: len(receiver.requested()) >= 3, timeout=60,
-                                 what="the referral webhooks at the operator's endpoints")  # fmt: skip
+                await eventually(
+                    lambda: len(receiver.requested()) >= 3,
+                    timeout=60,
+                    what="the referral webhooks at the operator's endpoints",
+                )
         finally:
             assert await stop(process) == 0
         first_start = time.monotonic() - began

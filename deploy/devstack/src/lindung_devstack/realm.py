@@ -219,8 +219,11 @@ def _claim_mapper(claim: str) -> dict[str, Any]:
 def realm_representation(
     people: People, redirects: tuple[str, ...] = LOOPBACK_REDIRECTS
 ) -> dict[str, Any]:
-    """The realm as Keycloak imports it: the desk's client, each person in `PEOPLE` with a
-    password in `people`, and the realm's administrator if it has one."""
+    """The realm as Keycloak imports it: the desk's client and its people.
+
+    Its people are each person in `PEOPLE` with a password in `people`, and the realm's
+    administrator if `people` has a password for one.
+    """
     client = {
         "clientId": CLIENT_ID,
         "name": "Lindung desk",

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._proc import StartError
 from .access import ADMIN, SERVICE_PRINCIPALS, Credentials, agency_principal
@@ -37,6 +37,9 @@ from .run_data import (
 from .services import HEALTH_PATH, SERVICES, ServiceSet
 from .stack import Stack
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = ["run_system"]
 
 
@@ -51,7 +54,7 @@ def run_system(data: Path) -> None:
         secrets = Secrets.load(data, settings.kafka_agencies)
     except OperatorError as error:
         sys.exit(f"lindung run: {error}")
-    first = issue_first_keys(settings, secrets.intake["key_secret"])
+    first = issue_first_keys(settings, secrets)
     stack, keycloak = _stack(settings, secrets), _keycloak(settings, secrets)
     print(f"Starting PostgreSQL, the Kafka broker and Keycloak (data in {data}) ...", flush=True)
     try:
@@ -148,7 +151,10 @@ def _service_settings(
 ) -> dict[str, dict[str, str]]:
     """Each service's settings: its port, its files and keys, the sign-in, then the operator's."""
     ports, data = settings.ports, settings.data
-    keys = {"api_keys_file": str(data / "api-keys.json"), "key_secret": secrets.intake["key_secret"]}
+    keys = {
+        "api_keys_file": str(data / "api-keys.json"),
+        "key_secret": secrets.intake["key_secret"],
+    }
     desk = f"http://127.0.0.1:{ports['intake']}/desk"
     dashboard = f"http://127.0.0.1:{ports['sla_monitor']}/dashboard"
     router = {"directory_file": str(settings.directory)}
@@ -222,17 +228,23 @@ def _ready(
         f"  intake API       {intake}/v1  (OpenAPI: {intake}/docs)",
         f"  desk             {intake}/desk/  (people sign in at Keycloak)",
         f"  dashboard        {services['sla-monitor'].url}/dashboard  (operations people)",
-        f"  Keycloak         {keycloak.url}/admin/{REALM}/console/  (people of the desk: "
-        f"user {REALM_ADMIN}, first password in {data / 'secrets.json'}, keycloak.admin_password)",
-        f"  Kafka            {services['intake'].env['INTAKE_KAFKA_BOOTSTRAP_SERVERS']} "
-        "(SASL/SCRAM; passwords in secrets.json)",
+        (
+            f"  people           {keycloak.url}/admin/{REALM}/console/  (Keycloak: sign in as "
+            f"{REALM_ADMIN}, its first password in {kept})"
+        ),
+        (
+            f"  Kafka            {services['intake'].env['INTAKE_KAFKA_BOOTSTRAP_SERVERS']} "
+            f"(SASL/SCRAM; every password in {data / 'secrets.json'})"
+        ),
         f"  settings         {data / 'lindung.toml'}; each service's as started: {data / 'env'}",
         f"  logs             {data / 'logs'}",
         *(f"  {name:<16} {p.url}{HEALTH_PATH}" for name, p in services.processes.items()),
     ]
     if first is None:
-        lines.append(f"The first API keys were issued at the first start; they are in {kept} "
-                     "(if still kept). More: docs/operations.md, \"API keys\".")  # fmt: skip
+        lines.append(
+            f"The first API keys were issued at the first start, into {kept} (if you kept "
+            'it). More keys: docs/operations.md, "API keys".'
+        )
     else:
         agency, operations = (
             next((h, k) for (kind, h), k in first.keys.items() if kind == wanted)
@@ -248,10 +260,14 @@ def _ready(
             *(f"    {line}" for line in _EXAMPLE.splitlines()),
             "EOF",
             "The dashboard's JSON, as operations:",
-            f"  curl -sS {services['sla-monitor'].url}/dashboard/api/open "
-            f"-H 'Authorization: Bearer {operations[1]}'",
-            f"Add people (provider staff, coordinators, operations) in Keycloak's console "
-            f"above, as {REALM_ADMIN}: docs/operations.md, \"People\".",
+            (
+                f"  curl -sS {services['sla-monitor'].url}/dashboard/api/open "
+                f"-H 'Authorization: Bearer {operations[1]}'"
+            ),
+            (
+                "Add people (provider staff, coordinators, operations) in Keycloak's console "
+                f'above, as {REALM_ADMIN}: docs/operations.md, "People".'
+            ),
         ]
     lines.append("Ctrl-C stops everything; `make run` again starts it with the same data.")
     print(*lines, sep="\n", flush=True)
@@ -262,4 +278,3 @@ _EXAMPLE = """{"agency_reference": "REF-0001", "identified_at": "$(date -u +%FT%
  "situation": {"indicators": ["forced_labour"], "state": "selangor",
                "how_identified": "raid", "location": "police_lockup"},
  "consent": {"categories": ["shelter", "health"], "given_by": "child"}}"""
-

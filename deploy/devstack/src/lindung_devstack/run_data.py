@@ -30,6 +30,7 @@ from typing import Any
 from lindung_common.keys import KeyEntry, KeysFile, hash_key, new_key
 
 from .access import ADMIN, SERVICE_PRINCIPALS, agency_principal
+from .realm import REALM_ADMIN
 
 __all__ = [
     "EXAMPLES",
@@ -121,15 +122,20 @@ class RunSettings:
 
     def check_files(self) -> None:
         """The operator's files the system cannot run without; a clear stop if one is missing."""
+        directory = (
+            "the provider directory: who offers which service, in which states and "
+            "languages (the router refers only to these)"
+        )
+        endpoints = "every provider's and role's webhook (or email, SMS): how they are told"
         wanted = (
-            (self.directory, "directory.example.json", "the provider directory: who offers "
-             "which service, in which states and languages (the router refers only to these)"),
-            (self.endpoints, "endpoints.example.json", "every provider's and role's webhook "
-             "(or email, SMS): how the notifier tells them"),
-        )  # fmt: skip
+            (self.directory, "directory.example.json", directory),
+            (self.endpoints, "endpoints.example.json", endpoints),
+        )
         if self.policy is not None and not self.policy.exists():
-            raise OperatorError(f"{self.policy}: no routing policy there ([files] policy in "
-                                f"{self.data / SETTINGS_FILE}; empty for the default policy)")  # fmt: skip
+            raise OperatorError(
+                f"{self.policy}: no routing policy there ([files] policy in "
+                f"{self.data / SETTINGS_FILE}; empty for the default policy)"
+            )
         for path, example, what in wanted:
             if not path.exists():
                 raise OperatorError(
@@ -229,10 +235,11 @@ class FirstKeys:
     path: Path
 
 
-def issue_first_keys(settings: RunSettings, secret: str) -> FirstKeys | None:
+def issue_first_keys(settings: RunSettings, secrets_: Secrets) -> FirstKeys | None:
     """At the first start only: an agency's key and an operations key, kept for the owner.
 
-    Intake's keys file gets their keyed hashes; `first-keys.txt` (owner only) the keys.
+    Intake's keys file gets their keyed hashes; `first-keys.txt` (owner only) the keys,
+    and the first password of the Keycloak realm's administrator.
     Nothing is issued when the keys file exists: later keys come from intake's command.
     """
     path = settings.data / KEYS_FILE
@@ -244,7 +251,7 @@ def issue_first_keys(settings: RunSettings, secret: str) -> FirstKeys | None:
     entries = tuple(
         KeyEntry(
             key_id=f"k_{secrets.token_hex(8)}",
-            hmac_sha256=hash_key(key, secret.encode()),
+            hmac_sha256=hash_key(key, secrets_.intake["key_secret"].encode()),
             kind=kind,  # type: ignore[arg-type]  # one of the two above
             id=holder,
             created_at=now,
@@ -252,9 +259,11 @@ def issue_first_keys(settings: RunSettings, secret: str) -> FirstKeys | None:
         for (kind, holder), key in keys.items()
     )
     kept = settings.data / FIRST_KEYS_FILE
-    lines = [f"{kind:<12} {holder:<24} {key}\n" for (kind, holder), key in keys.items()]
-    write_private(kept, f"# Lindung's first API keys, issued {now:%Y-%m-%d %H:%M} UTC.\n"
-                        "# kind        holder                   key\n" + "".join(lines))  # fmt: skip
+    admin = ("keycloak", REALM_ADMIN, secrets_.keycloak["admin_password"])
+    rows = [*((kind, holder, key) for (kind, holder), key in keys.items()), admin]
+    lines = "".join(f"{kind:<12} {holder:<24} {key}\n" for kind, holder, key in rows)
+    heading = f"# Lindung's first API keys and Keycloak password, {now:%Y-%m-%d %H:%M} UTC.\n"
+    write_private(kept, f"{heading}# kind        holder                   key\n{lines}")
     document = KeysFile(keys=entries).model_dump(mode="json", exclude_none=True)
     write_private(path, json.dumps(document, indent=2) + "\n")
     return FirstKeys(keys, kept)
