@@ -191,6 +191,7 @@ async def test_run_issues_keys_once_and_keeps_its_data_across_a_restart(data, ev
     assert kept.stat().st_mode & 0o777 == 0o600
     assert key in kept.read_text()
     assert (data / "secrets.json").stat().st_mode & 0o777 == 0o600
+    assert (data / "kafka").stat().st_mode & 0o077 == 0  # its config holds the admin's password
     logs = [p for p in data.rglob("*") if p.is_file() and (p.suffix in {".log", ".out"}
                                                           or p.parent.name == "logs")]  # fmt: skip
     assert any(p.parent.name == "logs" for p in logs)

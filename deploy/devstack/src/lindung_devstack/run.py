@@ -55,6 +55,9 @@ def run_system(data: Path) -> None:
     except OperatorError as error:
         sys.exit(f"lindung run: {error}")
     first = issue_first_keys(settings, secrets)
+    for private in ("kafka", "keycloak", "env"):  # the broker's config holds the admin's password
+        (data / private).mkdir(mode=0o700, exist_ok=True)
+        (data / private).chmod(0o700)
     stack, keycloak = _stack(settings, secrets), _keycloak(settings, secrets)
     print(f"Starting PostgreSQL, the Kafka broker and Keycloak (data in {data}) ...", flush=True)
     try:
