@@ -125,6 +125,27 @@ async def stop(process: asyncio.subprocess.Process) -> int:
         return await process.wait()
 
 
+def first_password(data: Path) -> str:
+    """`lindung-admin`'s first password, from the first keys' file."""
+    rows = [line.split() for line in (data / "first-keys.txt").read_text().splitlines()]
+    return next(row[2] for row in rows if row[:2] == ["keycloak", "lindung-admin"])
+
+
+async def realm_people(keycloak: str, password: str) -> list[str]:
+    """The user names in the `lindung` realm, as its administrator sees them."""
+    async with httpx.AsyncClient(base_url=f"{keycloak}/realms/lindung") as client:
+        token = await client.post(
+            "/protocol/openid-connect/token",
+            data={"grant_type": "password", "client_id": "admin-cli",
+                  "username": "lindung-admin", "password": password},
+        )  # fmt: skip
+        assert token.status_code == 200, token.text
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        users = await client.get(f"{keycloak}/admin/realms/lindung/users", headers=bearer)
+        assert users.status_code == 200, users.text
+        return sorted(user["username"] for user in users.json())
+
+
 def identification(reference: str) -> dict[str, Any]:
     return {
         "agency_reference": reference,
@@ -184,6 +205,10 @@ async def test_run_issues_keys_once_and_keeps_its_data_across_a_restart(data, ev
                 assert case.json()["case_id"] == case_id
                 answer = await client.post("/v1/identifications", json=identification("R-2"))
                 assert answer.status_code == 202, answer.text
+            # The realm has its administrator, with the first password kept beside the
+            # keys, and nobody else: no demo people.
+            keycloak = re.search(r"people +(http://\S+)/admin/", again).group(1)  # type: ignore[union-attr]
+            assert await realm_people(keycloak, first_password(data)) == ["lindung-admin"]
         finally:
             assert await stop(process) == 0
 
