@@ -82,6 +82,8 @@ def run_system(data: Path) -> None:
             for name, process in services.processes.items():
                 write_env(data, name, process.env, SERVICES[name][1])
             _ready(settings, services, keycloak, first, time.monotonic() - began)
+            if first is not None:
+                first.shown()
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

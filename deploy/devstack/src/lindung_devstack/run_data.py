@@ -229,10 +229,28 @@ def new_data_key(now: datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class FirstKeys:
-    """The keys issued at the first start, by (kind, holder)."""
+    """The keys issued at the first start, by (kind, holder), until they have been shown."""
 
     keys: dict[tuple[str, str], str]
     path: Path
+
+    @property
+    def _shown(self) -> Path:
+        return self.path.with_name(".first-keys-shown")
+
+    def shown(self) -> None:
+        """They were printed: never again."""
+        self._shown.touch()
+
+    @classmethod
+    def unshown(cls, data: Path) -> FirstKeys | None:
+        """The keys issued by a first start that stopped before it could show them."""
+        kept = cls({}, data / FIRST_KEYS_FILE)
+        if kept._shown.exists() or not kept.path.exists():
+            return None
+        rows = [line.split() for line in kept.path.read_text().splitlines()]
+        keys = {(r[0], r[1]): r[-1] for r in rows if r and r[0] in {"agency", "operations"}}
+        return cls(keys, kept.path)
 
 
 def issue_first_keys(settings: RunSettings, secrets_: Secrets) -> FirstKeys | None:
@@ -240,11 +258,12 @@ def issue_first_keys(settings: RunSettings, secrets_: Secrets) -> FirstKeys | No
 
     Intake's keys file gets their keyed hashes; `first-keys.txt` (owner only) the keys,
     and the first password of the Keycloak realm's administrator.
-    Nothing is issued when the keys file exists: later keys come from intake's command.
+    Nothing is issued when the keys file exists (later keys come from intake's command);
+    the first keys are returned again only if no start has shown them yet.
     """
     path = settings.data / KEYS_FILE
     if path.exists():
-        return None
+        return FirstKeys.unshown(settings.data)
     holders = (("agency", settings.first_agency), ("operations", settings.first_operations))
     keys = {holder: new_key() for holder in holders}
     now = datetime.now(UTC)
