@@ -10,10 +10,13 @@ PACKAGES   := -p lindung_contracts -p lindung_common -p lindung_intake -p lindun
               -p lindung_notifier -p lindung_sla_monitor -p lindung_devstack
 SOURCES    := contracts services deploy/devstack tests bench
 
-.PHONY: compile fetch browser interop demo test test-unit lint format contracts contracts-check k8s k8s-check alerts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
+.PHONY: compile fetch browser interop demo run test test-unit lint format contracts contracts-check k8s k8s-check alerts-check setup prereqs up clean bench bench-e2e bench-dashboard bench-deadlines
 
 demo: setup fetch ## Run infrastructure + the four services on the demo scenario (Ctrl-C stops all)
 	$(PY) -m lindung_devstack demo $(DEMO_ARGS)
+
+run: setup fetch ## The real system on one machine, data in ./var (RUN_ARGS="--data DIR"); docs/operations.md
+	$(PY) -m lindung_devstack run $(RUN_ARGS)
 
 # Two workers: the end-to-end tests on one, every other test on the other, each with its
 # own broker, PostgreSQL and Keycloak (tests/conftest.py groups them).

@@ -1,4 +1,4 @@
-"""`python -m lindung_devstack {up,demo,fetch,provision,provision-database,k8s}`."""
+"""`python -m lindung_devstack {up,demo,run,fetch,provision,provision-database,k8s}`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .demo import run_demo
 from .kafka import create_topics, resolve_broker
 from .keycloak import KeycloakServer, resolve_keycloak
 from .roles import DatabaseRole, provision_database
+from .run import run_system
 from .services import SERVICES
 from .stack import Stack
 
@@ -70,12 +71,21 @@ def main() -> None:
     demo = commands.add_parser("demo", help="run everything on the demo scenario")
     demo.add_argument("--seconds", type=float, default=100.0, help="how long to watch")
     demo.add_argument("--exit", action="store_true", help="stop after the summary")
+    run = commands.add_parser(
+        "run",
+        help="run the real system (Kafka, PostgreSQL, Keycloak, the four services) with "
+        "the operator's files and the data in --data, until Ctrl-C (docs/operations.md)",
+    )
+    run.add_argument("--data", type=Path, default=Path("var"), help="the data directory")
     args = parser.parse_args()
     agencies = tuple(a for a in os.environ.get("LINDUNG_AGENCIES", "").split(",") if a)
     # SIGTERM stops everything as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     if args.command == "demo":
         run_demo(seconds=args.seconds, stay=not args.exit)
+        return
+    if args.command == "run":
+        run_system(args.data)
         return
     if args.command == "k8s":
         _k8s(args.out, tuple(args.agency), check=args.check)

@@ -32,12 +32,14 @@ __all__ = [
     "LOOPBACK_REDIRECTS",
     "PEOPLE",
     "REALM",
+    "REALM_ADMIN",
     "People",
     "Person",
     "realm_representation",
 ]
 
 REALM = "lindung"
+REALM_ADMIN = "lindung-admin"
 CLIENT_ID = "lindung-desk"
 CLAIMS = ("lindung_role", "lindung_provider", "lindung_states")
 LOGIN_THEME = "lindung"
@@ -109,6 +111,9 @@ class People:
     passwords: dict[str, str] = field(
         default_factory=lambda: {p.username: _new_secret() for p in PEOPLE}
     )
+    # With a password, the realm also has its administrator, `REALM_ADMIN`: it manages the
+    # realm's people in Keycloak's admin console (`/admin/lindung/console/`), nothing else.
+    admin_password: str = field(default="", repr=False)
 
     def text(self) -> str:
         """The passwords as `user name  password` lines, for the file the demo prints."""
@@ -180,6 +185,18 @@ def _hashed(password: str) -> dict[str, Any]:
     }
 
 
+def _realm_admin(password: str) -> dict[str, Any]:
+    """The realm's own administrator: the realm's `realm-admin` role, in no other realm."""
+    return {
+        "username": REALM_ADMIN,
+        "enabled": True,
+        "firstName": "Lindung",
+        "lastName": "administrator",
+        "credentials": [_hashed(password)],
+        "clientRoles": {"realm-management": ["realm-admin"]},
+    }
+
+
 def _claim_mapper(claim: str) -> dict[str, Any]:
     return {
         "name": claim,
@@ -202,7 +219,11 @@ def _claim_mapper(claim: str) -> dict[str, Any]:
 def realm_representation(
     people: People, redirects: tuple[str, ...] = LOOPBACK_REDIRECTS
 ) -> dict[str, Any]:
-    """The realm as Keycloak imports it: the desk's client and every person in `PEOPLE`."""
+    """The realm as Keycloak imports it: the desk's client and its people.
+
+    Its people are each person in `PEOPLE` with a password in `people`, and the realm's
+    administrator if `people` has a password for one.
+    """
     client = {
         "clientId": CLIENT_ID,
         "name": "Lindung desk",
@@ -236,7 +257,10 @@ def realm_representation(
             "credentials": [_hashed(people.passwords[person.username])],
         }
         for person in PEOPLE
+        if person.username in people.passwords  # none: a realm without the demo people
     ]
+    if people.admin_password:
+        users.append(_realm_admin(people.admin_password))
     profile = {"kc.user.profile.config": [json.dumps(_user_profile())]}
     return {
         "realm": REALM,

@@ -60,7 +60,8 @@ class Stack:
     brokers: int = 1
     kafka_bootstrap_servers: str = ""
     database_url: str = ""
-    # The single broker; None for a cluster, whose nodes are in `kafka_nodes`.
+    # The single broker; None for a cluster, whose nodes are in `kafka_nodes`. A broker
+    # (or `postgres`) given is the one started: its ports, data and credentials are kept.
     broker: KafkaBroker | None = None
     cluster: KafkaCluster | None = None
     postgres: PostgresServer | None = None
@@ -150,14 +151,17 @@ class Stack:
     def _up(self) -> None:
         env_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         env_db = os.environ.get("DATABASE_URL")
-        if env_kafka and env_db:
+        # Servers given (with their ports, data and passwords) are started, whatever is set.
+        given = self.postgres is not None or self.broker is not None
+        if env_kafka and env_db and not given:
             self.kafka_bootstrap_servers, self.database_url = env_kafka, env_db
             self._existing_credentials()
         else:
             if os.geteuid() == 0:
                 # PostgreSQL runs as `postgres` and must reach its directory inside ours.
                 self.workdir.chmod(0o711)
-            self.postgres = PostgresServer(workdir=self.workdir / "postgres")
+            if self.postgres is None:
+                self.postgres = PostgresServer(workdir=self.workdir / "postgres")
             self.postgres.start(timeout=POSTGRES_TIMEOUT)
             self.database_url = self.postgres.url
             self._start_kafka()
@@ -183,9 +187,10 @@ class Stack:
 
     def _start_kafka(self) -> None:
         if self.brokers == 1:
-            self.broker = KafkaBroker(
-                self.workdir / "kafka", users=self.credentials, admin=self.admin
-            )
+            if self.broker is None:
+                self.broker = KafkaBroker(
+                    self.workdir / "kafka", users=self.credentials, admin=self.admin
+                )
             self.broker.start(timeout=BROKER_TIMEOUT)
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
             return
