@@ -58,12 +58,10 @@ class Catalogue:
         for index, service in enumerate(kept):
             errors = sorted(validator.iter_errors(service), key=lambda e: list(map(str, e.path)))
             if errors:
-                raise RecordFault(
-                    _record(index, service),
-                    _path(errors[0]),
-                    "; ".join(e.message for e in errors[:_MAX_FAULTS])
-                    + (f" (and {len(errors) - _MAX_FAULTS} more)" if len(errors) > _MAX_FAULTS else ""),
-                )
+                more = len(errors) - _MAX_FAULTS
+                reason = "; ".join(e.message for e in errors[:_MAX_FAULTS])
+                reason += f" (and {more} more)" if more > 0 else ""
+                raise RecordFault(_record(index, service), _path(errors[0]), reason)
         repeated = [i for i, n in Counter(s["id"] for s in kept).items() if n > 1]
         if repeated:
             index = next(i for i, s in enumerate(kept) if s["id"] == repeated[0])

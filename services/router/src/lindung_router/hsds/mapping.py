@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import MalaysianState, ServiceType
 from pydantic import ValidationError
 
 from ..domain import NATIONWIDE, Provider  # noqa: TID252
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "DISTRICT_ID_TYPE",
@@ -74,9 +76,11 @@ ISO_CODES: dict[MalaysianState, tuple[str, str]] = {
 }
 _COUNTRY = ("MY", "Malaysia")
 _BY_CODE = {code: state for state, (code, _) in ISO_CODES.items()}
-_BY_NAME = {name.lower(): state for state, (_, name) in ISO_CODES.items()} | {
-    state.value.replace("_", " "): state for state in MalaysianState
-} | {"pulau pinang": _S.PENANG, "malacca": _S.MELAKA, "negri sembilan": _S.NEGERI_SEMBILAN}
+_BY_NAME = (
+    {name.lower(): state for state, (_, name) in ISO_CODES.items()}
+    | {state.value.replace("_", " "): state for state in MalaysianState}
+    | {"pulau pinang": _S.PENANG, "malacca": _S.MELAKA, "negri sembilan": _S.NEGERI_SEMBILAN}
+)
 # "WP Kuala Lumpur", "Wilayah Persekutuan Labuan", "Federal Territory of Putrajaya".
 _TERRITORY = re.compile(r"^(w\.?p\.?|wilayah persekutuan|federal territory( of)?)\s+")
 _CODE = re.compile(r"(MY-\d{2}|MY)$", re.IGNORECASE)
@@ -255,14 +259,20 @@ def _area(service_id: str, state: str) -> dict[str, Any]:
     }
 
 
-def to_service(provider: Provider, *, organization: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def to_service(
+    provider: Provider, *, organization: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The provider as one fully nested HSDS 3.1 service (ids derived from the provider id)."""
     sid = hsds_id("service", provider.id)
-    org = dict(organization) if organization is not None else {
-        "id": hsds_id("organization", provider.id),
-        "name": provider.name,
-        "description": provider.name,
-    }
+    org = (
+        dict(organization)
+        if organization is not None
+        else {
+            "id": hsds_id("organization", provider.id),
+            "name": provider.name,
+            "description": provider.name,
+        }
+    )
     attributes = [
         _attribute(sid, _term(PROVIDER_TAXONOMY, "provider_id", "Lindung provider id",
                               "The id Lindung's referrals and answers name this provider by."),
@@ -271,7 +281,7 @@ def to_service(provider: Provider, *, organization: Mapping[str, Any] | None = N
                               "Among equally near providers, lower is asked first."),
                    str(provider.priority)),
     ] + [
-        _attribute(sid, _term(SERVICE_TYPE_TAXONOMY, s.value, s.value.replace("_", " ").capitalize(),
+        _attribute(sid, _term(SERVICE_TYPE_TAXONOMY, s.value, s.value.replace("_", " "),
                               f"Lindung refers children to this service for {s.value}."))
         for s in provider.services
     ]  # fmt: skip

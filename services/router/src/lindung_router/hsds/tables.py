@@ -16,7 +16,7 @@ from .catalogue import RecordFault
 from .schemas import table_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
 __all__ = ["read_tables", "write_tables"]
@@ -46,7 +46,8 @@ def _typed(table: str, file: str, line: int, row: dict[str, str]) -> Row:
             try:
                 number = float(text)
             except ValueError:
-                raise RecordFault(f"{file} line {line}", name, f"{text!r} is not a number") from None
+                reason = f"{text!r} is not a number"
+                raise RecordFault(f"{file} line {line}", name, reason) from None
             typed[name] = int(number) if number.is_integer() else number
         elif kind == "boolean":
             typed[name] = text.strip().lower() in ("true", "1", "yes")
@@ -115,7 +116,10 @@ def _with(row: Row, name: str, table: dict[str, Row]) -> Row:
 
 
 def _sal(
-    sal: Row, locations: dict[str, Row], addresses: dict[str, list[Row]], areas: dict[str, list[Row]]
+    sal: Row,
+    locations: dict[str, Row],
+    addresses: dict[str, list[Row]],
+    areas: dict[str, list[Row]],
 ) -> Row:
     nested = dict(sal)
     if sal.get("id") in areas:
@@ -136,37 +140,46 @@ def write_tables(services: Iterable[Row], folder: Path) -> None:
         tables[table].setdefault(row["id"], row | {k: v for k, v in links.items() if v})
 
     for service in services:
-        sid = service["id"]
-        put("service", service)
-        if service.get("organization"):
-            put("organization", service["organization"])
-        for language in service.get("languages", ()):
-            put("language", language, service_id=sid)
-        for area in service.get("service_areas", ()):
-            put("service_area", area, service_id=sid)
-        for sal in service.get("service_at_locations", ()):
-            put("service_at_location", sal, service_id=sid)
-            for area in sal.get("service_areas", ()):
-                put("service_area", area, service_at_location_id=sal["id"])
-            if sal.get("location"):
-                put("location", sal["location"])
-                for address in sal["location"].get("addresses", ()):
-                    put("address", address, location_id=sal["location"]["id"])
-        for attribute in service.get("attributes", ()):
-            put("attribute", attribute, link_id=sid)
-            if attribute.get("taxonomy_term"):
-                put("taxonomy_term", attribute["taxonomy_term"])
-        for capacity in service.get("capacities", ()):
-            put("service_capacity", capacity, service_id=sid)
-            if capacity.get("unit"):
-                put("unit", capacity["unit"])
+        _flatten(service, put)
     folder.mkdir(parents=True, exist_ok=True)
     for table, rows in tables.items():
-        columns = _columns(table)
         with (folder / _file(table)).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+            writer = csv.DictWriter(handle, _columns(table), extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows.values())
+
+
+def _flatten(service: Row, put: Callable[..., None]) -> None:
+    """Hand each record a nested service holds to `put(table, row, **links)`."""
+    sid = service["id"]
+    put("service", service)
+    if service.get("organization"):
+        put("organization", service["organization"])
+    for language in service.get("languages", ()):
+        put("language", language, service_id=sid)
+    for area in service.get("service_areas", ()):
+        put("service_area", area, service_id=sid)
+    for sal in service.get("service_at_locations", ()):
+        _flatten_sal(sid, sal, put)
+    for attribute in service.get("attributes", ()):
+        put("attribute", attribute, link_id=sid)
+        if attribute.get("taxonomy_term"):
+            put("taxonomy_term", attribute["taxonomy_term"])
+    for capacity in service.get("capacities", ()):
+        put("service_capacity", capacity, service_id=sid)
+        if capacity.get("unit"):
+            put("unit", capacity["unit"])
+
+
+def _flatten_sal(sid: str, sal: Row, put: Callable[..., None]) -> None:
+    put("service_at_location", sal, service_id=sid)
+    for area in sal.get("service_areas", ()):
+        put("service_area", area, service_at_location_id=sal["id"])
+    location = sal.get("location")
+    if location:
+        put("location", location)
+        for address in location.get("addresses", ()):
+            put("address", address, location_id=location["id"])
 
 
 _TABLE_ORDER = (
