@@ -12,7 +12,8 @@ One HSDS `service` is one Lindung provider:
   state's name (`Selangor`, `Pulau Pinang`, `WP Kuala Lumpur`); `Malaysia` or `MY` is the
   whole country. Without service areas, the `state_province` of its locations' addresses;
 - districts come from its locations: an `external_identifier` of type `lindung:district`,
-  or the `city` of an address;
+  or the `city` of an address, as a slug the way identifications name them (`Kuala
+  Selangor` -> `kuala-selangor`);
 - languages are its `languages[].code`, lower case, any region tag dropped (`en-GB` -> `en`);
 - `status` `active` is accepting, `inactive` or `temporarily closed` is not, `defunct`
   leaves it out; the `priority` attribute (taxonomy `lindung:provider`) orders it (lower
@@ -163,7 +164,8 @@ def _districts(service: Mapping[str, Any]) -> tuple[str, ...]:
         if location.get("external_identifier_type") == DISTRICT_ID_TYPE:
             found.append(str(location.get("external_identifier", "")).strip())
         found += [str(a.get("city", "")).strip() for a in location.get("addresses") or ()]
-    return tuple(dict.fromkeys(d for d in found if d))
+    slugs = (re.sub(r"[^a-z0-9]+", "-", d.lower()).strip("-") for d in found)
+    return tuple(dict.fromkeys(d for d in slugs if d))
 
 
 def _languages(service: Mapping[str, Any]) -> tuple[str, ...]:

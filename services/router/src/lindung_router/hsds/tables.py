@@ -137,6 +137,7 @@ def write_tables(services: Iterable[Row], folder: Path) -> None:
     tables: dict[str, dict[str, Row]] = {t: {} for t in _TABLE_ORDER}
 
     def put(table: str, row: Row, **links: Any) -> None:
+        # The tabular form links rows by ids the nested form may leave out.
         tables[table].setdefault(row["id"], row | {k: v for k, v in links.items() if v})
 
     for service in services:
@@ -152,7 +153,7 @@ def write_tables(services: Iterable[Row], folder: Path) -> None:
 def _flatten(service: Row, put: Callable[..., None]) -> None:
     """Hand each record a nested service holds to `put(table, row, **links)`."""
     sid = service["id"]
-    put("service", service)
+    put("service", service, organization_id=(service.get("organization") or {}).get("id"))
     if service.get("organization"):
         put("organization", service["organization"])
     for language in service.get("languages", ()):
@@ -162,17 +163,20 @@ def _flatten(service: Row, put: Callable[..., None]) -> None:
     for sal in service.get("service_at_locations", ()):
         _flatten_sal(sid, sal, put)
     for attribute in service.get("attributes", ()):
-        put("attribute", attribute, link_id=sid)
+        term_id = (attribute.get("taxonomy_term") or {}).get("id")
+        put("attribute", attribute, link_id=sid, taxonomy_term_id=term_id)
         if attribute.get("taxonomy_term"):
             put("taxonomy_term", attribute["taxonomy_term"])
     for capacity in service.get("capacities", ()):
-        put("service_capacity", capacity, service_id=sid)
+        unit_id = (capacity.get("unit") or {}).get("id")
+        put("service_capacity", capacity, service_id=sid, unit_id=unit_id)
         if capacity.get("unit"):
             put("unit", capacity["unit"])
 
 
 def _flatten_sal(sid: str, sal: Row, put: Callable[..., None]) -> None:
-    put("service_at_location", sal, service_id=sid)
+    location_id = (sal.get("location") or {}).get("id")
+    put("service_at_location", sal, service_id=sid, location_id=location_id)
     for area in sal.get("service_areas", ()):
         put("service_area", area, service_at_location_id=sal["id"])
     location = sal.get("location")
