@@ -34,13 +34,13 @@ from lindung_contracts import MalaysianState, ServiceType
 from pydantic import ValidationError
 
 from ..domain import NATIONWIDE, Provider  # noqa: TID252
+from .places import area_of, state_coded, state_named
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
     "DISTRICT_ID_TYPE",
-    "ISO_CODES",
     "PROVIDER_TAXONOMY",
     "SERVICE_TYPE_TAXONOMY",
     "HsdsFault",
@@ -54,37 +54,6 @@ PROVIDER_TAXONOMY = "lindung:provider"
 DISTRICT_ID_TYPE = "lindung:district"
 _DEFAULT_PRIORITY = 100
 _NAMESPACE = uuid.UUID("5c0f8a52-4d0e-5b5e-9a43-0d6c1f2b7a11")
-
-_S = MalaysianState
-# ISO 3166-2:MY subdivision codes and the English names the export writes.
-ISO_CODES: dict[MalaysianState, tuple[str, str]] = {
-    _S.JOHOR: ("MY-01", "Johor"),
-    _S.KEDAH: ("MY-02", "Kedah"),
-    _S.KELANTAN: ("MY-03", "Kelantan"),
-    _S.MELAKA: ("MY-04", "Melaka"),
-    _S.NEGERI_SEMBILAN: ("MY-05", "Negeri Sembilan"),
-    _S.PAHANG: ("MY-06", "Pahang"),
-    _S.PENANG: ("MY-07", "Penang"),
-    _S.PERAK: ("MY-08", "Perak"),
-    _S.PERLIS: ("MY-09", "Perlis"),
-    _S.SELANGOR: ("MY-10", "Selangor"),
-    _S.TERENGGANU: ("MY-11", "Terengganu"),
-    _S.SABAH: ("MY-12", "Sabah"),
-    _S.SARAWAK: ("MY-13", "Sarawak"),
-    _S.KUALA_LUMPUR: ("MY-14", "Kuala Lumpur"),
-    _S.LABUAN: ("MY-15", "Labuan"),
-    _S.PUTRAJAYA: ("MY-16", "Putrajaya"),
-}
-_COUNTRY = ("MY", "Malaysia")
-_BY_CODE = {code: state for state, (code, _) in ISO_CODES.items()}
-_BY_NAME = (
-    {name.lower(): state for state, (_, name) in ISO_CODES.items()}
-    | {state.value.replace("_", " "): state for state in MalaysianState}
-    | {"pulau pinang": _S.PENANG, "malacca": _S.MELAKA, "negri sembilan": _S.NEGERI_SEMBILAN}
-)
-# "WP Kuala Lumpur", "Wilayah Persekutuan Labuan", "Federal Territory of Putrajaya".
-_TERRITORY = re.compile(r"^(w\.?p\.?|wilayah persekutuan|federal territory( of)?)\s+")
-_CODE = re.compile(r"(MY-\d{2}|MY)$", re.IGNORECASE)
 
 
 class HsdsFault(ValueError):
@@ -115,21 +84,13 @@ def _area_state(area: Mapping[str, Any]) -> MalaysianState | str | None:
     """The state an area names (`*` for the whole country), or None if it names none."""
     candidates = []
     if area.get("extent_type") == "text" and area.get("extent"):
-        candidates.append(str(area["extent"]).strip())
+        candidates.append(str(area["extent"]))
     if area.get("uri"):
-        candidates.append(str(area["uri"]).strip())
+        candidates.append(str(area["uri"]))
     for text in candidates:
-        match = _CODE.search(text)
-        if match:
-            code = match.group(1).upper()
-            if code == _COUNTRY[0]:
-                return NATIONWIDE
-            if code in _BY_CODE:
-                return _BY_CODE[code]
-    name = _TERRITORY.sub("", str(area.get("name") or "").strip().lower())
-    if name in (_COUNTRY[1].lower(), _COUNTRY[0].lower()):
-        return NATIONWIDE
-    return _BY_NAME.get(name)
+        if (state := state_coded(text)) is not None:
+            return state
+    return state_named(str(area.get("name") or ""))
 
 
 def _states(service: Mapping[str, Any]) -> tuple[str, ...]:
@@ -138,10 +99,7 @@ def _states(service: Mapping[str, Any]) -> tuple[str, ...]:
         areas += sal.get("service_areas") or ()
     named = [_area_state(a) for a in areas]
     if not areas:  # no service areas: where its locations are
-        named = [
-            _BY_NAME.get(_TERRITORY.sub("", str(a.get("state_province", "")).strip().lower()))
-            for a in _addresses(service)
-        ]
+        named = [state_named(str(a.get("state_province", ""))) for a in _addresses(service)]
     states = list(dict.fromkeys(s for s in named if s is not None))
     if not states:
         where = "service_areas" if areas else "service_areas (none) or location addresses"
@@ -251,7 +209,7 @@ def _attribute(service_id: str, term: dict[str, Any], value: str | None = None) 
 
 
 def _area(service_id: str, state: str) -> dict[str, Any]:
-    code, name = _COUNTRY if state == NATIONWIDE else ISO_CODES[MalaysianState(state)]
+    code, name = area_of(state)
     return {
         "id": hsds_id("service_area", service_id, code),
         "service_id": service_id,
