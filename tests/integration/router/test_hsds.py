@@ -128,6 +128,8 @@ async def test_the_served_endpoints_answer_as_the_hsds_openapi_document_says(hsd
     assert_valid("/", about.json())
     assert document.status_code == 200
     assert document.json()["openapi"] == "3.1.0"
+    assert set(document.json()["paths"]) == {"/", "/services", "/services/{id}"}
+    assert "REQUIRED" not in json.dumps(document.json()["info"])
 
     for page in (first, last):
         assert page.status_code == 200

@@ -3,12 +3,14 @@
 `GET /hsds/` (what this API is), `GET /hsds/services` (paginated as the HSDS OpenAPI
 document's `Page`: `total_items`, `total_pages`, `page_number`, `size`, `first_page`,
 `last_page`, `empty`, `contents`), `GET /hsds/services/{id}` (one fully nested service),
-and `GET /hsds/openapi.json` (the HSDS document these follow). Refusals are
+and `GET /hsds/openapi.json` (the HSDS document, cut to what is served here, with this
+API's own `info` where the template has placeholders). Refusals are
 `{"errors": [{"field", "reason"}]}`, as everywhere in Lindung.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +79,26 @@ def _matches(service: dict[str, Any], request: Request) -> bool:
     return not (term and term not in terms)
 
 
+def _served_document(directory_version: str) -> dict[str, Any]:
+    """The HSDS OpenAPI document for the operations served here, as this API's own."""
+    document = copy.deepcopy(openapi())
+    document["info"] = {
+        "title": "Lindung provider directory (Open Referral HSDS 3.1)",
+        "version": f"{HSDS_VERSION}+{directory_version}",
+        "summary": "The providers Lindung refers children to, read-only.",
+        "description": "Services of the directory the router routes by: which Lindung "
+        "services each offers (taxonomy `lindung:service_type`), where, in which languages.",
+        "license": {"name": "CC-BY-SA-4.0", "identifier": "CC-BY-SA-4.0"},
+    }
+    document["servers"] = [{"url": PREFIX}]
+    document["paths"] = {
+        path: {k: v for k, v in operations.items() if k in ("get", "parameters")}
+        for path, operations in document["paths"].items()
+        if path in ("/", "/services", "/services/{id}")
+    }
+    return document
+
+
 def hsds_routes(catalogue: Catalogue) -> APIRouter:
     """The read-only HSDS routes over one directory."""
     routes = APIRouter(prefix=PREFIX, tags=["HSDS directory"])
@@ -91,9 +113,11 @@ def hsds_routes(catalogue: Catalogue) -> APIRouter:
             }
         )
 
+    served = _served_document(catalogue.directory.version)
+
     @routes.get("/openapi.json", name="hsds_openapi", summary="The HSDS 3.1 OpenAPI document")
     async def document() -> JSONResponse:
-        return JSONResponse(openapi())
+        return JSONResponse(served)
 
     @routes.get("/services", summary="The directory's services, a page at a time")
     async def services(request: Request) -> JSONResponse:
