@@ -13,7 +13,7 @@ import pytest
 from lindung_common import Runtime
 from lindung_contracts import MalaysianState, ReferralRequested
 from lindung_router.bootstrap import build
-from lindung_router.hsds.schemas import response_validator
+from lindung_router.hsds.spec import response_validator
 from lindung_router.settings import RouterSettings
 
 pytestmark = pytest.mark.integration

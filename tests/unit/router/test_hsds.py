@@ -13,7 +13,7 @@ from lindung_router.adapters.config_files import ConfigFileError, load_catalogue
 from lindung_router.domain import Provider, choose_provider
 from lindung_router.hsds import Catalogue, RecordFault, read_tables, write_tables
 from lindung_router.hsds.mapping import HsdsFault, to_provider, to_service
-from lindung_router.hsds.schemas import service_validator
+from lindung_router.hsds.spec import service_validator
 
 ROOT = Path(__file__).parents[3]
 DEMO = ROOT / "deploy" / "demo"

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from lindung_router.hsds import Catalogue
 from lindung_router.hsds.api import hsds_routes
-from lindung_router.hsds.schemas import response_validator
+from lindung_router.hsds.spec import response_validator
 
 OTHER_TOOL = json.loads(
     (Path(__file__).parents[2] / "integration" / "router" / "hsds" / "other_tool.json").read_text()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from .schemas import HSDS_VERSION, openapi
+from .spec import HSDS_VERSION, openapi
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..domain import Directory  # noqa: TID252
 from .mapping import HsdsFault, to_provider, to_service
-from .schemas import service_validator
+from .spec import service_validator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

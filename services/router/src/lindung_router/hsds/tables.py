@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import RecordFault
-from .schemas import table_schema
+from .spec import table_schema
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
