@@ -46,7 +46,7 @@ def load_catalogue(path: Path) -> Catalogue:
         if path.is_dir():
             return Catalogue.of(read_tables(path))
         document = _parse(path, "directory", "JSON", json.loads)
-        if isinstance(document, dict) and "providers" in document:
+        if isinstance(document, dict) and "contents" not in document:  # Lindung's own format
             return catalogue_of(_valid(path, "directory", document, Directory))
         return Catalogue.of(services_in(document))
     except RecordFault as fault:
