@@ -28,6 +28,14 @@ class RouterSettings(ServiceSettings):
     )
     directory_file: Path = Field(
         title="Directory file",
-        description="JSON provider directory: who offers which service, where, in which "
-        "languages, whether accepting, in which order.",
+        description="Provider directory: Open Referral HSDS 3.1 (a JSON list of services, or "
+        "a folder of its CSV tables), or Lindung's own JSON format (`version`, `providers`). "
+        "Who offers which service, where, in which languages, whether accepting, in which order.",
+    )
+    hsds_api: bool = Field(
+        default=True,
+        title="HSDS API",
+        description="Serve the directory read-only over the HSDS 3.1 API at /hsds/ "
+        "(/, /services, /services/{id}), open to anyone who reaches the port: partners read "
+        "it. Turn it off (false) where the directory holds what must not be public.",
     )
