@@ -57,6 +57,7 @@ async def start_router(stack, schema, clock):
     started: list[Runtime] = []
 
     async def start(directory: Path, **settings) -> Runtime:
+        settings.setdefault("hsds_api", True)
         runtime = Runtime(
             build(
                 RouterSettings(

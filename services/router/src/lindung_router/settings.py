@@ -33,9 +33,11 @@ class RouterSettings(ServiceSettings):
         "Who offers which service, where, in which languages, whether accepting, in which order.",
     )
     hsds_api: bool = Field(
-        default=True,
+        default=False,
         title="HSDS API",
         description="Serve the directory read-only over the HSDS 3.1 API at /hsds/ "
-        "(/, /services, /services/{id}), open to anyone who reaches the port: partners read "
-        "it. Turn it off (false) where the directory holds what must not be public.",
+        "(/, /services, /services/{id}), open to anyone who reaches the port, for partners "
+        "to read. Off unless turned on: a directory may hold where shelters are, which "
+        "must not be public; turn it on only where the port is reached by partners alone "
+        "or the directory holds nothing confidential.",
     )
