@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from lindung_common import Units
     from lindung_contracts import Envelope
 
+    from .on_call import OnCall
+
 __all__ = ["Recorder", "not_recorded"]
 
 log = structlog.get_logger(__name__)
@@ -33,9 +35,10 @@ log = structlog.get_logger(__name__)
 class Recorder:
     """Records attempts through the unit of work, logging and counting each once committed."""
 
-    def __init__(self, units: Units) -> None:
+    def __init__(self, units: Units, on_call: OnCall | None = None) -> None:
         self._units = units
         self._events = units.events
+        self._on_call = on_call
 
     async def record(self, attempts: list[postgres.Attempt]) -> None:
         """Record the pass in one transaction; attempt by attempt if the database refuses it.
@@ -44,6 +47,8 @@ class Recorder:
         """
         if not attempts:
             return
+        if self._on_call is not None:
+            attempts = self._on_call.cap(attempts)
         try:
             await self._record_together(attempts)
         except Exception as exc:
@@ -69,6 +74,9 @@ class Recorder:
         async with self._units.open() as work:
             applied = await postgres.record_attempts(work.conn, attempts)
             done = [a for a in attempts if a.delivery.notification_id in applied]
+            # A person not reached: the alert goes on to its next holder, not reported failed.
+            handed = await self._on_call.hand_over(work, done) if self._on_call else set()
+            done = [a for a in done if a.delivery.notification_id not in handed]
             work.emit_envelopes(*(e for a in done if (e := self._event(a)) is not None))
 
             def logged() -> None:

@@ -82,7 +82,8 @@ class HolidayCalendar:
 
     def __init__(self) -> None:
         self._states = {
-            state: holidays.Malaysia(subdiv=code) for state, code in SUBDIVISIONS.items()
+            state: holidays.country_holidays("MY", subdiv=code)
+            for state, code in SUBDIVISIONS.items()
         }
 
     def is_holiday(self, state: MalaysianState, day: date) -> bool:
