@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from lindung_common import ConfigError
 from lindung_contracts import (
     DetentionEscalated,
     Location,
@@ -252,3 +253,27 @@ async def test_on_a_working_morning_in_sabah_the_day_coordinator_holds_the_alert
     assert [r.path for r in receiver.requests] == ["/people/sbh-day"]
     [row] = await choices(notifier)
     assert (row["person_id"], row["why"], row["status"]) == ("sbh-day", "on_duty", "delivered")
+
+
+async def test_a_person_to_email_without_a_mail_relay_stops_start_up(
+    start_notifier, rotas_file, receiver
+):
+    document = rota_document(receiver)
+    document["people"]["sbh-lead"]["email"] = {"address": "lead@jkm.example"}
+    rotas_file.write_text(json.dumps(document))
+
+    with pytest.raises(ConfigError, match=r"people\.sbh-lead must get email, but NOTIFIER_SMTP"):
+        await start_notifier(rotas_file=rotas_file)
+
+
+async def test_without_a_rota_file_a_role_alert_goes_to_the_role_endpoint(
+    start_notifier, receiver, clock
+):
+    clock.advance((TWO_AM_KAAMATAN - clock.now()).total_seconds())
+    notifier = await start_notifier()
+    await notifier.handle(detention(notifier, MalaysianState.SABAH, clock.now()))
+
+    await deliver_all(notifier, clock, passes=1)
+
+    assert [r.path for r in receiver.requests] == ["/roles/case_coordinator"]
+    assert await choices(notifier) == []
