@@ -142,8 +142,8 @@ def test_on_a_sabah_only_holiday_the_night_shift_passes_to_holiday_duty_in_sabah
 
     assert sabah == (
         Holder("holiday-duty", Why.ON_DUTY),
-        Holder("deputy", Why.STAND_IN),  # the night shift's, who stands in for its person
-        Holder("lead", Why.STAND_IN),
+        Holder("lead", Why.STAND_IN),  # the holiday duty's own stand-in first
+        Holder("deputy", Why.STAND_IN),  # then the night shift's, whose person is off
         Holder(None, Why.LAST_RESORT),
     )
     assert selangor[0] == Holder("night", Why.ON_DUTY)  # a working Saturday there

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import lindung_notifier
 import pytest
 from lindung_common import ConfigError
+from lindung_contracts import MalaysianState
 from lindung_notifier.adapters.rota_file import RotaFileError, load_rotas, parse_rotas
-from lindung_notifier.domain import Recipient
+from lindung_notifier.domain import HolidayCalendar, Recipient, holders
 
 GOOD: dict[str, Any] = {
     "hand_over_after_attempts": 2,
@@ -111,3 +115,14 @@ def test_a_missing_file_is_named(tmp_path):
 
 def test_a_person_is_a_recipient_of_their_own_kind():
     assert Recipient.person("sbh-duty").describe() == "person sbh-duty"
+
+
+def test_the_example_file_is_valid_and_covers_a_sabah_holiday_night():
+    example = Path(lindung_notifier.__file__).parents[2] / "rotas.example.json"
+    rotas = load_rotas(example)
+
+    night_of_kaamatan = datetime(2026, 5, 29, 18, 0, tzinfo=UTC)  # 02:00, 30 May, Malaysia
+    chain = holders(
+        rotas, "case_coordinator", MalaysianState.SABAH, night_of_kaamatan, HolidayCalendar()
+    )
+    assert [h.person_id for h in chain] == ["sbh-cc-holiday", "sbh-cc-night", "sbh-cc-lead", None]

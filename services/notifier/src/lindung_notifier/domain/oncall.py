@@ -120,7 +120,7 @@ def holders(
 
 
 def on_duty(rota: Rota, at: datetime, is_holiday: Callable[[date], bool]) -> tuple[Holder, ...]:
-    """Those on duty at `at`, then their stand-ins, then the role's endpoint.
+    """Those on duty at `at`, their stand-ins, those of anyone off, then the role's endpoint.
 
     A shift is on at `at` when it started on one of its days and has not ended. On a
     public holiday (the date at `at`, in Malaysia's time) a shift whose person does not
@@ -130,16 +130,20 @@ def on_duty(rota: Rota, at: datetime, is_holiday: Callable[[date], bool]) -> tup
     today, now = local.date(), local.time()
     holiday = is_holiday(today)
     on: list[str] = []
-    standing_in: list[str] = []
+    theirs: list[str] = []  # the stand-ins of those on duty, first
+    for_the_off: list[str] = []  # then those of people off for the holiday
     for shift in rota.shifts:
         started = _started_on(shift, today, now)
         if started is None or not _starts_on(shift, started, is_holiday):
             continue
         if not holiday or shift.covers_holidays():
             on.append(shift.person)
-        standing_in += shift.stand_ins
+            theirs += shift.stand_ins
+        else:
+            for_the_off += shift.stand_ins
     chain: list[Holder] = []
-    for person, why in [(p, Why.ON_DUTY) for p in on] + [(p, Why.STAND_IN) for p in standing_in]:
+    standing_in = [(p, Why.STAND_IN) for p in theirs + for_the_off]
+    for person, why in [(p, Why.ON_DUTY) for p in on] + standing_in:
         if all(h.person_id != person for h in chain):
             chain.append(Holder(person, why))
     return (*chain, Holder(None, Why.LAST_RESORT if chain else Why.NO_ONE_ON_DUTY))
