@@ -158,9 +158,9 @@ async def test_at_two_on_kaamatan_a_sabah_alert_reaches_sabahs_holiday_duty_coor
     assert (rows[sabah.id]["recipient_kind"], rows[sabah.id]["status"]) == ("person", "delivered")
     assert rows[selangor.id]["person_id"] == "sgr-night"
     delivered = [e for e in await notifier.outbox() if isinstance(e, NotificationDelivered)]
-    assert {(e.cause_event_id, e.recipient) for e in delivered} == {
-        (sabah.id, "sbh-duty"),
-        (selangor.id, "sgr-night"),
+    assert {(e.cause_event_id, e.recipient, e.role) for e in delivered} == {
+        (sabah.id, "sbh-duty", RecipientRole.CASE_COORDINATOR),
+        (selangor.id, "sgr-night", RecipientRole.CASE_COORDINATOR),
     }
 
 
@@ -208,7 +208,11 @@ async def test_a_failing_duty_coordinator_hands_the_alert_to_the_stand_in(
     events = await notifier.outbox()
     assert not [e for e in events if isinstance(e, NotificationFailed)]
     [delivered] = [e for e in events if isinstance(e, NotificationDelivered)]
-    assert (delivered.recipient, delivered.cause_event_id) == ("sbh-lead", alert.id)
+    assert (delivered.recipient, delivered.role, delivered.cause_event_id) == (
+        "sbh-lead",
+        RecipientRole.CASE_COORDINATOR,
+        alert.id,
+    )
 
 
 async def test_when_no_one_on_the_rota_answers_the_role_endpoint_gets_the_alert(
@@ -236,7 +240,7 @@ async def test_when_no_one_on_the_rota_answers_the_role_endpoint_gets_the_alert(
         (None, "last_resort"),
     ]
     [delivered] = [e for e in await notifier.outbox() if isinstance(e, NotificationDelivered)]
-    assert delivered.recipient == "case_coordinator"
+    assert (delivered.recipient, delivered.role) == ("case_coordinator", None)
 
 
 async def test_on_a_working_morning_in_sabah_the_day_coordinator_holds_the_alert(

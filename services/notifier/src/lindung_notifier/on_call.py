@@ -105,6 +105,15 @@ class OnCall:
             await self._pass_on(work, attempt.delivery)
         return {a.delivery.notification_id for a in failed}
 
+    async def roles(self, work: Work, attempts: Sequence[postgres.Attempt]) -> dict[UUID, str]:
+        """The role each delivery to a person held the alert for, to say so when reporting."""
+        persons = [
+            a.delivery.notification_id
+            for a in attempts
+            if a.delivery.recipient.kind is RecipientKind.PERSON
+        ]
+        return await on_call.roles_of(work.conn, persons)
+
     async def _pass_on(self, work: Work, delivery: postgres.ClaimedDelivery) -> None:
         await on_call.lock_event(work.conn, delivery.cause_event_id)
         choice = await on_call.unreached(work.conn, delivery.notification_id)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
 from lindung_common import classify
-from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
+from lindung_contracts import Channel, NotificationDelivered, NotificationFailed, RecipientRole
 
 from .adapters import postgres
 from .domain import Delivered, GaveUp, Outcome, RetryLater
@@ -77,7 +77,14 @@ class Recorder:
             # A person not reached: the alert goes on to its next holder, not reported failed.
             handed = await self._on_call.hand_over(work, done) if self._on_call else set()
             done = [a for a in done if a.delivery.notification_id not in handed]
-            work.emit_envelopes(*(e for a in done if (e := self._event(a)) is not None))
+            roles = await self._on_call.roles(work, done) if self._on_call else {}
+            work.emit_envelopes(
+                *(
+                    e
+                    for a in done
+                    if (e := self._event(a, roles.get(a.delivery.notification_id))) is not None
+                )
+            )
 
             def logged() -> None:
                 for attempt in attempts:
@@ -90,8 +97,8 @@ class Recorder:
 
             work.after_commit(logged)
 
-    def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
-        facts = _facts(attempt.delivery)
+    def _event(self, attempt: postgres.Attempt, role: str | None = None) -> Envelope[Any] | None:
+        facts = _facts(attempt.delivery, role)
         match attempt.outcome:
             case Delivered(at=at, status_code=code):
                 return self._events.wrap(
@@ -117,9 +124,10 @@ class _Facts(TypedDict):
     recipient: str
     channel: Channel
     attempts: int
+    role: RecipientRole | None
 
 
-def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
+def _facts(delivery: postgres.ClaimedDelivery, role: str | None = None) -> _Facts:
     return {
         "notification_id": delivery.notification_id,
         "case_id": delivery.case_id,
@@ -129,6 +137,7 @@ def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
         "recipient": delivery.recipient.name,
         "channel": delivery.channel,
         "attempts": delivery.attempt,
+        "role": RecipientRole(role) if role is not None else None,  # a person on call for it
     }
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "lock_event",
     "note_states",
     "record_choices",
+    "roles_of",
     "unreached",
 ]
 
@@ -137,3 +138,14 @@ async def unreached(conn: asyncpg.Connection, notification_id: UUID) -> Choice |
         why=row["why"],
         decided_for=row["decided_for"],
     )
+
+
+async def roles_of(conn: asyncpg.Connection, notification_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The role each of these deliveries was chosen to hold an alert for."""
+    if not notification_ids:
+        return {}
+    rows = await conn.fetch(
+        "SELECT notification_id, role FROM on_call_choices WHERE notification_id = ANY($1::uuid[])",
+        list(notification_ids),
+    )
+    return {row["notification_id"]: row["role"] for row in rows}
