@@ -21,7 +21,15 @@ import structlog
 from lindung_contracts import Channel, MalaysianState
 
 from .adapters import on_call, postgres
-from .domain import GaveUp, Recipient, RecipientKind, RetryLater, holders, next_holder
+from .domain import (
+    GaveUp,
+    Recipient,
+    RecipientKind,
+    RetryLater,
+    holders,
+    next_holder,
+    recipients_for,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -56,7 +64,12 @@ class OnCall:
         """Note the states these events carry; return who each role recipient is addressed to."""
         said = {e.data.case_id: s for e in envelopes if (s := _state_of(e.data)) is not None}
         await on_call.note_states(conn, [(case, state.value) for case, state in said.items()], now)
-        unknown = {e.data.case_id for e in envelopes} - said.keys()
+        # Looked up only for the cases of alerts to a role that do not say their state.
+        unknown = {
+            e.data.case_id
+            for e in envelopes
+            if any(r.kind is RecipientKind.ROLE for r in recipients_for(e.data))
+        } - said.keys()
         remembered = await on_call.known_states(conn, list(unknown))
         states = {case: MalaysianState(s) for case, s in remembered.items()} | said
 

@@ -55,7 +55,9 @@ async def note_states(
     await conn.execute(
         "INSERT INTO case_states (case_id, state, noted_at)"
         " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
-        " ON CONFLICT (case_id) DO UPDATE SET state = excluded.state, noted_at = excluded.noted_at",
+        " ON CONFLICT (case_id) DO UPDATE SET state = excluded.state, noted_at = excluded.noted_at"
+        # Each referral of a case says the same state: no row version for a repeat.
+        " WHERE case_states.state IS DISTINCT FROM excluded.state",
         [case_id for case_id, _ in states],
         [state for _, state in states],
         [now] * len(states),
