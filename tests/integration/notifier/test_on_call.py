@@ -281,3 +281,30 @@ async def test_without_a_rota_file_a_role_alert_goes_to_the_role_endpoint(
 
     assert [r.path for r in receiver.requests] == ["/roles/case_coordinator"]
     assert await choices(notifier) == []
+
+
+@pytest.mark.parametrize(
+    ("sms_answers", "reached"),
+    [
+        ((200,), ["sbh-duty"]),  # the SMS got through: no one else is troubled
+        ((410,), ["sbh-duty", "sbh-lead"]),  # both refused: the stand-in, once
+    ],
+)
+async def test_a_person_is_handed_over_only_once_every_channel_to_them_has_failed(
+    start_notifier, rotas_file, receiver, clock, sms_answers, reached
+):
+    document = rota_document(receiver)
+    document["people"]["sbh-duty"]["sms"] = {"to": "+60198765433"}
+    rotas_file.write_text(json.dumps(document))
+    clock.advance((TWO_AM_KAAMATAN - clock.now()).total_seconds())
+    notifier = await start_notifier(rotas_file=rotas_file, sms_gateway_url=receiver.url("/sms"))
+    receiver.answer("/people/sbh-duty", 410)
+    receiver.answer("/sms", *sms_answers)
+    await notifier.handle(detention(notifier, MalaysianState.SABAH, clock.now()))
+
+    await deliver_all(notifier, clock)
+
+    rows = await choices(notifier)
+    assert sorted({r["person_id"] for r in rows}) == reached
+    assert len(receiver.to("/people/sbh-lead")) == len(reached) - 1
+    assert not [e for e in await notifier.outbox() if isinstance(e, NotificationFailed)]

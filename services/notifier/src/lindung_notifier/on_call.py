@@ -114,8 +114,12 @@ class OnCall:
             ),
             key=lambda a: a.delivery.cause_event_id,  # locks taken in one order
         )
+        passed: set[tuple[UUID, str]] = set()
         for attempt in failed:
-            await self._pass_on(work, attempt.delivery)
+            alert = (attempt.delivery.cause_event_id, attempt.delivery.recipient.name)
+            if alert not in passed:  # two channels to the person failed in one pass
+                passed.add(alert)
+                await self._pass_on(work, attempt.delivery)
         return {a.delivery.notification_id for a in failed}
 
     async def roles(self, work: Work, attempts: Sequence[postgres.Attempt]) -> dict[UUID, str]:
