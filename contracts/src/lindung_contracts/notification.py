@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ._base import CaseId, Instant, Payload
+from .referral import RecipientRole
 
 __all__ = ["Channel", "NotificationDelivered", "NotificationFailed"]
 
@@ -27,9 +28,19 @@ class _NotificationFact(Payload):
     referral_id: UUID | None = Field(description="The referral concerned, if any.")
     cause_event_id: UUID = Field(description="Id of the event that was delivered.")
     cause_type: str = Field(description="CloudEvents type of that event.")
-    recipient: str = Field(description="Provider id or role that was addressed.")
+    recipient: str = Field(
+        description="Provider id or role that was addressed; or, when `role` is set, the id "
+        "of the person on that role's rota who held the alert (never a name)."
+    )
     channel: Channel = Field(description="How it travelled.")
     attempts: int = Field(ge=1, description="Attempts made.")
+    role: RecipientRole | None = Field(
+        default=None,
+        description="When the notice went to whoever was on call for a role (the rota of the "
+        "case's state), that role, and `recipient` is the person's id; null when a provider "
+        "or the role's own endpoint was addressed, and from notifiers that predate the field.",
+        examples=["case_coordinator"],
+    )
 
 
 class NotificationDelivered(_NotificationFact):

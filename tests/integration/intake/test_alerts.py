@@ -12,6 +12,7 @@ from lindung_contracts import (
     ALERT_ACKNOWLEDGEMENTS,
     AlertAcknowledged,
     AlertKind,
+    Channel,
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
@@ -19,6 +20,7 @@ from lindung_contracts import (
     Location,
     MalaysianState,
     NoProviderAvailable,
+    NotificationDelivered,
     PackageDeadlineMissed,
     RecipientRole,
     ReferralMade,
@@ -237,3 +239,47 @@ async def test_another_state_s_alert_is_not_found_exactly_like_an_unknown_one(
                                  headers=callers.provider)  # fmt: skip
     assert provider.status_code == 403
     assert provider.json()["errors"][0]["field"] == "authorization"
+
+
+def _delivered(alert, recipient, role, at):
+    """The notifier's report of an alert delivered to `recipient` (for `role`, if on call)."""
+    return _raised(
+        NotificationDelivered(
+            notification_id=uuid.uuid4(),
+            case_id=alert.data.case_id,
+            referral_id=getattr(alert.data, "referral_id", None),
+            cause_event_id=alert.id,
+            cause_type=alert.type,
+            recipient=recipient,
+            channel=Channel.WEBHOOK,
+            attempts=1,
+            role=role,
+            delivered_at=at,
+            status_code=200,
+        ),
+        "/lindung/notifier",
+    )
+
+
+async def test_the_queue_shows_who_on_call_received_each_alert(client, wired, case_id):
+    missed, nobody, _, detained = alerts = _alerts_of(case_id)
+    coordinator = RecipientRole.CASE_COORDINATOR
+    # Heard before the alert itself (another topic): kept until the alert comes.
+    early = _delivered(detained, "kl-cc-night", coordinator, NOW)
+    await wired.runtime.deliver(early, consumer="intake")
+    await wired.runtime.deliver(*alerts, consumer="intake")
+    await wired.runtime.deliver(
+        # The duty coordinator could not be reached; the stand-in got it five minutes on.
+        _delivered(missed, "kl-cc-lead", coordinator, NOW + timedelta(minutes=5)),
+        _delivered(missed, "kl-cc-duty", coordinator, NOW),
+        # The role's own endpoint: nobody on call to name.
+        _delivered(nobody, "case_coordinator", None, NOW),
+        consumer="intake",
+    )
+
+    shown = {a["kind"]: a for a in (await client.get("/v1/alerts", headers=SEL)).json()["alerts"]}
+
+    assert shown["detention"]["on_call"] == "kl-cc-night"
+    assert shown["deadline_missed"]["on_call"] == "kl-cc-lead"
+    assert shown["no_provider"]["on_call"] is None
+    assert shown["package_missed"]["on_call"] is None

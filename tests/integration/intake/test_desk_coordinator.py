@@ -22,6 +22,7 @@ from lindung_contracts import (
     Channel,
     DeadlineMissed,
     Envelope,
+    NotificationDelivered,
     NotificationFailed,
     RecipientRole,
     ServiceType,
@@ -378,3 +379,26 @@ async def test_a_queue_longer_than_the_page_says_how_many_and_that_the_newest_ar
     assert 'Waiting for someone to take them <span class="count">(2)</span>' in queue
     assert "The newest 1 are shown; older ones appear as these are handled." in queue
     assert queue.count("/acknowledge") == 1
+
+
+async def test_the_queue_shows_who_on_call_received_the_alert(browser, late, wired):
+    case_id, referral_id, alert_id = late
+    delivered = NotificationDelivered(
+        notification_id=uuid.uuid4(),
+        case_id=case_id,
+        referral_id=referral_id,
+        cause_event_id=alert_id,
+        cause_type="org.lindung.deadline.missed.v1",
+        recipient="kl-cc-night",
+        channel=Channel.SMS,
+        attempts=1,
+        role=RecipientRole.CASE_COORDINATOR,
+        delivered_at=NOW,
+        status_code=200,
+    )
+    report = Envelope.wrap(delivered, event_id=uuid.uuid4(), time=NOW, source="/lindung/notifier")
+    await wired.runtime.deliver(report, consumer="intake")
+
+    page = await browser.sign_in(SEL, "/desk/")
+
+    assert "Sent to, on call: <strong>kl-cc-night</strong>" in _main(page)

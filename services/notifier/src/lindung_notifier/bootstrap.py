@@ -11,11 +11,13 @@ from lindung_contracts import DEADLINES, REFERRALS
 
 from .adapters.endpoints_file import EndpointsFileError, load_endpoints
 from .adapters.http import WebhookClient
+from .adapters.rota_file import RotaFileError, load_rotas
 from .adapters.smtp import SmtpClient
 from .channels import SmsGateway
 from .dispatcher import Dispatcher
-from .domain import RetryPolicy
+from .domain import HolidayCalendar, RetryPolicy
 from .handlers import CONSUMER, HANDLED_TYPES, handler
+from .on_call import OnCall
 
 if TYPE_CHECKING:
     import random
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
     from .adapters.http import WebhookSender
     from .adapters.smtp import EmailSender
+    from .domain import Endpoints
     from .settings import NotifierSettings
 
 __all__ = ["MIGRATIONS", "SERVICE", "build"]
@@ -43,8 +46,11 @@ def build(
     rng: random.Random | None = None,
     mail: EmailSender | None = None,
 ) -> Service:
-    """The notifier as a service; raises `EndpointsFileError` when the endpoints file is bad."""
+    """The notifier as a service; raises `EndpointsFileError` (`RotaFileError`) when bad."""
     endpoints = load_endpoints(settings.endpoints_file)
+    on_call = None
+    if settings.rotas_file is not None:
+        on_call, endpoints = _on_call(settings, endpoints)
     missing = endpoints.missing_roles()
     if missing:
         # The escalation ladder reaches every role: an alert to one without a webhook
@@ -97,11 +103,12 @@ def build(
         else None,
         mail=mail or _smtp(settings),
         desk_url=settings.desk_url,
+        on_call=on_call,
     )
     consumer = Consumer(
         name=CONSUMER,
         topics=(REFERRALS, DEADLINES),
-        run_handlers=dict.fromkeys(HANDLED_TYPES, handler(dispatcher.wake, endpoints)),
+        run_handlers=dict.fromkeys(HANDLED_TYPES, handler(dispatcher.wake, endpoints, on_call)),
     )
     return Service(
         name=SERVICE,
@@ -112,6 +119,24 @@ def build(
         tasks=[dispatcher],
         checks=[dispatcher.check],
     )
+
+
+def _on_call(settings: NotifierSettings, endpoints: Endpoints) -> tuple[OnCall, Endpoints]:
+    """The rotas, and the endpoints that reach their people too; a bad rota file stops here."""
+    assert settings.rotas_file is not None
+    rotas = load_rotas(settings.rotas_file)
+    for channel, needed, setting in (
+        ("email", settings.smtp_host, "NOTIFIER_SMTP_HOST"),
+        ("sms", settings.sms_gateway_url, "NOTIFIER_SMS_GATEWAY_URL"),
+    ):
+        people = [p for p, person in rotas.people.items() if getattr(person, channel) is not None]
+        if people and needed is None:
+            raise RotaFileError(
+                f"rota file {settings.rotas_file}: people.{', people.'.join(people)} must get "
+                f"{channel}, but {setting} is not set"
+            )
+    endpoints = endpoints.with_people(rotas.people)
+    return OnCall(rotas, HolidayCalendar(), endpoints), endpoints
 
 
 def _smtp(settings: NotifierSettings) -> SmtpClient | None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .adapters.smtp import EmailSender
     from .channels import SmsGateway
     from .domain import Endpoints, RetryPolicy
+    from .on_call import OnCall
 
 __all__ = ["Dispatcher"]
 
@@ -59,6 +60,7 @@ class Dispatcher:
         sms: SmsGateway | None = None,
         mail: EmailSender | None = None,
         desk_url: str | None = None,
+        on_call: OnCall | None = None,
     ) -> None:
         self._units = units
         self._events = units.events
@@ -70,7 +72,7 @@ class Dispatcher:
             mail=mail,
             desk_url=desk_url,
         )
-        self._recorder = Recorder(units)
+        self._recorder = Recorder(units, on_call)
         self._policy = policy
         self._batch_size = batch_size
         self._per_recipient = per_recipient

@@ -23,6 +23,7 @@ from lindung_contracts import (
     ReferralRerouted,
 )
 
+from .adapters import on_call as on_call_rows
 from .adapters import postgres
 from .domain import recipients_for, referral_of
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from lindung_contracts import Envelope, Payload
 
     from .domain import Endpoints, Recipient
+    from .on_call import OnCall
 
 __all__ = ["CONSUMER", "DELIVERED_TYPES", "HANDLED_TYPES", "handler", "store_deliveries"]
 
@@ -60,12 +62,14 @@ _HISTORY: dict[type[Payload], str] = {
 HANDLED_TYPES: tuple[type[Payload], ...] = (*DELIVERED_TYPES, ReferralDeclined, ReferralAccepted)
 
 
-def handler(wake: Callable[[], object], endpoints: Endpoints | None = None) -> RunHandler:
+def handler(
+    wake: Callable[[], object], endpoints: Endpoints | None = None, on_call: OnCall | None = None
+) -> RunHandler:
     """The handler of every delivered event; `wake` runs once what it stored is committed."""
 
     async def on_delivered_events(work: Work, envelopes: list[Envelope[Any]]) -> None:
         await postgres.record_history(work.conn, _history(envelopes))
-        if await store_deliveries(work, envelopes, endpoints):
+        if await store_deliveries(work, envelopes, endpoints, on_call):
             # Not before the commit: the dispatcher would find nothing to claim yet.
             work.after_commit(wake)
 
@@ -73,30 +77,50 @@ def handler(wake: Callable[[], object], endpoints: Endpoints | None = None) -> R
 
 
 async def store_deliveries(
-    work: Work, envelopes: list[Envelope[Any]], endpoints: Endpoints | None = None
+    work: Work,
+    envelopes: list[Envelope[Any]],
+    endpoints: Endpoints | None = None,
+    on_call: OnCall | None = None,
 ) -> int:
     """Store one pending delivery per recipient and channel of each event; how many new.
 
     A recipient with no endpoint still gets its (webhook) delivery: it fails, and the
-    failure is reported, rather than the event vanishing here.
+    failure is reported, rather than the event vanishing here. With rotas (`on_call`), a
+    role's delivery goes to whoever holds its alert, and the choice is kept.
     """
-    deliveries = [
-        postgres.NewDelivery(
-            notification_id=work.new_id(),
-            cause_event_id=envelope.id,
-            cause_type=envelope.type,
-            recipient=recipient,
-            case_id=envelope.data.case_id,
-            referral_id=referral_of(envelope.data),
-            event_json=event_json,
-            channel=channel,
-        )
-        for envelope in envelopes
-        for event_json in (envelope.model_dump_json(),)
-        for recipient in recipients_for(envelope.data)
-        for channel in _channels(endpoints, recipient)
-    ]
-    return await postgres.insert_deliveries(work.conn, deliveries, work.now)
+    address = await on_call.choose(work.conn, envelopes, work.now) if on_call else _as_is
+    deliveries: list[postgres.NewDelivery] = []
+    chosen: list[on_call_rows.Chosen] = []
+    for envelope in envelopes:
+        event_json = envelope.model_dump_json()
+        for recipient in recipients_for(envelope.data):
+            addressee, choice = address(envelope, recipient)
+            for channel in _channels(endpoints, addressee):
+                delivery = postgres.NewDelivery(
+                    notification_id=work.new_id(),
+                    cause_event_id=envelope.id,
+                    cause_type=envelope.type,
+                    recipient=addressee,
+                    case_id=envelope.data.case_id,
+                    referral_id=referral_of(envelope.data),
+                    event_json=event_json,
+                    channel=channel,
+                )
+                deliveries.append(delivery)
+                if choice is not None:
+                    chosen.append(
+                        on_call_rows.Chosen(
+                            delivery.notification_id, envelope.id, envelope.data.case_id, choice
+                        )
+                    )
+    stored = await postgres.insert_deliveries(work.conn, deliveries, work.now)
+    if on_call is not None:
+        await on_call.record(work, chosen)
+    return stored
+
+
+def _as_is(_: Envelope[Any], recipient: Recipient) -> tuple[Recipient, None]:
+    return recipient, None
 
 
 def _channels(endpoints: Endpoints | None, recipient: Recipient) -> tuple[Channel, ...]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
 from lindung_common import classify
-from lindung_contracts import Channel, NotificationDelivered, NotificationFailed
+from lindung_contracts import Channel, NotificationDelivered, NotificationFailed, RecipientRole
 
 from .adapters import postgres
 from .domain import Delivered, GaveUp, Outcome, RetryLater
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from lindung_common import Units
     from lindung_contracts import Envelope
 
+    from .on_call import OnCall
+
 __all__ = ["Recorder", "not_recorded"]
 
 log = structlog.get_logger(__name__)
@@ -33,9 +35,10 @@ log = structlog.get_logger(__name__)
 class Recorder:
     """Records attempts through the unit of work, logging and counting each once committed."""
 
-    def __init__(self, units: Units) -> None:
+    def __init__(self, units: Units, on_call: OnCall | None = None) -> None:
         self._units = units
         self._events = units.events
+        self._on_call = on_call
 
     async def record(self, attempts: list[postgres.Attempt]) -> None:
         """Record the pass in one transaction; attempt by attempt if the database refuses it.
@@ -44,6 +47,8 @@ class Recorder:
         """
         if not attempts:
             return
+        if self._on_call is not None:
+            attempts = self._on_call.cap(attempts)
         try:
             await self._record_together(attempts)
         except Exception as exc:
@@ -69,7 +74,17 @@ class Recorder:
         async with self._units.open() as work:
             applied = await postgres.record_attempts(work.conn, attempts)
             done = [a for a in attempts if a.delivery.notification_id in applied]
-            work.emit_envelopes(*(e for a in done if (e := self._event(a)) is not None))
+            # A person not reached: the alert goes on to its next holder, not reported failed.
+            handed = await self._on_call.hand_over(work, done) if self._on_call else set()
+            done = [a for a in done if a.delivery.notification_id not in handed]
+            roles = await self._on_call.roles(work, done) if self._on_call else {}
+            work.emit_envelopes(
+                *(
+                    e
+                    for a in done
+                    if (e := self._event(a, roles.get(a.delivery.notification_id))) is not None
+                )
+            )
 
             def logged() -> None:
                 for attempt in attempts:
@@ -82,8 +97,8 @@ class Recorder:
 
             work.after_commit(logged)
 
-    def _event(self, attempt: postgres.Attempt) -> Envelope[Any] | None:
-        facts = _facts(attempt.delivery)
+    def _event(self, attempt: postgres.Attempt, role: str | None = None) -> Envelope[Any] | None:
+        facts = _facts(attempt.delivery, role)
         match attempt.outcome:
             case Delivered(at=at, status_code=code):
                 return self._events.wrap(
@@ -109,9 +124,10 @@ class _Facts(TypedDict):
     recipient: str
     channel: Channel
     attempts: int
+    role: RecipientRole | None
 
 
-def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
+def _facts(delivery: postgres.ClaimedDelivery, role: str | None = None) -> _Facts:
     return {
         "notification_id": delivery.notification_id,
         "case_id": delivery.case_id,
@@ -121,6 +137,7 @@ def _facts(delivery: postgres.ClaimedDelivery) -> _Facts:
         "recipient": delivery.recipient.name,
         "channel": delivery.channel,
         "attempts": delivery.attempt,
+        "role": RecipientRole(role) if role is not None else None,  # a person on call for it
     }
 
 

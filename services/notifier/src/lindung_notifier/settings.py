@@ -25,6 +25,14 @@ class NotifierSettings(ServiceSettings):
         title="Endpoints file",
         description="JSON file with the webhook of every provider and role.",
     )
+    rotas_file: Path | None = Field(
+        default=None,
+        title="Rota file",
+        description="JSON file of who is on duty for each role in each state, their channels "
+        "and stand-ins: a role's alert goes to whoever is on duty for the case's state, then "
+        "their stand-ins, then the role's endpoint. Unset: every alert goes to the role's "
+        "endpoint.",
+    )
     sms_gateway_url: AnyHttpUrl | None = Field(
         default=None,
         title="SMS gateway",

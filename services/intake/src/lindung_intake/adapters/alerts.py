@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import AlertKind
@@ -11,18 +12,22 @@ from lindung_intake.domain import Alert
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
     from uuid import UUID
 
     import asyncpg
     from lindung_contracts import AlertAcknowledged
 
 __all__ = [
+    "Held",
     "case_states",
     "count_alerts",
     "find_alert",
+    "holders_of",
     "insert_alerts",
     "list_alerts",
     "mark_acknowledged",
+    "note_holders",
 ]
 
 _COLUMNS = (
@@ -134,6 +139,42 @@ async def mark_acknowledged(conn: asyncpg.Connection, ack: AlertAcknowledged) ->
         ack.coordinator_id,
         ack.acknowledged_at,
     )
+
+
+@dataclass(frozen=True)
+class Held:
+    """An alert delivered to a person on call for its role: their id, never a name."""
+
+    alert_id: UUID
+    person_id: str
+    role: str
+    delivered_at: datetime
+
+
+async def note_holders(conn: asyncpg.Connection, held: list[Held]) -> None:
+    """Remember who on call received each alert; a later delivery (a stand-in) replaces it."""
+    if not held:
+        return
+    await conn.execute(
+        "INSERT INTO alert_holders (alert_id, person_id, role, delivered_at)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])"
+        " ON CONFLICT (alert_id) DO UPDATE SET person_id = excluded.person_id,"
+        "  role = excluded.role, delivered_at = excluded.delivered_at"
+        " WHERE alert_holders.delivered_at < excluded.delivered_at",
+        [h.alert_id for h in held],
+        [h.person_id for h in held],
+        [h.role for h in held],
+        [h.delivered_at for h in held],
+    )
+
+
+async def holders_of(conn: asyncpg.Connection, alert_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The person on call each of these alerts was delivered to, for those delivered to one."""
+    rows = await conn.fetch(
+        "SELECT alert_id, person_id FROM alert_holders WHERE alert_id = ANY($1::uuid[])",
+        list(alert_ids),
+    )
+    return {row["alert_id"]: row["person_id"] for row in rows}
 
 
 def _alert(row: Any) -> Alert:

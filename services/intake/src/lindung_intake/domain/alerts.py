@@ -71,6 +71,8 @@ class Alert:
     acknowledgement_id: UUID | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    # The person on call the notifier delivered it to (the rota's id), when one was.
+    on_call: str | None = None
 
 
 def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | None:

@@ -36,6 +36,12 @@ class AlertView(BaseModel):
     )
     acknowledged_by: str | None = Field(description="Who took ownership; null while open.")
     acknowledged_at: datetime | None = Field(description="When; null while open.")
+    on_call: str | None = Field(
+        default=None,
+        description="The id of the person on call it was delivered to (the rota of its role "
+        "in its case's state; a stand-in's after a duty coordinator who could not be "
+        "reached); null when it went to the role's own endpoint or is not delivered yet.",
+    )
 
 
 class AlertsPage(BaseModel):
@@ -57,6 +63,7 @@ def _view(alert: Alert) -> AlertView:
         detail=alert.detail,
         acknowledged_by=alert.acknowledged_by,
         acknowledged_at=alert.acknowledged_at,
+        on_call=alert.on_call,
     )
 
 

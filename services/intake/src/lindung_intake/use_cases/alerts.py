@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from lindung_intake.domain import Alert, Principal
 
-__all__ = ["Acknowledgement", "Alerts", "mirror_alerts"]
+__all__ = ["Acknowledgement", "Alerts", "mirror_alerts", "mirror_holders"]
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +44,20 @@ async def mirror_alerts(work: Work, envelopes: list[Envelope[Any]]) -> None:
                      case_id=str(a.case_id), state=a.state)  # fmt: skip
 
     work.after_commit(logged)
+
+
+async def mirror_holders(work: Work, envelopes: list[Envelope[Any]]) -> None:
+    """Keep who on call received each alert, from the notifier's `NotificationDelivered`.
+
+    Only a delivery to a person on a role's rota (`role` set) names a holder; its
+    `cause_event_id` is the alert's id.
+    """
+    held = [
+        db.Held(e.data.cause_event_id, e.data.recipient, e.data.role.value, e.data.delivered_at)
+        for e in envelopes
+        if e.data.role is not None
+    ]
+    await db.note_holders(work.conn, held)
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,9 @@ class Alerts:
         if principal.kind is not PrincipalKind.COORDINATOR or roles == frozenset():
             return []
         async with self._units.connection() as work:
-            return await db.list_alerts(work.conn, principal.states, roles, limit)
+            alerts = await db.list_alerts(work.conn, principal.states, roles, limit)
+            on_call = await db.holders_of(work.conn, [a.alert_id for a in alerts])
+        return [replace(a, on_call=on_call.get(a.alert_id)) for a in alerts]
 
     async def count_for(self, principal: Principal) -> tuple[int, int]:
         """How many of the caller's alerts are open, and how many taken (all, not a page)."""

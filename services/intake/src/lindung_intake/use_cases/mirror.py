@@ -17,6 +17,7 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     CaseClosed,
+    NotificationDelivered,
     ReferralCancelled,
     ReferralRequested,
     ReferralRerouted,
@@ -25,7 +26,7 @@ from lindung_contracts import (
 from lindung_intake.adapters import news
 from lindung_intake.adapters import postgres as db
 from lindung_intake.domain import ALERT_EVENTS
-from lindung_intake.use_cases.alerts import mirror_alerts
+from lindung_intake.use_cases.alerts import mirror_alerts, mirror_holders
 from lindung_intake.use_cases.closing import on_cases_closed
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Mirror:
                 ReferralCancelled: self.on_referrals_withdrawn,
                 CaseClosed: on_cases_closed,
                 **dict.fromkeys(ALERT_EVENTS, mirror_alerts),
+                NotificationDelivered: mirror_holders,  # who on call holds an alert
             },
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Annotated, Self
 
 from lindung_contracts import Channel, ProviderId
@@ -13,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     model_validator,
 )
@@ -127,11 +129,21 @@ class Endpoints(_Config):
 
     providers: dict[ProviderId, Endpoint] = Field(default_factory=dict)
     roles: RoleEndpoints = Field(default_factory=RoleEndpoints)
+    # People on the roles' rotas: from the rota file, never from this one.
+    _people: Mapping[str, Endpoint] = PrivateAttr(default_factory=dict)
+
+    def with_people(self, people: Mapping[str, Endpoint]) -> Endpoints:
+        """These endpoints and the people of the rotas, each reached by their id."""
+        joined = self.model_copy()
+        joined._people = dict(people)  # noqa: SLF001 - a copy's own attribute
+        return joined
 
     def for_recipient(self, recipient: Recipient) -> Endpoint | None:
         """The recipient's webhook, or None when none is configured."""
         if recipient.kind is RecipientKind.PROVIDER:
             return self.providers.get(recipient.name)
+        if recipient.kind is RecipientKind.PERSON:
+            return self._people.get(recipient.name)
         endpoint: Endpoint | None = getattr(self.roles, recipient.name, None)
         return endpoint
 

@@ -31,11 +31,12 @@ class RecipientKind(StrEnum):
 
     PROVIDER = "provider"
     ROLE = "role"
+    PERSON = "person"  # someone on a role's rota, by the rota's id
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """One addressee of a notification: a provider id, or a role name."""
+    """One addressee of a notification: a provider id, a role name, or a person on a rota."""
 
     kind: RecipientKind
     name: str
@@ -51,6 +52,11 @@ class Recipient:
         if role is RecipientRole.PROVIDER:
             raise ValueError("the provider role names no one until a referral says which")
         return cls(RecipientKind.ROLE, role.value)
+
+    @classmethod
+    def person(cls, person_id: str) -> Recipient:
+        """Someone on a rota holding a role's alert, by their id in the rota file."""
+        return cls(RecipientKind.PERSON, person_id)
 
     def describe(self) -> str:
         """Human-readable, for errors and logs: `provider shelter-kl-1`, `role supervisor`."""

@@ -41,6 +41,7 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "nobody": ("nobody", "tiada sesiapa"),
     "unmet": ("not yet in place", "belum tersedia"),
     "held_by": ("Taken by", "Diambil oleh"),
+    "on_call": ("Sent to, on call", "Dihantar kepada, bertugas"),
     "acknowledge": ("I am on it", "Saya uruskan"),
     "done_acknowledged": (
         (
