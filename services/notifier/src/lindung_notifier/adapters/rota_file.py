@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lindung_common import ConfigError
-from pydantic import ValidationError
 
 from ..domain import RotaFile  # noqa: TID252
+from .json_file import parse_model, read_model
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,23 +21,9 @@ class RotaFileError(ConfigError):
 
 def load_rotas(path: Path) -> RotaFile:
     """The validated rotas in `path`, or `RotaFileError`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RotaFileError(f"rota file {path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise RotaFileError(f"rota file {path}: cannot read: not UTF-8") from None
-    return parse_rotas(text, source=str(path))
+    return read_model(path, RotaFile, what="rota file", error=RotaFileError)
 
 
 def parse_rotas(text: str, *, source: str) -> RotaFile:
     """The validated rotas in `text` (read from `source`), or `RotaFileError`."""
-    try:
-        return RotaFile.model_validate_json(text)
-    except ValidationError as exc:
-        # Input values are left out: they may be secrets, phones or addresses.
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise RotaFileError(f"rota file {source}: {reasons}") from None
+    return parse_model(text, RotaFile, source=source, what="rota file", error=RotaFileError)
