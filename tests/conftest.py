@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import shutil
 import signal
 import tempfile
 import uuid
@@ -67,6 +68,7 @@ def stack() -> Iterator[Stack]:
     act as a service or an agency (`agency.<id>`), which the broker's ACLs restrict.
     """
     running = Stack(agencies=AGENCIES)
+    _SCRATCH.append(running.workdir)
     failure = None
     try:
         running.up()  # stops whatever it started when it fails
@@ -90,6 +92,7 @@ class _Keycloak:
     @classmethod
     def start(cls) -> None:
         cls.server = KeycloakServer(Path(tempfile.mkdtemp(prefix="lindung-keycloak-")))
+        _SCRATCH.append(cls.server.workdir)
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         cls.started = pool.submit(cls.server.start)
         pool.shutdown(wait=False)
@@ -110,9 +113,24 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _Keycloak.start()
 
 
-def pytest_sessionfinish() -> None:
-    """Stop the run's Keycloak, whether or not a test got to use it."""
+# Folders this run made outside pytest's own temporary folder (PostgreSQL runs as another
+# user there): each stack's data and logs, Keycloak's. Kept to be read when a test failed.
+_SCRATCH: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def scratch() -> list[Path]:
+    """Add a folder made for this run: it is removed at the end if every test passed."""
+    return _SCRATCH
+
+
+def pytest_sessionfinish(exitstatus: int) -> None:
+    """Stop the run's Keycloak, whether or not a test got to use it; then, if every test
+    passed, remove the folders the run made (a stack keeps hundreds of MB of data)."""
     _Keycloak.stop()
+    if exitstatus == pytest.ExitCode.OK:
+        for folder in _SCRATCH:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ def given_elsewhere() -> bool:
 
 
 @pytest.fixture(scope="package")
-def cluster_stack():
+def cluster_stack(scratch):
     """Three Kafka nodes (every topic on three, a write in sync on two) and PostgreSQL.
 
     Where the environment names infrastructure, that is used as it is (and the tests that
@@ -38,4 +38,5 @@ def cluster_stack():
     """
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
     with Stack(agencies=(faults.AGENCY,), brokers=1 if given_elsewhere() else 3) as running:
+        scratch.append(running.workdir)
         yield running

@@ -89,9 +89,10 @@ class Watch:
 
 
 @pytest.fixture(scope="module")
-def outage_stack():
+def outage_stack(scratch):
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
     with Stack(agencies=(faults.AGENCY,)) as running:
+        scratch.append(running.workdir)
         yield running
 
 

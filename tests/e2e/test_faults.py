@@ -72,9 +72,10 @@ class System:
 
 
 @pytest.fixture(scope="module")
-def fault_stack():
+def fault_stack(scratch):
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
     with Stack(agencies=(faults.AGENCY,)) as running:
+        scratch.append(running.workdir)
         yield running
 
 
