@@ -271,6 +271,11 @@ class NoProviderAvailable(Payload):
     reasons: tuple[str, ...] = Field(min_length=1, description="Why the service is needed.")
     tried: tuple[ProviderId, ...] = Field(description="Providers already tried, in order.")
     at: Instant = Field(description="When the router gave up.")
+    state: MalaysianState | None = Field(
+        default=None,
+        description="The state or federal territory the child is in, so that the alert reaches "
+        "whoever is on call there; null from routers that predate the field.",
+    )
 
 
 class ReferralMade(ContractModel):

@@ -109,7 +109,12 @@ def route(
         )
     if choice.provider is None:
         unmet = NoProviderAvailable(
-            case_id=facts.case_id, service=need.service, reasons=need.reasons, tried=tried, at=now
+            case_id=facts.case_id,
+            service=need.service,
+            reasons=need.reasons,
+            tried=tried,
+            at=now,
+            state=facts.state,
         )
         return Routed(need, choice, None, unmet)
     due = due_time(policy, need.service, urgent=need.urgent, start=start, latest=need.latest_due)
