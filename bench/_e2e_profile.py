@@ -45,12 +45,9 @@ class Profiler:
         for name, pid in self.pids.items():
             path = self.out / f"{tag}-{name}.txt"
             argv = [str(PY_SPY), "record", "--pid", str(pid), "--format", "raw",
-                    "--nolineno", "--function", "--output", str(path)]  # fmt: skip
-            process = subprocess.Popen(
-                argv,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+                    "--nolineno", "--output", str(path)]  # fmt: skip
+            with (self.out / f"{tag}-{name}.log").open("wb") as errors:
+                process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errors)
             self._running[name] = (process, path)
 
     def stop(self) -> str:
