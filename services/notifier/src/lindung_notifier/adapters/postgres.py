@@ -134,23 +134,33 @@ async def claim_due(
     without waiting on each other.
     """
     rows = await conn.fetch(
-        "WITH busy AS ("
-        "  SELECT recipient_kind, recipient, channel, count(*) AS n FROM deliveries"
-        "  WHERE status = 'pending' AND leased_until > $1 GROUP BY 1, 2, 3),"
-        " queued AS ("
-        "  SELECT d.notification_id, d.next_attempt_at, coalesce(b.n, 0) + row_number() OVER"
-        "   (PARTITION BY d.recipient_kind, d.recipient, d.channel ORDER BY d.next_attempt_at)"
-        "   AS slot"
-        "  FROM deliveries d LEFT JOIN busy b USING (recipient_kind, recipient, channel)"
-        "  WHERE d.status = 'pending' AND d.next_attempt_at <= $1"
-        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)),"
+        # The recipients with anything pending, one index probe each (a skip scan): a
+        # handful, whatever the backlog.
+        "WITH RECURSIVE recipients AS ("
+        "  (SELECT recipient_kind, recipient, channel FROM deliveries"
+        "   WHERE status = 'pending' ORDER BY 1, 2, 3 LIMIT 1)"
+        "  UNION ALL"
+        "  SELECT n.* FROM recipients r CROSS JOIN LATERAL ("
+        "   SELECT recipient_kind, recipient, channel FROM deliveries"
+        "   WHERE status = 'pending' AND (recipient_kind, recipient, channel)"
+        "    > (r.recipient_kind, r.recipient, r.channel)"
+        "   ORDER BY 1, 2, 3 LIMIT 1) n),"
+        # Per recipient, its oldest due deliveries up to its free slots, locked as read: a
+        # row another dispatcher claimed and committed meanwhile is asked again against
+        # its new lease (and skipped), never taken twice.
         " due AS ("
-        "  SELECT d.notification_id FROM deliveries d JOIN queued q USING (notification_id)"
-        # Asked again of the locked row itself: a row another dispatcher claimed and
-        # committed meanwhile is re-checked against its new lease, not taken twice.
-        "  WHERE q.slot <= $4 AND d.status = 'pending' AND d.next_attempt_at <= $1"
-        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)"
-        "  ORDER BY q.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
+        "  SELECT c.notification_id, c.next_attempt_at FROM recipients r"
+        "  CROSS JOIN LATERAL (SELECT count(*) AS n FROM deliveries b"
+        "   WHERE b.status = 'pending' AND b.leased_until IS NOT NULL"
+        "    AND b.leased_until > $1 AND b.recipient_kind = r.recipient_kind"
+        "    AND b.recipient = r.recipient AND b.channel = r.channel) busy"
+        "  CROSS JOIN LATERAL (SELECT d.notification_id, d.next_attempt_at FROM deliveries d"
+        "   WHERE d.status = 'pending' AND d.recipient_kind = r.recipient_kind"
+        "    AND d.recipient = r.recipient AND d.channel = r.channel"
+        "    AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until <= $1)"
+        "   ORDER BY d.next_attempt_at LIMIT greatest($4 - busy.n, 0)"
+        "   FOR UPDATE OF d SKIP LOCKED) c"
+        "  ORDER BY c.next_attempt_at LIMIT $3)"
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
         " FROM due WHERE d.notification_id = due.notification_id"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
