@@ -3,10 +3,11 @@
 `Profiler` samples each service process with py-spy for the length of a phase and
 writes the collapsed stacks (py-spy's `raw` format, one `frame;frame;... count` line per
 stack: `flamegraph.pl` or speedscope draw them), then prints each service's functions
-with the most samples on top of the stack, and the lines of the service's own code
-(`lindung_*`) with the most samples anywhere below them. `Statements` turns on
-pg_stat_statements (it needs a restart of the bench's PostgreSQL before the services
-start), resets it before a phase and prints the statements that took the most time.
+with the most samples on top of the stack (threads waiting for work left out), and the
+functions of the service's own code (`lindung_*`) with the most samples anywhere below.
+`Statements` turns on pg_stat_statements (it needs a restart of the bench's PostgreSQL
+before the services start), resets it before a phase and prints the statements that
+took the most time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 _OWN = re.compile(r"\(lindung_[a-z_]+/")
+# Where a thread waits for work: py-spy counts these as active, but they burn no CPU.
+_WAITING = ("_worker (concurrent/", "EpollSelector.select (", "Condition.wait (")
 
 
 class Profiler:
@@ -80,13 +83,15 @@ def summarize(name: str, path: Path, top: int) -> str:
         samples = int(count)
         total += samples
         frames = stack.split(";")
+        if frames[-1].startswith(_WAITING):
+            continue
         leaf[frames[-1]] += samples
         for frame in set(frames):
             if _OWN.search(frame):
                 own[frame] += samples
     if not total:
         return f"  {name}: no samples"
-    out = [f"  {name}: {total} samples ({path})", "    on top of the stack:"]
+    out = [f"  {name}: {total} samples not waiting ({path})", "    on top of the stack:"]
     out += [f"      {n / total:6.1%}  {frame}" for frame, n in leaf.most_common(top)]
     out.append("    own code, anywhere below:")
     out += [f"      {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]

@@ -110,7 +110,7 @@ def _row(p: Phase) -> list[str]:
     f = p.figures
     return [
         p.name,
-        _fmt(p.offered) if p.offered else "max",
+        "max" if p.offered is None else _fmt(p.offered),
         str(int(f["posted"])),
         str(int(f["accepted"])),
         _fmt(f["post_rate"], 1),

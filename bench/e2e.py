@@ -63,6 +63,9 @@ def parse_args() -> argparse.Namespace:
         "--raid-rates", default="50", help="offered identifications/s in one agency and state"
     )
     parser.add_argument("--skip-max", action="store_true", help="no back-to-back phases")
+    parser.add_argument(
+        "--idle", type=float, default=0.0, help="first a phase of this many s with no load"
+    )
     parser.add_argument("--profile", type=Path, help="py-spy each service into this directory")
     parser.add_argument("--profile-top", type=int, default=12, help="frames listed per service")
     parser.add_argument("--pg-stats", type=int, default=0, help="statements listed per phase")
@@ -181,11 +184,16 @@ async def bench(
         plan += [(f"raid {rate:g}/s", rate, True) for rate in args.raid_rates]
         if args.raid_rates and not args.skip_max:
             plan.append((f"raid max({args.max_clients})", None, True))
+        if args.idle:
+            plan.insert(0, ("idle", 0.0, False))
         phases = []
         for name, rate, raid in plan:
 
             async def go(rate: float | None = rate, *, raid: bool = raid) -> list[Sent]:
                 load.raid = raid
+                if rate == 0.0:  # what the services burn with nothing to do
+                    await asyncio.sleep(args.idle)
+                    return []
                 if rate is None:
                     return await load.closed(args.max_clients, args.seconds)
                 return await load.offered(rate, args.seconds)
