@@ -85,8 +85,15 @@ class Handlers:
         await db.insert_facts(work.conn, [requests[r.index] for r in received.recorded])
         await ladders.insert_ladders(work.conn, received.ladders, work.now)
         if received.ladders:
-            # Delivered at commit to every instance's scheduler, this one's and the leader's.
-            await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
+            # Delivered at commit to every instance's scheduler, this one's and the leader's,
+            # with the earliest time stored: a scheduler already waiting for an earlier one
+            # has nothing to look at again.
+            earliest = received.earliest_due()
+            await work.conn.execute(
+                "SELECT pg_notify($1, $2)",
+                self._channel,
+                "" if earliest is None else earliest.isoformat(),
+            )
         await db.insert_packages(work.conn, received.packages)
         overdue = [
             self._events.wrap(missed, event_id=event_id, time=work.now)
