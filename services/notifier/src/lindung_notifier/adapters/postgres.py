@@ -161,8 +161,9 @@ async def claim_due(
         "   ORDER BY d.next_attempt_at LIMIT greatest($4 - busy.n, 0)"
         "   FOR UPDATE OF d SKIP LOCKED) c"
         "  ORDER BY c.next_attempt_at LIMIT $3)"
+        # By primary key: a join would read the whole table, delivered rows and all.
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
-        " FROM due WHERE d.notification_id = due.notification_id"
+        " WHERE d.notification_id = ANY(ARRAY(SELECT notification_id FROM due))"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
         "  d.recipient, d.case_id, d.referral_id, d.event, d.attempts, d.next_attempt_at,"
         "  d.channel",
