@@ -120,6 +120,8 @@ async def find_documented_case(conn: asyncpg.Connection, documents: list[bytes])
 
 async def insert_documents(conn: asyncpg.Connection, case_id: UUID, documents: list[bytes]) -> None:
     """Remember the documents a case named; the first case to name one keeps it."""
+    if not documents:
+        return  # most identifications name none: no round trip for nothing
     await conn.execute(
         "INSERT INTO case_documents (document_hmac, case_id)"
         " SELECT d, $2 FROM unnest($1::bytea[]) AS d ON CONFLICT DO NOTHING",
