@@ -132,7 +132,9 @@ class Statements:
         """The statements that took the most execution time since the reset."""
         conn = await asyncpg.connect(self.url)
         try:
-            whole = await conn.fetchval("SELECT sum(total_exec_time) FROM pg_stat_statements")
+            whole, calls = await conn.fetchrow(
+                "SELECT sum(total_exec_time), sum(calls) FROM pg_stat_statements"
+            )
             rows = await conn.fetch(
                 "SELECT calls, total_exec_time, mean_exec_time, rows, query"
                 " FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1",
@@ -140,7 +142,11 @@ class Statements:
             )
         finally:
             await conn.close()
-        out = [f"  PostgreSQL: {float(whole or 0) / 1000:.1f} s in all statements; the most:"]
+        head = (
+            f"  PostgreSQL: {int(calls or 0)} statements (BEGIN and COMMIT among them) taking"
+            f" {float(whole or 0) / 1000:.1f} s; the most time:"
+        )
+        out = [head]
         out.append(f"    {'total s':>8} {'calls':>7} {'mean ms':>8} {'rows':>7}  statement")
         for r in rows:
             query = " ".join(r["query"].split())[:150]
