@@ -66,6 +66,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--idle", type=float, default=0.0, help="first a phase of this many s with no load"
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every service, as its settings class names it (repeatable)",
+    )
     parser.add_argument("--profile", type=Path, help="py-spy each service into this directory")
     parser.add_argument("--profile-top", type=int, default=12, help="frames listed per service")
     parser.add_argument("--pg-stats", type=int, default=0, help="statements listed per phase")
@@ -204,7 +211,9 @@ async def bench(
         return phases
 
 
-def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[str, str]]:
+def start_services(
+    stack: Stack, receiver: Receiver, common: list[str]
+) -> tuple[ServiceSet, dict[str, str]]:
     """The four services on the demo directory and default policy; the agencies' API keys."""
     work = stack.workdir
     directory = json.loads((DEMO / "directory.json").read_text())
@@ -214,11 +223,15 @@ def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[s
     services = ServiceSet(
         work / "logs", stack.kafka_bootstrap_servers, stack.database_urls, stack.credentials
     )
+    shared = dict(item.split("=", 1) for item in common)
     services.settings = {
         # The load comes from a few agency keys at hundreds a second: above any real rate.
-        "intake": keys.settings(work / "api-keys.json") | {"rate_limit_per_minute": "1000000"},
-        "router": {"directory_file": str(DEMO / "directory.json")},
-        "notifier": {"endpoints_file": str(work / "endpoints.json")},
+        "intake": keys.settings(work / "api-keys.json")
+        | {"rate_limit_per_minute": "1000000"}
+        | shared,
+        "router": {"directory_file": str(DEMO / "directory.json")} | shared,
+        "notifier": {"endpoints_file": str(work / "endpoints.json")} | shared,
+        "sla-monitor": shared,
     }
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
     services.start()
@@ -262,7 +275,7 @@ def main() -> None:
                 Statements.enable(stack)
                 statements = Statements(stack.database_url, args.pg_stats)
             receiver.start()
-            services, keys = start_services(stack, receiver)
+            services, keys = start_services(stack, receiver, args.setting)
             roots = process_roots(stack, services, receiver)
             probes = Probes(CpuMeter(roots), statements=statements)
             if args.profile:
