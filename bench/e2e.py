@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -72,6 +73,9 @@ def parse_args() -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="a setting for every service, as its settings class names it (repeatable)",
+    )
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep the broker's and PostgreSQL's data"
     )
     parser.add_argument("--profile", type=Path, help="py-spy each service into this directory")
     parser.add_argument("--profile-top", type=int, default=12, help="frames listed per service")
@@ -265,6 +269,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     print("Starting PostgreSQL and the Kafka broker ...", flush=True)
     with Stack() as stack:
+        workdir = stack.workdir
         services: ServiceSet | None = None
         receiver = Receiver(free_port(), stack.workdir / "receiver.log")
         try:
@@ -297,6 +302,10 @@ def main() -> None:
                 print(f"Services stopped (exit codes {services.stop()}).", flush=True)
             receiver.stop()
             print("Stopping Kafka and PostgreSQL ...", flush=True)
+    if not args.keep_data:
+        # About 400 MB a run; the logs stay.
+        for data in (workdir / "postgres", workdir / "kafka" / "data"):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
