@@ -304,7 +304,7 @@ def main() -> None:
             print("Stopping Kafka and PostgreSQL ...", flush=True)
     if not args.keep_data:
         # About 400 MB a run; the logs stay.
-        for data in (workdir / "postgres", workdir / "kafka" / "data"):
+        for data in (workdir / "postgres" / "data", workdir / "kafka" / "data"):
             shutil.rmtree(data, ignore_errors=True)
 
 
