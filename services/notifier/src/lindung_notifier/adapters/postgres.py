@@ -26,7 +26,6 @@ __all__ = [
     "claim_due",
     "insert_deliveries",
     "record_attempts",
-    "record_history",
     "tried_for",
 ]
 
@@ -86,16 +85,24 @@ class Attempt:
 
 
 async def insert_deliveries(
-    conn: asyncpg.Connection, deliveries: Sequence[NewDelivery], now: datetime
+    conn: asyncpg.Connection,
+    deliveries: Sequence[NewDelivery],
+    now: datetime,
+    history: Sequence[HistoryRow] = (),
 ) -> int:
-    """Store pending deliveries, due at once; returns how many were new.
+    """Store pending deliveries, due at once, and `history`, in one statement; how many new.
 
-    An (event, recipient, channel) already stored is kept as it is.
+    An (event, recipient, channel) already stored is kept as it is, and so is an event
+    already in the history.
     """
-    if not deliveries:
+    if not deliveries and not history:
         return 0
     status = await conn.execute(
-        "INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
+        "WITH history AS (INSERT INTO case_history"
+        " (event_id, case_id, referral_id, service, provider_id, what, at)"
+        " SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[],"
+        "  $16::text[], $17::timestamptz[]) ON CONFLICT (event_id) DO NOTHING)"
+        " INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
         " recipient, case_id, referral_id, event, channel, next_attempt_at, created_at)"
         " SELECT u.notification_id, u.cause_event_id, u.cause_type, u.recipient_kind,"
         "  u.recipient, u.case_id, u.referral_id, u.event::json, u.channel, $9, $9"
@@ -113,6 +120,13 @@ async def insert_deliveries(
         [d.event_json for d in deliveries],
         now,
         [d.channel.value for d in deliveries],
+        [r.event_id for r in history],
+        [r.case_id for r in history],
+        [r.referral_id for r in history],
+        [r.service for r in history],
+        [r.provider_id for r in history],
+        [r.what for r in history],
+        [r.at for r in history],
     )
     return int(status.rsplit(" ", 1)[-1])
 
@@ -257,24 +271,6 @@ def _change(outcome: Outcome) -> _Change:
             return _Change("pending", next_attempt_at=at, error=error)
         case GaveUp(at=at, error=error):
             return _Change("failed", finished_at=at, error=error)
-
-
-async def record_history(conn: asyncpg.Connection, rows: Sequence[HistoryRow]) -> None:
-    """Remember what happened to a case's referrals; an event seen again changes nothing."""
-    if not rows:
-        return
-    await conn.execute(
-        "INSERT INTO case_history (event_id, case_id, referral_id, service, provider_id, what, at)"
-        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],"
-        "  $6::text[], $7::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
-        [r.event_id for r in rows],
-        [r.case_id for r in rows],
-        [r.referral_id for r in rows],
-        [r.service for r in rows],
-        [r.provider_id for r in rows],
-        [r.what for r in rows],
-        [r.at for r in rows],
-    )
 
 
 async def tried_for(
