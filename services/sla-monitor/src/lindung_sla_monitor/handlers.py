@@ -82,19 +82,21 @@ class Handlers:
         await db.insert_open_many(work.conn, received.opened)
         for deadline in received.filled:
             await db.fill_request(work.conn, deadline)
-        await db.insert_facts(work.conn, [requests[r.index] for r in received.recorded])
         await ladders.insert_ladders(work.conn, received.ladders, work.now)
+        announce = None
         if received.ladders:
             # Delivered at commit to every instance's scheduler, this one's and the leader's,
             # with the earliest time stored: a scheduler already waiting for an earlier one
             # has nothing to look at again.
             earliest = received.earliest_due()
-            await work.conn.execute(
-                "SELECT pg_notify($1, $2)",
-                self._channel,
-                "" if earliest is None else earliest.isoformat(),
-            )
-        await db.insert_packages(work.conn, received.packages)
+            announce = (self._channel, "" if earliest is None else earliest.isoformat())
+        # The facts, the package deadlines and the announcement: one statement.
+        await db.insert_facts(
+            work.conn,
+            [requests[r.index] for r in received.recorded],
+            received.packages,
+            announce,
+        )
         overdue = [
             self._events.wrap(missed, event_id=event_id, time=work.now)
             for event_id, missed in received.overdue
