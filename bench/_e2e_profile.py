@@ -81,10 +81,10 @@ def summarize(name: str, path: Path, top: int) -> str:
         if not stack or not count.isdigit():
             continue
         samples = int(count)
-        total += samples
         frames = stack.split(";")
         if frames[-1].startswith(_WAITING):
             continue
+        total += samples
         leaf[frames[-1]] += samples
         for frame in set(frames):
             if _OWN.search(frame):
