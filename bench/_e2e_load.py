@@ -21,6 +21,8 @@ AGENCIES: dict[str, tuple[str, ...]] = {
     "jtk-perak": ("perak",),
     "jkm-national": ("selangor", "kuala_lumpur", "johor", "sabah", "perak"),
 }
+# A raid: one agency, every child found in one state, so a few providers get everything.
+RAID_AGENCY, RAID_STATE = "pdrm-selangor", "selangor"
 # (nationality status, the child's languages, indicators, where the child is now)
 _STORIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...] = (
     ("refugee", ("rhg", "my"), ("forced_labour",), "police_lockup"),
@@ -32,15 +34,17 @@ _STORIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...] = (
 )
 
 
-def identification(reference: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
+def identification(
+    reference: str, rng: random.Random, *, raid: bool = False
+) -> tuple[str, dict[str, Any]]:
     """(agency, body) for one identification, drawn from a handful of realistic stories."""
-    agency = rng.choice(tuple(AGENCIES))
+    agency = RAID_AGENCY if raid else rng.choice(tuple(AGENCIES))
     status, languages, indicators, location = rng.choice(_STORIES)
     now = datetime.now(UTC)
     situation: dict[str, Any] = {
         "indicators": list(indicators),
         "location": location,
-        "state": rng.choice(AGENCIES[agency]),
+        "state": RAID_STATE if raid else rng.choice(AGENCIES[agency]),
         "safe_place_tonight": rng.random() < 0.3,
         "court_date_pending": rng.random() < 0.2,
         "interview_scheduled": rng.random() < 0.3,
@@ -85,11 +89,12 @@ class Load:
         self.rng = random.Random(7)
         self.serial = 0
         self.tag = f"BENCH-{int(time.time())}"
+        self.raid = False  # every identification from one agency, in one state
 
     async def post(self, out: list[Sent]) -> None:
         """POST one new identification; record the outcome in `out`."""
         self.serial += 1
-        agency, body = identification(f"{self.tag}-{self.serial}", self.rng)
+        agency, body = identification(f"{self.tag}-{self.serial}", self.rng, raid=self.raid)
         sent = Sent(sent_at=time.time())
         out.append(sent)
         try:

@@ -1,7 +1,8 @@
 """End-to-end throughput, latency and CPU split of the four services, against raw Kafka.
 
     .venv/bin/python bench/e2e.py [--seconds 20] [--rates 10,50,100] [--max-clients 16]
-                                  [--skip-max] [--quick]
+                                  [--raid-rates 50] [--skip-max] [--quick]
+                                  [--profile DIR] [--pg-stats N]
 
 Starts Kafka and PostgreSQL, measures a raw aiokafka produce -> consume baseline on a
 scratch topic, then starts intake, router, notifier and sla-monitor as processes with the
@@ -10,6 +11,12 @@ and every webhook pointed at a receiver in its own process. Identifications are 
 each offered rate, then by back-to-back clients; after each phase the run waits until
 every case's referral webhooks have arrived and reports throughput, latency (POST ->
 first referral webhook) and the CPU seconds each component spent.
+
+The raid phases ("raid 50/s", "raid max(16)") send every identification from one agency
+in one state, so the same few providers receive every referral: hot keys and the
+per-provider order of deliveries are what they load. `--profile DIR` samples each service
+with py-spy during every phase and prints where its time went; `--pg-stats N` turns on
+pg_stat_statements and prints the N statements that took the most time per phase.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +39,7 @@ import aiohttp
 from _e2e_baseline import produce_consume
 from _e2e_cpu import TICK, CpuMeter, machine, postmaster_pid
 from _e2e_load import AGENCIES, Load
+from _e2e_profile import Profiler, Statements
 from _e2e_receiver import Receiver
 from _e2e_report import REQUESTED, Phase, render
 from lindung_devstack.services import ServiceSet
@@ -50,15 +60,36 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--rates", default="10,50,100", help="offered identifications/s")
     parser.add_argument("--max-clients", type=int, default=16, help="back-to-back clients")
-    parser.add_argument("--skip-max", action="store_true", help="no back-to-back phase")
+    parser.add_argument(
+        "--raid-rates", default="50", help="offered identifications/s in one agency and state"
+    )
+    parser.add_argument("--skip-max", action="store_true", help="no back-to-back phases")
+    parser.add_argument(
+        "--idle", type=float, default=0.0, help="first a phase of this many s with no load"
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every service, as its settings class names it (repeatable)",
+    )
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep the broker's and PostgreSQL's data"
+    )
+    parser.add_argument("--profile", type=Path, help="py-spy each service into this directory")
+    parser.add_argument("--profile-top", type=int, default=12, help="frames listed per service")
+    parser.add_argument("--pg-stats", type=int, default=0, help="statements listed per phase")
     parser.add_argument("--baseline-messages", type=int, default=20_000)
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--settle", type=float, default=2.0, help="quiet seconds that end a drain")
     parser.add_argument("--quick", action="store_true", help="3 s phases at 5/s, 2 clients")
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    args.raid_rates = [float(r) for r in args.raid_rates.split(",") if r.strip()]
     if args.quick:
         args.seconds, args.rates, args.max_clients = 3.0, [5.0], 2
+        args.raid_rates = args.raid_rates[:1] and [5.0]
         args.baseline_messages, args.settle = 2_000, 1.0
     return args
 
@@ -86,22 +117,40 @@ async def drain(receiver: Receiver, cases: set[str], settle: float, limit: float
     return False
 
 
+@dataclass
+class Probes:
+    """What watches the components besides the CPU meter: py-spy, pg_stat_statements."""
+
+    meter: CpuMeter
+    profiler: Profiler | None = None
+    statements: Statements | None = None
+
+
 async def run_phase(
     name: str,
     go: Callable[[], Awaitable[list[Sent]]],
     *,
     offered: float | None,
     receiver: Receiver,
-    meter: CpuMeter,
+    probes: Probes,
     args: argparse.Namespace,
 ) -> Phase:
     """Offer the load, drain, and account for what it cost."""
     print(f"Phase {name}: {args.seconds:.0f} s of load ...", flush=True)
+    meter = probes.meter
+    if probes.statements is not None:
+        await probes.statements.reset()
+    if probes.profiler is not None:
+        probes.profiler.start(name)
     before, began = meter.snapshot(), time.monotonic()
     sent = await go()
     phase = Phase(name, offered, sent)
     phase.drained = await drain(receiver, set(phase.cases), args.settle, args.drain_timeout)
     after = meter.snapshot()
+    if probes.profiler is not None:
+        print(probes.profiler.stop(), flush=True)
+    if probes.statements is not None:
+        print(await probes.statements.report(), flush=True)
     phase.wall = time.monotonic() - began
     phase.cpu = {k: after[k] - before[k] for k in after if not k.startswith("_")}
     ticks = after["_total"] - before["_total"]
@@ -123,7 +172,7 @@ async def bench(
     intake_url: str,
     keys: dict[str, str],
     receiver: Receiver,
-    meter: CpuMeter,
+    probes: Probes,
     args: argparse.Namespace,
 ) -> list[Phase]:
     """Warm up, then every phase in turn."""
@@ -138,24 +187,37 @@ async def bench(
         print(
             f"Warm-up: {len(warm)} identifications, {outcome} in {time.monotonic() - began:.1f} s"
         )
-        plan: list[tuple[str, float | None, Callable[[], Awaitable[list[Sent]]]]] = [
-            (f"{rate:g}/s", rate, lambda r=rate: load.offered(r, args.seconds))
-            for rate in args.rates
+        plan: list[tuple[str, float | None, bool]] = [
+            (f"{rate:g}/s", rate, False) for rate in args.rates
         ]
         if not args.skip_max:
-            closed = (
-                f"max({args.max_clients})",
-                None,
-                lambda: load.closed(args.max_clients, args.seconds),
+            plan.append((f"max({args.max_clients})", None, False))
+        plan += [(f"raid {rate:g}/s", rate, True) for rate in args.raid_rates]
+        if args.raid_rates and not args.skip_max:
+            plan.append((f"raid max({args.max_clients})", None, True))
+        if args.idle:
+            plan.insert(0, ("idle", 0.0, False))
+        phases = []
+        for name, rate, raid in plan:
+
+            async def go(rate: float | None = rate, *, raid: bool = raid) -> list[Sent]:
+                load.raid = raid
+                if rate == 0.0:  # what the services burn with nothing to do
+                    await asyncio.sleep(args.idle)
+                    return []
+                if rate is None:
+                    return await load.closed(args.max_clients, args.seconds)
+                return await load.offered(rate, args.seconds)
+
+            phases.append(
+                await run_phase(name, go, offered=rate, receiver=receiver, probes=probes, args=args)
             )
-            plan.append(closed)
-        return [
-            await run_phase(name, go, offered=rate, receiver=receiver, meter=meter, args=args)
-            for name, rate, go in plan
-        ]
+        return phases
 
 
-def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[str, str]]:
+def start_services(
+    stack: Stack, receiver: Receiver, common: list[str]
+) -> tuple[ServiceSet, dict[str, str]]:
     """The four services on the demo directory and default policy; the agencies' API keys."""
     work = stack.workdir
     directory = json.loads((DEMO / "directory.json").read_text())
@@ -165,11 +227,15 @@ def start_services(stack: Stack, receiver: Receiver) -> tuple[ServiceSet, dict[s
     services = ServiceSet(
         work / "logs", stack.kafka_bootstrap_servers, stack.database_urls, stack.credentials
     )
+    shared = dict(item.split("=", 1) for item in common)
     services.settings = {
         # The load comes from a few agency keys at hundreds a second: above any real rate.
-        "intake": keys.settings(work / "api-keys.json") | {"rate_limit_per_minute": "1000000"},
-        "router": {"directory_file": str(DEMO / "directory.json")},
-        "notifier": {"endpoints_file": str(work / "endpoints.json")},
+        "intake": keys.settings(work / "api-keys.json")
+        | {"rate_limit_per_minute": "1000000"}
+        | shared,
+        "router": {"directory_file": str(DEMO / "directory.json")} | shared,
+        "notifier": {"endpoints_file": str(work / "endpoints.json")} | shared,
+        "sla-monitor": shared,
     }
     print("Starting intake, router, notifier and sla-monitor ...", flush=True)
     services.start()
@@ -203,15 +269,24 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     print("Starting PostgreSQL and the Kafka broker ...", flush=True)
     with Stack() as stack:
+        workdir = stack.workdir
         services: ServiceSet | None = None
         receiver = Receiver(free_port(), stack.workdir / "receiver.log")
         try:
             print(f"Raw baseline: {args.baseline_messages} messages ...", flush=True)
             seconds, size = asyncio.run(produce_consume(stack.kafka(), args.baseline_messages))
+            statements = None
+            if args.pg_stats:
+                Statements.enable(stack)
+                statements = Statements(stack.database_url, args.pg_stats)
             receiver.start()
-            services, keys = start_services(stack, receiver)
-            meter = CpuMeter(process_roots(stack, services, receiver))
-            phases = asyncio.run(bench(services["intake"].url, keys, receiver, meter, args))
+            services, keys = start_services(stack, receiver, args.setting)
+            roots = process_roots(stack, services, receiver)
+            probes = Probes(CpuMeter(roots), statements=statements)
+            if args.profile:
+                pids = {n: roots[n] for n in services.processes}
+                probes.profiler = Profiler(args.profile, pids, args.profile_top)
+            phases = asyncio.run(bench(services["intake"].url, keys, receiver, probes, args))
             print(
                 render(phases, receiver.records, (args.baseline_messages, seconds, size), machine())
             )
@@ -227,6 +302,10 @@ def main() -> None:
                 print(f"Services stopped (exit codes {services.stop()}).", flush=True)
             receiver.stop()
             print("Stopping Kafka and PostgreSQL ...", flush=True)
+    if not args.keep_data:
+        # About 400 MB a run; the logs stay.
+        for data in (workdir / "postgres" / "data", workdir / "kafka" / "data"):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,20 @@ def test_requests_start_a_clock_once_keep_a_closed_window_and_raise_an_overdue_a
     assert received.packages == {DEADLINE.case_id: REQUESTED + timedelta(hours=72)}
 
 
+def test_a_run_of_requests_says_when_the_first_thing_it_stored_comes_due():
+    first, closed = uuid.uuid4(), uuid.uuid4()
+    stored = {closed: DeadlineState(DeadlineStatus.CLOSED, requested=False)}
+
+    received = receive_requests([_request(first), _request(closed)], stored, REQUESTED)
+
+    # The open ladder's first pending step; the closed one's steps are all cancelled.
+    assert received.earliest_due() == min(s.at for s in LADDER)
+    assert receive_requests([_request(closed)], stored, REQUESTED).earliest_due() == (
+        REQUESTED + timedelta(hours=72)  # only the package deadline is pending
+    )
+    assert receive_requests([], {}, REQUESTED).earliest_due() is None
+
+
 def _failed(cause_type: str, recipient: str = "legal-1", *, referral: bool = True):
     return NotificationFailed(
         notification_id=uuid.uuid4(),

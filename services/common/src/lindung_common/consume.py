@@ -127,6 +127,12 @@ class ConsumePath:
         *,
         replaying: bool,
     ) -> list[Outcome]:
+        if not any(self._acts_on(item) for item in decoded):
+            # Only events of types this consumer does not act on (the notifications topic
+            # read for its failures, say): nothing to record, so no transaction at all.
+            batch = _Batch(replaying=replaying, outcomes=[Outcome.IGNORED] * len(records))
+            self._count(records, batch)
+            return batch.outcomes
         # The fast way first: no savepoints, the delivery record of the whole batch in one
         # statement. Any record that fails sends the whole batch the careful way, where
         # each record has its savepoint: one bad record never undoes the others.
@@ -181,6 +187,10 @@ class ConsumePath:
             if not isinstance(item, Failure) and self.consumer.handles(type(item.data))
         ]
         return await first_deliveries(conn, self.consumer.name, ids)
+
+    def _acts_on(self, item: Envelope[Any] | Failure) -> bool:
+        """Whether a decoded record needs the database: handled, or to be dead-lettered."""
+        return isinstance(item, Failure) or self.consumer.handles(type(item.data))
 
     def _admit(self, envelope: Envelope[Any], batch: _Batch) -> Outcome:
         """On the fast way: whether a decoded record is handled, a duplicate, or ignored."""

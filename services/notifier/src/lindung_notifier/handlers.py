@@ -28,7 +28,7 @@ from .adapters import postgres
 from .domain import recipients_for, referral_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from lindung_common import RunHandler, Work
     from lindung_contracts import Envelope, Payload
@@ -68,8 +68,8 @@ def handler(
     """The handler of every delivered event; `wake` runs once what it stored is committed."""
 
     async def on_delivered_events(work: Work, envelopes: list[Envelope[Any]]) -> None:
-        await postgres.record_history(work.conn, _history(envelopes))
-        if await store_deliveries(work, envelopes, endpoints, on_call):
+        # The history and the deliveries in one statement: one round trip per batch.
+        if await store_deliveries(work, envelopes, endpoints, on_call, history=_history(envelopes)):
             # Not before the commit: the dispatcher would find nothing to claim yet.
             work.after_commit(wake)
 
@@ -81,8 +81,12 @@ async def store_deliveries(
     envelopes: list[Envelope[Any]],
     endpoints: Endpoints | None = None,
     on_call: OnCall | None = None,
+    *,
+    history: Sequence[postgres.HistoryRow] = (),
 ) -> int:
     """Store one pending delivery per recipient and channel of each event; how many new.
+
+    `history` (what happened to referrals) is stored in the same statement.
 
     A recipient with no endpoint still gets its (webhook) delivery: it fails, and the
     failure is reported, rather than the event vanishing here. With rotas (`on_call`), a
@@ -113,7 +117,7 @@ async def store_deliveries(
                             delivery.notification_id, envelope.id, envelope.data.case_id, choice
                         )
                     )
-    stored = await postgres.insert_deliveries(work.conn, deliveries, work.now)
+    stored = await postgres.insert_deliveries(work.conn, deliveries, work.now, history)
     if on_call is not None:
         await on_call.record(work, chosen)
     return stored

@@ -36,7 +36,7 @@ from .domain import (
     refuse_reassignment,
     route,
 )
-from .rerouting import log_routed, rerouted, split
+from .rerouting import log_routed, log_routed_run, rerouted, split
 
 if TYPE_CHECKING:
     from lindung_common import Work
@@ -82,12 +82,15 @@ class Router:
             policy_version=self.policy.version,
             directory_version=self.directory.version,
         )
-        routed: list[tuple[Any, list[Routed]]] = []
+        routed: list[tuple[str, str, list[Routed]]] = []
         alerts: list[DetentionEscalated] = []
         for envelope, case, fact in zip(envelopes, cases, facts, strict=True):
-            bound = log.bind(case_id=str(case.case_id), event_id=str(envelope.id))
             if case.case_id not in new:
-                bound.info("case already routed; repeated CaseOpened ignored")
+                log.info(
+                    "case already routed; repeated CaseOpened ignored",
+                    case_id=str(case.case_id),
+                    event_id=str(envelope.id),
+                )
                 continue
             new.discard(case.case_id)  # the same case twice in this run: routed once
             results = [
@@ -102,22 +105,17 @@ class Router:
                 )
                 for need in needs(case.child, case.situation, fact.identified_at)
             ]
-            routed.append((bound, results))
+            routed.append((str(case.case_id), str(envelope.id), results))
             alert = detention_alert(case, results, at=work.now)
             if alert is not None:
                 alerts.append(alert)
-        events, requested, unmet = split([r for _, results in routed for r in results])
+        events, requested, unmet = split([r for _, _, results in routed for r in results])
         await db.insert_referrals(work.conn, requested)
         await db.insert_unmet_many(work.conn, unmet)
         # After the referrals it lists, so a reader of the topic meets them first.
         work.emit(*events, *alerts)
 
-        def logged() -> None:
-            for bound, results in routed:
-                for result in results:
-                    log_routed(bound, result)
-
-        work.after_commit(logged)
+        work.after_commit(lambda: log_routed_run(log, routed))
 
     async def on_provider_responded(self, work: Work, envelope: Envelope[Any]) -> None:
         """Apply a provider's answer; re-route on decline or failure; refuse what is not allowed."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .domain import Chosen, Directory, Policy, ReferralState, Routed
 
-__all__ = ["log_routed", "rerouted", "save", "split"]
+__all__ = ["log_routed", "log_routed_run", "rerouted", "save", "split"]
 
 
 async def rerouted(
@@ -114,6 +114,36 @@ def log_routed(bound: Any, routed: Routed) -> None:
         due_at=routed.requested.due_at.isoformat(),
         matching=routed.choice.notes,
     )
+
+
+def log_routed_run(logger: Any, cases: list[tuple[str, str, list[Routed]]]) -> None:
+    """Log a run of newly opened cases in one line: every referral made, and how matched.
+
+    One line per batch, not per referral: logging costs as much as routing does. A need
+    no provider could take still gets its own warning. `cases` holds (case id, event id,
+    results) per case.
+    """
+    made = []
+    for case_id, event_id, results in cases:
+        for routed in results:
+            if routed.requested is None:
+                log_routed(logger.bind(case_id=case_id, event_id=event_id), routed)
+                continue
+            made.append(
+                {
+                    "case_id": case_id,
+                    "event_id": event_id,
+                    "referral_id": str(routed.requested.referral_id),
+                    "service_type": routed.need.service.value,
+                    "provider_id": routed.requested.provider_id,
+                    "attempt": routed.requested.attempt,
+                    "urgent": routed.requested.urgent,
+                    "due_at": routed.requested.due_at.isoformat(),
+                    "matching": routed.choice.notes,
+                }
+            )
+    if made:
+        logger.info("referrals requested", count=len(made), referrals=made)
 
 
 def split(

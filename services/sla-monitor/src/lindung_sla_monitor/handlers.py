@@ -82,12 +82,21 @@ class Handlers:
         await db.insert_open_many(work.conn, received.opened)
         for deadline in received.filled:
             await db.fill_request(work.conn, deadline)
-        await db.insert_facts(work.conn, [requests[r.index] for r in received.recorded])
         await ladders.insert_ladders(work.conn, received.ladders, work.now)
+        announce = None
         if received.ladders:
-            # Delivered at commit to every instance's scheduler, this one's and the leader's.
-            await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
-        await db.insert_packages(work.conn, received.packages)
+            # Delivered at commit to every instance's scheduler, this one's and the leader's,
+            # with the earliest time stored: a scheduler already waiting for an earlier one
+            # has nothing to look at again.
+            earliest = received.earliest_due()
+            announce = (self._channel, "" if earliest is None else earliest.isoformat())
+        # The facts, the package deadlines and the announcement: one statement.
+        await db.insert_facts(
+            work.conn,
+            [requests[r.index] for r in received.recorded],
+            received.packages,
+            announce,
+        )
         overdue = [
             self._events.wrap(missed, event_id=event_id, time=work.now)
             for event_id, missed in received.overdue
@@ -101,8 +110,8 @@ class Handlers:
         def logged() -> None:
             for index in received.duplicates:
                 log.info("referral already known; request ignored", **_ids(envelopes[index]))
-            for entry in received.recorded:
-                _log_recorded(envelopes[entry.index], entry)
+            if received.recorded:
+                _log_recorded([(envelopes[e.index], e) for e in received.recorded])
             for late in overdue:  # late from the start: a breach, raised on time
                 count_fired(late.data, timedelta(0))
 
@@ -164,12 +173,21 @@ def _ids(envelope: Envelope[Any]) -> dict[str, str]:
     }
 
 
-def _log_recorded(envelope: Envelope[Any], entry: Recorded) -> None:
+def _log_recorded(recorded: list[tuple[Envelope[Any], Recorded]]) -> None:
+    """One line for a run of deadlines recorded (a line each cost as much as storing them)."""
     log.info(
-        "deadline recorded",
-        **_ids(envelope),
-        status=entry.status.value,
-        due_at=envelope.data.due_at.isoformat(),
-        steps=len(entry.steps),
-        skipped_steps=[s.step_no for s, state, _ in entry.steps if state is StepState.SKIPPED],
+        "deadlines recorded",
+        count=len(recorded),
+        deadlines=[
+            {
+                **_ids(envelope),
+                "status": entry.status.value,
+                "due_at": envelope.data.due_at.isoformat(),
+                "steps": len(entry.steps),
+                "skipped_steps": [
+                    s.step_no for s, state, _ in entry.steps if state is StepState.SKIPPED
+                ],
+            }
+            for envelope, entry in recorded
+        ],
     )

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -23,7 +23,6 @@ from .scheduler_clock import SchedulerClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
     from uuid import UUID
 
     from lindung_common import Units
@@ -67,6 +66,8 @@ class Scheduler:
         self._batch_size = batch_size
         self._grace = grace
         self._wake = asyncio.Event()
+        # What the scheduler waits for: the next due time PostgreSQL gave after its pass.
+        self._upcoming: datetime | None = None
         self._channel = deadlines_channel(units.db.schema)
         self._clock = SchedulerClock(self._database_now, wall=units.events.now, monotonic=monotonic)
 
@@ -89,7 +90,17 @@ class Scheduler:
             finally:
                 await listening.conn.remove_listener(self._channel, self._notified)
 
-    def _notified(self, *_: object) -> None:
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        """A deadline was stored; look again unless it comes due after what is awaited.
+
+        The payload is the earliest time the stored steps come due ('' when unknown). One
+        at or after the time the scheduler waits for already changes nothing: the pass at
+        that time asks PostgreSQL again and sees it.
+        """
+        if payload and self._upcoming is not None:
+            with contextlib.suppress(ValueError, TypeError):
+                if datetime.fromisoformat(payload) >= self._upcoming:
+                    return
         self._wake.set()
 
     async def _database_now(self) -> datetime:
@@ -108,6 +119,7 @@ class Scheduler:
                 return total
             async with self._units.connection() as work:
                 upcoming = await schedule.next_due(work.conn, self._grace)
+            self._upcoming = upcoming
             wait = left
             if upcoming is not None:
                 until_due = (upcoming - await self._clock.now()).total_seconds()

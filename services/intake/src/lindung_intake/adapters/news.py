@@ -18,12 +18,9 @@ import structlog
 from lindung_common import classify
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    import asyncpg
     from lindung_common import Database
 
-__all__ = ["ReferralNews", "announce"]
+__all__ = ["ReferralNews", "channel_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -31,15 +28,6 @@ log = structlog.get_logger(__name__)
 def channel_of(schema: str) -> str:
     """The NOTIFY channel of a schema's referral mirror."""
     return f"{schema}_referrals"
-
-
-async def announce(
-    conn: asyncpg.Connection, channel: str, referral_ids: Iterable[uuid.UUID]
-) -> None:
-    """Tell every intake process of these referrals once the caller's transaction commits."""
-    await conn.execute(
-        "SELECT pg_notify($1, r::text) FROM unnest($2::uuid[]) AS r", channel, list(referral_ids)
-    )
 
 
 class ReferralNews:

@@ -120,6 +120,8 @@ async def find_documented_case(conn: asyncpg.Connection, documents: list[bytes])
 
 async def insert_documents(conn: asyncpg.Connection, case_id: UUID, documents: list[bytes]) -> None:
     """Remember the documents a case named; the first case to name one keeps it."""
+    if not documents:
+        return  # most identifications name none: no round trip for nothing
     await conn.execute(
         "INSERT INTO case_documents (document_hmac, case_id)"
         " SELECT d, $2 FROM unnest($1::bytea[]) AS d ON CONFLICT DO NOTHING",
@@ -161,15 +163,20 @@ async def flag_likeness(
 
 
 async def insert_referral_access(
-    conn: asyncpg.Connection, referrals: list[ReferralRequested]
+    conn: asyncpg.Connection, referrals: list[ReferralRequested], *, announce_on: str
 ) -> None:
-    """Remember which provider each referral is addressed to, in one statement."""
+    """Remember which provider each referral is addressed to, and announce each: one statement.
+
+    Every referral id is sent on the channel `announce_on` (NOTIFY, delivered at commit):
+    the news that wakes requests waiting on one (`adapters/news.py`).
+    """
     await conn.execute(
-        "INSERT INTO referral_access"
+        "WITH stored AS (INSERT INTO referral_access"
         " (referral_id, case_id, provider_id, service, requested_at, due_at, escalation)"
         " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
         " $5::timestamptz[], $6::timestamptz[], $7::jsonb[])"
-        " ON CONFLICT (referral_id) DO NOTHING",
+        " ON CONFLICT (referral_id) DO NOTHING)"
+        " SELECT pg_notify($8, r::text) FROM unnest($1::uuid[]) AS r",
         [r.referral_id for r in referrals],
         [r.case_id for r in referrals],
         [r.provider_id for r in referrals],
@@ -177,6 +184,7 @@ async def insert_referral_access(
         [r.requested_at for r in referrals],
         [r.due_at for r in referrals],
         [_ladder(r) for r in referrals],
+        announce_on,
     )
 
 

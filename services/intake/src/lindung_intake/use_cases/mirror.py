@@ -23,7 +23,6 @@ from lindung_contracts import (
     ReferralRerouted,
 )
 
-from lindung_intake.adapters import news
 from lindung_intake.adapters import postgres as db
 from lindung_intake.domain import ALERT_EVENTS
 from lindung_intake.use_cases.alerts import mirror_alerts, mirror_holders
@@ -62,8 +61,8 @@ class Mirror:
     async def on_referrals_requested(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
         """Remember which provider each referral is addressed to; tell who waits on one."""
         referrals: list[ReferralRequested] = [e.data for e in envelopes]
-        await db.insert_referral_access(work.conn, referrals)
-        await news.announce(work.conn, self._channel, [r.referral_id for r in referrals])
+        # The announcement rides on the insert: one round trip for both.
+        await db.insert_referral_access(work.conn, referrals, announce_on=self._channel)
 
     async def on_referrals_withdrawn(self, work: Work, envelopes: list[Envelope[Any]]) -> None:
         """Remember referrals taken back from their providers: their answers get 409 now."""

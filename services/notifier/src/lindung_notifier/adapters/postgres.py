@@ -26,7 +26,6 @@ __all__ = [
     "claim_due",
     "insert_deliveries",
     "record_attempts",
-    "record_history",
     "tried_for",
 ]
 
@@ -86,16 +85,24 @@ class Attempt:
 
 
 async def insert_deliveries(
-    conn: asyncpg.Connection, deliveries: Sequence[NewDelivery], now: datetime
+    conn: asyncpg.Connection,
+    deliveries: Sequence[NewDelivery],
+    now: datetime,
+    history: Sequence[HistoryRow] = (),
 ) -> int:
-    """Store pending deliveries, due at once; returns how many were new.
+    """Store pending deliveries, due at once, and `history`, in one statement; how many new.
 
-    An (event, recipient, channel) already stored is kept as it is.
+    An (event, recipient, channel) already stored is kept as it is, and so is an event
+    already in the history.
     """
-    if not deliveries:
+    if not deliveries and not history:
         return 0
     status = await conn.execute(
-        "INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
+        "WITH history AS (INSERT INTO case_history"
+        " (event_id, case_id, referral_id, service, provider_id, what, at)"
+        " SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[],"
+        "  $16::text[], $17::timestamptz[]) ON CONFLICT (event_id) DO NOTHING)"
+        " INSERT INTO deliveries (notification_id, cause_event_id, cause_type, recipient_kind,"
         " recipient, case_id, referral_id, event, channel, next_attempt_at, created_at)"
         " SELECT u.notification_id, u.cause_event_id, u.cause_type, u.recipient_kind,"
         "  u.recipient, u.case_id, u.referral_id, u.event::json, u.channel, $9, $9"
@@ -113,6 +120,13 @@ async def insert_deliveries(
         [d.event_json for d in deliveries],
         now,
         [d.channel.value for d in deliveries],
+        [r.event_id for r in history],
+        [r.case_id for r in history],
+        [r.referral_id for r in history],
+        [r.service for r in history],
+        [r.provider_id for r in history],
+        [r.what for r in history],
+        [r.at for r in history],
     )
     return int(status.rsplit(" ", 1)[-1])
 
@@ -134,25 +148,36 @@ async def claim_due(
     without waiting on each other.
     """
     rows = await conn.fetch(
-        "WITH busy AS ("
-        "  SELECT recipient_kind, recipient, channel, count(*) AS n FROM deliveries"
-        "  WHERE status = 'pending' AND leased_until > $1 GROUP BY 1, 2, 3),"
-        " queued AS ("
-        "  SELECT d.notification_id, d.next_attempt_at, coalesce(b.n, 0) + row_number() OVER"
-        "   (PARTITION BY d.recipient_kind, d.recipient, d.channel ORDER BY d.next_attempt_at)"
-        "   AS slot"
-        "  FROM deliveries d LEFT JOIN busy b USING (recipient_kind, recipient, channel)"
-        "  WHERE d.status = 'pending' AND d.next_attempt_at <= $1"
-        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)),"
+        # The recipients with anything pending, one index probe each (a skip scan): a
+        # handful, whatever the backlog.
+        "WITH RECURSIVE recipients AS ("
+        "  (SELECT recipient_kind, recipient, channel FROM deliveries"
+        "   WHERE status = 'pending' ORDER BY 1, 2, 3 LIMIT 1)"
+        "  UNION ALL"
+        "  SELECT n.* FROM recipients r CROSS JOIN LATERAL ("
+        "   SELECT recipient_kind, recipient, channel FROM deliveries"
+        "   WHERE status = 'pending' AND (recipient_kind, recipient, channel)"
+        "    > (r.recipient_kind, r.recipient, r.channel)"
+        "   ORDER BY 1, 2, 3 LIMIT 1) n),"
+        # Per recipient, its oldest due deliveries up to its free slots, locked as read: a
+        # row another dispatcher claimed and committed meanwhile is asked again against
+        # its new lease (and skipped), never taken twice.
         " due AS ("
-        "  SELECT d.notification_id FROM deliveries d JOIN queued q USING (notification_id)"
-        # Asked again of the locked row itself: a row another dispatcher claimed and
-        # committed meanwhile is re-checked against its new lease, not taken twice.
-        "  WHERE q.slot <= $4 AND d.status = 'pending' AND d.next_attempt_at <= $1"
-        "    AND (d.leased_until IS NULL OR d.leased_until <= $1)"
-        "  ORDER BY q.next_attempt_at LIMIT $3 FOR UPDATE OF d SKIP LOCKED)"
+        "  SELECT c.notification_id, c.next_attempt_at FROM recipients r"
+        "  CROSS JOIN LATERAL (SELECT count(*) AS n FROM deliveries b"
+        "   WHERE b.status = 'pending' AND b.leased_until IS NOT NULL"
+        "    AND b.leased_until > $1 AND b.recipient_kind = r.recipient_kind"
+        "    AND b.recipient = r.recipient AND b.channel = r.channel) busy"
+        "  CROSS JOIN LATERAL (SELECT d.notification_id, d.next_attempt_at FROM deliveries d"
+        "   WHERE d.status = 'pending' AND d.recipient_kind = r.recipient_kind"
+        "    AND d.recipient = r.recipient AND d.channel = r.channel"
+        "    AND d.next_attempt_at <= $1 AND (d.leased_until IS NULL OR d.leased_until <= $1)"
+        "   ORDER BY d.next_attempt_at LIMIT greatest($4 - busy.n, 0)"
+        "   FOR UPDATE OF d SKIP LOCKED) c"
+        "  ORDER BY c.next_attempt_at LIMIT $3)"
+        # By primary key: a join would read the whole table, delivered rows and all.
         " UPDATE deliveries d SET attempts = d.attempts + 1, leased_until = $2"
-        " FROM due WHERE d.notification_id = due.notification_id"
+        " WHERE d.notification_id = ANY(ARRAY(SELECT notification_id FROM due))"
         " RETURNING d.notification_id, d.cause_event_id, d.cause_type, d.recipient_kind,"
         "  d.recipient, d.case_id, d.referral_id, d.event, d.attempts, d.next_attempt_at,"
         "  d.channel",
@@ -246,24 +271,6 @@ def _change(outcome: Outcome) -> _Change:
             return _Change("pending", next_attempt_at=at, error=error)
         case GaveUp(at=at, error=error):
             return _Change("failed", finished_at=at, error=error)
-
-
-async def record_history(conn: asyncpg.Connection, rows: Sequence[HistoryRow]) -> None:
-    """Remember what happened to a case's referrals; an event seen again changes nothing."""
-    if not rows:
-        return
-    await conn.execute(
-        "INSERT INTO case_history (event_id, case_id, referral_id, service, provider_id, what, at)"
-        " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],"
-        "  $6::text[], $7::timestamptz[]) ON CONFLICT (event_id) DO NOTHING",
-        [r.event_id for r in rows],
-        [r.case_id for r in rows],
-        [r.referral_id for r in rows],
-        [r.service for r in rows],
-        [r.provider_id for r in rows],
-        [r.what for r in rows],
-        [r.at for r in rows],
-    )
 
 
 async def tried_for(

@@ -126,30 +126,35 @@ async def insert_referral(conn: asyncpg.Connection, referral: ReferralRequested)
 
 
 async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralRequested]) -> None:
-    """Store new referrals in status `requested`, pipelined in one round trip."""
+    """Store new referrals in status `requested`, in one statement.
+
+    One row per referral in one INSERT: a case's five or six referrals were as many
+    executions of the statement, pipelined but each planned and run on its own.
+    """
     if not referrals:
         return
-    await conn.executemany(
+    await conn.execute(
         "INSERT INTO referrals (referral_id, case_id, agency_id, service, provider_id, attempt,"
         " status, urgent, reasons, requested_at, due_at, escalation, policy_version, status_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8, $9, $10, $11::jsonb, $12, $9)",
-        [
-            (
-                r.referral_id,
-                r.case_id,
-                r.agency_id,
-                r.service.value,
-                r.provider_id,
-                r.attempt,
-                r.urgent,
-                list(r.reasons),
-                r.requested_at,
-                r.due_at,
-                json.dumps([step.model_dump(mode="json") for step in r.escalation]),
-                r.policy_version,
-            )
-            for r in referrals
-        ],
+        " SELECT u.referral_id, u.case_id, u.agency_id, u.service, u.provider_id, u.attempt,"
+        "  'requested', u.urgent, ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)),"
+        "  u.requested_at, u.due_at, u.escalation::jsonb, u.policy_version, u.requested_at"
+        " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[],"
+        "  $7::bool[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[],"
+        "  $12::text[]) AS u(referral_id, case_id, agency_id, service, provider_id, attempt,"
+        "  urgent, reasons, requested_at, due_at, escalation, policy_version)",
+        [r.referral_id for r in referrals],
+        [r.case_id for r in referrals],
+        [r.agency_id for r in referrals],
+        [r.service.value for r in referrals],
+        [r.provider_id for r in referrals],
+        [r.attempt for r in referrals],
+        [r.urgent for r in referrals],
+        [json.dumps(list(r.reasons)) for r in referrals],
+        [r.requested_at for r in referrals],
+        [r.due_at for r in referrals],
+        [json.dumps([step.model_dump(mode="json") for step in r.escalation]) for r in referrals],
+        [r.policy_version for r in referrals],
     )
 
 

@@ -28,7 +28,6 @@ __all__ = [
     "insert_facts",
     "insert_failure",
     "insert_open_many",
-    "insert_packages",
     "lock_referral",
     "lock_referrals",
     "pause_deadline",
@@ -93,19 +92,37 @@ async def insert_open_many(conn: asyncpg.Connection, deadlines: list[Deadline]) 
     )
 
 
-async def insert_facts(conn: asyncpg.Connection, requests: list[ReferralRequested]) -> None:
-    """Keep what reporting needs of each request (agency, state, attempt); first one wins."""
-    if not requests:
+async def insert_facts(
+    conn: asyncpg.Connection,
+    requests: list[ReferralRequested],
+    packages: dict[UUID, datetime] | None = None,
+    announce: tuple[str, str] | None = None,
+) -> None:
+    """Keep what reporting needs of each request (agency, state, attempt); first one wins.
+
+    In the same statement: each case's package deadline (the first heard for a case is
+    kept), and `announce` as (channel, payload), a NOTIFY delivered at commit.
+    """
+    packages = packages or {}
+    if not requests and not packages and announce is None:
         return
+    channel, payload = announce if announce is not None else (None, None)
     await conn.execute(
-        "INSERT INTO referral_facts (referral_id, agency_id, state, attempt, urgent)"
-        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bool[])"
-        " ON CONFLICT (referral_id) DO NOTHING",
+        "WITH facts AS (INSERT INTO referral_facts (referral_id, agency_id, state, attempt,"
+        "  urgent) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[],"
+        "  $5::bool[]) ON CONFLICT (referral_id) DO NOTHING),"
+        " packages AS (INSERT INTO case_packages (case_id, due_at)"
+        "  SELECT * FROM unnest($6::uuid[], $7::timestamptz[]) ON CONFLICT (case_id) DO NOTHING)"
+        " SELECT pg_notify($8, $9) WHERE $8::text IS NOT NULL",
         [r.referral_id for r in requests],
         [r.agency_id for r in requests],
         [None if r.state is None else r.state.value for r in requests],
         [r.attempt for r in requests],
         [r.urgent for r in requests],
+        list(packages),
+        list(packages.values()),
+        channel,
+        payload,
     )
 
 
@@ -227,15 +244,3 @@ async def resume_deadline(
         paused_at + moved,
     )
     return moved
-
-
-async def insert_packages(conn: asyncpg.Connection, packages: dict[UUID, datetime]) -> None:
-    """Remember each case's package deadline; the first one heard for a case is kept."""
-    if not packages:
-        return
-    await conn.execute(
-        "INSERT INTO case_packages (case_id, due_at)"
-        " SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) ON CONFLICT (case_id) DO NOTHING",
-        list(packages),
-        list(packages.values()),
-    )

@@ -51,6 +51,13 @@ class Received:
     overdue: list[tuple[uuid.UUID, DeadlineMissed]] = field(default_factory=list)
     packages: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
+    def earliest_due(self) -> datetime | None:
+        """The earliest time a pending step or a package stored here comes due, if any."""
+        times = [step.at for _, steps in self.ladders for step, state, _ in steps
+                 if state is StepState.PENDING]  # fmt: skip
+        times += self.packages.values()
+        return min(times, default=None)
+
 
 def receive_requests(
     requests: Sequence[ReferralRequested], known: Mapping[uuid.UUID, DeadlineState], now: datetime
