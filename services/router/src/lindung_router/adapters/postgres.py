@@ -273,8 +273,7 @@ async def set_status(
 async def tried_providers(
     conn: asyncpg.Connection, case_id: UUID, service: ServiceType
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Providers already asked for this service of this case (first attempt first), and
-    those of them that declined it."""
+    """The providers asked for this service of this case (first first), and those that declined."""
     rows = await conn.fetch(
         "SELECT provider_id, status FROM referrals WHERE case_id = $1 AND service = $2"
         " ORDER BY attempt",
