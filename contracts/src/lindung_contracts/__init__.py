@@ -58,7 +58,7 @@ from .identification import (
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
-from .reasons import REASON_WORDS, ReasonCode
+from .reasons import PASSED_OVER_WORDS, REASON_WORDS, PassedOverCode, ReasonCode
 from .referral import (
     ChildSummary,
     ClockAction,
@@ -66,6 +66,7 @@ from .referral import (
     DetentionEscalated,
     EscalationStep,
     NoProviderAvailable,
+    PassedOver,
     ProviderResponded,
     RecipientRole,
     ReferralAccepted,
@@ -116,6 +117,7 @@ __all__ = [
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",
+    "PASSED_OVER_WORDS",
     "PAYLOAD_TYPES",
     "PROVIDER_RESPONSES",
     "REASON_WORDS",
@@ -172,6 +174,8 @@ __all__ = [
     "OfficerContact",
     "Outcome",
     "PackageDeadlineMissed",
+    "PassedOver",
+    "PassedOverCode",
     "Payload",
     "PersonalDetails",
     "ProviderId",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["REASON_WORDS", "ReasonCode"]
+__all__ = ["PASSED_OVER_WORDS", "REASON_WORDS", "PassedOverCode", "ReasonCode"]
 
 
 class ReasonCode(StrEnum):
@@ -103,5 +103,52 @@ REASON_WORDS: dict[ReasonCode, dict[str, str]] = {
     ReasonCode.OTHER: {
         "en": "another reason (see the note in Lindung, if any)",
         "ms": "sebab lain (lihat nota dalam Lindung, jika ada)",
+    },
+}
+
+
+class PassedOverCode(StrEnum):
+    """Why the router did not ask a provider ranked above the one it chose, as a code.
+
+    The router ranks the providers of a service by nearness to the child and priority,
+    the child's languages first; a provider it would have asked sooner but for one of
+    these is recorded on the referral with the first that applies, in this order.
+    """
+
+    # Declined this service for this case already.
+    DECLINED_BEFORE = "declined_before"
+    # Asked for this service of this case already, and gave it up otherwise: no answer,
+    # not delivered, reported failure, or moved away by a coordinator.
+    TRIED_BEFORE = "tried_before"
+    # Marked in the directory as taking no new referrals.
+    NOT_ACCEPTING = "not_accepting"
+    # Serves neither the child's state, nor a neighbouring one, nor the whole country.
+    OUT_OF_AREA = "out_of_area"
+    # Nearer or first by priority, but speaks none of the child's languages, and the
+    # chosen provider speaks one.
+    WRONG_LANGUAGE = "wrong_language"
+
+
+# The words each code stands for, in each language pages are written in.
+PASSED_OVER_WORDS: dict[PassedOverCode, dict[str, str]] = {
+    PassedOverCode.DECLINED_BEFORE: {
+        "en": "declined this service for this case before",
+        "ms": "telah menolak perkhidmatan ini bagi kes ini sebelum ini",
+    },
+    PassedOverCode.TRIED_BEFORE: {
+        "en": "asked before for this case, without an acceptance",
+        "ms": "telah diminta sebelum ini bagi kes ini, tanpa penerimaan",
+    },
+    PassedOverCode.NOT_ACCEPTING: {
+        "en": "not taking new referrals",
+        "ms": "tidak menerima rujukan baharu",
+    },
+    PassedOverCode.OUT_OF_AREA: {
+        "en": "does not serve the child's area",
+        "ms": "tidak melayani kawasan kanak-kanak",
+    },
+    PassedOverCode.WRONG_LANGUAGE: {
+        "en": "speaks none of the child's languages",
+        "ms": "tidak bertutur dalam mana-mana bahasa kanak-kanak",
     },
 }

@@ -21,7 +21,7 @@ from ._base import (
 )
 from .identification import Gender, Location, MalaysianState
 from .outcomes import Outcome
-from .reasons import ReasonCode
+from .reasons import PassedOverCode, ReasonCode
 
 __all__ = [
     "ChildSummary",
@@ -30,6 +30,7 @@ __all__ = [
     "DetentionEscalated",
     "EscalationStep",
     "NoProviderAvailable",
+    "PassedOver",
     "ProviderResponded",
     "RecipientRole",
     "ReferralAccepted",
@@ -102,6 +103,18 @@ class ChildSummary(ContractModel):
     languages: tuple[LanguageCode, ...] = Field(description="Languages the child speaks.")
 
 
+# A referral names at most this many providers passed over, so that no event grows with
+# the directory; the nearest and first-ranked are kept.
+PASSED_OVER_LIMIT = 10
+
+
+class PassedOver(ContractModel):
+    """A provider ranked above the chosen one that the router did not ask, and why."""
+
+    provider_id: ProviderId
+    reason: PassedOverCode = Field(description="Why it was not asked, as a code (never words).")
+
+
 class ReferralRequested(Payload):
     """The router referred a case to one provider for one service, with a deadline."""
 
@@ -131,6 +144,14 @@ class ReferralRequested(Payload):
         description="How the provider was chosen: serving the child's state, a neighbouring "
         "state when none was left there, or the whole country.",
         examples=["serves selangor"],
+    )
+    passed_over: tuple[PassedOver, ...] = Field(
+        default=(),
+        max_length=PASSED_OVER_LIMIT,
+        description="The providers of the service ranked above the chosen one that the router "
+        "did not ask, best-ranked first, each with why (at most 10). Ids and codes only. "
+        "Empty when the best-ranked was asked, when a coordinator named the provider, and "
+        "from routers that predate the field.",
     )
     overdue_since: Instant | None = Field(
         default=None,

@@ -50,6 +50,7 @@ async def rerouted(
     facts = await db.load_case(conn, referral.case_id)
     if facts is None:  # pragma: no cover - a referral's case is never deleted
         raise RuntimeError(f"case {referral.case_id} of a stored referral is missing")
+    tried, declined = await db.tried_providers(conn, referral.case_id, referral.service)
     routed, moved = reroute(
         facts,
         referral,
@@ -57,7 +58,8 @@ async def rerouted(
         detail=detail,
         policy=policy,
         directory=directory,
-        tried=await db.tried_providers(conn, referral.case_id, referral.service),
+        tried=tried,
+        declined=declined,
         at=at,
         now=work.now,
         referral_id=work.new_id(),

@@ -172,9 +172,10 @@ async def insert_referral_access(
     """
     await conn.execute(
         "WITH stored AS (INSERT INTO referral_access"
-        " (referral_id, case_id, provider_id, service, requested_at, due_at, escalation)"
+        " (referral_id, case_id, provider_id, service, requested_at, due_at, escalation,"
+        " matched_by, passed_over)"
         " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
-        " $5::timestamptz[], $6::timestamptz[], $7::jsonb[])"
+        " $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $9::text[], $10::jsonb[])"
         " ON CONFLICT (referral_id) DO NOTHING)"
         " SELECT pg_notify($8, r::text) FROM unnest($1::uuid[]) AS r",
         [r.referral_id for r in referrals],
@@ -185,6 +186,8 @@ async def insert_referral_access(
         [r.due_at for r in referrals],
         [_ladder(r) for r in referrals],
         announce_on,
+        [r.matched_by for r in referrals],
+        [_passed_over(r) for r in referrals],
     )
 
 
@@ -194,6 +197,11 @@ def _ladder(referral: ReferralRequested) -> str:
 
 
 _STEP: Final = {"kind", "level", "at", "notify"}
+
+
+def _passed_over(referral: ReferralRequested) -> str:
+    """The better-ranked providers the router passed over, and why: ids and codes."""
+    return json.dumps([p.model_dump(mode="json") for p in referral.passed_over])
 
 
 async def mark_withdrawn(conn: asyncpg.Connection, withdrawn: list[tuple[UUID, datetime]]) -> None:
@@ -305,8 +313,9 @@ async def case_with_referrals(
     if case is None:
         return None
     referrals = await conn.fetch(
-        "SELECT referral_id, service, provider_id, status, requested_at, withdrawn_at, paused_at"
-        " FROM referral_access WHERE case_id = $1 ORDER BY requested_at, referral_id",
+        "SELECT referral_id, service, provider_id, status, requested_at, withdrawn_at, paused_at,"
+        " matched_by, passed_over FROM referral_access WHERE case_id = $1"
+        " ORDER BY requested_at, referral_id",
         case_id,
     )
     return case, list(referrals)

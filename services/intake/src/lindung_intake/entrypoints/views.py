@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from lindung_contracts import CaseOutcome, ReasonCode
+from lindung_contracts import CaseOutcome, PassedOver, ReasonCode
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -80,6 +80,17 @@ class CaseReferral(BaseModel):
     status: str
     requested_at: datetime
     paused_since: datetime | None
+    matched_by: str | None = Field(
+        default=None,
+        description="Why its provider was chosen: how it was matched (its state, a "
+        "neighbouring state, the whole country) or the coordinator who named it.",
+    )
+    passed_over: list[PassedOver] = Field(
+        default_factory=list,
+        description="The providers ranked above it that the router did not ask, best-ranked "
+        "first, each with why as a code: `declined_before`, `tried_before`, `not_accepting`, "
+        "`out_of_area`, `wrong_language`. Provider ids and codes only (at most 10).",
+    )
 
 
 class CaseClosedView(BaseModel):

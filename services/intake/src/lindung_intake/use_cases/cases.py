@@ -7,6 +7,7 @@ The Kafka door runs `open_in` inside its batch's unit; HTTP gets a unit of its o
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from lindung_intake.adapters.sealing import DataKeys, Sealed
     from lindung_intake.domain import OpenedCase, Principal
 
-__all__ = ["CaseRead", "Cases"]
+__all__ = ["CaseRead", "Cases", "passed_over_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -215,7 +216,15 @@ def _referral_line(row: Any) -> dict[str, Any]:
         "status": "withdrawn" if row["withdrawn_at"] is not None else row["status"],
         "requested_at": row["requested_at"],
         "paused_since": row["paused_at"],
+        "matched_by": row["matched_by"],
+        "passed_over": passed_over_of(row["passed_over"]),
     }
+
+
+def passed_over_of(stored: Any) -> list[dict[str, str]]:
+    """A `passed_over` jsonb column (text from asyncpg) as a list of {provider_id, reason}."""
+    loaded = json.loads(stored) if isinstance(stored, str) else stored
+    return list(loaded or [])
 
 
 def _log_opened(opened: OpenedCase, agency_id: str, channel: str) -> None:

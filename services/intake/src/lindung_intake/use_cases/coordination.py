@@ -27,6 +27,7 @@ from lindung_intake.domain.coordination import (
     timeline,
 )
 from lindung_intake.domain.desk import Place, standing
+from lindung_intake.use_cases.cases import passed_over_of
 from lindung_intake.use_cases.errors import refused
 from lindung_intake.use_cases.notes import NoteRead, store_note
 
@@ -58,6 +59,9 @@ class ReferralLine:
     paused: bool
     place: Place
     steps: list[LadderStep]
+    matched_by: str | None = None
+    # The better-ranked providers not asked: [{provider_id, reason}], reason a code.
+    passed_over: tuple[dict[str, str], ...] = ()
 
     @property
     def waiting(self) -> bool:
@@ -190,6 +194,8 @@ def _line(row: Any, fired: set[int], now: datetime) -> ReferralLine:
         paused=paused,
         place=place,
         steps=ladder(planned or [], fired_levels=fired, waiting=status == "requested", now=now),
+        matched_by=row["matched_by"],
+        passed_over=tuple(passed_over_of(row["passed_over"])),
     )
 
 

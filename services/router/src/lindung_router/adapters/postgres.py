@@ -272,14 +272,16 @@ async def set_status(
 
 async def tried_providers(
     conn: asyncpg.Connection, case_id: UUID, service: ServiceType
-) -> tuple[str, ...]:
-    """Providers already asked for this service of this case, first attempt first."""
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The providers asked for this service of this case (first first), and those that declined."""
     rows = await conn.fetch(
-        "SELECT provider_id FROM referrals WHERE case_id = $1 AND service = $2 ORDER BY attempt",
+        "SELECT provider_id, status FROM referrals WHERE case_id = $1 AND service = $2"
+        " ORDER BY attempt",
         case_id,
         service.value,
     )
-    return tuple(row["provider_id"] for row in rows)
+    declined = tuple(r["provider_id"] for r in rows if r["status"] == ReferralStatus.DECLINED)
+    return tuple(row["provider_id"] for row in rows), declined
 
 
 async def insert_unmet(conn: asyncpg.Connection, unmet: NoProviderAvailable) -> None:

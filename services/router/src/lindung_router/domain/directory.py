@@ -6,10 +6,26 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, Self
 
-from lindung_contracts import LanguageCode, MalaysianState, ProviderId, ServiceType
+from lindung_contracts import (
+    LanguageCode,
+    MalaysianState,
+    PassedOver,
+    PassedOverCode,
+    ProviderId,
+    ServiceType,
+)
+from lindung_contracts.referral import PASSED_OVER_LIMIT
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["NATIONWIDE", "NEIGHBOURS", "Choice", "Directory", "Provider", "choose_provider"]
+__all__ = [
+    "NATIONWIDE",
+    "NEIGHBOURS",
+    "Choice",
+    "Directory",
+    "Provider",
+    "choose_provider",
+    "passed_over",
+]
 
 NATIONWIDE = "*"
 
@@ -40,6 +56,7 @@ NEIGHBOURS: dict[MalaysianState, frozenset[MalaysianState]] = {
 }
 # How near a provider is to the child, in the order they are asked.
 _DISTRICT, _LOCAL, _NEIGHBOURING, _NATIONAL = 0, 1, 2, 3
+_D = PassedOverCode
 
 
 class _DirectoryModel(BaseModel):
@@ -109,11 +126,16 @@ class Directory(_DirectoryModel):
 
 @dataclass(frozen=True)
 class Choice:
-    """The provider chosen (or none), how it was matched, and why each candidate was or not."""
+    """The provider chosen (or none), how it was matched, and why each candidate was or not.
+
+    `passed_over`: the providers ranked above the chosen one that were not asked, each
+    with a code (`PassedOverCode`); ids and codes only, so it may travel on the referral.
+    """
 
     provider: Provider | None
     notes: tuple[str, ...]
     matched_by: str | None = None
+    passed_over: tuple[PassedOver, ...] = ()
 
 
 def choose_provider(
@@ -124,25 +146,35 @@ def choose_provider(
     languages: tuple[str, ...],
     tried: tuple[str, ...] = (),
     district: str | None = None,
+    declined: tuple[str, ...] = (),
 ) -> Choice:
     """The best untried, accepting provider of `service` for a child in `state`.
 
     Providers that speak one of the child's languages come first; then those serving the
     child's district, then the rest of its state, then a neighbouring state, then the
     whole country; then lower priority, then id, so the same inputs give the same answer.
+    `declined`: those of `tried` that declined (the others gave the service up otherwise).
     """
     notes: list[str] = []
     eligible: list[tuple[int, Provider]] = []
+    skipped: list[tuple[int, Provider, PassedOverCode]] = []
     for provider in directory.providers:
         if service not in provider.services:
             continue
         nearness = provider.nearness(state, district)
+        # Were it not for the code, it would be asked at its nearness; one out of the area
+        # at the least it would take to be asked at all: serving the whole country.
+        near = _NATIONAL if nearness is None else nearness
         if provider.id in tried:
             notes.append(f"{provider.id}: already tried for this case")
+            code = _D.DECLINED_BEFORE if provider.id in declined else _D.TRIED_BEFORE
+            skipped.append((near, provider, code))
         elif not provider.accepting:
             notes.append(f"{provider.id}: not accepting referrals")
+            skipped.append((near, provider, _D.NOT_ACCEPTING))
         elif nearness is None:
             notes.append(f"{provider.id}: serves neither {state.value} nor a neighbouring state")
+            skipped.append((near, provider, _D.OUT_OF_AREA))
         else:
             eligible.append((nearness, provider))
     eligible.sort(key=lambda e: (not e[1].speaks_any(languages), e[0], e[1].priority, e[1].id))
@@ -159,7 +191,36 @@ def choose_provider(
     matched_by = _matched_by(nearness, chosen, state, district)
     notes.append(f"chose {chosen.id}: {matched_by}; {speaks}; priority {chosen.priority}")
     notes += [f"{p.id}: ranked lower" for _, p in eligible[1:]]
-    return Choice(chosen, tuple(notes), matched_by)
+    skipped += [(n, p, _D.WRONG_LANGUAGE) for n, p in eligible[1:]]
+    passed = passed_over((nearness, chosen), skipped, languages)
+    return Choice(chosen, tuple(notes), matched_by, passed)
+
+
+def passed_over(
+    chosen: tuple[int, Provider],
+    others: list[tuple[int, Provider, PassedOverCode]],
+    languages: tuple[str, ...],
+) -> tuple[PassedOver, ...]:
+    """Those of `others` the router would have asked before `chosen`, nearest first.
+
+    Ranked above means first in the router's order (languages, nearness, priority, id) or
+    in the same order without the languages: a nearer provider that speaks none of the
+    child's languages was passed over for that. Each `other` comes with its nearness and
+    the code that kept it out; at most `PASSED_OVER_LIMIT` are kept.
+    """
+
+    def plain(near: int, provider: Provider) -> tuple[int, int, str]:
+        return (near, provider.priority, provider.id)
+
+    def full(near: int, provider: Provider) -> tuple[bool, int, int, str]:
+        return (not provider.speaks_any(languages), *plain(near, provider))
+
+    above = sorted(
+        (plain(n, p), PassedOver(provider_id=p.id, reason=code))
+        for n, p, code in others
+        if plain(n, p) < plain(*chosen) or full(n, p) < full(*chosen)
+    )
+    return tuple(entry for _, entry in above[:PASSED_OVER_LIMIT])
 
 
 def _matched_by(

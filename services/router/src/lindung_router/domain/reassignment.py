@@ -68,6 +68,7 @@ def choose(
     district: str | None,
     languages: tuple[str, ...],
     tried: tuple[str, ...],
+    declined: tuple[str, ...] = (),
 ) -> Choice:
     """The coordinator's provider if the router can ask it, else the next suitable one.
 
@@ -88,6 +89,7 @@ def choose(
         district=district,
         languages=languages,
         tried=tried,
+        declined=declined,
     )
     asked = f"{by} asked for the next suitable provider"
     if replaced is not None:
@@ -96,7 +98,7 @@ def choose(
     if found.provider is None:
         return Choice(None, notes)
     matched_by = f"{asked}: {found.matched_by}"[:MATCHED_BY_LIMIT]
-    return Choice(found.provider, notes, matched_by=matched_by)
+    return Choice(found.provider, notes, matched_by=matched_by, passed_over=found.passed_over)
 
 
 def _unsuitable(

@@ -89,6 +89,7 @@ def route(
     referral_id: UUID,
     attempt: int = 1,
     tried: tuple[str, ...] = (),
+    declined: tuple[str, ...] = (),
     report_overdue: bool = True,
     choice: Choice | None = None,
 ) -> Routed:
@@ -106,6 +107,7 @@ def route(
             district=facts.district,
             languages=facts.child.languages,
             tried=tried,
+            declined=declined,
         )
     if choice.provider is None:
         unmet = NoProviderAvailable(
@@ -143,6 +145,7 @@ def route(
         # consent for its category allows. The router keeps it for matching only.
         child=NOT_SHARED,
         matched_by=choice.matched_by,
+        passed_over=choice.passed_over,
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
         state=facts.state,
@@ -163,6 +166,7 @@ def reroute(
     at: datetime,
     now: datetime,
     referral_id: UUID,
+    declined: tuple[str, ...] = (),
     after_miss: bool = False,
     code: ReasonCode | None = None,
     chosen: Chosen | None = None,
@@ -174,7 +178,8 @@ def reroute(
     `after_miss`: an escalation took the referral back and told the coordinator already,
     so a new window that has passed meanwhile (the escalation came late) raises no second
     escalation. `chosen`: a case coordinator moves it, to the provider they named if it
-    can be asked, else to the next suitable one (`reassignment.choose`).
+    can be asked, else to the next suitable one (`reassignment.choose`). `declined`: those
+    of `tried` that declined.
     """
     choice = None
     if chosen is not None:
@@ -186,6 +191,7 @@ def reroute(
             district=facts.district,
             languages=facts.child.languages,
             tried=tried,
+            declined=declined,
         )
     note = f"re-routed after {previous.provider_id} {why}"
     need = Need(
@@ -206,6 +212,7 @@ def reroute(
         referral_id=referral_id,
         attempt=previous.attempt + 1,
         tried=tried,
+        declined=declined,
         report_overdue=not after_miss,
         choice=choice,
     )

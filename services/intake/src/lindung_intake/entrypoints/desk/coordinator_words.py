@@ -72,6 +72,11 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "provider": ("Provider", "Pembekal"),
     "deadline": ("Deadline to accept", "Tarikh akhir untuk menerima"),
     "ladder": ("Escalation ladder", "Tangga eskalasi"),
+    "matched_by": ("Why this provider", "Mengapa pembekal ini"),
+    "passed_over": (
+        "Ranked above it, not asked",
+        "Berkedudukan lebih tinggi, tidak diminta",
+    ),
     "step_warning": ("Warning", "Amaran awal"),
     "step_escalation": ("Level", "Tahap"),
     "stepstate_fired": ("sent", "dihantar"),

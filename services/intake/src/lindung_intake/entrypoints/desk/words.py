@@ -8,10 +8,12 @@ from lindung_common.signin import Phrases
 from lindung_contracts import (
     CASE_OUTCOME_WORDS,
     OUTCOME_WORDS,
+    PASSED_OVER_WORDS,
     REASON_WORDS,
     SERVICE_WORDS,
     CaseOutcome,
     Outcome,
+    PassedOverCode,
     ReasonCode,
 )
 
@@ -234,6 +236,10 @@ class Words(Phrases):
     def reason(self, code: str) -> str:
         """A reason code's words, from the contracts."""
         return REASON_WORDS[ReasonCode(code)][self.language]
+
+    def passed_over(self, code: str) -> str:
+        """Why a better-ranked provider was not asked, from the contracts."""
+        return PASSED_OVER_WORDS[PassedOverCode(code)][self.language]
 
     def outcome(self, code: str) -> str:
         """An outcome code's words, from the contracts."""
