@@ -101,7 +101,7 @@ from .topics import (
     agency_of_topic,
     topic_for,
 )
-from .words import LOCATION_WORDS, SERVICE_WORDS, STATE_WORDS
+from .words import LOCATION_WORDS, SERVICE_WORDS, STATE_ISO_CODES, STATE_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -123,6 +123,7 @@ __all__ = [
     "REASON_WORDS",
     "REFERRALS",
     "SERVICE_WORDS",
+    "STATE_ISO_CODES",
     "STATE_WORDS",
     "STRUCTURED_CONTENT_TYPE",
     "TOPICS",

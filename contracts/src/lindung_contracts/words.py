@@ -10,7 +10,7 @@ from __future__ import annotations
 from .identification import Location, MalaysianState
 from .referral import ServiceType
 
-__all__ = ["LOCATION_WORDS", "SERVICE_WORDS", "STATE_WORDS"]
+__all__ = ["LOCATION_WORDS", "SERVICE_WORDS", "STATE_ISO_CODES", "STATE_WORDS"]
 
 SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
     ServiceType.CHILD_PROTECTOR: {"en": "Child protector", "ms": "Pelindung kanak-kanak"},
@@ -55,4 +55,25 @@ LOCATION_WORDS: dict[Location, dict[str, str]] = {
     Location.WORKPLACE: {"en": "workplace", "ms": "tempat kerja"},
     Location.COMMUNITY: {"en": "in the community", "ms": "dalam komuniti"},
     Location.UNKNOWN: {"en": "not known", "ms": "tidak diketahui"},
+}
+
+# Each state and federal territory's ISO 3166-2:MY code, as directories (HSDS service
+# areas) and calendars (the `holidays` package's subdivisions) name it.
+STATE_ISO_CODES: dict[MalaysianState, str] = {
+    MalaysianState.JOHOR: "MY-01",
+    MalaysianState.KEDAH: "MY-02",
+    MalaysianState.KELANTAN: "MY-03",
+    MalaysianState.MELAKA: "MY-04",
+    MalaysianState.NEGERI_SEMBILAN: "MY-05",
+    MalaysianState.PAHANG: "MY-06",
+    MalaysianState.PENANG: "MY-07",
+    MalaysianState.PERAK: "MY-08",
+    MalaysianState.PERLIS: "MY-09",
+    MalaysianState.SELANGOR: "MY-10",
+    MalaysianState.TERENGGANU: "MY-11",
+    MalaysianState.SABAH: "MY-12",
+    MalaysianState.SARAWAK: "MY-13",
+    MalaysianState.KUALA_LUMPUR: "MY-14",
+    MalaysianState.LABUAN: "MY-15",
+    MalaysianState.PUTRAJAYA: "MY-16",
 }

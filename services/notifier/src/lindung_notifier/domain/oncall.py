@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
-from lindung_contracts import MalaysianState
+from lindung_contracts import STATE_ISO_CODES, MalaysianState
 
 from .rota import WEEKDAYS, Day
 
@@ -38,24 +38,7 @@ __all__ = [
 MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
 
 # Each state and federal territory as the `holidays` package's subdivision (ISO 3166-2:MY).
-SUBDIVISIONS: dict[MalaysianState, str] = {
-    MalaysianState.JOHOR: "01",
-    MalaysianState.KEDAH: "02",
-    MalaysianState.KELANTAN: "03",
-    MalaysianState.MELAKA: "04",
-    MalaysianState.NEGERI_SEMBILAN: "05",
-    MalaysianState.PAHANG: "06",
-    MalaysianState.PENANG: "07",
-    MalaysianState.PERAK: "08",
-    MalaysianState.PERLIS: "09",
-    MalaysianState.SELANGOR: "10",
-    MalaysianState.TERENGGANU: "11",
-    MalaysianState.SABAH: "12",
-    MalaysianState.SARAWAK: "13",
-    MalaysianState.KUALA_LUMPUR: "14",
-    MalaysianState.LABUAN: "15",
-    MalaysianState.PUTRAJAYA: "16",
-}
+SUBDIVISIONS = {state: code.removeprefix("MY-") for state, code in STATE_ISO_CODES.items()}
 
 
 class Why(StrEnum):

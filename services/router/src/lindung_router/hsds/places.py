@@ -4,38 +4,24 @@ from __future__ import annotations
 
 import re
 
-from lindung_contracts import MalaysianState
+from lindung_contracts import STATE_ISO_CODES, STATE_WORDS, MalaysianState
 
 from ..domain import NATIONWIDE  # noqa: TID252
 
 __all__ = ["COUNTRY", "ISO_CODES", "area_of", "state_coded", "state_named"]
 
-_S = MalaysianState
 # ISO 3166-2:MY subdivision codes and the English names the export writes.
-ISO_CODES: dict[MalaysianState, tuple[str, str]] = {
-    _S.JOHOR: ("MY-01", "Johor"),
-    _S.KEDAH: ("MY-02", "Kedah"),
-    _S.KELANTAN: ("MY-03", "Kelantan"),
-    _S.MELAKA: ("MY-04", "Melaka"),
-    _S.NEGERI_SEMBILAN: ("MY-05", "Negeri Sembilan"),
-    _S.PAHANG: ("MY-06", "Pahang"),
-    _S.PENANG: ("MY-07", "Penang"),
-    _S.PERAK: ("MY-08", "Perak"),
-    _S.PERLIS: ("MY-09", "Perlis"),
-    _S.SELANGOR: ("MY-10", "Selangor"),
-    _S.TERENGGANU: ("MY-11", "Terengganu"),
-    _S.SABAH: ("MY-12", "Sabah"),
-    _S.SARAWAK: ("MY-13", "Sarawak"),
-    _S.KUALA_LUMPUR: ("MY-14", "Kuala Lumpur"),
-    _S.LABUAN: ("MY-15", "Labuan"),
-    _S.PUTRAJAYA: ("MY-16", "Putrajaya"),
-}
+ISO_CODES = {state: (code, STATE_WORDS[state]["en"]) for state, code in STATE_ISO_CODES.items()}
 COUNTRY = ("MY", "Malaysia")
 _BY_CODE = {code: state for state, (code, _) in ISO_CODES.items()}
 _BY_NAME = (
     {name.lower(): state for state, (_, name) in ISO_CODES.items()}
     | {state.value.replace("_", " "): state for state in MalaysianState}
-    | {"pulau pinang": _S.PENANG, "malacca": _S.MELAKA, "negri sembilan": _S.NEGERI_SEMBILAN}
+    | {
+        "pulau pinang": MalaysianState.PENANG,
+        "malacca": MalaysianState.MELAKA,
+        "negri sembilan": MalaysianState.NEGERI_SEMBILAN,
+    }
 )
 # "WP Kuala Lumpur", "Wilayah Persekutuan Labuan", "Federal Territory of Putrajaya".
 _TERRITORY = re.compile(r"^(w\.?p\.?|wilayah persekutuan|federal territory( of)?)\s+")
