@@ -15,7 +15,6 @@ passwords they were made with belong together.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lindung_common.keys import KeyEntry, KeysFile, hash_key, new_key
+from lindung_intake.adapters.sealing import new_key_line
 
 from .access import ADMIN, SERVICE_PRINCIPALS, agency_principal
 from .realm import REALM_ADMIN
@@ -199,7 +199,7 @@ class Secrets:
         for name in ("postgres", *SERVICE_PRINCIPALS):
             found.postgres.setdefault(name, _token())
         found.intake.setdefault("key_secret", secrets.token_urlsafe(32))
-        found.intake.setdefault("data_keys", new_data_key())
+        found.intake.setdefault("data_keys", new_key_line())
         found.keycloak.setdefault("client_secret", _token())
         found.keycloak.setdefault("admin_password", _token())
         found.save()
@@ -219,12 +219,6 @@ class Secrets:
 
 def _token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def new_data_key(now: datetime | None = None) -> str:
-    """A data key as intake reads them, `id:base64key` (as `lindung_intake data-keys new`)."""
-    day = (now or datetime.now(UTC)).strftime("%Y%m%d")
-    return f"k{day}-{secrets.token_hex(3)}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
 @dataclass(frozen=True)
