@@ -101,7 +101,7 @@ from .topics import (
     agency_of_topic,
     topic_for,
 )
-from .words import LOCATION_WORDS, SERVICE_WORDS, STATE_ISO_CODES, STATE_WORDS
+from .words import LOCATION_WORDS, MALAYSIA_TIME, SERVICE_WORDS, STATE_ISO_CODES, STATE_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -114,6 +114,7 @@ __all__ = [
     "DEAD_LETTERS",
     "IDENTIFICATION_REJECTIONS",
     "LOCATION_WORDS",
+    "MALAYSIA_TIME",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",

@@ -7,10 +7,12 @@ the dashboard say the same thing.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from .identification import Location, MalaysianState
 from .referral import ServiceType
 
-__all__ = ["LOCATION_WORDS", "SERVICE_WORDS", "STATE_ISO_CODES", "STATE_WORDS"]
+__all__ = ["LOCATION_WORDS", "MALAYSIA_TIME", "SERVICE_WORDS", "STATE_ISO_CODES", "STATE_WORDS"]
 
 SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
     ServiceType.CHILD_PROTECTOR: {"en": "Child protector", "ms": "Pelindung kanak-kanak"},
@@ -77,3 +79,6 @@ STATE_ISO_CODES: dict[MalaysianState, str] = {
     MalaysianState.LABUAN: "MY-15",
     MalaysianState.PUTRAJAYA: "MY-16",
 }
+
+# Malaysia's time, in which notices, pages and rotas give every instant (events carry UTC).
+MALAYSIA_TIME = ZoneInfo("Asia/Kuala_Lumpur")

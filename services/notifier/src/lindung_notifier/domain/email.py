@@ -10,12 +10,12 @@ audit, from intake's API behind the link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from lindung_contracts import (
     LOCATION_WORDS,
+    MALAYSIA_TIME,
     REASON_WORDS,
     SERVICE_WORDS,
     STATE_WORDS,
@@ -34,12 +34,12 @@ from .sms import Language
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from lindung_contracts import Payload
 
 __all__ = ["EmailNotice", "Tried", "render_email"]
 
-MALAYSIA: Final = timezone(timedelta(hours=8), "MYT")
 
 # The template of each kind of notice: `templates/<language>/<kind>.txt`.
 KIND_OF: Final[dict[type[Payload], str]] = {
@@ -120,7 +120,7 @@ def render_email(
         "place": lambda location: LOCATION_WORDS[location][language.value],
         "state": lambda state: STATE_WORDS[state][language.value],
         "why": lambda event: _why(event, language),
-        "when": lambda at: at.astimezone(MALAYSIA).strftime("%Y-%m-%d %H:%M MYT"),
+        "when": lambda at: at.astimezone(MALAYSIA_TIME).strftime("%Y-%m-%d %H:%M MYT"),
     }
     first, _, rest = template.render(context).partition("\n")
     return EmailNotice(subject=first.removeprefix("Subject: ").strip(), text=rest.lstrip("\n"))

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import holidays
-from lindung_contracts import STATE_ISO_CODES, MalaysianState
+from lindung_contracts import MALAYSIA_TIME, STATE_ISO_CODES, MalaysianState
 
 from .rota import WEEKDAYS, Day
 
@@ -35,7 +34,7 @@ __all__ = [
     "on_duty",
 ]
 
-MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
+MALAYSIA = MALAYSIA_TIME
 
 # Each state and federal territory as the `holidays` package's subdivision (ISO 3166-2:MY).
 SUBDIVISIONS = {state: code.removeprefix("MY-") for state, code in STATE_ISO_CODES.items()}

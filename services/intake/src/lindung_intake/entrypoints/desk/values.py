@@ -8,12 +8,12 @@ languages are named from CLDR through Babel rather than a hand-typed list.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime
 from lindung_contracts import (
     LOCATION_WORDS,
+    MALAYSIA_TIME,
     STATE_WORDS,
     Accompaniment,
     ExploitationIndicator,
@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 # All of Malaysia keeps one time (MYT, UTC+8, no daylight saving): the desk shows it.
-MALAYSIA: Final = ZoneInfo("Asia/Kuala_Lumpur")
 
 VALUE_WORDS: Final[dict[type[StrEnum], dict[str, tuple[str, str]]]] = {  # (English, Malay)
     Gender: {
@@ -134,7 +133,7 @@ def language_name(code: str, language: str) -> str:
 
 def when(moment: datetime, language: str) -> str:
     """A moment in Malaysia's time, month named in the page's language: `6 Dis 2026, 05:11`."""
-    shown = format_datetime(moment, "d MMM y, HH:mm", tzinfo=MALAYSIA, locale=language)
+    shown = format_datetime(moment, "d MMM y, HH:mm", tzinfo=MALAYSIA_TIME, locale=language)
     return f"{shown} MYT"
 
 
