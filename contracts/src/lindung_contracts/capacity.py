@@ -88,10 +88,14 @@ class CapacityChanged(Payload):
         default=None, ge=0, description="How many there are in all; null when not known."
     )
     at: Instant = Field(
-        description="When the figure was true: the report's time, or the "
-        "decline's or acceptance's that changed it."
+        description="Since when the figure holds: the report's time, or the decline's that "
+        "set it to 0. An acceptance takes a place from a figure without changing its time."
     )
     cause: CapacityCause = Field(description="What changed it.")
+    fresh_until: Instant = Field(
+        description="From then on the router counts the figure as unknown (the policy's "
+        "`capacity.stale_after` after `at`) until the provider reports again."
+    )
     states: tuple[MalaysianState | Literal["*"], ...] = Field(
         description="The states the provider serves, from the router's directory (`*`: the "
         "whole country), so that a reader can count places by state without a directory."
