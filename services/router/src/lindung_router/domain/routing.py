@@ -25,6 +25,7 @@ from .rules import Need, pep_deadline
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from .capacity import Capacity
     from .lifecycle import ReferralState
 
 __all__ = ["NOT_SHARED", "CaseFacts", "Routed", "reroute", "route"]
@@ -92,12 +93,14 @@ def route(
     declined: tuple[str, ...] = (),
     report_overdue: bool = True,
     choice: Choice | None = None,
+    capacity: Capacity | None = None,
 ) -> Routed:
     """Refer one need to the best untried provider (or `choice`), its window from `start`.
 
     A window that has passed before the referral is made starts again from `now`; the
     lateness is reported on the referral (one escalation) unless `report_overdue` is off,
-    because an escalation has reported it already.
+    because an escalation has reported it already. `capacity`: the providers' latest
+    figures of free places, by service (`choose_provider`).
     """
     if choice is None:
         choice = choose_provider(
@@ -108,6 +111,9 @@ def route(
             languages=facts.child.languages,
             tried=tried,
             declined=declined,
+            capacity=capacity.get(need.service) if capacity is not None else None,
+            now=now,
+            stale_after=policy.capacity.stale_after,
         )
     if choice.provider is None:
         unmet = NoProviderAvailable(
@@ -170,6 +176,7 @@ def reroute(
     after_miss: bool = False,
     code: ReasonCode | None = None,
     chosen: Chosen | None = None,
+    capacity: Capacity | None = None,
 ) -> tuple[Routed, ReferralRerouted | None]:
     """Ask the next untried provider after `previous` gave the service up at `at`.
 
@@ -215,6 +222,7 @@ def reroute(
         declined=declined,
         report_overdue=not after_miss,
         choice=choice,
+        capacity=capacity,
     )
     if routed.requested is None:
         # Nobody left: the coordinator needs the original reasons, not the re-route note.
