@@ -101,7 +101,8 @@ async def test_a_full_shelter_is_skipped_and_gets_the_next_child_once_it_frees_a
     assert "0 of 6 beds" in await page.inner_text("#last-safe_shelter")
     await worker.check("full")
     full = await _figure(topic, 0)
-    assert (full.cause, full.maximum, full.states) == (CapacityCause.REPORTED, 6, ("selangor",))
+    assert (full.cause, full.maximum) == (CapacityCause.REPORTED, 6)
+    assert "selangor" in full.states  # from the router's directory
 
     skipped = await _shelter_asked(topic, await identify(services, keys, _body()))
     assert skipped.provider_id == NEXT
