@@ -140,6 +140,7 @@ async def test_a_figure_that_cannot_be_is_refused_on_the_page_and_goes_nowhere(
     assert "Kosong sekarang mesti nombor bulat dari 0, dan tidak melebihi" in text
     assert response_status == [422]
     assert await page.get_attribute("#available-psychosocial", "aria-invalid") == "true"
+    assert await page.input_value("#available-psychosocial") == "5"  # as typed, to correct
     assert "Belum ditetapkan." in await page.inner_text("#last-psychosocial")
     await worker.check("refused")
     await topic.read()

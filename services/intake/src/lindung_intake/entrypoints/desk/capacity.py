@@ -93,5 +93,7 @@ async def set_capacity(request: Request, service: ServiceType) -> Response:
             wrong = error.errors[0].field if error.errors else "available"
         else:
             return desk.pages.go(f"{desk.base}/capacity?done={service.value}")
-    refused = {"service": service.value, "field": wrong}
+    # Shown again as typed (digits only, or nothing), for the person to correct.
+    typed = {k: v for k in ("available", "maximum") if (v := (form.get(k) or "")).isdigit()}
+    refused = {"service": service.value, "field": wrong, **typed}
     return await _page(request, session, 422, done=None, refused=refused)
