@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_UNITS",
     "Capacity",
     "Figure",
+    "Places",
     "accepted",
     "answered",
     "changed",
@@ -64,6 +65,22 @@ class Figure:
     def free(self) -> int:
         """The places free; never more than the maximum, whatever was reported."""
         return self.available if self.maximum is None else min(self.available, self.maximum)
+
+
+@dataclass(frozen=True)
+class Places:
+    """One service's figures by provider id, read as routing reads them at `now`."""
+
+    figures: Mapping[str, Figure]
+    now: datetime | None
+    stale_after: timedelta
+
+    def free(self, provider_id: str) -> int | None:
+        """Places free by a fresh figure; None when unknown or stale (or no time given)."""
+        figure = self.figures.get(provider_id)
+        if figure is None or self.now is None:
+            return None
+        return figure.free if is_fresh(figure, now=self.now, stale_after=self.stale_after) else None
 
 
 # The figures routing reads: by service, then by provider id.

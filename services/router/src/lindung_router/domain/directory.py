@@ -18,7 +18,7 @@ from lindung_contracts import (
 from lindung_contracts.referral import PASSED_OVER_LIMIT
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .capacity import is_fresh
+from .capacity import Places
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -170,7 +170,7 @@ def choose_provider(
     up otherwise). `capacity`: the latest figure of this service by provider id; one
     fresh at `now` (no older than `stale_after`) that says none free skips its provider.
     """
-    places = _Places(capacity if capacity is not None else {}, now, stale_after)
+    places = Places(capacity if capacity is not None else {}, now, stale_after)
     notes: list[str] = []
     eligible: list[tuple[int, Provider]] = []
     skipped: list[tuple[int, Provider, PassedOverCode]] = []
@@ -190,7 +190,10 @@ def choose_provider(
             code, note = kept_out
             notes.append(f"{provider.id}: {note}")
             skipped.append((near, provider, code))
-    free = places.free
+
+    def free(provider: Provider) -> int | None:
+        return places.free(provider.id)
+
     eligible.sort(
         key=lambda e: (
             not e[1].speaks_any(languages),
@@ -224,22 +227,6 @@ def choose_provider(
     return Choice(chosen, tuple(notes), matched_by, passed)
 
 
-@dataclass(frozen=True)
-class _Places:
-    """The figures of one service, read as routing reads them at `now`."""
-
-    figures: Mapping[str, Figure]
-    now: datetime | None
-    stale_after: timedelta
-
-    def free(self, provider: Provider) -> int | None:
-        """Places free by a fresh figure; None when unknown or stale (or no time given)."""
-        figure = self.figures.get(provider.id)
-        if self.now is None or not is_fresh(figure, now=self.now, stale_after=self.stale_after):
-            return None
-        return figure.free if figure is not None else None
-
-
 def _kept_out(
     provider: Provider,
     nearness: int | None,
@@ -247,7 +234,7 @@ def _kept_out(
     state: MalaysianState,
     tried: tuple[str, ...],
     declined: tuple[str, ...],
-    places: _Places,
+    places: Places,
 ) -> tuple[PassedOverCode, str] | None:
     """Why a provider of the service cannot be asked (the first reason that applies)."""
     if provider.id in tried:
@@ -257,7 +244,7 @@ def _kept_out(
         return _D.NOT_ACCEPTING, "not accepting referrals"
     if nearness is None:
         return _D.OUT_OF_AREA, f"serves neither {state.value} nor a neighbouring state"
-    if places.free(provider) == 0:
+    if places.free(provider.id) == 0:
         return _D.AT_CAPACITY, "no place free"
     return None
 
