@@ -18,8 +18,10 @@ from lindung_contracts import (
     CapacityReported,
     CapacityUnit,
     Envelope,
+    NoProviderAvailable,
     PassedOver,
     PassedOverCode,
+    ReferralReassignmentRequested,
     ReferralRequested,
     ResponseKind,
     ServiceType,
@@ -199,3 +201,47 @@ async def test_a_late_or_repeated_report_changes_nothing(router, outbox):
     stored = await figure(router, "shelter-a")
     assert stored is not None
     assert stored["available"] == 3
+
+
+def reassign(referral, provider_id: str | None, at: datetime):
+    payload = ReferralReassignmentRequested(
+        request_id=uuid.uuid4(),
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        coordinator_id="coordinator-sel",
+        provider_id=provider_id,
+        reason=Why.COORDINATOR_ARRANGED,
+        at=at,
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=at, source="/lindung/intake")
+
+
+async def test_the_next_suitable_provider_a_coordinator_asks_for_is_not_a_full_one(
+    router, case_opened, outbox
+):
+    first = await shelter_referral(router, case_opened, outbox)
+    assert first.provider_id == "shelter-a"
+    await router.deliver(report("shelter-b", 0, at=NOW - timedelta(minutes=2)))
+
+    await router.deliver(reassign(first, None, NOW + timedelta(minutes=1)))
+
+    events = [e for _, e in await outbox(router)]
+    (unmet,) = [e for e in events if isinstance(e, NoProviderAvailable)]
+    assert (unmet.case_id, unmet.service) == (first.case_id, S.SAFE_SHELTER)
+
+
+async def test_a_provider_the_coordinator_names_is_asked_whatever_its_figure(
+    router, case_opened, outbox
+):
+    # They have just phoned it: a person's arrangement is fresher than any figure.
+    first = await shelter_referral(router, case_opened, outbox)
+    await router.deliver(report("shelter-b", 0, at=NOW - timedelta(minutes=2)))
+
+    await router.deliver(reassign(first, "shelter-b", NOW + timedelta(minutes=1)))
+
+    asked = [
+        e
+        for _, e in await outbox(router)
+        if isinstance(e, ReferralRequested) and e.case_id == first.case_id and e.attempt == 2
+    ]
+    assert [e.provider_id for e in asked] == ["shelter-b"]

@@ -199,6 +199,9 @@ def reroute(
             languages=facts.child.languages,
             tried=tried,
             declined=declined,
+            capacity=capacity.get(previous.service) if capacity is not None else None,
+            now=now,
+            stale_after=policy.capacity.stale_after,
         )
     note = f"re-routed after {previous.provider_id} {why}"
     need = Need(
