@@ -129,19 +129,19 @@ async def test_a_figure_that_cannot_be_is_refused_on_the_page_and_goes_nowhere(
     await worker.choose_language()
     page = worker.page
     assert "Tempat kosong" in await page.inner_text("h1")
-    await page.fill("#available-psychosocial", "5")
-    await page.fill("#maximum-psychosocial", "3")
+    await page.fill("#available-safe_shelter", "5")
+    await page.fill("#maximum-safe_shelter", "3")
     response_status = []
     page.on(
         "response", lambda r: response_status.append(r.status) if "/capacity/" in r.url else None
     )
-    text = await worker.press("#capacity-psychosocial")
+    text = await worker.press("#capacity-safe_shelter")
 
     assert "Kosong sekarang mesti nombor bulat dari 0, dan tidak melebihi" in text
     assert response_status == [422]
-    assert await page.get_attribute("#available-psychosocial", "aria-invalid") == "true"
-    assert await page.input_value("#available-psychosocial") == "5"  # as typed, to correct
-    assert "Belum ditetapkan." in await page.inner_text("#last-psychosocial")
+    assert await page.get_attribute("#available-safe_shelter", "aria-invalid") == "true"
+    assert await page.input_value("#available-safe_shelter") == "5"  # as typed, to correct
+    assert "Belum ditetapkan." in await page.inner_text("#last-safe_shelter")
     await worker.check("refused")
     await topic.read()
     assert not [e for e in topic.seen if isinstance(e, CapacityChanged)]

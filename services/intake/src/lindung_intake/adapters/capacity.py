@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     import asyncpg
     from lindung_contracts import CapacityReported
 
-__all__ = ["insert_report", "latest_reports"]
+__all__ = ["insert_report", "latest_reports", "services_referred"]
 
 
 async def insert_report(conn: asyncpg.Connection, report: CapacityReported) -> None:
@@ -35,3 +35,11 @@ async def latest_reports(conn: asyncpg.Connection, provider_id: str) -> list[dic
         provider_id,
     )
     return [dict(row) for row in rows]
+
+
+async def services_referred(conn: asyncpg.Connection, provider_id: str) -> set[str]:
+    """The services a provider has been referred for: those it offers, as far as intake knows."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT service FROM referral_access WHERE provider_id = $1", provider_id
+    )
+    return {row["service"] for row in rows}

@@ -84,11 +84,17 @@ class Capacities:
             )  # fmt: skip
             return decided.report_id
 
-    async def latest(self, principal: Principal) -> dict[ServiceType, Figure]:
-        """The latest figure the caller's provider set for each service, by service."""
+    async def latest(
+        self, principal: Principal
+    ) -> tuple[dict[ServiceType, Figure], frozenset[ServiceType]]:
+        """The caller's provider's latest figure per service, and the services it offers.
+
+        Offers as far as intake knows: those it was referred for, or set a figure of.
+        """
         async with self._units.open() as work:
             rows = await stored.latest_reports(work.conn, principal.id)
-        return {
+            referred = await stored.services_referred(work.conn, principal.id)
+        figures = {
             ServiceType(row["service"]): Figure(
                 service=ServiceType(row["service"]),
                 unit=CapacityUnit(row["unit"]),
@@ -99,3 +105,5 @@ class Capacities:
             )
             for row in rows
         }
+        offered = {s for s in ServiceType if s.value in referred} | set(figures)
+        return figures, frozenset(offered)

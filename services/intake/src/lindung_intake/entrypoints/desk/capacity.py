@@ -3,7 +3,8 @@
 Each form sets the figure through the same use case as the API
 (`PUT /v1/providers/{id}/capacity/{service}`), as the signed-in person's provider; the
 figure records the person's user id, never their name. Intake does not hold the
-directory, so every service is offered; a provider sets those it offers.
+directory: the services the provider was referred for (or set a figure of) come first, and
+every other service is offered folded away below them.
 """
 
 # No `from __future__ import annotations`: FastAPI reads these annotations at runtime.
@@ -34,10 +35,14 @@ _DEFAULT_UNITS = {
 
 async def _page(request: Request, session: DeskSession, code: int, **context: Any) -> Response:
     desk = desk_of(request)
-    figures = await desk.intake.capacities.latest(session.principal)
+    figures, offered = await desk.intake.capacities.latest(session.principal)
+    # The services it offers first (as far as intake knows); the others folded away.
+    known = tuple(s for s in ServiceType if s in offered)
+    others = tuple(s for s in ServiceType if s not in offered)
     return desk.pages.html(
         "capacity.html", code, session.language, session=session, here=f"{desk.base}/capacity",
-        services=tuple(ServiceType), units=tuple(CapacityUnit), figures=figures,
+        services=known or others, others=others if known else (), units=tuple(CapacityUnit),
+        figures=figures,
         default_units=_DEFAULT_UNITS, most=MOST_PLACES, **context,
     )  # fmt: skip
 

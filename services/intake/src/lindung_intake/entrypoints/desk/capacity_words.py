@@ -31,6 +31,7 @@ CAPACITY_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
             "tetapkan semula apabila berubah, dan sekurang-kurangnya dua kali sehari."
         ),
     ),
+    "capacity_others": ("Other services", "Perkhidmatan lain"),
     "capacity_unit": ("Counted in", "Dikira dalam"),
     "capacity_available": ("Free now (0 when full)", "Kosong sekarang (0 jika penuh)"),
     "capacity_maximum": ("In all (if you wish)", "Jumlah keseluruhan (jika mahu)"),
