@@ -171,7 +171,8 @@ def _report(
     out = sys.stdout
     out.write(
         f"replay of {len(recorded)} cases recorded since "
-        f"{start.isoformat(timespec='seconds')} under policy {policy.version} and directory {directory.version}\n"
+        f"{start.isoformat(timespec='seconds')} under policy {policy.version} "
+        f"and directory {directory.version}\n"
     )
     differences = []
     for item in recorded:
