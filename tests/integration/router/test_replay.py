@@ -258,8 +258,11 @@ async def test_a_draft_replayed_over_a_week_prints_its_changes_and_sends_and_kee
     summary = lines[-1]
     assert f"summary: {DAYS} cases replayed" in summary
     assert f"{2 * DAYS + 3} differences" in summary
-    assert "0 service added, 0 service dropped, 7 provider, 0 urgency, 7 due" in summary
-    assert "3 deadline would have been missed, 0 deadline may have been missed" in summary
+    assert (
+        "0 services added, 0 services dropped, 7 providers changed, 0 urgencies changed, "
+        "7 due times moved, 3 deadlines would have been missed, 0 may have been missed, "
+        "0 would have been met"
+    ) in summary
 
 
 def z(at: datetime) -> str:

@@ -222,6 +222,6 @@ def test_the_summary_counts_each_kind():
     assert line.startswith(
         "summary: 1 cases replayed (2 without a recorded decision, left out); 2 differences:"
     )
-    assert "1 provider," in line
-    assert "1 due," in line
-    assert "0 deadline would have been missed" in line
+    assert "1 providers changed," in line
+    assert "1 due times moved," in line
+    assert "0 deadlines would have been missed" in line

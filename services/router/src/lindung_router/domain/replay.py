@@ -48,6 +48,19 @@ class Change(StrEnum):
     MET = "deadline would have been met"
 
 
+# Each kind of change as the summary counts it.
+_COUNTED: Final = {
+    Change.ADDED: "services added",
+    Change.DROPPED: "services dropped",
+    Change.PROVIDER: "providers changed",
+    Change.URGENCY: "urgencies changed",
+    Change.DUE: "due times moved",
+    Change.MISSED: "deadlines would have been missed",
+    Change.MAYBE_MISSED: "may have been missed",
+    Change.MET: "would have been met",
+}
+
+
 @dataclass(frozen=True)
 class Decided:
     """What the router decided for one service of a case, and when it was accepted.
@@ -112,7 +125,7 @@ class Tally:
 
     def line(self) -> str:
         """The summary line."""
-        counts = ", ".join(f"{self.changes[c]} {c.value}" for c in Change)
+        counts = ", ".join(f"{self.changes[c]} {_COUNTED[c]}" for c in Change)
         changed = sum(self.changes.values())
         return (
             f"summary: {self.cases} cases replayed ({self.undecided} without a recorded "
