@@ -58,7 +58,14 @@ from .identification import (
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
-from .reasons import PASSED_OVER_WORDS, REASON_WORDS, PassedOverCode, ReasonCode
+from .reasons import (
+    MATCHED_TIER_WORDS,
+    PASSED_OVER_WORDS,
+    REASON_WORDS,
+    MatchedTier,
+    PassedOverCode,
+    ReasonCode,
+)
 from .referral import (
     ChildSummary,
     ClockAction,
@@ -115,6 +122,7 @@ __all__ = [
     "IDENTIFICATION_REJECTIONS",
     "LOCATION_WORDS",
     "MALAYSIA_TIME",
+    "MATCHED_TIER_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",
@@ -169,6 +177,7 @@ __all__ = [
     "LanguageCode",
     "Location",
     "MalaysianState",
+    "MatchedTier",
     "NationalityStatus",
     "NoProviderAvailable",
     "NotificationDelivered",
