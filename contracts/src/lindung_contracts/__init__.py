@@ -59,7 +59,14 @@ from .identification import (
 from .lifecycle import ReferralStatus, transition
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
-from .reasons import PASSED_OVER_WORDS, REASON_WORDS, PassedOverCode, ReasonCode
+from .reasons import (
+    MATCHED_TIER_WORDS,
+    PASSED_OVER_WORDS,
+    REASON_WORDS,
+    MatchedTier,
+    PassedOverCode,
+    ReasonCode,
+)
 from .referral import (
     ChildSummary,
     ClockAction,
@@ -116,6 +123,7 @@ __all__ = [
     "IDENTIFICATION_REJECTIONS",
     "LOCATION_WORDS",
     "MALAYSIA_TIME",
+    "MATCHED_TIER_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",
@@ -174,6 +182,7 @@ __all__ = [
     "LanguageCode",
     "Location",
     "MalaysianState",
+    "MatchedTier",
     "NationalityStatus",
     "NoProviderAvailable",
     "NotificationDelivered",
