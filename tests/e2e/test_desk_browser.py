@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from lindung_contracts import REFERRALS, ReferralAccepted
+from lindung_contracts import REFERRALS, CapacityChanged, ReferralAccepted
 from lindung_devstack.world import Behaviour
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -32,11 +32,13 @@ WORDS = {
     "en": {"accept": "Accept", "decline": "Decline", "accepted": "You accepted the referral.",
            "declined": "You declined the referral.", "change": "Change",
            "not_found": "There is no referral here for you.", "nothing": "Nothing is shared",
-           "refused": "Nothing was done."},
+           "refused": "Nothing was done.", "places": "Places free",
+           "saved": "Safe shelter: Saved. New referrals follow it."},
     "ms": {"accept": "Terima", "decline": "Tolak", "accepted": "Anda telah menerima rujukan ini.",
            "declined": "Anda telah menolak rujukan ini.", "change": "Tukar",
            "not_found": "Tiada rujukan di sini untuk anda.", "nothing": "Tiada apa dikongsi",
-           "refused": "Tiada apa yang dilakukan."},
+           "refused": "Tiada apa yang dilakukan.", "places": "Tempat kosong",
+           "saved": "Tempat perlindungan selamat: Disimpan. Rujukan baharu mengikutinya."},
 }  # fmt: skip
 
 
@@ -147,7 +149,7 @@ async def test_a_shelter_worker_accepts_from_the_link_and_the_router_hears_it(
 
 @pytest.mark.parametrize("language", ["en", "ms"])
 async def test_declined_at_capacity_the_referral_goes_to_the_next_shelter(
-    identify, system, people, eventually, language
+    identify, system, people, eventually, from_now, language
 ):
     services, standin, keys = system
     words = WORDS[language]
@@ -170,6 +172,22 @@ async def test_declined_at_capacity_the_referral_goes_to_the_next_shelter(
     rerouted = await _shelter_referral(standin, eventually, case_id, NEXT)
     assert rerouted["attempt"] == 2
     assert rerouted["referral_id"] != referral["referral_id"]
+
+    # Full now, as the router counts it, until the shelter says a bed is free again: from
+    # its inbox, on "Places free" (the next tests of this module ask it first again).
+    topic = await from_now(REFERRALS)
+    await page.goto(f"{desk}/")
+    await page.click("#capacity-link")
+    await page.wait_for_load_state()
+    assert words["places"] in await page.inner_text("h1")
+    await page.fill("#available-safe_shelter", "2")
+    text = await worker.press("#capacity-safe_shelter")
+    assert words["saved"] in text
+    await worker.check("places-free")
+    freed = await topic.first(
+        lambda e: isinstance(e, CapacityChanged) and e.provider_id == FIRST and e.available == 2
+    )
+    assert freed.service.value == "safe_shelter"
 
 
 async def test_another_shelter_gets_the_same_not_found_as_for_an_unknown_id_and_is_audited(

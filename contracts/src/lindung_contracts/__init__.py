@@ -14,6 +14,7 @@ from ._base import (
     ReferralId,
 )
 from .alerts import AlertAcknowledged, AlertKind
+from .capacity import CapacityCause, CapacityChanged, CapacityReported, CapacityUnit
 from .closing import CASE_OUTCOME_WORDS, CaseClosed, CaseCloseRequested, CaseOutcome
 from .codec import (
     MOST_ERRORS,
@@ -141,6 +142,10 @@ __all__ = [
     "AlertAcknowledged",
     "AlertKind",
     "BestInterestOverride",
+    "CapacityCause",
+    "CapacityChanged",
+    "CapacityReported",
+    "CapacityUnit",
     "CaseCloseRequested",
     "CaseClosed",
     "CaseId",

@@ -131,6 +131,9 @@ class PassedOverCode(StrEnum):
     NOT_ACCEPTING = "not_accepting"
     # Serves neither the child's state, nor a neighbouring one, nor the whole country.
     OUT_OF_AREA = "out_of_area"
+    # Said it has no place free for this service (its latest figure, fresh enough for the
+    # policy, is 0; or it declined another referral "at capacity" since).
+    AT_CAPACITY = "at_capacity"
     # Nearer or first by priority, but speaks none of the child's languages, and the
     # chosen provider speaks one.
     WRONG_LANGUAGE = "wrong_language"
@@ -153,6 +156,10 @@ PASSED_OVER_WORDS: dict[PassedOverCode, dict[str, str]] = {
     PassedOverCode.OUT_OF_AREA: {
         "en": "does not serve the child's area",
         "ms": "tidak melayani kawasan kanak-kanak",
+    },
+    PassedOverCode.AT_CAPACITY: {
+        "en": "full: no place free for this service",
+        "ms": "penuh: tiada tempat kosong bagi perkhidmatan ini",
     },
     PassedOverCode.WRONG_LANGUAGE: {
         "en": "speaks none of the child's languages",

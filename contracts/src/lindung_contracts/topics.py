@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .alerts import AlertAcknowledged
+from .capacity import CapacityChanged, CapacityReported
 from .closing import CaseClosed, CaseCloseRequested
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
@@ -132,22 +133,24 @@ PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
     description="Providers' answers to referrals, and coordinators' requests to pause or resume "
     "a referral's clock, to send it to another provider or to close a case, received by "
-    "intake.",
-    key=_CASE_KEY,
+    "intake; and providers' reports of their free places (capacity), which concern no case.",
+    key=f"{_CASE_KEY}; provider_id for a capacity report (one provider's reports in order)",
     partitions=4,
     payloads=(
         ProviderResponded,
         ClockChangeRequested,
         ReferralReassignmentRequested,
         CaseCloseRequested,
+        CapacityReported,
     ),
     producers=("intake",),
     consumers=("router",),
 )
 REFERRALS = Topic(
     name="lindung.referrals.v1",
-    description="The referral lifecycle, owned by the router, and the closing of cases.",
-    key=_CASE_KEY,
+    description="The referral lifecycle, owned by the router, and the closing of cases; and "
+    "the router's figures of providers' free places (capacity), which concern no case.",
+    key=f"{_CASE_KEY}; provider_id for a capacity change (one provider's figures in order)",
     partitions=4,
     payloads=(
         ReferralRequested,
@@ -162,6 +165,7 @@ REFERRALS = Topic(
         ReferralPaused,
         ReferralResumed,
         CaseClosed,
+        CapacityChanged,
     ),
     producers=("router",),
     consumers=("notifier", "sla-monitor", "intake"),

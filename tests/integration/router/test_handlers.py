@@ -9,6 +9,7 @@ import pytest
 from lindung_common import Record
 from lindung_contracts import (
     CASES,
+    CapacityChanged,
     DeadlineMissed,
     DetentionEscalated,
     Envelope,
@@ -154,7 +155,10 @@ async def test_decline_reroutes_to_another_provider(
     )
     await router.deliver(answer)
 
-    declined, rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
+    full, declined, rerouted, requested = [e for _, e in (await outbox(router))[queued:]]
+    # "At capacity": the router's figure for the shelter is now 0 (see test_capacity).
+    assert isinstance(full, CapacityChanged)
+    assert (full.provider_id, full.available) == (shelter.provider_id, 0)
     assert isinstance(declined, ReferralDeclined)
     assert declined.reason == Why.AT_CAPACITY
     assert isinstance(rerouted, ReferralRerouted)
@@ -187,7 +191,8 @@ async def test_decline_with_nobody_left_reports_no_provider(
 
     await router.deliver(provider_responded(second, ResponseKind.DECLINED, reason=Why.AT_CAPACITY))
 
-    declined, unmet = [e for _, e in (await outbox(router))[queued:]]
+    full, declined, unmet = [e for _, e in (await outbox(router))[queued:]]
+    assert isinstance(full, CapacityChanged)
     assert isinstance(declined, ReferralDeclined)
     assert isinstance(unmet, NoProviderAvailable)
     assert unmet.service is S.SAFE_SHELTER

@@ -21,6 +21,7 @@ from .keys_command import keys_command
 from .use_cases import (
     Alerts,
     Arrivals,
+    Capacities,
     Cases,
     Closings,
     Coordination,
@@ -84,6 +85,7 @@ def build(
         reassignments=Reassignments(units, arrivals, data_keys=data_keys),
         closings=Closings(units, data_keys=data_keys),
         coordination=Coordination(units, cases, data_keys=data_keys),
+        capacities=Capacities(units),
     )
     # Words an older version stored as reasons, sealed into notes once the database is up.
     old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)

@@ -10,6 +10,7 @@ from lindung_contracts import (
     CASES,
     DEADLINES,
     PROVIDER_RESPONSES,
+    CapacityReported,
     CaseCloseRequested,
     CaseOpened,
     ClockChangeRequested,
@@ -20,6 +21,8 @@ from lindung_contracts import (
 )
 
 from .adapters import postgres as db
+from .adapters.capacity import load_capacity
+from .capacity import Capacities
 from .closing import on_close_requested
 from .domain import (
     CaseFacts,
@@ -56,6 +59,7 @@ class Router:
     def __init__(self, policy: Policy, directory: Directory) -> None:
         self.policy = policy
         self.directory = directory
+        self.capacities = Capacities(policy, directory)
 
     def consumer(self) -> Consumer:
         """What the router reads, and the handler of each event type."""
@@ -68,6 +72,7 @@ class Router:
                 ReferralReassignmentRequested: self.on_reassignment,
                 CaseCloseRequested: on_close_requested,
                 DeadlineMissed: self.on_deadline_missed,
+                CapacityReported: self.capacities.on_reported,
             },
             run_handlers={CaseOpened: self.on_cases_opened},
         )
@@ -82,9 +87,15 @@ class Router:
             policy_version=self.policy.version,
             directory_version=self.directory.version,
         )
+        wanted = [
+            needs(case.child, case.situation, fact.identified_at) if case.case_id in new else []
+            for case, fact in zip(cases, facts, strict=True)
+        ]
+        # One query for the batch: the providers' figures for every service it needs.
+        capacity = await load_capacity(work.conn, {n.service for ns in wanted for n in ns})
         routed: list[tuple[str, str, list[Routed]]] = []
         alerts: list[DetentionEscalated] = []
-        for envelope, case, fact in zip(envelopes, cases, facts, strict=True):
+        for envelope, case, fact, case_needs in zip(envelopes, cases, facts, wanted, strict=True):
             if case.case_id not in new:
                 log.info(
                     "case already routed; repeated CaseOpened ignored",
@@ -102,8 +113,9 @@ class Router:
                     start=fact.identified_at,
                     now=work.now,
                     referral_id=work.new_id(),
+                    capacity=capacity,
                 )
-                for need in needs(case.child, case.situation, fact.identified_at)
+                for need in case_needs
             ]
             routed.append((str(case.case_id), str(envelope.id), results))
             alert = detention_alert(case, results, at=work.now)
@@ -144,6 +156,8 @@ class Router:
         await db.set_status(
             work.conn, referral.referral_id, status, at=answer.responded_at, reason=detail
         )
+        # Before any re-route, so that it reads the provider's figure as the answer left it.
+        await self.capacities.after_answer(work, referral, answer, status)
         events: list[Payload] = list(outcome.events)
         routed = None
         if outcome.reroute and referral.case_closed:

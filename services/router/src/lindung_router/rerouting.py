@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lindung_contracts import NoProviderAvailable, ReferralCancelled, ReferralRequested
 
 from .adapters import postgres as db
+from .adapters.capacity import load_capacity
 from .domain import ReferralStatus, reroute
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ async def rerouted(
     if facts is None:  # pragma: no cover - a referral's case is never deleted
         raise RuntimeError(f"case {referral.case_id} of a stored referral is missing")
     tried, declined = await db.tried_providers(conn, referral.case_id, referral.service)
+    capacity = await load_capacity(conn, (referral.service,))
     routed, moved = reroute(
         facts,
         referral,
@@ -66,6 +68,7 @@ async def rerouted(
         after_miss=after_miss,
         code=code,
         chosen=chosen,
+        capacity=capacity,
     )
     new_event = await save(conn, routed)
     if moved is not None:

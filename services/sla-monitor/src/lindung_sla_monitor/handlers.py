@@ -12,6 +12,7 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     AlertAcknowledged,
+    CapacityChanged,
     CaseClosed,
     NotificationFailed,
     ReferralCompleted,
@@ -23,6 +24,7 @@ from lindung_contracts import (
 from .acknowledgements import Acknowledgements
 from .adapters import ladders, outcomes
 from .adapters import postgres as db
+from .capacity import on_capacity_changed
 from .closures import on_case_closed
 from .domain import (
     CLOSING_EVENTS,
@@ -67,6 +69,7 @@ class Handlers:
         handlers[ReferralResumed] = self.on_resumed
         handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         handlers[CaseClosed] = on_case_closed
+        handlers[CapacityChanged] = on_capacity_changed
         return Consumer(
             name=CONSUMER,
             topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lindung_intake.domain import Principal, PrincipalKind
 from lindung_intake.entrypoints.alerts import alert_routes
+from lindung_intake.entrypoints.capacity import capacity_routes
 from lindung_intake.entrypoints.closing import closing_routes
 from lindung_intake.entrypoints.desk import DeskDoor
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
@@ -314,6 +315,7 @@ def create_api(
     api.include_router(routes)
     api.include_router(alert_routes(_intake, _caller), responses=_PROBLEMS)
     api.include_router(closing_routes(_intake, _caller), responses=_PROBLEMS)
+    api.include_router(capacity_routes(_intake, _caller), responses=_PROBLEMS)
     install_openapi(api)  # servers, security, info: what FastAPI cannot derive
 
     @api.exception_handler(RequestValidationError)

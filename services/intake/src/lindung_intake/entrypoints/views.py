@@ -89,7 +89,8 @@ class CaseReferral(BaseModel):
         default_factory=list,
         description="The providers ranked above it that the router did not ask, best-ranked "
         "first, each with why as a code: `declined_before`, `tried_before`, `not_accepting`, "
-        "`out_of_area`, `wrong_language`. Provider ids and codes only (at most 10).",
+        "`out_of_area`, `at_capacity`, `wrong_language`. Provider ids and codes only (at "
+        "most 10).",
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .alerts import Acknowledgement, Alerts, mirror_alerts
+from .capacity import Capacities
 from .cases import CaseRead, Cases
 from .closing import Closings, on_cases_closed
 from .coordination import CasePage, Coordination
@@ -37,6 +38,7 @@ __all__ = [
     "Alerts",
     "Arrivals",
     "Busy",
+    "Capacities",
     "CasePage",
     "CaseRead",
     "Cases",
@@ -76,6 +78,7 @@ class Intake:
     reassignments: Reassignments
     closings: Closings
     coordination: Coordination  # the coordinator's reads at the desk
+    capacities: Capacities  # providers' figures of free places
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""

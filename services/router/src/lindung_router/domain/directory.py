@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal, Self
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal, Self
 
 from lindung_contracts import (
     LanguageCode,
@@ -16,6 +17,14 @@ from lindung_contracts import (
 )
 from lindung_contracts.referral import PASSED_OVER_LIMIT
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .capacity import Places
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from .capacity import Figure
 
 __all__ = [
     "NATIONWIDE",
@@ -147,14 +156,21 @@ def choose_provider(
     tried: tuple[str, ...] = (),
     district: str | None = None,
     declined: tuple[str, ...] = (),
+    capacity: Mapping[str, Figure] | None = None,
+    now: datetime | None = None,
+    stale_after: timedelta = timedelta(hours=12),
 ) -> Choice:
     """The best untried, accepting provider of `service` for a child in `state`.
 
     Providers that speak one of the child's languages come first; then those serving the
     child's district, then the rest of its state, then a neighbouring state, then the
-    whole country; then lower priority, then id, so the same inputs give the same answer.
-    `declined`: those of `tried` that declined (the others gave the service up otherwise).
+    whole country; then those with places free by a fresh figure before those whose
+    figure is unknown or stale; then lower priority, then id, so the same inputs give the
+    same answer. `declined`: those of `tried` that declined (the others gave the service
+    up otherwise). `capacity`: the latest figure of this service by provider id; one
+    fresh at `now` (no older than `stale_after`) that says none free skips its provider.
     """
+    places = Places(capacity if capacity is not None else {}, now, stale_after)
     notes: list[str] = []
     eligible: list[tuple[int, Provider]] = []
     skipped: list[tuple[int, Provider, PassedOverCode]] = []
@@ -165,19 +181,28 @@ def choose_provider(
         # Were it not for the code, it would be asked at its nearness; one out of the area
         # at the least it would take to be asked at all: serving the whole country.
         near = _NATIONAL if nearness is None else nearness
-        if provider.id in tried:
-            notes.append(f"{provider.id}: already tried for this case")
-            code = _D.DECLINED_BEFORE if provider.id in declined else _D.TRIED_BEFORE
-            skipped.append((near, provider, code))
-        elif not provider.accepting:
-            notes.append(f"{provider.id}: not accepting referrals")
-            skipped.append((near, provider, _D.NOT_ACCEPTING))
-        elif nearness is None:
-            notes.append(f"{provider.id}: serves neither {state.value} nor a neighbouring state")
-            skipped.append((near, provider, _D.OUT_OF_AREA))
+        kept_out = _kept_out(
+            provider, nearness, state=state, tried=tried, declined=declined, places=places
+        )
+        if kept_out is None:
+            eligible.append((near, provider))
         else:
-            eligible.append((nearness, provider))
-    eligible.sort(key=lambda e: (not e[1].speaks_any(languages), e[0], e[1].priority, e[1].id))
+            code, note = kept_out
+            notes.append(f"{provider.id}: {note}")
+            skipped.append((near, provider, code))
+
+    def free(provider: Provider) -> int | None:
+        return places.free(provider.id)
+
+    eligible.sort(
+        key=lambda e: (
+            not e[1].speaks_any(languages),
+            e[0],
+            free(e[1]) is None,
+            e[1].priority,
+            e[1].id,
+        )
+    )
     if not eligible:
         notes.append(f"no untried accepting provider of {service.value} serves {state.value}")
         return Choice(None, tuple(notes))
@@ -189,11 +214,39 @@ def choose_provider(
     else:
         speaks = "speaks none of the child's languages"
     matched_by = _matched_by(nearness, chosen, state, district)
-    notes.append(f"chose {chosen.id}: {matched_by}; {speaks}; priority {chosen.priority}")
+    room = "" if free(chosen) is None else f"; {free(chosen)} free"
+    notes.append(f"chose {chosen.id}: {matched_by}; {speaks}{room}; priority {chosen.priority}")
     notes += [f"{p.id}: ranked lower" for _, p in eligible[1:]]
-    skipped += [(n, p, _D.WRONG_LANGUAGE) for n, p in eligible[1:]]
+    # Only a provider that speaks none of the child's languages, where the chosen one
+    # does, was passed over for it; one ranked lower for an unknown figure was not.
+    if chosen.speaks_any(languages):
+        skipped += [
+            (n, p, _D.WRONG_LANGUAGE) for n, p in eligible[1:] if not p.speaks_any(languages)
+        ]
     passed = passed_over((nearness, chosen), skipped, languages)
     return Choice(chosen, tuple(notes), matched_by, passed)
+
+
+def _kept_out(
+    provider: Provider,
+    nearness: int | None,
+    *,
+    state: MalaysianState,
+    tried: tuple[str, ...],
+    declined: tuple[str, ...],
+    places: Places,
+) -> tuple[PassedOverCode, str] | None:
+    """Why a provider of the service cannot be asked (the first reason that applies)."""
+    if provider.id in tried:
+        code = _D.DECLINED_BEFORE if provider.id in declined else _D.TRIED_BEFORE
+        return code, "already tried for this case"
+    if not provider.accepting:
+        return _D.NOT_ACCEPTING, "not accepting referrals"
+    if nearness is None:
+        return _D.OUT_OF_AREA, f"serves neither {state.value} nor a neighbouring state"
+    if places.free(provider.id) == 0:
+        return _D.AT_CAPACITY, "no place free"
+    return None
 
 
 def passed_over(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .durations import Duration, format_duration
 
-__all__ = ["Ladder", "Policy", "Window", "due_time", "escalation_ladder"]
+__all__ = ["CapacityPolicy", "Ladder", "Policy", "Window", "due_time", "escalation_ladder"]
 
 _MAX_WARNING_PERCENT = 99
 
@@ -93,6 +93,23 @@ class Ladder(_PolicyModel):
         return self
 
 
+class CapacityPolicy(_PolicyModel):
+    """How long a provider's figure of free places counts."""
+
+    stale_after: Duration = Field(
+        default=timedelta(hours=12),
+        description="A figure older than this counts as unknown: the provider is neither "
+        "skipped as full nor preferred for its free places (12h: about one staff shift).",
+    )
+
+    @field_validator("stale_after")
+    @classmethod
+    def _positive(cls, after: timedelta) -> timedelta:
+        if after <= timedelta(0):
+            raise ValueError("stale_after must be longer than 0s")
+        return after
+
+
 class Policy(_PolicyModel):
     """A versioned routing policy; `version` is stamped on every referral it decides."""
 
@@ -101,6 +118,9 @@ class Policy(_PolicyModel):
     )
     windows: dict[ServiceType, Window] = Field(description="Response window per service.")
     ladder: Ladder = Field(default_factory=Ladder, description="The escalation ladder.")
+    capacity: CapacityPolicy = Field(
+        default_factory=CapacityPolicy, description="How long capacity figures count."
+    )
     package_window: Duration = Field(
         default=timedelta(hours=72),
         description="Every referral of a case accepted within this long of identification, "

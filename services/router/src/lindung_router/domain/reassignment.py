@@ -12,6 +12,7 @@ suitable left, the service goes unmet and that escalates at once, as after a dec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 from lindung_contracts import ReferralStatus
@@ -19,8 +20,12 @@ from lindung_contracts import ReferralStatus
 from .directory import Choice, choose_provider
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     from lindung_contracts import MalaysianState, ReferralReassignmentRequested
 
+    from .capacity import Figure
     from .directory import Directory
     from .lifecycle import ReferralState
 
@@ -69,10 +74,14 @@ def choose(
     languages: tuple[str, ...],
     tried: tuple[str, ...],
     declined: tuple[str, ...] = (),
+    capacity: Mapping[str, Figure] | None = None,
+    now: datetime | None = None,
+    stale_after: timedelta = timedelta(hours=12),
 ) -> Choice:
     """The coordinator's provider if the router can ask it, else the next suitable one.
 
-    The next suitable one is chosen as after a decline (untried, accepting, nearest); the
+    The next suitable one is chosen as after a decline (untried, accepting, nearest, not
+    full by its fresh figure of free places: `capacity` at `now`); the
     choice says in `matched_by` who asked for it and, when the named provider was replaced,
     why.
     """
@@ -90,6 +99,9 @@ def choose(
         languages=languages,
         tried=tried,
         declined=declined,
+        capacity=capacity,
+        now=now,
+        stale_after=stale_after,
     )
     asked = f"{by} asked for the next suitable provider"
     if replaced is not None:

@@ -27,6 +27,7 @@ from .tiers import matched_tier
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from .capacity import Capacity
     from .lifecycle import ReferralState
 
 __all__ = ["NOT_SHARED", "CaseFacts", "Routed", "reroute", "route"]
@@ -94,12 +95,14 @@ def route(
     declined: tuple[str, ...] = (),
     report_overdue: bool = True,
     choice: Choice | None = None,
+    capacity: Capacity | None = None,
 ) -> Routed:
     """Refer one need to the best untried provider (or `choice`), its window from `start`.
 
     A window that has passed before the referral is made starts again from `now`; the
     lateness is reported on the referral (one escalation) unless `report_overdue` is off,
-    because an escalation has reported it already.
+    because an escalation has reported it already. `capacity`: the providers' latest
+    figures of free places, by service (`choose_provider`).
     """
     if choice is None:
         choice = choose_provider(
@@ -110,6 +113,9 @@ def route(
             languages=facts.child.languages,
             tried=tried,
             declined=declined,
+            capacity=capacity.get(need.service) if capacity is not None else None,
+            now=now,
+            stale_after=policy.capacity.stale_after,
         )
     if choice.provider is None:
         unmet = NoProviderAvailable(
@@ -173,6 +179,7 @@ def reroute(
     after_miss: bool = False,
     code: ReasonCode | None = None,
     chosen: Chosen | None = None,
+    capacity: Capacity | None = None,
 ) -> tuple[Routed, ReferralRerouted | None]:
     """Ask the next untried provider after `previous` gave the service up at `at`.
 
@@ -195,6 +202,9 @@ def reroute(
             languages=facts.child.languages,
             tried=tried,
             declined=declined,
+            capacity=capacity.get(previous.service) if capacity is not None else None,
+            now=now,
+            stale_after=policy.capacity.stale_after,
         )
     note = f"re-routed after {previous.provider_id} {why}"
     need = Need(
@@ -218,6 +228,7 @@ def reroute(
         declined=declined,
         report_overdue=not after_miss,
         choice=choice,
+        capacity=capacity,
     )
     if (
         routed.requested is not None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lindung_contracts import CASE_OUTCOME_WORDS, CaseOutcome
 
-from lindung_sla_monitor.adapters import closures, outcomes, reporting
+from lindung_sla_monitor.adapters import capacity, closures, outcomes, reporting
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -86,6 +86,7 @@ class Views:
             failures = await reporting.failed_deliveries(conn, period.since, period.until)
             delivered = await outcomes.services_delivered(conn, period.since, period.until)
             closed = await closures.cases_closed(conn, period.since, period.until)
+            places = await capacity.places_by_state(conn, now)
         by: dict[str, list[dict[str, Any]]] = {d: [] for d in reporting.DIMENSIONS}
         for group in groups:
             by[group.dimension].append(_group_json(group))
@@ -110,6 +111,18 @@ class Views:
             ],
             "services_delivered": _delivered_json(delivered),
             "cases_closed": _closed_json(closed),
+            # Now, whatever the period: the latest figure of each provider that gave one.
+            "capacity": [
+                {
+                    "state": p.state,
+                    "service": p.service,
+                    "providers_with_places": p.with_places,
+                    "providers_full": p.full,
+                    "providers_stale": p.stale,
+                    "places_free": p.free,
+                }
+                for p in places
+            ],
         }
 
     async def export(self, period: Period, now: datetime) -> AsyncIterator[str]:

@@ -163,6 +163,25 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
         "Signing in is off here: SLA_MONITOR_OIDC_ISSUER is unset.",
         "Log masuk dimatikan di sini: SLA_MONITOR_OIDC_ISSUER tidak ditetapkan.",
     ),
+    "capacity_title": ("Capacity now", "Kapasiti sekarang"),
+    "capacity_lead": (
+        (
+            "Providers' latest figures of free places, by the states they serve. A figure the "
+            "router no longer counts (too old) is stale; providers that never gave one are "
+            "not counted."
+        ),
+        (
+            "Angka terkini tempat kosong penyedia, mengikut negeri yang dilayani. Angka yang "
+            "tidak lagi dikira oleh penghala (terlalu lama) adalah lapuk; penyedia yang tidak "
+            "pernah memberi angka tidak dikira."
+        ),
+    ),
+    "th_with_places": ("With places free", "Ada tempat kosong"),
+    "th_full": ("Full", "Penuh"),
+    "th_stale": ("Unknown or stale", "Tidak diketahui atau lapuk"),
+    "th_places_free": ("Places free", "Tempat kosong"),
+    "no_capacity": ("No provider has given a figure yet.", "Belum ada penyedia memberi angka."),
+    "whole_country": ("Whole country", "Seluruh negara"),
     "last_seven_days": ("The last seven days", "Tujuh hari lepas"),
     "preset_24h": ("24 h", "24 jam"),
     "preset_7d": ("7 days", "7 hari"),
@@ -187,7 +206,9 @@ class Words(Phrases):
             return code
 
     def state(self, code: str) -> str:
-        """A state's name; an unknown code shows as itself."""
+        """A state's name (`*`: the whole country); an unknown code shows as itself."""
+        if code == "*":
+            return self("whole_country")
         try:
             return STATE_WORDS[MalaysianState(code)][self.language]
         except ValueError:

@@ -19,6 +19,7 @@ from lindung_contracts import (
     ReasonCode,
 )
 
+from .capacity_words import CAPACITY_WORDS
 from .coordinator_words import COORDINATOR_WORDS, NOTICE_WORDS
 
 __all__ = ["DECLINE_REASONS", "FIELD_WORDS", "OUTCOME_REASONS", "WORDS", "Words"]
@@ -199,6 +200,7 @@ _W: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
 }
 
 _W.update(COORDINATOR_WORDS)
+_W.update(CAPACITY_WORDS)
 
 # Labels of the identification's fields a provider may see.
 FIELD_WORDS: Final[dict[str, tuple[str, str]]] = {
