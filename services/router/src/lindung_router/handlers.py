@@ -34,8 +34,9 @@ from .domain import (
     on_missed,
     reason_of,
     refuse_reassignment,
-    route,
 )
+from .domain.offers import offer
+from .offering import Offering
 from .rerouting import log_routed, log_routed_run, rerouted, split
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class Router:
     def __init__(self, policy: Policy, directory: Directory) -> None:
         self.policy = policy
         self.directory = directory
+        self.offering = Offering(policy, directory)
 
     def consumer(self) -> Consumer:
         """What the router reads, and the handler of each event type."""
@@ -93,17 +95,19 @@ class Router:
                 )
                 continue
             new.discard(case.case_id)  # the same case twice in this run: routed once
+            # To one provider each, or, where the policy says so, to several at once.
             results = [
-                route(
+                routed
+                for need in needs(case.child, case.situation, fact.identified_at)
+                for routed in offer(
                     fact,
                     need,
                     policy=self.policy,
                     directory=self.directory,
                     start=fact.identified_at,
                     now=work.now,
-                    referral_id=work.new_id(),
+                    ids=work.new_id,
                 )
-                for need in needs(case.child, case.situation, fact.identified_at)
             ]
             routed.append((str(case.case_id), str(envelope.id), results))
             alert = detention_alert(case, results, at=work.now)
@@ -126,6 +130,8 @@ class Router:
             event_id=str(envelope.id),
             response=answer.response.value,
         )
+        if await self.offering.on_answer(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, answer.referral_id)
         if referral is None:
             bound.warning("answer to an unknown referral ignored")
@@ -245,6 +251,8 @@ class Router:
         silence; a silent provider only where the policy re-routes silence.
         """
         missed: DeadlineMissed = envelope.data
+        if await self.offering.on_missed(work, envelope):
+            return
         referral = await db.lock_referral(work.conn, missed.referral_id)
         miss = on_missed(referral, missed, self.policy)
         if referral is None or miss.at is None:

@@ -21,7 +21,7 @@ from lindung_contracts import (
 )
 
 from .acknowledgements import Acknowledgements
-from .adapters import ladders, outcomes
+from .adapters import ladders, offers, outcomes
 from .adapters import postgres as db
 from .closures import on_case_closed
 from .domain import (
@@ -83,6 +83,7 @@ class Handlers:
         for deadline in received.filled:
             await db.fill_request(work.conn, deadline)
         await ladders.insert_ladders(work.conn, received.ladders, work.now)
+        await offers.insert_members(work.conn, requests)
         announce = None
         if received.ladders:
             # Delivered at commit to every instance's scheduler, this one's and the leader's,
