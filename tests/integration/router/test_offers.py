@@ -20,6 +20,7 @@ from lindung_contracts import (
     ReferralAccepted,
     ReferralCancelled,
     ReferralDeclined,
+    ReferralReassignmentRequested,
     ReferralRequested,
     ReferralRerouted,
     ResponseKind,
@@ -210,3 +211,37 @@ async def test_an_undelivered_referral_withdraws_only_its_own(
     assert (ended.referral_id, ended.reason_code) == (a.referral_id, ReasonCode.UNDELIVERED)
     states = await statuses(offering, referrals)
     assert states["shelter-b"][0] == states["shelter-c"][0] == "requested"
+
+
+async def test_a_coordinator_moving_one_referral_moves_the_whole_offer(
+    offering, case_opened, outbox, referrals
+):
+    _, b, _ = await offer_shelter(offering, case_opened, outbox)
+    queued = len(await outbox(offering))
+    request = ReferralReassignmentRequested(
+        request_id=uuid.uuid4(),
+        referral_id=b.referral_id,
+        case_id=b.case_id,
+        coordinator_id="coordinator-sel",
+        provider_id="shelter-d",
+        reason=ReasonCode.COORDINATOR_ARRANGED,
+        at=NOW + timedelta(minutes=20),
+    )
+
+    await offering.deliver(Envelope.wrap(request, event_id=uuid.uuid4(), time=NOW, source="/i"))
+
+    events = [e for _, e in (await outbox(offering))[queued:]]
+    cancelled = [e for e in events if isinstance(e, ReferralCancelled)]
+    assert sorted(e.provider_id for e in cancelled) == ["shelter-a", "shelter-c"]
+    assert {(e.reason_code, e.coordinator_id) for e in cancelled} == {
+        (ReasonCode.COORDINATOR_ARRANGED, "coordinator-sel")
+    }
+    (moved,) = [e for e in events if isinstance(e, ReferralRerouted)]
+    (asked,) = [e for e in events if isinstance(e, ReferralRequested)]
+    assert (moved.referral_id, moved.new_referral_id) == (b.referral_id, asked.referral_id)
+    assert (asked.provider_id, asked.offer_id) == ("shelter-d", None)
+    states = await statuses(offering, referrals)
+    assert {states[p] for p in ("shelter-a", "shelter-b", "shelter-c")} == {
+        ("withdrawn", "coordinator_arranged")
+    }
+    assert states["shelter-d"] == ("requested", None)

@@ -212,6 +212,8 @@ class Router:
             coordinator_id=request.coordinator_id,
             chosen=request.provider_id,
         )
+        if await self.offering.on_reassignment(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, request.referral_id)
         why = "unknown referral" if referral is None else refuse_reassignment(referral, request)
         if referral is None or why is not None:

@@ -17,15 +17,28 @@ from lindung_contracts import ReasonCode, ReferralCancelled
 from .adapters import closing as closing_db
 from .adapters import offers as offers_db
 from .adapters import postgres as db
-from .domain import MissOutcome, ReferralStatus, ended_by_closing, reason_of
+from .domain import (
+    Chosen,
+    MissOutcome,
+    ReferralStatus,
+    ended_by_closing,
+    reason_of,
+    refuse_reassignment,
+)
 from .domain.offers import answer_offer, miss_offer, reoffer
-from .rerouting import log_routed
+from .rerouting import log_routed, rerouted
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from lindung_common import Work
-    from lindung_contracts import DeadlineMissed, Envelope, Payload, ProviderResponded
+    from lindung_contracts import (
+        DeadlineMissed,
+        Envelope,
+        Payload,
+        ProviderResponded,
+        ReferralReassignmentRequested,
+    )
 
     from .domain import Directory, Policy, ReferralState, Routed
 
@@ -162,6 +175,58 @@ class Offering:
                 log_routed(bound, result)
 
         work.after_commit(withdrawn)
+        return True
+
+    async def on_reassignment(self, work: Work, envelope: Envelope[Any], bound: Any) -> bool:
+        """A coordinator moves one referral of an offer: the whole offer moves with it.
+
+        Whoever they phoned, the other providers of the offer must stop, or two would act:
+        each one still waiting is withdrawn with the coordinator's reason. False when the
+        referral is of no offer.
+        """
+        request: ReferralReassignmentRequested = envelope.data
+        offer_id = await offers_db.offer_of(work.conn, request.referral_id)
+        if offer_id is None:
+            return False
+        bound = bound.bind(offer_id=str(offer_id))
+        members = await offers_db.lock_offer(work.conn, offer_id)
+        referral = next(m for m in members if m.referral_id == request.referral_id)
+        why = refuse_reassignment(referral, request)
+        if why is not None:
+            bound.warning("reassignment changes nothing", why=why)
+            return True
+        code = request.reason
+        waiting = [m for m in members if m.status is ReferralStatus.REQUESTED]
+        await closing_db.withdraw(
+            work.conn, [m.referral_id for m in waiting], at=request.at, reason=code.value
+        )
+        routed, events = await rerouted(
+            work,
+            self.policy,
+            self.directory,
+            referral,
+            ReferralStatus.WITHDRAWN,
+            why=f"was withdrawn by case coordinator {request.coordinator_id}",
+            detail=code,
+            at=request.at,
+            code=code,
+            chosen=Chosen(request.coordinator_id, request.provider_id),
+        )
+        asked = routed.requested.provider_id if routed.requested is not None else None
+        await db.record_reassignment(work.conn, request, asked=asked)
+        others = [
+            _ended(m, request.at, f"moved by case coordinator {request.coordinator_id}", code)
+            for m in waiting
+            if m.referral_id != referral.referral_id
+        ]
+        coordinator = {"coordinator_id": request.coordinator_id}
+        work.emit(*(o.model_copy(update=coordinator) for o in others), *events)
+
+        def moved() -> None:
+            bound.info("offered referral reassigned", asked=asked, withdrawn=len(waiting))
+            log_routed(bound, routed)
+
+        work.after_commit(moved)
         return True
 
     async def _reoffer(
