@@ -25,6 +25,12 @@ child travels.
   to the next N. A referral made late reports its lateness on the first referral only.
 - **A referral that could not be delivered** withdraws that provider's referral only;
   the service is offered again only when none of the offer is left.
+- **A coordinator moving one referral** of the offer moves the whole offer: the others
+  still waiting are withdrawn with the coordinator's reason, and only the provider they
+  chose is asked (`offering.Offering.on_reassignment`).
+
+Every use case of an offer locks the whole offer, its case first and then its referrals in
+id order, before it decides: two answers to one offer are applied one after the other.
 """
 
 from __future__ import annotations
