@@ -15,11 +15,14 @@ from dataclasses import replace
 import pytest
 from lindung_common import Outcome
 from lindung_contracts import (
+    Channel,
     DeadlineMissed,
     DeadlineWarning,
     Envelope,
+    NotificationFailed,
     ReasonCode,
     ReferralDeclined,
+    ReferralRequested,
 )
 
 pytestmark = pytest.mark.integration
@@ -100,3 +103,69 @@ async def test_the_ladder_stays_when_the_provider_that_fired_first_declines(
     missed = [e.data for e in await outbox() if isinstance(e.data, DeadlineMissed)]
     assert [m.escalation_level for m in missed] == [1]
     assert missed[0].referral_id != declined.referral_id
+
+
+def failed(referral, cause_event_id: uuid.UUID, cause_type: str, recipient: str) -> Envelope:
+    """The notifier gave up on a delivery about `referral`."""
+    payload = NotificationFailed(
+        notification_id=uuid.uuid4(),
+        case_id=referral.case_id,
+        referral_id=referral.referral_id,
+        cause_event_id=cause_event_id,
+        cause_type=cause_type,
+        recipient=recipient,
+        channel=Channel.WEBHOOK,
+        attempts=24,
+        failed_at=referral.at_percent(10),
+        error="endpoint answered HTTP 503",
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=payload.failed_at, source="/n")
+
+
+async def test_an_undelivered_referral_leaves_the_offer_its_own_escalation(
+    monitor, fire_due, new_referral, outbox, clock
+):
+    referrals = three(new_referral)
+    requests = offered(referrals, referrals[0].referral_id)
+    for envelope in requests:
+        await monitor.deliver(envelope)
+    first = referrals[0]
+    clock.at = first.at_percent(10)
+
+    # One shelter could not be sent its referral: its own level 1, at once.
+    await monitor.deliver(
+        failed(first, requests[0].id, ReferralRequested.event_type, "shelter-kl-1")
+    )
+    # The other two stay silent: the offer's level 1 still comes, once, at the deadline.
+    await fire_due(first.due_at)
+    missed = [e.data for e in await outbox() if isinstance(e.data, DeadlineMissed)]
+    assert [(m.escalation_level, m.referral_undelivered) for m in missed] == [
+        (1, True),
+        (1, False),
+    ]
+    assert missed[1].referral_id != first.referral_id
+
+
+async def test_an_alert_that_cannot_be_delivered_raises_the_offer_s_next_level_once(
+    monitor, fire_due, new_referral, outbox, clock
+):
+    referrals = three(new_referral)
+    for envelope in offered(referrals, referrals[0].referral_id):
+        await monitor.deliver(envelope)
+    first = referrals[0]
+    await fire_due(first.due_at)
+    (level_1,) = [e for e in await outbox() if isinstance(e.data, DeadlineMissed)]
+    clock.at = first.at_percent(110)
+
+    fired_for = next(r for r in referrals if r.referral_id == level_1.data.referral_id)
+    await monitor.deliver(
+        failed(fired_for, level_1.id, DeadlineMissed.event_type, "case_coordinator")
+    )
+    for percent in (150, 200):
+        await fire_due(first.at_percent(percent))
+
+    assert steps(await outbox()) == {
+        ("missed", 1): 1,
+        ("missed", 2): 1,  # raised early, and not again for the offer's other referrals
+        ("missed", 3): 1,
+    }

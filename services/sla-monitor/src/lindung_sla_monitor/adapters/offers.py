@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from lindung_sla_monitor.domain import FirePlan
 
-__all__ = ["fire_once_per_offer", "insert_members"]
+__all__ = ["claim_raised", "fire_once_per_offer", "insert_members"]
 
 
 async def insert_members(conn: asyncpg.Connection, requests: list[ReferralRequested]) -> None:
@@ -62,3 +62,21 @@ async def fire_once_per_offer(conn: asyncpg.Connection, plan: FirePlan) -> FireP
         [c[3] for c in claims],
     )
     return once_per_offer(plan, offers, {(row["referral_id"], row["step_no"]) for row in won})
+
+
+async def claim_raised(
+    conn: asyncpg.Connection, referral_id: UUID, step_no: int, event_id: UUID
+) -> None:
+    """Claim for its offer a step raised outside the scheduler (early, after a failure).
+
+    So the other referrals' copies of it are skipped when they come due. Nothing for a
+    referral of no offer, or a step of the offer already raised.
+    """
+    await conn.execute(
+        "INSERT INTO offer_steps (offer_id, step_no, referral_id, event_id)"
+        " SELECT offer_id, $2, referral_id, $3 FROM offer_members WHERE referral_id = $1"
+        " ON CONFLICT (offer_id, step_no) DO NOTHING",
+        referral_id,
+        step_no,
+        event_id,
+    )
