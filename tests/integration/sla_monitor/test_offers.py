@@ -11,10 +11,13 @@ import asyncio
 import uuid
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from lindung_common import Outcome
 from lindung_contracts import (
+    AlertAcknowledged,
+    AlertKind,
     Channel,
     DeadlineMissed,
     DeadlineWarning,
@@ -169,3 +172,38 @@ async def test_an_alert_that_cannot_be_delivered_raises_the_offer_s_next_level_o
         ("missed", 2): 1,  # raised early, and not again for the offer's other referrals
         ("missed", 3): 1,
     }
+
+
+async def test_an_acknowledgement_holds_the_offer_s_next_level(
+    monitor, fire_due, new_referral, outbox
+):
+    referrals = three(new_referral)
+    first = referrals[0]
+    window = timedelta(hours=3)
+    for envelope in offered(referrals, first.referral_id):
+        data = envelope.data.model_copy(
+            update={"acknowledgement_window_seconds": int(window.total_seconds())}
+        )
+        await monitor.deliver(
+            Envelope.wrap(data, event_id=envelope.id, time=envelope.time, source="/r")
+        )
+    report = await fire_due(first.due_at)
+    (alert,) = [e for e in report.fired if isinstance(e.data, DeadlineMissed)]
+    at = first.due_at + timedelta(hours=1)  # an hour before level 2 was due
+    acknowledgement = AlertAcknowledged(
+        acknowledgement_id=uuid.uuid4(),
+        alert_id=alert.id,
+        kind=AlertKind.DEADLINE_MISSED,
+        case_id=first.case_id,
+        referral_id=alert.data.referral_id,
+        escalation_level=1,
+        coordinator_id="coordinator-sel",
+        acknowledged_at=at,
+    )
+    await monitor.deliver(
+        Envelope.wrap(acknowledgement, event_id=uuid.uuid4(), time=at, source="/i")
+    )
+
+    # Where level 2 was due: held, on every referral of the offer, not only the one acknowledged.
+    assert (await fire_due(first.at_percent(150))).fired == []
+    assert [e.data.escalation_level for e in (await fire_due(at + window)).fired] == [2]

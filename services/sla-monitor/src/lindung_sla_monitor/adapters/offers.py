@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from lindung_sla_monitor.domain.offers import offer_claims, once_per_offer, shared
 
 if TYPE_CHECKING:
+    from datetime import timedelta
     from uuid import UUID
 
     import asyncpg
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     from lindung_sla_monitor.domain import FirePlan
 
-__all__ = ["claim_raised", "fire_once_per_offer", "insert_members"]
+__all__ = ["claim_raised", "fire_once_per_offer", "insert_members", "move_offer_levels_above"]
 
 
 async def insert_members(conn: asyncpg.Connection, requests: list[ReferralRequested]) -> None:
@@ -80,3 +81,23 @@ async def claim_raised(
         step_no,
         event_id,
     )
+
+
+async def move_offer_levels_above(
+    conn: asyncpg.Connection, referral_id: UUID, level: int, moved_by: timedelta
+) -> int:
+    """Hold the offer's other referrals' copies of the levels above `level` as well.
+
+    An acknowledgement holds the offer's next level, whichever referral's copy would fire
+    it. Nothing for a referral of no offer; how many steps moved.
+    """
+    status = await conn.execute(
+        "UPDATE deadline_steps s SET at = s.at + $3"
+        " FROM offer_members o JOIN offer_members m ON m.offer_id = o.offer_id"
+        " WHERE o.referral_id = $1 AND m.referral_id <> $1 AND s.referral_id = m.referral_id"
+        " AND s.kind = 'escalation' AND s.state = 'pending' AND s.level > $2",
+        referral_id,
+        level,
+        moved_by,
+    )
+    return int(status.split()[-1])
