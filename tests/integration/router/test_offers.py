@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from lindung_contracts import (
+    ClockAction,
+    ClockChangeRequested,
     DeadlineMissed,
     Envelope,
     Location,
@@ -20,9 +22,11 @@ from lindung_contracts import (
     ReferralAccepted,
     ReferralCancelled,
     ReferralDeclined,
+    ReferralPaused,
     ReferralReassignmentRequested,
     ReferralRequested,
     ReferralRerouted,
+    ReferralResumed,
     ResponseKind,
     ServiceType,
 )
@@ -245,3 +249,43 @@ async def test_a_coordinator_moving_one_referral_moves_the_whole_offer(
         ("withdrawn", "coordinator_arranged")
     }
     assert states["shelter-d"] == ("requested", None)
+
+
+def clock(referral, action: ClockAction, at) -> Envelope[ClockChangeRequested]:
+    payload = ClockChangeRequested(
+        request_id=uuid.uuid4(),
+        referral_id=referral.referral_id,
+        case_id=referral.case_id,
+        action=action,
+        coordinator_id="coordinator-sel",
+        reason=ReasonCode.CHILD_IN_HOSPITAL,
+        at=at,
+    )
+    return Envelope.wrap(payload, event_id=uuid.uuid4(), time=at, source="/lindung/intake")
+
+
+async def test_a_pause_of_one_referral_pauses_the_whole_offer(
+    offering, case_opened, provider_responded, outbox, referrals
+):
+    a, b, c = await offer_shelter(offering, case_opened, outbox)
+    await offering.deliver(provider_responded(c, ResponseKind.DECLINED, reason=ReasonCode.OTHER))
+    queued = len(await outbox(offering))
+    at = NOW + timedelta(minutes=30)
+
+    await offering.deliver(clock(b, ClockAction.PAUSE, at))
+
+    paused = [e for _, e in (await outbox(offering))[queued:]]
+    assert all(isinstance(e, ReferralPaused) for e in paused)
+    assert sorted(e.provider_id for e in paused) == ["shelter-a", "shelter-b"]  # c declined
+    # An escalation meanwhile takes nobody back: no one of the offer is late while paused.
+    await offering.deliver(missed(a))
+    assert len(await outbox(offering)) == queued + 2
+
+    await offering.deliver(clock(a, ClockAction.RESUME, at + timedelta(hours=1)))
+    resumed = [e for _, e in (await outbox(offering))[queued + 2 :]]
+    assert all(isinstance(e, ReferralResumed) for e in resumed)
+    assert sorted(e.provider_id for e in resumed) == ["shelter-a", "shelter-b"]
+    rows = {r["provider_id"]: r for r in await referrals(offering)}
+    assert (
+        rows["shelter-a"]["due_at"] == rows["shelter-b"]["due_at"] == a.due_at + timedelta(hours=1)
+    )

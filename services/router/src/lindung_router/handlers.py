@@ -19,6 +19,7 @@ from lindung_contracts import (
     ReferralReassignmentRequested,
 )
 
+from . import offer_clocks
 from .adapters import postgres as db
 from .closing import on_close_requested
 from .domain import (
@@ -190,6 +191,8 @@ class Router:
             action=request.action.value,
             coordinator_id=request.coordinator_id,
         )
+        if await offer_clocks.on_clock_change(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, request.referral_id)
         if referral is None:
             bound.warning("clock change for an unknown referral ignored")

@@ -28,6 +28,9 @@ child travels.
 - **A coordinator moving one referral** of the offer moves the whole offer: the others
   still waiting are withdrawn with the coordinator's reason, and only the provider they
   chose is asked (`offering.Offering.on_reassignment`).
+- **A pause** (the child is in hospital, say) is about the child, not one provider: every
+  referral of the offer still waiting pauses and resumes with the one named
+  (`offer_clocks.py`), so the offer's ladder stands still as one.
 
 Every use case of an offer locks the whole offer, its case first and then its referrals in
 id order, before it decides: two answers to one offer are applied one after the other.
