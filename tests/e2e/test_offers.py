@@ -147,7 +147,7 @@ async def test_the_first_acceptance_takes_the_child_and_the_others_are_told(
         what="the withdrawal at the other two shelters",
     )
     took = time.monotonic() - started
-    print(f"offer made, taken and the other two shelters told {took * 1000:.0f} ms after the identification was sent")
+    print(f"the other two shelters told {took * 1000:.0f} ms after the identification was sent")
     assert {t["_path"].rsplit("/", 1)[1] for t in told} == losers
     assert {t["reason_code"] for t in told} == {"taken_elsewhere"}
     # Both of the other two tried to accept; the second acceptance changed nothing.
