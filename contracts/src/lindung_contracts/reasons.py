@@ -26,7 +26,8 @@ class ReasonCode(StrEnum):
 
     `no_answer` and `undelivered` are the router's own, on the re-routes and withdrawals
     it makes after a silence or a delivery that failed for good; `case_closed` too, on the
-    referrals it cancels when a coordinator closes their case.
+    referrals it cancels when a coordinator closes their case, and `taken_elsewhere` on the
+    referrals of an offer to several providers that another provider accepted first.
     """
 
     AT_CAPACITY = "at_capacity"
@@ -46,6 +47,9 @@ class ReasonCode(StrEnum):
     UNDELIVERED = "undelivered"
     # Set by the router on the referrals it cancels when a coordinator closes their case.
     CASE_CLOSED = "case_closed"
+    # Set by the router on the referrals of an offer made to several providers at once
+    # that another provider accepted first.
+    TAKEN_ELSEWHERE = "taken_elsewhere"
     OTHER = "other"
 
 
@@ -106,6 +110,10 @@ REASON_WORDS: dict[ReasonCode, dict[str, str]] = {
     ReasonCode.CASE_CLOSED: {
         "en": "the case coordinator closed the case",
         "ms": "penyelaras kes telah menutup kes ini",
+    },
+    ReasonCode.TAKEN_ELSEWHERE: {
+        "en": "offered to several providers at once, and another provider accepted first",
+        "ms": "ditawarkan kepada beberapa penyedia serentak, dan penyedia lain menerima dahulu",
     },
     ReasonCode.OTHER: {
         "en": "another reason (see the note in Lindung, if any)",

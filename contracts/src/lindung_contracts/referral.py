@@ -188,6 +188,20 @@ class ReferralRequested(Payload):
         "the field: 1800 (30 minutes, PagerDuty's default acknowledgement timeout) then.",
         examples=[1800],
     )
+    offer_id: UUID | None = Field(
+        default=None,
+        description="Set when the referral is one of an offer made to several providers at "
+        "once (urgent shelter, by default): the id the offer's referrals share. The first "
+        "provider to accept takes it; the others are withdrawn (`ReferralCancelled`, reason "
+        "code `taken_elsewhere`), and silence from all of them escalates once. Null for a "
+        "referral made to one provider, and from routers that predate the field.",
+    )
+    offered_to: int | None = Field(
+        default=None,
+        ge=2,
+        description="With `offer_id`: how many providers the offer went to at once.",
+        examples=[3],
+    )
 
 
 class _ReferralFact(Payload):

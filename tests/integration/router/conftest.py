@@ -25,7 +25,7 @@ from lindung_contracts import (
     decode,
 )
 from lindung_router.bootstrap import build
-from lindung_router.settings import RouterSettings
+from lindung_router.settings import DEFAULT_POLICY_FILE, RouterSettings
 
 IDENTIFIED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 NOW = IDENTIFIED + timedelta(minutes=5)
@@ -63,15 +63,50 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+# The default policy offers an urgent shelter to three shelters at once; these tests ask
+# one provider at a time (as for every other service), offers have tests of their own.
+ONE_AT_A_TIME = DEFAULT_POLICY_FILE.read_text().replace("offer_to = 3\n", "offer_to = 1\n")
+
+
 @pytest.fixture
 async def router(stack, schema, tmp_path, clock):
     """The router started without Faust: `deliver` hands it events as its consumer would."""
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(ONE_AT_A_TIME)
+    async for runtime in _started(stack, schema, tmp_path, clock, policy_file, DIRECTORY):
+        yield runtime
+
+
+@pytest.fixture
+async def offering(stack, schema, tmp_path, clock):
+    """The router with the default policy (urgent shelter offered to three at once)."""
+    async for runtime in _started(
+        stack, schema, tmp_path, clock, DEFAULT_POLICY_FILE, OFFER_DIRECTORY
+    ):
+        yield runtime
+
+
+# Four shelters in Selangor: an offer to three, and one left for the next offer.
+OFFER_DIRECTORY = {
+    "version": "test-directory-offers",
+    "providers": [
+        *DIRECTORY["providers"],
+        {"id": "shelter-c", "name": "Shelter C", "services": ["safe_shelter"],
+         "states": ["selangor"], "languages": ["ms"], "priority": 3},
+        {"id": "shelter-d", "name": "Shelter D", "services": ["safe_shelter"],
+         "states": ["selangor"], "languages": ["ms"], "priority": 4},
+    ],
+}  # fmt: skip
+
+
+async def _started(stack, schema, tmp_path, clock, policy_file, directory):
     directory_file = tmp_path / "directory.json"
-    directory_file.write_text(json.dumps(DIRECTORY))
+    directory_file.write_text(json.dumps(directory))
     settings = RouterSettings(
         **stack.kafka_settings("router"),
         database_url=stack.database_url,
         directory_file=directory_file,
+        policy_file=policy_file,
     )
     runtime = Runtime(build(settings, schema=schema, clock=clock))
     await runtime.start()

@@ -59,7 +59,7 @@ async def test_a_case_is_referred_for_each_needed_service(router, case_opened, o
     assert sent[S.CHILD_PROTECTOR].due_at == IDENTIFIED + timedelta(minutes=15)
     assert sent[S.SAFE_SHELTER].due_at == IDENTIFIED + timedelta(hours=4)
     assert sent[S.HEALTH].due_at == IDENTIFIED + timedelta(hours=48)
-    assert all(e.policy_version == "lindung-default-2026.1" for e in sent.values())
+    assert all(e.policy_version == "lindung-default-2026.2" for e in sent.values())
     assert all(len(e.escalation) == 5 for e in sent.values())
 
     stored = {row["service"]: row for row in await referrals(router)}

@@ -89,19 +89,24 @@ async def hsds_router(start_router, tmp_path):
 
 
 async def routed(runtime, case_opened, referrals, outbox, state=MalaysianState.SARAWAK):
-    """Route one case in `state`; the provider per service, as stored and as published."""
+    """Route one case in `state`; the provider per service, as stored and as published.
+
+    Of a service offered to several at once (an urgent shelter), the provider asked first.
+    """
     envelope = case_opened(state=state)
     await runtime.deliver(envelope)
     case_id = envelope.data.case_id
     stored = {
         row["service"]: row["provider_id"]
         for row in await referrals(runtime)
-        if row["case_id"] == case_id
+        if row["case_id"] == case_id and row["offer_id"] in {None, row["referral_id"]}
     }
     sent = {
         e.service.value: e.provider_id
         for _, e in await outbox(runtime)
-        if isinstance(e, ReferralRequested) and e.case_id == case_id
+        if isinstance(e, ReferralRequested)
+        and e.case_id == case_id
+        and e.offer_id in {None, e.referral_id}
     }
     assert stored == sent
     return stored

@@ -161,7 +161,7 @@ def drafts(tmp_path: Path) -> tuple[Path, Path]:
     head, legal, tail = text.partition("[windows.legal_aid]")
     assert 'normal = "72h"' in tail
     tail = tail.replace('normal = "72h"', 'normal = "24h"', 1)
-    head = head.replace('version = "lindung-default-2026.1"', 'version = "draft-2"')
+    head = head.replace('version = "lindung-default-2026.2"', 'version = "draft-2"')
     policy = tmp_path / "draft.toml"
     policy.write_text(head + legal + tail)
     return policy, directory

@@ -50,8 +50,10 @@ DIRECTORY = {
 @pytest.fixture
 async def escalating(stack, schema, tmp_path, clock):
     """The router with a policy whose shelters' silence escalates instead of re-routing."""
-    policy = DEFAULT_POLICY_FILE.read_text().replace(
-        "[windows.safe_shelter]\n", '[windows.safe_shelter]\nsilence = "escalate"\n'
+    policy = (
+        DEFAULT_POLICY_FILE.read_text()
+        .replace("[windows.safe_shelter]\n", '[windows.safe_shelter]\nsilence = "escalate"\n')
+        .replace("offer_to = 3\n", "offer_to = 1\n")  # one shelter at a time here
     )
     (tmp_path / "policy.toml").write_text(policy)
     directory = tmp_path / "directory.json"

@@ -253,3 +253,19 @@ def test_the_detention_alert_names_the_place_and_the_state_in_words(language, he
     for code in ("police_lockup", "penang", "police lockup"):
         assert code not in notice.subject
         assert code not in notice.text
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [(Language.ENGLISH, "to 3 providers at once"), (Language.MALAY, "kepada 3 penyedia serentak")],
+)
+def test_a_referral_offered_to_several_says_the_first_to_accept_takes_it(language, says):
+    requested = _every_kind()[0]
+    assert isinstance(requested, ReferralRequested)
+    offered = requested.model_copy(update={"offer_id": uuid.uuid4(), "offered_to": 3})
+
+    alone = render_email(requested, language=language, reference="7F3C2A10", link=LINK, now=AT)
+    notice = render_email(offered, language=language, reference="7F3C2A10", link=LINK, now=AT)
+
+    assert says in notice.text
+    assert says not in alone.text

@@ -20,6 +20,7 @@ from lindung_contracts import (
     ReferralReassignmentRequested,
 )
 
+from . import offer_clocks
 from .adapters import postgres as db
 from .adapters.capacity import load_capacity
 from .capacity import Capacities
@@ -37,8 +38,9 @@ from .domain import (
     on_missed,
     reason_of,
     refuse_reassignment,
-    route,
 )
+from .domain.offers import offer
+from .offering import Offering
 from .rerouting import log_routed, log_routed_run, rerouted, split
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ class Router:
         self.policy = policy
         self.directory = directory
         self.capacities = Capacities(policy, directory)
+        self.offering = Offering(policy, directory, self.capacities)
 
     def consumer(self) -> Consumer:
         """What the router reads, and the handler of each event type."""
@@ -104,18 +107,20 @@ class Router:
                 )
                 continue
             new.discard(case.case_id)  # the same case twice in this run: routed once
+            # To one provider each, or, where the policy says so, to several at once.
             results = [
-                route(
+                routed
+                for need in case_needs
+                for routed in offer(
                     fact,
                     need,
                     policy=self.policy,
                     directory=self.directory,
                     start=fact.identified_at,
                     now=work.now,
-                    referral_id=work.new_id(),
+                    ids=work.new_id,
                     capacity=capacity,
                 )
-                for need in case_needs
             ]
             routed.append((str(case.case_id), str(envelope.id), results))
             alert = detention_alert(case, results, at=work.now)
@@ -138,6 +143,8 @@ class Router:
             event_id=str(envelope.id),
             response=answer.response.value,
         )
+        if await self.offering.on_answer(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, answer.referral_id)
         if referral is None:
             bound.warning("answer to an unknown referral ignored")
@@ -198,6 +205,8 @@ class Router:
             action=request.action.value,
             coordinator_id=request.coordinator_id,
         )
+        if await offer_clocks.on_clock_change(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, request.referral_id)
         if referral is None:
             bound.warning("clock change for an unknown referral ignored")
@@ -220,6 +229,8 @@ class Router:
             coordinator_id=request.coordinator_id,
             chosen=request.provider_id,
         )
+        if await self.offering.on_reassignment(work, envelope, bound):
+            return
         referral = await db.lock_referral(work.conn, request.referral_id)
         why = "unknown referral" if referral is None else refuse_reassignment(referral, request)
         if referral is None or why is not None:
@@ -259,6 +270,8 @@ class Router:
         silence; a silent provider only where the policy re-routes silence.
         """
         missed: DeadlineMissed = envelope.data
+        if await self.offering.on_missed(work, envelope):
+            return
         referral = await db.lock_referral(work.conn, missed.referral_id)
         miss = on_missed(referral, missed, self.policy)
         if referral is None or miss.at is None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from .adapters import acknowledgements as acks
+from .adapters import offers
 from .adapters import postgres as db
 from .domain import AckOutcome, acknowledgement_window, on_acknowledgement
 
@@ -47,6 +48,7 @@ class Acknowledgements:
         held = decided.outcome is AckOutcome.HELD and decided.moved_by
         if held and rid is not None and level is not None:
             moved = await acks.move_levels_above(work.conn, rid, level, decided.moved_by)
+            moved += await offers.move_offer_levels_above(work.conn, rid, level, decided.moved_by)
             # Every scheduler looks again at once, at commit: its next due time has moved.
             await work.conn.execute("SELECT pg_notify($1, '')", self._channel)
         bound = log.bind(

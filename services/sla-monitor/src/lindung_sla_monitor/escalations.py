@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from lindung_contracts import DeadlineMissed
 
-from .adapters import ladders
+from .adapters import ladders, offers
 from .adapters import postgres as db
 from .domain import FailureVerdict, early_escalation, on_failure, step_event_id
 
@@ -63,6 +63,10 @@ class DeliveryFailures:
         await ladders.mark_fired(
             work.conn, [(deadline.referral_id, step.step_no, raised.id)], work.now
         )
+        if not decision.referral_undelivered:
+            # An alert that could not be delivered: its next level is the offer's, if the
+            # referral is one of an offer. An undelivered referral is its provider's alone.
+            await offers.claim_raised(work.conn, deadline.referral_id, step.step_no, raised.id)
         work.emit_envelopes(raised)
         work.after_commit(
             lambda: bound.warning(

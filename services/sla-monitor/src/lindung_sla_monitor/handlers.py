@@ -22,7 +22,7 @@ from lindung_contracts import (
 )
 
 from .acknowledgements import Acknowledgements
-from .adapters import ladders, outcomes
+from .adapters import ladders, offers, outcomes
 from .adapters import postgres as db
 from .capacity import on_capacity_changed
 from .closures import on_case_closed
@@ -86,6 +86,7 @@ class Handlers:
         for deadline in received.filled:
             await db.fill_request(work.conn, deadline)
         await ladders.insert_ladders(work.conn, received.ladders, work.now)
+        await offers.insert_members(work.conn, requests)
         announce = None
         if received.ladders:
             # Delivered at commit to every instance's scheduler, this one's and the leader's,

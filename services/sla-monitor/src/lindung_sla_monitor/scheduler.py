@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from .adapters import ladders, schedule
+from .adapters import ladders, offers, schedule
 from .domain import plan_fires, settle_packages
 from .metrics import BREACHES, OPEN_REFERRALS, count_fired
 from .scheduler_clock import SchedulerClock
@@ -162,6 +162,8 @@ class Scheduler:
             # What the rest of each ladder has reached: a higher level in another batch.
             reached = await schedule.reached_levels(work.conn, referrals, cutoff) if locked else {}
             plan = plan_fires(locked, now, grace=self._grace, reached=reached)
+            # An offer to several providers raises each coordinator's step once.
+            plan = await offers.fire_once_per_offer(work.conn, plan)
             events = [
                 self._units.events.wrap(fire.event, event_id=fire.event_id, time=now)
                 for fire in plan.fires

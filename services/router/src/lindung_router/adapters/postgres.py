@@ -135,14 +135,17 @@ async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralReq
         return
     await conn.execute(
         "INSERT INTO referrals (referral_id, case_id, agency_id, service, provider_id, attempt,"
-        " status, urgent, reasons, requested_at, due_at, escalation, policy_version, status_at)"
+        " status, urgent, reasons, requested_at, due_at, escalation, policy_version, status_at,"
+        " offer_id)"
         " SELECT u.referral_id, u.case_id, u.agency_id, u.service, u.provider_id, u.attempt,"
         "  'requested', u.urgent, ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)),"
-        "  u.requested_at, u.due_at, u.escalation::jsonb, u.policy_version, u.requested_at"
+        "  u.requested_at, u.due_at, u.escalation::jsonb, u.policy_version, u.requested_at,"
+        "  u.offer_id"
         " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[],"
         "  $7::bool[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[],"
-        "  $12::text[]) AS u(referral_id, case_id, agency_id, service, provider_id, attempt,"
-        "  urgent, reasons, requested_at, due_at, escalation, policy_version)",
+        "  $12::text[], $13::uuid[]) AS u(referral_id, case_id, agency_id, service,"
+        "  provider_id, attempt, urgent, reasons, requested_at, due_at, escalation,"
+        "  policy_version, offer_id)",
         [r.referral_id for r in referrals],
         [r.case_id for r in referrals],
         [r.agency_id for r in referrals],
@@ -155,6 +158,7 @@ async def insert_referrals(conn: asyncpg.Connection, referrals: list[ReferralReq
         [r.due_at for r in referrals],
         [json.dumps([step.model_dump(mode="json") for step in r.escalation]) for r in referrals],
         [r.policy_version for r in referrals],
+        [r.offer_id for r in referrals],
     )
 
 

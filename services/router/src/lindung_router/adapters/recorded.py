@@ -34,7 +34,9 @@ async def decided(
     referrals = await conn.fetch(
         "SELECT case_id, service, provider_id, attempt, status, urgent, requested_at, due_at,"
         " status_at FROM referrals WHERE case_id = ANY($1::uuid[])"
-        " ORDER BY case_id, service, attempt",
+        # An offer's referrals share their attempt: the offer's first (its id) comes first.
+        " ORDER BY case_id, service, attempt, (offer_id IS NOT NULL AND offer_id <> referral_id),"
+        " referral_id",
         case_ids,
     )
     unmet = await conn.fetch(

@@ -11,9 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .durations import Duration, format_duration
 
-__all__ = ["CapacityPolicy", "Ladder", "Policy", "Window", "due_time", "escalation_ladder"]
+__all__ = [
+    "CapacityPolicy",
+    "Ladder",
+    "OfferWhen",
+    "Policy",
+    "Window",
+    "due_time",
+    "escalation_ladder",
+]
 
 _MAX_WARNING_PERCENT = 99
+# An offer goes to at most this many providers at once: beyond it, an offer is a broadcast.
+_MAX_OFFER = 10
 
 
 class _PolicyModel(BaseModel):
@@ -28,6 +38,13 @@ class Silence(StrEnum):
     ESCALATE = "escalate"
 
 
+class OfferWhen(StrEnum):
+    """Which referrals of a service are offered to several providers at once."""
+
+    URGENT = "urgent"
+    ALWAYS = "always"
+
+
 class Window(_PolicyModel):
     """How long a provider has to accept, normally and when urgent; and what silence does."""
 
@@ -38,6 +55,18 @@ class Window(_PolicyModel):
         description="At the deadline without an answer: `reroute` withdraws the referral from "
         "the silent provider and asks the next suitable one (the coordinator is told, and the "
         "ladder starts again for the new provider); `escalate` keeps it and only escalates.",
+    )
+    offer_to: int = Field(
+        default=1,
+        ge=1,
+        le=_MAX_OFFER,
+        description="How many suitable providers are asked at once (`offer_when` says for "
+        "which referrals): the first to accept takes the referral, the others are withdrawn "
+        "and told, and silence from all of them escalates once. 1: one at a time.",
+    )
+    offer_when: OfferWhen = Field(
+        default=OfferWhen.URGENT,
+        description="`urgent`: only urgent referrals are offered to several; `always`: all.",
     )
 
     @model_validator(mode="after")
@@ -141,6 +170,12 @@ class Policy(_PolicyModel):
         if missing:
             raise ValueError(f"windows missing for: {', '.join(missing)}")
         return windows
+
+    def offer_size(self, service: ServiceType, *, urgent: bool) -> int:
+        """How many providers a referral of this service is offered to at once (1: one)."""
+        window = self.windows[service]
+        offered = urgent or window.offer_when is OfferWhen.ALWAYS
+        return window.offer_to if offered else 1
 
     def window(self, service: ServiceType, *, urgent: bool) -> timedelta:
         """The response window for a service."""
