@@ -56,6 +56,13 @@ from .identification import (
     Situation,
 )
 from .lifecycle import ReferralStatus, transition
+from .milestones import (
+    MILESTONE_WORDS,
+    CaseMilestoneRecorded,
+    ClockId,
+    LegalClockMissed,
+    MilestoneKind,
+)
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
 from .reasons import PASSED_OVER_WORDS, REASON_WORDS, PassedOverCode, ReasonCode
@@ -115,6 +122,7 @@ __all__ = [
     "IDENTIFICATION_REJECTIONS",
     "LOCATION_WORDS",
     "MALAYSIA_TIME",
+    "MILESTONE_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",
@@ -136,6 +144,7 @@ __all__ = [
     "CaseCloseRequested",
     "CaseClosed",
     "CaseId",
+    "CaseMilestoneRecorded",
     "CaseOpened",
     "CaseOutcome",
     "Channel",
@@ -143,6 +152,7 @@ __all__ = [
     "ChildSummary",
     "ClockAction",
     "ClockChangeRequested",
+    "ClockId",
     "Consent",
     "ConsentGiver",
     "ContractModel",
@@ -167,8 +177,10 @@ __all__ = [
     "ImmediateRisk",
     "KafkaRecord",
     "LanguageCode",
+    "LegalClockMissed",
     "Location",
     "MalaysianState",
+    "MilestoneKind",
     "NationalityStatus",
     "NoProviderAvailable",
     "NotificationDelivered",
