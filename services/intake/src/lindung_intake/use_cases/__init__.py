@@ -15,6 +15,7 @@ from .closing import Closings, on_cases_closed
 from .coordination import CasePage, Coordination
 from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
+from .milestones import MilestoneRead, Milestones
 from .mirror import CONSUMER, Mirror
 from .notes import NoteRead, Notes, NotesRead, OldWords, seal_old_words
 from .reassignments import Reassignments
@@ -48,6 +49,8 @@ __all__ = [
     "Intake",
     "Invalid",
     "KafkaDoor",
+    "MilestoneRead",
+    "Milestones",
     "Mirror",
     "NotFound",
     "NoteRead",
@@ -76,6 +79,7 @@ class Intake:
     reassignments: Reassignments
     closings: Closings
     coordination: Coordination  # the coordinator's reads at the desk
+    milestones: Milestones  # a case's legal milestones, recorded by its coordinator
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""
