@@ -402,3 +402,43 @@ async def test_the_queue_shows_who_on_call_received_the_alert(browser, late, wir
     page = await browser.sign_in(SEL, "/desk/")
 
     assert "Sent to, on call: <strong>kl-cc-night</strong>" in _main(page)
+
+
+async def test_a_coordinator_records_a_legal_milestone_on_the_case_page(browser, late, outbox):
+    case_id, _, _ = late
+    page = await browser.sign_in(SEL, f"/desk/cases/{case_id}")
+    assert "Legal milestones" in _main(page)
+    assert 'type="datetime-local"' in _main(page)
+    csrf = _csrf(page)
+
+    # 06:00 in Malaysia, as the form's datetime-local field gives it: 22:00 UTC the day before.
+    recorded = await browser.http.post(
+        f"/desk/cases/{case_id}/milestones",
+        data={"csrf": csrf, "kind": "taken_into_care", "at": "2026-03-03T06:00"},
+    )
+    assert recorded.status_code == 303, recorded.text
+    [milestone] = await _queued(outbox, "org.lindung.case.milestone-recorded.v1")
+    assert (milestone.case_id, milestone.kind.value, milestone.coordinator_id) == (
+        case_id, "taken_into_care", SEL,
+    )  # fmt: skip
+    assert milestone.at == datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    shown = await browser.http.get(recorded.headers["location"])
+    assert "Taken into temporary custody" in _main(shown)
+    assert "The milestone is recorded" in _main(shown)
+
+    again = await browser.http.post(
+        f"/desk/cases/{case_id}/milestones",
+        data={"csrf": csrf, "kind": "taken_into_care", "at": "2026-03-03T05:00"},
+    )
+    assert again.status_code == 409
+    for wrong in (
+        {"kind": "rescued", "at": "2026-03-03T05:00"},
+        {"kind": "court_date_set", "at": "2026-03-03T05:00"},
+        {"kind": "court_date_set", "at": "2026-03-03T05:00", "court_date": "20 March"},
+        {"kind": "brought_before_protector", "at": "yesterday"},
+    ):
+        bad = await browser.http.post(
+            f"/desk/cases/{case_id}/milestones", data={"csrf": csrf, **wrong}
+        )
+        assert bad.status_code == 422, (wrong, bad.status_code)
+    assert len(await _queued(outbox, "org.lindung.case.milestone-recorded.v1")) == 1
