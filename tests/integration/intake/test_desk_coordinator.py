@@ -22,6 +22,8 @@ from lindung_contracts import (
     Channel,
     DeadlineMissed,
     Envelope,
+    LegalClockMissed,
+    MilestoneKind,
     NotificationDelivered,
     NotificationFailed,
     RecipientRole,
@@ -442,3 +444,27 @@ async def test_a_coordinator_records_a_legal_milestone_on_the_case_page(browser,
         )
         assert bad.status_code == 422, (wrong, bad.status_code)
     assert len(await _queued(outbox, "org.lindung.case.milestone-recorded.v1")) == 1
+
+
+async def test_a_missed_legal_clock_is_an_alert_in_the_queue_and_on_the_case(browser, late, wired):
+    case_id, _, _ = late
+    missed = LegalClockMissed(
+        case_id=case_id,
+        clock="medical_examination",
+        started_by=MilestoneKind.TAKEN_INTO_CARE,
+        started_at=NOW - timedelta(hours=48),
+        stopped_by=MilestoneKind.MEDICAL_EXAMINATION_DONE,
+        due_at=NOW,
+        source="Child Act 2001 s.20",
+        notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=NOW,
+    )
+    alert = Envelope.wrap(missed, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+    await wired.runtime.deliver(alert, consumer="intake")
+
+    queue = await browser.sign_in(SEL, "/desk/")
+    case = await browser.http.get(f"/desk/cases/{case_id}")
+
+    assert "Legal time limit missed" in _main(queue)
+    assert "Medical examination done: not recorded" in _main(case)
+    assert "Child Act 2001 s.20" in _main(case)

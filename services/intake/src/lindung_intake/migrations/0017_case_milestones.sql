@@ -13,3 +13,9 @@ CREATE TABLE case_milestones (
     recorded_at    timestamptz NOT NULL,
     UNIQUE (case_id, kind)
 );
+
+-- A legal clock that ran out is an alert to the case coordinator, as the others are.
+ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check;
+ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check CHECK (kind IN
+    ('deadline_missed', 'package_missed', 'no_provider', 'detention', 'delivery_failed',
+     'legal_clock_missed'));
