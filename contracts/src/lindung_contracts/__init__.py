@@ -60,7 +60,9 @@ from .milestones import (
     MILESTONE_WORDS,
     CaseMilestoneRecorded,
     ClockId,
+    LegalClockChanged,
     LegalClockMissed,
+    LegalClockState,
     MilestoneKind,
 )
 from .notification import Channel, NotificationDelivered, NotificationFailed
@@ -177,7 +179,9 @@ __all__ = [
     "ImmediateRisk",
     "KafkaRecord",
     "LanguageCode",
+    "LegalClockChanged",
     "LegalClockMissed",
+    "LegalClockState",
     "Location",
     "MalaysianState",
     "MilestoneKind",

@@ -25,7 +25,9 @@ __all__ = [
     "MILESTONE_WORDS",
     "CaseMilestoneRecorded",
     "ClockId",
+    "LegalClockChanged",
     "LegalClockMissed",
+    "LegalClockState",
     "MilestoneKind",
 ]
 
@@ -126,3 +128,42 @@ class LegalClockMissed(Payload):
     )
     notify: RecipientRole = Field(description="Who is alerted: the case coordinator.")
     fired_at: Instant = Field(description="When the sla-monitor raised it.")
+
+
+class LegalClockState(StrEnum):
+    """Where a legal clock stands."""
+
+    RUNNING = "running"  # started; its stopping milestone not recorded yet
+    MET = "met"  # its stopping milestone happened in time
+    # Its stopping milestone happened after the time, and was recorded before the alert.
+    LATE = "late"
+    MISSED = "missed"  # the time passed without it: the case coordinator was alerted
+
+
+class LegalClockChanged(Payload):
+    """A legal clock of a case started, stopped or ran out: where it stands now.
+
+    From the sla-monitor, for pages that show a case's clocks (intake's desk). The alert
+    to a person is `LegalClockMissed`; this says the same of a missed clock, and also
+    what runs and what was met.
+    """
+
+    event_type: ClassVar[str] = "org.lindung.case.legal-clock-changed.v1"
+
+    case_id: CaseId
+    clock: ClockId
+    state: LegalClockState = Field(description="Where the clock stands now.")
+    started_by: MilestoneKind = Field(description="The milestone that started the clock.")
+    started_at: Instant = Field(description="When that milestone happened.")
+    stopped_by: MilestoneKind = Field(description="The milestone that stops it.")
+    due_at: Instant = Field(description="When that milestone is due by.")
+    stopped_at: Instant | None = Field(
+        default=None, description="When the stopping milestone happened, once recorded."
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The legal source of the time limit, or that it is a house choice.",
+        examples=["Child Act 2001 s.18"],
+    )
+    at: Instant = Field(description="When the sla-monitor saw the change.")

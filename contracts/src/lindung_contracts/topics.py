@@ -11,7 +11,7 @@ from .closing import CaseClosed, CaseCloseRequested
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
-from .milestones import CaseMilestoneRecorded, LegalClockMissed
+from .milestones import CaseMilestoneRecorded, LegalClockChanged, LegalClockMissed
 from .notification import NotificationDelivered, NotificationFailed
 from .referral import (
     ClockChangeRequested,
@@ -172,10 +172,16 @@ REFERRALS = Topic(
 DEADLINES = Topic(
     name="lindung.deadlines.v1",
     description="Deadline warnings and escalations, per referral and per case, and the "
-    "case's legal clocks that ran out.",
+    "case's legal clocks: where each stands, and those that ran out.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(DeadlineWarning, DeadlineMissed, PackageDeadlineMissed, LegalClockMissed),
+    payloads=(
+        DeadlineWarning,
+        DeadlineMissed,
+        PackageDeadlineMissed,
+        LegalClockMissed,
+        LegalClockChanged,
+    ),
     producers=("sla-monitor",),
     # The router re-routes a referral whose provider stayed silent past its deadline;
     # intake keeps the alerts to coordinators for them to see and acknowledge.

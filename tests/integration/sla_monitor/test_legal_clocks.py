@@ -13,6 +13,7 @@ from lindung_contracts import (
     DEADLINES,
     CaseMilestoneRecorded,
     Envelope,
+    LegalClockChanged,
     LegalClockMissed,
     MilestoneKind,
     decode,
@@ -75,6 +76,18 @@ async def test_taken_into_care_starts_its_clocks_and_a_protector_in_time_stops_o
     assert clocks["before_protector"] == ("met", before)
     assert clocks["medical_examination"] == ("running", None)
     assert _alerts(await outbox()) == []
+    changes = [
+        (e.data.clock, e.data.state.value)
+        for e in await outbox()
+        if isinstance(e.data, LegalClockChanged)
+    ]
+    assert changes == [
+        ("protector_notified", "running"),
+        ("before_protector", "running"),
+        ("medical_examination", "running"),
+        ("before_protector", "met"),
+        ("protector_notified", "met"),
+    ]
 
 
 async def test_the_48_hour_clock_passing_without_an_examination_alerts_the_coordinator_once(
@@ -108,6 +121,12 @@ async def test_the_48_hour_clock_passing_without_an_examination_alerts_the_coord
     assert _alerts((await fire_due(due + timedelta(days=3))).fired) == []
     assert (await _clocks(monitor, case_id))["medical_examination"] == ("missed", examined)
     assert len(_alerts_envelopes(await outbox())) == 1
+    medical = [
+        (e.data.state.value, e.data.stopped_at)
+        for e in await outbox()
+        if isinstance(e.data, LegalClockChanged) and e.data.clock == "medical_examination"
+    ]
+    assert medical == [("running", None), ("missed", None), ("missed", examined)]
 
 
 def _alerts_envelopes(events):
@@ -206,27 +225,35 @@ async def test_through_the_broker_a_real_worker_alerts_once_for_the_missed_clock
     consumer = AIOKafkaConsumer(
         DEADLINES.name, **stack.kafka(), auto_offset_reset="earliest", enable_auto_commit=False
     )
-    found = []
+    events = []
     await consumer.start()
     try:
         # The 8 s clock runs out; then a few seconds more, for a second alert that must not come.
-        deadline = asyncio.get_running_loop().time() + 60
-        quiet_until = None
-        while asyncio.get_running_loop().time() < deadline and worker.process.poll() is None:
+        loop = asyncio.get_running_loop()
+        deadline, quiet_until = loop.time() + 60, None
+        while loop.time() < deadline and worker.process.poll() is None:
             batches = await consumer.getmany(timeout_ms=500)
             records = (r for rs in batches.values() for r in rs)
-            found += [r for r in records if r.key == str(case_id).encode()]
-            if found and quiet_until is None:
-                quiet_until = asyncio.get_running_loop().time() + 4
-            if quiet_until is not None and asyncio.get_running_loop().time() >= quiet_until:
+            events += [
+                decode(r.value, r.headers) for r in records if r.key == str(case_id).encode()
+            ]
+            if quiet_until is None and _alerts_envelopes(events):
+                quiet_until = loop.time() + 4
+            if quiet_until is not None and loop.time() >= quiet_until:
                 break
     finally:
         await consumer.stop()
     await worker.stop()
 
-    alerts = [decode(r.value, r.headers) for r in found]
-    assert [(type(e.data), e.data.clock) for e in alerts] == [
-        (LegalClockMissed, "medical_examination")
-    ], worker.log()[-4000:]
+    alerts = _alerts_envelopes(events)
+    assert [e.data.clock for e in alerts] == ["medical_examination"], worker.log()[-4000:]
+    changes = [(e.data.clock, e.data.state.value) for e in events
+               if isinstance(e.data, LegalClockChanged)]  # fmt: skip
+    assert changes == [
+        ("before_protector", "running"),
+        ("medical_examination", "running"),
+        ("before_protector", "met"),
+        ("medical_examination", "missed"),
+    ]
     assert alerts[0].data.due_at == taken_at + timedelta(seconds=8)
     assert alerts[0].id == clock_event_id(case_id, "medical_examination")

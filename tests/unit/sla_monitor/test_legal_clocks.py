@@ -7,11 +7,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from lindung_contracts import MilestoneKind, RecipientRole
+from lindung_contracts import LegalClockState, MilestoneKind, RecipientRole
 from lindung_sla_monitor.adapters.legal_clocks import DEFAULT_POLICY, load_policy
 from lindung_sla_monitor.domain.legal_clocks import (
     ClockRule,
-    ClockState,
     LegalClockPolicy,
     Milestone,
     clock_alert,
@@ -51,7 +50,7 @@ def test_taken_into_care_starts_its_three_clocks_from_when_it_happened():
         "before_protector": TAKEN + timedelta(hours=12),
         "medical_examination": TAKEN + timedelta(hours=48),
     }
-    assert all(c.state is ClockState.RUNNING for c in decided.started)
+    assert all(c.state is LegalClockState.RUNNING for c in decided.started)
     assert decided.stopped == []
 
 
@@ -62,7 +61,7 @@ def test_the_stopping_milestone_in_time_meets_the_clock_and_leaves_the_others():
     decided = _started({CARE.kind: CARE}, clocks, seen)
 
     (stopped,) = decided.stopped
-    assert (stopped.clock, stopped.state) == ("before_protector", ClockState.MET)
+    assert (stopped.clock, stopped.state) == ("before_protector", LegalClockState.MET)
     assert stopped.stopped_at == seen.at
     assert decided.started == []
 
@@ -73,17 +72,17 @@ def test_a_milestone_after_the_time_but_before_the_alert_stops_the_clock_as_late
 
     (stopped,) = _started({CARE.kind: CARE}, clocks, examined).stopped
 
-    assert stopped.state is ClockState.LATE
+    assert stopped.state is LegalClockState.LATE
 
 
 def test_a_milestone_recorded_after_the_alert_still_stops_the_clock_which_stays_missed():
     clock = next(c for c in _started().started if c.clock == "medical_examination")
-    missed = replace(clock, state=ClockState.MISSED)
+    missed = replace(clock, state=LegalClockState.MISSED)
     examined = Milestone(MilestoneKind.MEDICAL_EXAMINATION_DONE, TAKEN + timedelta(hours=47))
 
     (stopped,) = _started({CARE.kind: CARE}, {missed.clock: missed}, examined).stopped
 
-    assert stopped.state is ClockState.MISSED
+    assert stopped.state is LegalClockState.MISSED
     assert stopped.stopped_at == examined.at
 
 
@@ -102,8 +101,8 @@ def test_a_stop_recorded_before_its_start_starts_the_clock_already_stopped():
     decided = _started({examined.kind: examined})
 
     states = {c.clock: c.state for c in decided.started}
-    assert states["medical_examination"] is ClockState.MET
-    assert states["before_protector"] is ClockState.RUNNING
+    assert states["medical_examination"] is LegalClockState.MET
+    assert states["before_protector"] is LegalClockState.RUNNING
 
 
 def test_a_court_date_counts_back_from_the_start_of_its_day_in_malaysia():

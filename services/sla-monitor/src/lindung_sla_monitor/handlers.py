@@ -75,7 +75,7 @@ class Handlers:
         handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         handlers[CaseClosed] = on_case_closed
         handlers[CaseMilestoneRecorded] = LegalClocks(
-            self._legal_clocks, self._channel
+            self._legal_clocks, self._channel, self._events
         ).on_milestone
         return Consumer(
             name=CONSUMER,

@@ -8,18 +8,28 @@ its one `LegalClockMissed` to the case coordinator.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from lindung_contracts import LegalClockState
 
 from .adapters import legal_clocks as stored
-from .domain.legal_clocks import Milestone, clock_alert, clock_event_id, on_milestone
+from .domain.legal_clocks import (
+    Milestone,
+    clock_alert,
+    clock_change_id,
+    clock_changed,
+    clock_event_id,
+    on_milestone,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+    from uuid import UUID
 
-    from lindung_common import Units, Work
-    from lindung_contracts import CaseMilestoneRecorded, Envelope
+    from lindung_common import Events, Units, Work
+    from lindung_contracts import CaseMilestoneRecorded, Envelope, LegalClockChanged
 
     from .domain.legal_clocks import LegalClockPolicy
 
@@ -35,9 +45,13 @@ class LegalClocks:
     scheduler looks again at once.
     """
 
-    def __init__(self, policy: LegalClockPolicy, channel: str) -> None:
+    def __init__(self, policy: LegalClockPolicy, channel: str, events: Events) -> None:
         self._policy = policy
         self._channel = channel
+        self._events = events
+
+    def _wrap(self, work: Work, payload: LegalClockChanged, event_id: UUID) -> Envelope[Any]:
+        return self._events.wrap(payload, event_id=event_id, time=work.now)
 
     async def on_milestone(self, work: Work, envelope: Envelope[Any]) -> None:
         """Keep the milestone (the first of its kind), start and stop the clocks it chains."""
@@ -51,6 +65,13 @@ class LegalClocks:
         running = [c.due_at for c in decided.started if c.stopped_at is None]
         announce = (self._channel, min(running).isoformat()) if running else None
         await stored.save_clocks(work.conn, decided.started, decided.stopped, announce)
+        # Where each clock now stands, for the desk's case page.
+        work.emit_envelopes(
+            *(
+                self._wrap(work, clock_changed(clock, work.now), clock_change_id(clock))
+                for clock in (*decided.started, *decided.stopped)
+            )
+        )
         work.after_commit(
             lambda: log.info(
                 "milestone recorded", event_id=str(envelope.id), case_id=str(fact.case_id),
@@ -78,6 +99,13 @@ async def fire_legal_clocks(
             if alert is not None
         ]  # fmt: skip
         work.emit_envelopes(*(envelope for _, envelope in raised))
+        missed = [replace(clock, state=LegalClockState.MISSED) for clock, _ in raised]
+        work.emit_envelopes(
+            *(
+                units.events.wrap(clock_changed(c, now), event_id=clock_change_id(c), time=now)
+                for c in missed
+            )
+        )
         await stored.mark_missed(work.conn, [(c, e.id) for c, e in raised], now)
 
         def logged() -> None:

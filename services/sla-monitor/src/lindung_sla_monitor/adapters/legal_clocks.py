@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lindung_common import ConfigError
-from lindung_contracts import MilestoneKind
+from lindung_contracts import LegalClockState, MilestoneKind
 from pydantic import ValidationError
 
 from lindung_sla_monitor.domain.legal_clocks import (
-    ClockState,
     LegalClock,
     LegalClockPolicy,
     Milestone,
@@ -99,7 +98,7 @@ def _clock(row: Any) -> LegalClock:
         stopped_by=MilestoneKind(row["stopped_by"]),
         due_at=row["due_at"],
         source=row["source"],
-        state=ClockState(row["state"]),
+        state=LegalClockState(row["state"]),
         stopped_at=row["stopped_at"],
     )
 

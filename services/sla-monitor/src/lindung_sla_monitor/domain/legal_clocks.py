@@ -15,10 +15,16 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Final, Self
 
-from lindung_contracts import MALAYSIA_TIME, LegalClockMissed, MilestoneKind, RecipientRole
+from lindung_contracts import (
+    MALAYSIA_TIME,
+    LegalClockChanged,
+    LegalClockMissed,
+    LegalClockState,
+    MilestoneKind,
+    RecipientRole,
+)
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
@@ -26,12 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClockRule",
-    "ClockState",
     "LegalClock",
     "LegalClockPolicy",
     "Milestone",
     "MilestoneDecision",
     "clock_alert",
+    "clock_change_id",
+    "clock_changed",
     "clock_event_id",
     "on_milestone",
     "parse_duration",
@@ -114,15 +121,6 @@ class Milestone:
     court_date: date | None = None
 
 
-class ClockState(StrEnum):
-    """Where a legal clock stands."""
-
-    RUNNING = "running"
-    MET = "met"  # its stopping milestone happened in time
-    LATE = "late"  # it happened, after the time, and was known before the alert went out
-    MISSED = "missed"  # the time passed without it: the coordinator was alerted
-
-
 @dataclass(frozen=True, slots=True)
 class LegalClock:
     """One clock of one case, with what its rule said when it started."""
@@ -134,7 +132,7 @@ class LegalClock:
     stopped_by: MilestoneKind
     due_at: datetime
     source: str
-    state: ClockState = ClockState.RUNNING
+    state: LegalClockState = LegalClockState.RUNNING
     stopped_at: datetime | None = None
 
 
@@ -149,9 +147,9 @@ class MilestoneDecision:
 
 def _stopped(clock: LegalClock, at: datetime) -> LegalClock:
     """The clock stopped by a milestone that happened at `at` (an alert already sent stays)."""
-    if clock.state is ClockState.MISSED:
+    if clock.state is LegalClockState.MISSED:
         return replace(clock, stopped_at=at)
-    state = ClockState.MET if at <= clock.due_at else ClockState.LATE
+    state = LegalClockState.MET if at <= clock.due_at else LegalClockState.LATE
     return replace(clock, state=state, stopped_at=at)
 
 
@@ -201,7 +199,7 @@ def clock_event_id(case_id: uuid.UUID, clock: str) -> uuid.UUID:
 
 def clock_alert(clock: LegalClock, now: datetime) -> LegalClockMissed | None:
     """The alert of a clock come due while running; None when it no longer runs."""
-    if clock.state is not ClockState.RUNNING or clock.due_at > now:
+    if clock.state is not LegalClockState.RUNNING or clock.due_at > now:
         return None
     return LegalClockMissed(
         case_id=clock.case_id,
@@ -214,3 +212,25 @@ def clock_alert(clock: LegalClock, now: datetime) -> LegalClockMissed | None:
         notify=RecipientRole.CASE_COORDINATOR,
         fired_at=now,
     )
+
+
+def clock_changed(clock: LegalClock, at: datetime) -> LegalClockChanged:
+    """Where a clock stands now, for pages that show a case's clocks."""
+    return LegalClockChanged(
+        case_id=clock.case_id,
+        clock=clock.clock,
+        state=clock.state,
+        started_by=clock.started_by,
+        started_at=clock.started_at,
+        stopped_by=clock.stopped_by,
+        due_at=clock.due_at,
+        stopped_at=clock.stopped_at,
+        source=clock.source,
+        at=at,
+    )
+
+
+def clock_change_id(clock: LegalClock) -> uuid.UUID:
+    """The one id of each change a clock can go through: the same change is the same event."""
+    stopped = "stopped" if clock.stopped_at is not None else "open"
+    return uuid.uuid5(_ALERTS, f"{clock.case_id}/{clock.clock}/{clock.state.value}/{stopped}")
