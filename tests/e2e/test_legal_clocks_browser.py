@@ -3,8 +3,8 @@
 A coordinator, in Malay on a 360 px phone, records on the case page that the child was
 taken into care, then brought before a Protector in time: the sla-monitor (its legal
 clocks in seconds, `legal-clocks.toml`) alerts once, for the medical examination nobody
-recorded, and the coordinator is told by email with a link to the case. Read from the
-deadlines topic; axe-core on every page.
+recorded, and the coordinator is told by email with a link to the case, whose page shows
+the clocks met and missed. Read from the deadlines topic; axe-core on every page.
 """
 
 from __future__ import annotations
@@ -106,5 +106,14 @@ async def test_a_protector_in_time_stops_one_clock_and_the_missed_examination_al
     await deadlines.read()
     alerts = [e for e in deadlines.seen if isinstance(e, LegalClockMissed)]
     assert [(str(e.case_id), e.clock) for e in alerts] == [(case_id, "medical_examination")]
-    await coordinator.page.goto(mail.links[0])
+
+    # The case page shows both clocks: the Protector's met, the examination's missed.
+    async def both_shown() -> str | None:
+        await coordinator.page.goto(mail.links[0])
+        text = str(await coordinator.page.inner_text("main"))
+        return text if "terlepas" in text and "dipenuhi" in text else None
+
+    text = await eventually(both_shown, timeout=30, what="the clocks on the case page")
+    assert "Had masa undang-undang terlepas" in text  # the alert, on the case
+    assert "Child Act 2001 s.20" in text
     await coordinator.check("case-after-alert")

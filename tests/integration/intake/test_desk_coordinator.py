@@ -22,7 +22,9 @@ from lindung_contracts import (
     Channel,
     DeadlineMissed,
     Envelope,
+    LegalClockChanged,
     LegalClockMissed,
+    LegalClockState,
     MilestoneKind,
     NotificationDelivered,
     NotificationFailed,
@@ -460,7 +462,30 @@ async def test_a_missed_legal_clock_is_an_alert_in_the_queue_and_on_the_case(bro
         fired_at=NOW,
     )
     alert = Envelope.wrap(missed, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
-    await wired.runtime.deliver(alert, consumer="intake")
+    common = {"case_id": case_id, "started_by": MilestoneKind.TAKEN_INTO_CARE,
+              "started_at": NOW - timedelta(hours=48), "at": NOW}  # fmt: skip
+    changes = [
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.RUNNING,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18"),
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.MET,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18",
+                          stopped_at=NOW - timedelta(hours=40)),
+        LegalClockChanged(**common, clock="medical_examination", state=LegalClockState.MISSED,
+                          stopped_by=MilestoneKind.MEDICAL_EXAMINATION_DONE, due_at=NOW,
+                          source="Child Act 2001 s.20"),
+        # A repeat of an earlier change, arriving late: a met clock does not run again.
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.RUNNING,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18"),
+    ]  # fmt: skip
+    await wired.runtime.deliver(
+        alert,
+        *(Envelope.wrap(c, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+          for c in changes),
+        consumer="intake",
+    )  # fmt: skip
 
     queue = await browser.sign_in(SEL, "/desk/")
     case = await browser.http.get(f"/desk/cases/{case_id}")
@@ -468,3 +493,7 @@ async def test_a_missed_legal_clock_is_an_alert_in_the_queue_and_on_the_case(bro
     assert "Legal time limit missed" in _main(queue)
     assert "Medical examination done: not recorded" in _main(case)
     assert "Child Act 2001 s.20" in _main(case)
+    assert "Legal time limits" in _main(case)
+    shown = re.sub(r"\s+", " ", _main(case))
+    assert re.search(r"Brought before a Protector, due by [^<]*: <strong>met</strong>", shown)
+    assert re.search(r"Medical examination done, due by [^<]*: <strong>missed</strong>", shown)

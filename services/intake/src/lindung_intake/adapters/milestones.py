@@ -11,9 +11,9 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
-    from lindung_contracts import CaseMilestoneRecorded
+    from lindung_contracts import CaseMilestoneRecorded, LegalClockChanged
 
-__all__ = ["insert_milestone", "milestones_of", "recorded_kinds"]
+__all__ = ["clocks_of", "insert_milestone", "milestones_of", "recorded_kinds", "upsert_clocks"]
 
 
 async def recorded_kinds(conn: asyncpg.Connection, case_id: UUID) -> dict[MilestoneKind, datetime]:
@@ -42,6 +42,34 @@ async def milestones_of(conn: asyncpg.Connection, case_id: UUID) -> list[asyncpg
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT kind, at, court_date, coordinator_id, recorded_at FROM case_milestones"
         " WHERE case_id = $1 ORDER BY at, kind",
+        case_id,
+    )
+    return rows
+
+
+async def upsert_clocks(conn: asyncpg.Connection, changes: list[LegalClockChanged]) -> None:
+    """Keep where each clock stands; a stopped or missed clock never reads running again."""
+    await conn.executemany(
+        "INSERT INTO legal_clocks (case_id, clock, state, started_by, started_at, stopped_by,"
+        " due_at, stopped_at, source, changed_at)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10"
+        " WHERE EXISTS (SELECT 1 FROM cases WHERE case_id = $1)"
+        " ON CONFLICT (case_id, clock) DO UPDATE SET state = EXCLUDED.state,"
+        " stopped_at = EXCLUDED.stopped_at, changed_at = EXCLUDED.changed_at"
+        " WHERE legal_clocks.state = 'running' OR EXCLUDED.state <> 'running'",
+        [
+            (c.case_id, c.clock, c.state.value, c.started_by.value, c.started_at,
+             c.stopped_by.value, c.due_at, c.stopped_at, c.source, c.at)
+            for c in changes
+        ],
+    )  # fmt: skip
+
+
+async def clocks_of(conn: asyncpg.Connection, case_id: UUID) -> list[asyncpg.Record]:
+    """A case's legal clocks, earliest due first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT clock, state, started_by, started_at, stopped_by, due_at, stopped_at, source"
+        " FROM legal_clocks WHERE case_id = $1 ORDER BY due_at, clock",
         case_id,
     )
     return rows

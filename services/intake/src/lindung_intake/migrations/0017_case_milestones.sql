@@ -19,3 +19,19 @@ ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check CHECK (kind IN
     ('deadline_missed', 'package_missed', 'no_provider', 'detention', 'delivery_failed',
      'legal_clock_missed'));
+
+-- Where each legal clock of a case stands, as the sla-monitor says (LegalClockChanged),
+-- for the case page: running, met, late or missed.
+CREATE TABLE legal_clocks (
+    case_id    uuid        NOT NULL REFERENCES cases (case_id),
+    clock      text        NOT NULL,
+    state      text        NOT NULL CHECK (state IN ('running', 'met', 'late', 'missed')),
+    started_by text        NOT NULL,
+    started_at timestamptz NOT NULL,
+    stopped_by text        NOT NULL,
+    due_at     timestamptz NOT NULL,
+    stopped_at timestamptz,
+    source     text        NOT NULL,
+    changed_at timestamptz NOT NULL,
+    PRIMARY KEY (case_id, clock)
+);

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from datetime import date, datetime
     from uuid import UUID
 
-    from lindung_common import Units
-    from lindung_contracts import MilestoneKind
+    from lindung_common import Units, Work
+    from lindung_contracts import Envelope, MilestoneKind
 
     from lindung_intake.domain import Principal
 
-__all__ = ["MilestoneRead", "Milestones"]
+__all__ = ["ClockRead", "MilestoneRead", "Milestones", "mirror_clocks"]
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +43,25 @@ class MilestoneRead:
     court_date: date | None
     coordinator_id: str
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ClockRead:
+    """One legal clock of a case as the case page shows it."""
+
+    clock: str
+    state: str
+    started_by: str
+    started_at: datetime
+    stopped_by: str
+    due_at: datetime
+    stopped_at: datetime | None
+    source: str
+
+
+async def mirror_clocks(work: Work, envelopes: list[Envelope[Any]]) -> None:
+    """Remember where each legal clock of a case stands, as the sla-monitor says."""
+    await stored.upsert_clocks(work.conn, [e.data for e in envelopes])
 
 
 class Milestones:
@@ -95,3 +114,9 @@ class Milestones:
         async with self._units.connection() as work:
             rows = await stored.milestones_of(work.conn, case_id)
         return [MilestoneRead(**dict(row)) for row in rows]
+
+    async def clocks_of(self, case_id: UUID) -> list[ClockRead]:
+        """A case's legal clocks, earliest due first (the caller checked access)."""
+        async with self._units.connection() as work:
+            rows = await stored.clocks_of(work.conn, case_id)
+        return [ClockRead(**dict(row)) for row in rows]

@@ -110,12 +110,13 @@ async def case_page(
     line = next((r for r in page.referrals if r.referral_id == focus), None)
     providers = await desk.intake.coordination.providers_of(line.service) if line else []
     milestones = [] if focus else await desk.intake.milestones.of_case(case_id)
+    clocks = [] if focus else await desk.intake.milestones.clocks_of(case_id)
     return desk.pages.html(
         "case.html", 200, session.language, session=session, page=page, focus=line,
         providers=providers, here=request.url.path, done=done if done in _DONE else None,
         pause_reasons=PAUSE_REASONS, resume_reasons=RESUME_REASONS, send_reasons=SEND_REASONS,
         close_reasons=CLOSE_REASONS, case_outcomes=tuple(CaseOutcome),
-        milestones=milestones, milestone_kinds=tuple(MilestoneKind),
+        milestones=milestones, milestone_kinds=tuple(MilestoneKind), clocks=clocks,
     )  # fmt: skip
 
 

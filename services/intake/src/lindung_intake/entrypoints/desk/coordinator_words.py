@@ -188,6 +188,13 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
         'Tarikh mahkamah (hanya untuk "tarikh mahkamah ditetapkan")',
     ),
     "court_date": ("court date", "tarikh mahkamah"),
+    "legal_clocks": ("Legal time limits", "Had masa undang-undang"),
+    "clock_due": ("due by", "perlu sebelum"),
+    "clock_done_at": ("done", "dibuat"),
+    "clockstate_running": ("running", "sedang berjalan"),
+    "clockstate_met": ("met", "dipenuhi"),
+    "clockstate_late": ("done late", "dibuat lewat"),
+    "clockstate_missed": ("missed", "terlepas"),
     "done_milestone": (
         "The milestone is recorded; the time limits it starts or stops follow it.",
         "Peristiwa telah direkodkan; had masa yang dimulakan atau dihentikannya mengikutinya.",
