@@ -118,6 +118,8 @@ async def test_refusals_in_the_one_shape(client, callers, case_id, outbox):
         ({"kind": "taken_into_care", "at": NOW.isoformat(), "court_date": "2026-03-20"},
          "court_date"),
         ({"kind": "taken_into_care", "at": (NOW + timedelta(hours=1)).isoformat()}, "at"),
+        ({"kind": "taken_into_care", "at": (NOW - timedelta(days=31)).isoformat()}, "at"),
+        ({"kind": "taken_into_care", "at": "0001-01-01T00:00:00+14:00"}, "at"),
     ):  # fmt: skip
         bad = await client.post(_url(case_id), json=wrong, headers=SEL)
         assert bad.status_code == 422, (wrong, bad.text)

@@ -48,18 +48,20 @@ def decide_milestone(
     milestone_id: UUID,
     now: datetime,
     skew: timedelta,
+    oldest: timedelta,
 ) -> MilestoneRecording:
     """Record a milestone of an open case of a state the coordinator covers; one per kind.
 
     `recorded` are the case's milestones already recorded, with when they happened; `skew`
-    is how far in the future a time may be (clocks differ).
+    is how far in the future a time may be (clocks differ), `oldest` how far back.
     """
     if principal.kind is not PrincipalKind.COORDINATOR:
         why = "only a case coordinator may record a case's milestones"
         return MilestoneRecording(refusal=Refusal.of(RefusalKind.FORBIDDEN, "authorization", why))
     if case is None or not principal.covers(case.state):
         return MilestoneRecording(refusal=not_found("case", case_id))
-    refusal = _refusal(case, recorded, kind=kind, at=at, court_date=court_date, latest=now + skew)
+    within = (now - oldest, now + skew)
+    refusal = _refusal(case, recorded, kind=kind, at=at, court_date=court_date, within=within)
     if refusal is not None:
         return MilestoneRecording(refusal=refusal)
     return MilestoneRecording(
@@ -82,14 +84,18 @@ def _refusal(
     kind: MilestoneKind,
     at: datetime,
     court_date: date | None,
-    latest: datetime,
+    within: tuple[datetime, datetime],
 ) -> Refusal | None:
-    """Why this milestone cannot be recorded (`latest`: the latest time it may have); or None."""
+    """Why this milestone cannot be recorded (`within`: the times it may have); or None."""
     if (kind is MilestoneKind.COURT_DATE_SET) != (court_date is not None):
         why = "is given with court_date_set, and only with it"
         return Refusal.of(RefusalKind.INVALID, "court_date", why)
+    earliest, latest = within
     if at > latest:
         return Refusal.of(RefusalKind.INVALID, "at", "is in the future: give when it happened")
+    if at < earliest:
+        why = f"is more than {(latest - earliest).days} days back: too old for a legal clock"
+        return Refusal.of(RefusalKind.INVALID, "at", why)
     if case.closed_at is not None:
         return Refusal.of(
             RefusalKind.CONFLICT, "case", f"was closed at {case.closed_at.isoformat()}"

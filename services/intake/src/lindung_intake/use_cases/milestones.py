@@ -67,9 +67,10 @@ async def mirror_clocks(work: Work, envelopes: list[Envelope[Any]]) -> None:
 class Milestones:
     """What a coordinator does to record a case's milestones, and reads of them."""
 
-    def __init__(self, units: Units, *, clock_skew_seconds: float) -> None:
+    def __init__(self, units: Units, *, clock_skew_seconds: float, oldest_days: int = 30) -> None:
         self._units = units
         self._skew = timedelta(seconds=clock_skew_seconds)
+        self._oldest = timedelta(days=oldest_days)
 
     async def record(
         self,
@@ -82,7 +83,8 @@ class Milestones:
         """Record that a milestone of a case happened at `at`; the record's id.
 
         A case unknown to the caller is 404; a closed case, or a kind recorded already,
-        409; a time in the future or a court date missing or out of place, 422.
+        409; a time in the future or further back than the oldest identification intake
+        takes, or a court date missing or out of place, 422.
         """
         async with self._units.open() as work:
             decided = decide_milestone(
@@ -96,6 +98,7 @@ class Milestones:
                 milestone_id=work.new_id(),
                 now=work.now,
                 skew=self._skew,
+                oldest=self._oldest,
             )
             if decided.refusal is not None:
                 raise refused(decided.refusal)
