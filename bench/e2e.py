@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -42,6 +41,7 @@ from _e2e_load import AGENCIES, Load
 from _e2e_profile import Profiler, Statements
 from _e2e_receiver import Receiver
 from _e2e_report import REQUESTED, Phase, render
+from lindung_devstack.directory import DEMO_DIRECTORY, demo_providers
 from lindung_devstack.services import ServiceSet
 from lindung_devstack.stack import Stack
 from lindung_devstack.world import write_endpoints, write_keys
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from _e2e_load import Sent
-
-DEMO = Path(__file__).resolve().parents[1] / "deploy" / "demo"
 
 
 def parse_args() -> argparse.Namespace:
@@ -220,8 +218,7 @@ def start_services(
 ) -> tuple[ServiceSet, dict[str, str]]:
     """The four services on the demo directory and default policy; the agencies' API keys."""
     work = stack.workdir
-    directory = json.loads((DEMO / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
+    providers = demo_providers()
     keys = write_keys(work / "api-keys.json", list(AGENCIES), providers)
     write_endpoints(work / "endpoints.json", receiver.base_url, providers)
     services = ServiceSet(
@@ -233,7 +230,7 @@ def start_services(
         "intake": keys.settings(work / "api-keys.json")
         | {"rate_limit_per_minute": "1000000"}
         | shared,
-        "router": {"directory_file": str(DEMO / "directory.json")} | shared,
+        "router": {"directory_file": str(DEMO_DIRECTORY)} | shared,
         "notifier": {"endpoints_file": str(work / "endpoints.json")} | shared,
         "sla-monitor": shared,
     }

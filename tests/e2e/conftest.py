@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from axe_playwright_python.async_playwright import Axe
 from lindung_contracts import decode
 from lindung_devstack._proc import free_port
-from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.directory import DEMO_DIRECTORY, demo_providers
 from lindung_devstack.mail import MailServer
 from lindung_devstack.services import ServiceSet
 from lindung_devstack.world import Behaviour, Keys, StandIn, write_endpoints, write_keys
@@ -73,8 +73,7 @@ async def _four_services(
     mail: MailServer | None = None,
     mailboxes: Mapping[str, Mailbox] | None = None,
 ) -> AsyncIterator[System]:
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
+    providers = demo_providers()
     keys = write_keys(workdir / "keys.json", [AGENCY], providers, (COORDINATOR,), (OPERATIONS,))
     standin = StandIn("", keys, behaviour)
     path = workdir / "endpoints.json"
@@ -101,7 +100,7 @@ async def _four_services(
             "intake": keys.settings(workdir / "keys.json") | intake,
             "router": {
                 "policy_file": str(policy),
-                "directory_file": str(DEMO_DIR / "directory.json"),
+                "directory_file": str(DEMO_DIRECTORY),
             },
             "notifier": notifier,
             "sla-monitor": {"tick_seconds": "0.2"}

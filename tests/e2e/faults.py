@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import asyncpg
-from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.directory import DEMO_DIRECTORY, demo_providers
 from lindung_devstack.services import ServiceSet
 from lindung_devstack.world import Behaviour, StandIn, write_endpoints, write_keys
 
@@ -48,9 +47,7 @@ async def running(
     key posts every flow, retries included: no rate limit in the way. Deliveries a killed
     notifier had claimed are sent again once their lease ends: 12 s here, not a minute.
     """
-    providers = [
-        p["id"] for p in json.loads((DEMO_DIR / "directory.json").read_text())["providers"]
-    ]
+    providers = demo_providers()
     keys = write_keys(workdir / "keys.json", [AGENCY], providers)
     standin = StandIn("", keys, lambda _: Behaviour("ignore"))
     write_endpoints(workdir / "endpoints.json", standin.base_url, providers)
@@ -64,7 +61,7 @@ async def running(
             for name, settings in {
                 "intake": keys.settings(workdir / "keys.json")
                 | {"rate_limit_per_minute": "1000000", "kafka_agencies": AGENCY},
-                "router": {"directory_file": str(DEMO_DIR / "directory.json")},
+                "router": {"directory_file": str(DEMO_DIRECTORY)},
                 "notifier": {
                     "endpoints_file": str(workdir / "endpoints.json"),
                     "lease_seconds": "12",

@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
-from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.directory import DEMO_DIRECTORY, demo_providers
 from lindung_devstack.roles import SCHEMAS
 from lindung_devstack.services import ServiceSet
 from lindung_devstack.stack import Stack
@@ -99,9 +99,7 @@ def outage_stack(scratch):
 @pytest.fixture(scope="module")
 async def system(outage_stack, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("outage-world")
-    providers = [
-        p["id"] for p in json.loads((DEMO_DIR / "directory.json").read_text())["providers"]
-    ]
+    providers = demo_providers()
     keys = write_keys(tmp / "keys.json", [faults.AGENCY], providers)
     standin = StandIn("", keys, lambda _: Behaviour("ignore"))
     write_endpoints(tmp / "endpoints.json", standin.base_url, providers)
@@ -115,7 +113,7 @@ async def system(outage_stack, tmp_path_factory):
             "intake": keys.settings(tmp / "keys.json")
             | {"rate_limit_per_minute": "1000000"}
             | timeout,
-            "router": {"directory_file": str(DEMO_DIR / "directory.json")} | timeout,
+            "router": {"directory_file": str(DEMO_DIRECTORY)} | timeout,
             "notifier": {"endpoints_file": str(tmp / "endpoints.json")} | timeout,
             "sla-monitor": timeout,
         },

@@ -11,12 +11,11 @@ key; the router and the notifier have no route that takes a body, and are sent o
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import httpx
 import pytest
-from lindung_devstack.demo import DEMO_DIR
+from lindung_devstack.directory import DEMO_DIRECTORY, demo_providers
 from lindung_devstack.services import ServiceSet
 from lindung_devstack.world import write_endpoints, write_keys
 
@@ -38,8 +37,7 @@ TARGETS = {
 @pytest.fixture(scope="module")
 async def services(stack, tmp_path_factory, keycloak):
     tmp_path = tmp_path_factory.mktemp("doors")
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    providers = [p["id"] for p in directory["providers"]]
+    providers = demo_providers()
     keys = write_keys(tmp_path / "keys.json", ["pdrm-selangor"], providers, (), ("ops",))
     # Nothing is identified here, so nothing is delivered: the address is never used.
     write_endpoints(tmp_path / "endpoints.json", "http://127.0.0.1:9", providers)
@@ -52,7 +50,7 @@ async def services(stack, tmp_path_factory, keycloak):
             "intake": keys.settings(tmp_path / "keys.json"),
             "router": {
                 "policy_file": str(HERE / "policy.toml"),
-                "directory_file": str(DEMO_DIR / "directory.json"),
+                "directory_file": str(DEMO_DIRECTORY),
             },
             "notifier": {"endpoints_file": str(tmp_path / "endpoints.json")},
             # Its sign-out is a form: a post without a session is refused (403) when warming.

@@ -173,6 +173,24 @@ async def test_a_silent_shelter_is_withdrawn_and_the_next_one_asked(system, even
         )
         first, second = asked[1], asked[2]
         assert first["provider_id"] != second["provider_id"]
+        # The second referral says why the shelter ranked above it was not asked again,
+        # and the agency reads the same from its case.
+        why = {"provider_id": first["provider_id"], "reason": "tried_before"}
+        assert why in second["passed_over"]
+
+        async def reasons_read() -> list[dict[str, str]] | None:
+            case = await client.get(
+                f"/v1/cases/{case_id}",
+                headers={"Authorization": f"Bearer {keys.agencies[AGENCY]}"},
+            )
+            assert case.status_code == 200, case.text
+            found = [
+                r for r in case.json()["referrals"] if r["referral_id"] == second["referral_id"]
+            ]
+            return found[0]["passed_over"] if found else None
+
+        read = await eventually(reasons_read, timeout=30, what="the second referral in the case")
+        assert why in read
 
         # The silent shelter is told the referral is no longer theirs...
         withdrawn = await eventually(

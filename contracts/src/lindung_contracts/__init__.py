@@ -67,7 +67,14 @@ from .milestones import (
 )
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
-from .reasons import PASSED_OVER_WORDS, REASON_WORDS, PassedOverCode, ReasonCode
+from .reasons import (
+    MATCHED_TIER_WORDS,
+    PASSED_OVER_WORDS,
+    REASON_WORDS,
+    MatchedTier,
+    PassedOverCode,
+    ReasonCode,
+)
 from .referral import (
     ChildSummary,
     ClockAction,
@@ -124,6 +131,7 @@ __all__ = [
     "IDENTIFICATION_REJECTIONS",
     "LOCATION_WORDS",
     "MALAYSIA_TIME",
+    "MATCHED_TIER_WORDS",
     "MILESTONE_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
@@ -184,6 +192,7 @@ __all__ = [
     "LegalClockState",
     "Location",
     "MalaysianState",
+    "MatchedTier",
     "MilestoneKind",
     "NationalityStatus",
     "NoProviderAvailable",

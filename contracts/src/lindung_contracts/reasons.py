@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PASSED_OVER_WORDS", "REASON_WORDS", "PassedOverCode", "ReasonCode"]
+__all__ = [
+    "MATCHED_TIER_WORDS",
+    "PASSED_OVER_WORDS",
+    "REASON_WORDS",
+    "MatchedTier",
+    "PassedOverCode",
+    "ReasonCode",
+]
 
 
 class ReasonCode(StrEnum):
@@ -150,5 +157,45 @@ PASSED_OVER_WORDS: dict[PassedOverCode, dict[str, str]] = {
     PassedOverCode.WRONG_LANGUAGE: {
         "en": "speaks none of the child's languages",
         "ms": "tidak bertutur dalam mana-mana bahasa kanak-kanak",
+    },
+}
+
+
+class MatchedTier(StrEnum):
+    """How near the chosen provider is to the child, or who chose it, as a code.
+
+    The router asks the providers of the child's district first, then the rest of the
+    child's state, then a neighbouring state, then those serving the whole country; a
+    case coordinator may also name the provider.
+    """
+
+    DISTRICT = "district"
+    STATE = "state"
+    NEIGHBOURING = "neighbouring"
+    NATIONAL = "national"
+    COORDINATOR = "coordinator"
+
+
+# Why this provider, in each language pages are written in.
+MATCHED_TIER_WORDS: dict[MatchedTier, dict[str, str]] = {
+    MatchedTier.DISTRICT: {
+        "en": "based in the child's district",
+        "ms": "berpangkalan di daerah kanak-kanak",
+    },
+    MatchedTier.STATE: {
+        "en": "serves the child's state",
+        "ms": "melayani negeri kanak-kanak",
+    },
+    MatchedTier.NEIGHBOURING: {
+        "en": "none left in the child's state; serves a neighbouring state",
+        "ms": "tiada lagi di negeri kanak-kanak; melayani negeri jiran",
+    },
+    MatchedTier.NATIONAL: {
+        "en": "none left in or next to the child's state; serves the whole country",
+        "ms": "tiada lagi di negeri kanak-kanak atau negeri jirannya; melayani seluruh negara",
+    },
+    MatchedTier.COORDINATOR: {
+        "en": "chosen by a case coordinator",
+        "ms": "dipilih oleh penyelaras kes",
     },
 }

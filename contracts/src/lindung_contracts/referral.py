@@ -21,7 +21,7 @@ from ._base import (
 )
 from .identification import Gender, Location, MalaysianState
 from .outcomes import Outcome
-from .reasons import PassedOverCode, ReasonCode
+from .reasons import MatchedTier, PassedOverCode, ReasonCode
 
 __all__ = [
     "ChildSummary",
@@ -144,6 +144,14 @@ class ReferralRequested(Payload):
         description="How the provider was chosen: serving the child's state, a neighbouring "
         "state when none was left there, or the whole country.",
         examples=["serves selangor"],
+    )
+    matched_tier: MatchedTier | None = Field(
+        default=None,
+        description="`matched_by` as a code, for pages to say in the reader's language: the "
+        "provider is based in the child's district, serves the child's state, a neighbouring "
+        "state (none left in the child's), or the whole country (none left in or next to "
+        "it); or a case coordinator chose it. Absent from routers that predate the field.",
+        examples=["state"],
     )
     passed_over: tuple[PassedOver, ...] = Field(
         default=(),

@@ -112,7 +112,7 @@ async def test_the_dead_letters_command_lists_and_replays_a_service_s_dead_lette
         **stack.kafka_settings("router"),
         database_url=stack.database_url,
         db_schema=schema,
-        directory_file=DEMO / "directory.json",
+        directory_file=DEMO / "directory.hsds.json",
     )
     runtime = Runtime(build_router(settings))
     await runtime.start(relay=False)
@@ -125,7 +125,7 @@ async def test_the_dead_letters_command_lists_and_replays_a_service_s_dead_lette
         **stack.service_env("router"),
         "ROUTER_DATABASE_URL": stack.database_url_for("router", schema),
         "ROUTER_DB_SCHEMA": schema,
-        "ROUTER_DIRECTORY_FILE": str(DEMO / "directory.json"),
+        "ROUTER_DIRECTORY_FILE": str(DEMO / "directory.hsds.json"),
         "ROUTER_LOG_LEVEL": "WARNING",
     }
 

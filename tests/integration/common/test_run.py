@@ -44,7 +44,7 @@ FILES = {
         "KEY_SECRET": "demo-key-secret-replace-me-0123456789abcdef",
         "DATA_KEYS": "demo-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     },
-    "router": {"DIRECTORY_FILE": ROOT / "deploy" / "demo" / "directory.json"},
+    "router": {"DIRECTORY_FILE": ROOT / "deploy" / "demo" / "directory.hsds.json"},
     "notifier": {"ENDPOINTS_FILE": ROOT / "deploy" / "compose" / "endpoints.json"},
     "sla-monitor": {},
 }

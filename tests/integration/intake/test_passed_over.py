@@ -123,3 +123,10 @@ async def test_the_reasons_name_the_providers_passed_over_and_why(
         )
     assert json.loads(stored) == shelters[1]["passed_over"]
     assert "rhg" not in stored
+    async with wired.runtime.service.db.pool.acquire() as conn:
+        tiers = await conn.fetch(
+            "SELECT matched_tier FROM referral_access WHERE referral_id = ANY($1::uuid[])",
+            [first.data.referral_id, second.data.referral_id],
+        )
+    # The same "why" as a code, for the desk to say in the reader's language.
+    assert [row["matched_tier"] for row in tiers] == ["state", "state"]

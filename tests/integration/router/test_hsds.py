@@ -12,6 +12,7 @@ import httpx
 import pytest
 from lindung_common import Runtime
 from lindung_contracts import MalaysianState, ReferralRequested
+from lindung_router.adapters.config_files import load_directory
 from lindung_router.bootstrap import build
 from lindung_router.hsds.spec import response_validator
 from lindung_router.settings import RouterSettings
@@ -201,7 +202,9 @@ async def test_exported_csv_tables_import_and_route_the_same(
 async def test_lindungs_own_format_exports_to_hsds_that_routes_the_same(
     start_router, tmp_path, case_opened, referrals, outbox
 ):
-    demo = Path(__file__).parents[3] / "deploy" / "demo" / "directory.json"
+    seed = Path(__file__).parents[3] / "deploy" / "demo" / "directory.hsds.json"
+    demo = tmp_path / "directory.json"
+    demo.write_text(load_directory(seed).model_dump_json())  # version and providers
     exported = router_command("hsds-export", str(tmp_path / "demo.json"), directory=demo)
     assert exported.returncode == 0, exported.stderr
     services = json.loads((tmp_path / "demo.json").read_text())

@@ -91,7 +91,7 @@ async def test_the_worker_routes_a_case_from_kafka_to_kafka(stack, schema, tmp_p
             database_url=stack.database_url_for("router", schema),
             db_schema=schema,
             http_port=str(port),
-            directory_file=str(DEMO / "directory.json"),
+            directory_file=str(DEMO / "directory.hsds.json"),
             policy_file=str(DEMO / "policy.toml"),
         ),
         stdout=log_file,

@@ -104,7 +104,7 @@ def test_mounted_config_files_load_with_the_services_own_loaders():
     assert operations is not None
     assert operations.kind == "operations"
     endpoints = load_endpoints(config / "endpoints.json")
-    directory = load_directory(ROOT / "deploy" / "demo" / "directory.json")
+    directory = load_directory(ROOT / "deploy" / "demo" / "directory.hsds.json")
     for provider in directory.providers:
         assert provider.id in endpoints.providers, provider.id
 

@@ -251,7 +251,7 @@ def test_settings_default_to_the_packaged_policy_and_port():
         kafka_sasl_username="router",
         kafka_sasl_password="secret",
         database_url="postgresql://x@localhost/x",
-        directory_file=DEMO / "directory.json",
+        directory_file=DEMO / "directory.hsds.json",
     )
     assert settings.policy_file == DEFAULT_POLICY_FILE
     assert settings.http_port == 8081
@@ -297,15 +297,15 @@ DEMO_STATES = [
 @pytest.mark.parametrize("state", DEMO_STATES)
 @pytest.mark.parametrize("service", list(ServiceType))
 def test_the_demo_directory_covers_every_service_in_every_demo_state(service, state):
-    directory = load_directory(DEMO / "directory.json")
+    directory = load_directory(DEMO / "directory.hsds.json")
     choice = choose_provider(directory, service, state=state, languages=())
     assert choice.provider is not None
 
 
 def test_the_demo_directory_has_somewhere_to_reroute_to_and_the_providers_the_demo_needs():
-    directory = load_directory(DEMO / "directory.json")
-    raw = json.loads((DEMO / "directory.json").read_text())
-    assert len(raw["providers"]) == len(directory.providers)
+    directory = load_directory(DEMO / "directory.hsds.json")
+    raw = json.loads((DEMO / "directory.hsds.json").read_text())
+    assert len(raw) == len(directory.providers)  # every HSDS service is a provider routed to
 
     def offering(service, state):
         return [

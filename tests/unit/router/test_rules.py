@@ -27,7 +27,7 @@ S = ServiceType
 I = ExploitationIndicator  # noqa: E741 - reads like the table it mirrors
 IDENTIFIED = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
 EVERY_CHILD = {S.CHILD_PROTECTOR, S.SAFE_SHELTER, S.HEALTH, S.LEGAL_AID}
-DEMO_DIRECTORY = Path(__file__).parents[3] / "deploy" / "demo" / "directory.json"
+DEMO_DIRECTORY = Path(__file__).parents[3] / "deploy" / "demo" / "directory.hsds.json"
 
 
 def child(**overrides: Any) -> ChildProfile:

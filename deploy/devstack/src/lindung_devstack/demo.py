@@ -13,7 +13,6 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -22,6 +21,7 @@ from lindung_contracts import Envelope, Identification, IdentificationReported, 
 
 from ._proc import free_port
 from .access import agency_principal
+from .directory import DEMO_DIR, DEMO_DIRECTORY, demo_providers
 from .keycloak import KeycloakServer
 from .mail import Mailbox, MailServer
 from .realm import PEOPLE
@@ -32,12 +32,12 @@ from .world import Behaviour, StandIn, write_endpoints, write_keys
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from pathlib import Path
 
     from .world import Keys
 
 __all__ = ["identifications", "play", "provider_behaviour", "run_demo", "seeded_personal"]
 
-DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
 
 # Which agency reports which child, and the label the timeline shows.
 CASES: dict[str, tuple[str, str]] = {
@@ -196,11 +196,6 @@ def seeded_personal(now: datetime) -> set[str]:
     return seeded
 
 
-def _providers() -> list[str]:
-    directory = json.loads((DEMO_DIR / "directory.json").read_text())
-    return [p["id"] for p in directory["providers"]]
-
-
 async def _report(
     stack: Stack, intake_url: str, agency_keys: dict[str, str], now: datetime
 ) -> None:
@@ -278,13 +273,13 @@ async def play(
     """
     agencies = [*CASES, SECOND_REPORTER]
     keys = write_keys(
-        workdir / "api-keys.json", agencies, _providers(), (COORDINATOR,), (OPERATIONS,)
+        workdir / "api-keys.json", agencies, demo_providers(), (COORDINATOR,), (OPERATIONS,)
     )
     services = ServiceSet(
         workdir / "logs", stack.kafka_bootstrap_servers, stack.database_urls, stack.credentials
     )
     standin = StandIn("", keys, provider_behaviour, read_first=True)
-    write_endpoints(workdir / "endpoints.json", standin.base_url, _providers(),
+    write_endpoints(workdir / "endpoints.json", standin.base_url, demo_providers(),
                     secret=keys.webhook_secret, mailboxes=MAILBOXES)  # fmt: skip
     mail = MailServer(workdir / "mail-relay", keep=workdir / "mail")
     services.settings = _settings(stack, workdir, keys, mail, keycloak)
@@ -348,7 +343,7 @@ def _settings(
         "intake": keys.settings(workdir / "api-keys.json")
         | {"kafka_agencies": ",".join(stack.agencies), "http_port": str(intake_port)},
         "router": {"policy_file": str(DEMO_DIR / "policy.toml"),
-                   "directory_file": str(DEMO_DIR / "directory.json")},
+                   "directory_file": str(DEMO_DIRECTORY)},
         "notifier": {"endpoints_file": str(workdir / "endpoints.json"),
                      "backoff_base_seconds": "0.5", "backoff_cap_seconds": "5",
                      "desk_url": f"http://127.0.0.1:{intake_port}/desk"}

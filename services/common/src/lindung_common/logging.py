@@ -20,8 +20,11 @@ _SHARED: list[Any] = [
 ]
 
 
-def logging_dict_config(service: str, level: str) -> dict[str, Any]:
-    """A `logging.config.dictConfig` that renders every record as one JSON line."""
+def logging_dict_config(service: str, level: str, stream: Any = None) -> dict[str, Any]:
+    """A `logging.config.dictConfig` that renders every record as one JSON line.
+
+    On stdout unless `stream` says otherwise (a command keeps stdout for what it prints).
+    """
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -42,7 +45,7 @@ def logging_dict_config(service: str, level: str) -> dict[str, Any]:
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
-                "stream": sys.stdout,
+                "stream": sys.stdout if stream is None else stream,
                 "filters": ["repeats"],
             }
         },
@@ -93,9 +96,9 @@ class Repeats(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """Configure structlog and the standard library once, at process start."""
-    logging.config.dictConfig(logging_dict_config(service, level))
+def configure_logging(service: str, level: str = "INFO", stream: Any = None) -> None:
+    """Configure structlog and the standard library once, at process start (see above)."""
+    logging.config.dictConfig(logging_dict_config(service, level, stream))
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

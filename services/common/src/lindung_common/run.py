@@ -57,7 +57,8 @@ def run(
         sys.exit(0)
     try:
         settings = load_settings(settings_class)
-        configure_logging(name, settings.log_level)
+        # A command's output is its stdout: its logs go to stderr.
+        configure_logging(name, settings.log_level, sys.stderr if args else None)
         service = build(settings)
     except ConfigError as exc:
         _refuse(name, str(exc))

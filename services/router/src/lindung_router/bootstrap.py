@@ -12,6 +12,7 @@ from .adapters.config_files import load_catalogue, load_policy
 from .handlers import Router
 from .hsds.api import hsds_routes
 from .hsds.command import export_command
+from .replay import replay_command
 
 if TYPE_CHECKING:
     from lindung_common import Clock, IdFactory
@@ -54,5 +55,5 @@ def build(
         events=events,
         consumers=[router.consumer()],
         routes=[hsds_routes(catalogue)] if settings.hsds_api else [],
-        commands={"hsds-export": export_command(catalogue)},
+        commands={"hsds-export": export_command(catalogue), "replay": replay_command},
     )

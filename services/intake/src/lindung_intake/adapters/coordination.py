@@ -41,7 +41,8 @@ async def case_rows(conn: asyncpg.Connection, case_id: UUID) -> dict[str, Any]:
     """What the case page shows beyond the case read: referrals in full, alerts, changes."""
     referrals = await conn.fetch(
         "SELECT referral_id, service, provider_id, status, requested_at, due_at, withdrawn_at,"
-        " paused_at, escalation, matched_by, passed_over FROM referral_access WHERE case_id = $1"
+        " paused_at, escalation, matched_by, matched_tier, passed_over FROM referral_access"
+        " WHERE case_id = $1"
         " ORDER BY requested_at, referral_id",
         case_id,
     )

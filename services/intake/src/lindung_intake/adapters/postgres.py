@@ -173,9 +173,10 @@ async def insert_referral_access(
     await conn.execute(
         "WITH stored AS (INSERT INTO referral_access"
         " (referral_id, case_id, provider_id, service, requested_at, due_at, escalation,"
-        " matched_by, passed_over)"
+        " matched_by, passed_over, matched_tier)"
         " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
-        " $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $9::text[], $10::jsonb[])"
+        " $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $9::text[], $10::jsonb[],"
+        " $11::text[])"
         " ON CONFLICT (referral_id) DO NOTHING)"
         " SELECT pg_notify($8, r::text) FROM unnest($1::uuid[]) AS r",
         [r.referral_id for r in referrals],
@@ -188,6 +189,7 @@ async def insert_referral_access(
         announce_on,
         [r.matched_by for r in referrals],
         [_passed_over(r) for r in referrals],
+        [r.matched_tier.value if r.matched_tier is not None else None for r in referrals],
     )
 
 

@@ -60,6 +60,8 @@ class ReferralLine:
     place: Place
     steps: list[LadderStep]
     matched_by: str | None = None
+    # `matched_by` as a code (`lindung_contracts.MatchedTier`), for the reader's words.
+    matched_tier: str | None = None
     # The better-ranked providers not asked: [{provider_id, reason}], reason a code.
     passed_over: tuple[dict[str, str], ...] = ()
 
@@ -195,6 +197,7 @@ def _line(row: Any, fired: set[int], now: datetime) -> ReferralLine:
         place=place,
         steps=ladder(planned or [], fired_levels=fired, waiting=status == "requested", now=now),
         matched_by=row["matched_by"],
+        matched_tier=row["matched_tier"],
         passed_over=tuple(passed_over_of(row["passed_over"])),
     )
 

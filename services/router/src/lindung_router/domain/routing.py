@@ -11,6 +11,7 @@ from lindung_contracts import (
     ChildSummary,
     Gender,
     MalaysianState,
+    MatchedTier,
     NoProviderAvailable,
     ReasonCode,
     ReferralRequested,
@@ -21,6 +22,7 @@ from .directory import Choice, Directory, choose_provider
 from .policy import Policy, due_time, escalation_ladder
 from .reassignment import Chosen, choose
 from .rules import Need, pep_deadline
+from .tiers import matched_tier
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -145,6 +147,7 @@ def route(
         # consent for its category allows. The router keeps it for matching only.
         child=NOT_SHARED,
         matched_by=choice.matched_by,
+        matched_tier=matched_tier(choice.provider, facts.state, facts.district),
         passed_over=choice.passed_over,
         overdue_since=overdue_since,
         package_due_at=facts.identified_at + policy.package_window,
@@ -216,6 +219,16 @@ def reroute(
         report_overdue=not after_miss,
         choice=choice,
     )
+    if (
+        routed.requested is not None
+        and chosen is not None
+        and routed.requested.provider_id == chosen.provider_id
+    ):
+        # The coordinator's own choice was asked: they are why this provider.
+        coordinator = MatchedTier.COORDINATOR
+        routed = replace(
+            routed, requested=routed.requested.model_copy(update={"matched_tier": coordinator})
+        )
     if routed.requested is None:
         # Nobody left: the coordinator needs the original reasons, not the re-route note.
         unmet = routed.unmet

@@ -7,11 +7,13 @@ from typing import Final
 from lindung_common.signin import Phrases
 from lindung_contracts import (
     CASE_OUTCOME_WORDS,
+    MATCHED_TIER_WORDS,
     OUTCOME_WORDS,
     PASSED_OVER_WORDS,
     REASON_WORDS,
     SERVICE_WORDS,
     CaseOutcome,
+    MatchedTier,
     Outcome,
     PassedOverCode,
     ReasonCode,
@@ -240,6 +242,10 @@ class Words(Phrases):
     def passed_over(self, code: str) -> str:
         """Why a better-ranked provider was not asked, from the contracts."""
         return PASSED_OVER_WORDS[PassedOverCode(code)][self.language]
+
+    def matched_tier(self, code: str) -> str:
+        """Why a referral's provider was chosen, from the contracts."""
+        return MATCHED_TIER_WORDS[MatchedTier(code)][self.language]
 
     def outcome(self, code: str) -> str:
         """An outcome code's words, from the contracts."""
