@@ -57,6 +57,15 @@ from .identification import (
     Situation,
 )
 from .lifecycle import ReferralStatus, transition
+from .milestones import (
+    MILESTONE_WORDS,
+    CaseMilestoneRecorded,
+    ClockId,
+    LegalClockChanged,
+    LegalClockMissed,
+    LegalClockState,
+    MilestoneKind,
+)
 from .notification import Channel, NotificationDelivered, NotificationFailed
 from .outcomes import OUTCOME_WORDS, Outcome
 from .reasons import (
@@ -124,6 +133,7 @@ __all__ = [
     "LOCATION_WORDS",
     "MALAYSIA_TIME",
     "MATCHED_TIER_WORDS",
+    "MILESTONE_WORDS",
     "MOST_ERRORS",
     "NOTIFICATIONS",
     "OUTCOME_WORDS",
@@ -149,6 +159,7 @@ __all__ = [
     "CaseCloseRequested",
     "CaseClosed",
     "CaseId",
+    "CaseMilestoneRecorded",
     "CaseOpened",
     "CaseOutcome",
     "Channel",
@@ -156,6 +167,7 @@ __all__ = [
     "ChildSummary",
     "ClockAction",
     "ClockChangeRequested",
+    "ClockId",
     "Consent",
     "ConsentGiver",
     "ContractModel",
@@ -180,9 +192,13 @@ __all__ = [
     "ImmediateRisk",
     "KafkaRecord",
     "LanguageCode",
+    "LegalClockChanged",
+    "LegalClockMissed",
+    "LegalClockState",
     "Location",
     "MalaysianState",
     "MatchedTier",
+    "MilestoneKind",
     "NationalityStatus",
     "NoProviderAvailable",
     "NotificationDelivered",

@@ -32,6 +32,8 @@ class AlertKind(StrEnum):
     DETENTION = "detention"
     # `NotificationFailed`: the notifier gave up delivering a notice to a provider or a role.
     DELIVERY_FAILED = "delivery_failed"
+    # `LegalClockMissed`: a legal time limit of the case passed without its milestone.
+    LEGAL_CLOCK_MISSED = "legal_clock_missed"
 
 
 class AlertAcknowledged(Payload):

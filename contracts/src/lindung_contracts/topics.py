@@ -12,6 +12,7 @@ from .closing import CaseClosed, CaseCloseRequested
 from .deadletter import EventDeadLettered
 from .deadline import DeadlineMissed, DeadlineWarning, PackageDeadlineMissed
 from .identification import CaseOpened, IdentificationRejected, IdentificationReported
+from .milestones import CaseMilestoneRecorded, LegalClockChanged, LegalClockMissed
 from .notification import NotificationDelivered, NotificationFailed
 from .referral import (
     ClockChangeRequested,
@@ -122,12 +123,14 @@ IDENTIFICATION_REJECTIONS = Topic(
 )
 CASES = Topic(
     name="lindung.cases.v1",
-    description="Cases opened by intake.",
+    description="Cases opened by intake, and the legal milestones coordinators record of them "
+    "(taken into care, brought before a Protector, examined, a court date set).",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(CaseOpened,),
+    payloads=(CaseOpened, CaseMilestoneRecorded),
     producers=("intake",),
-    consumers=("router",),
+    # The sla-monitor runs the legal clocks the milestones start and stop.
+    consumers=("router", "sla-monitor"),
 )
 PROVIDER_RESPONSES = Topic(
     name="lindung.provider-responses.v1",
@@ -172,10 +175,17 @@ REFERRALS = Topic(
 )
 DEADLINES = Topic(
     name="lindung.deadlines.v1",
-    description="Deadline warnings and escalations, per referral and per case.",
+    description="Deadline warnings and escalations, per referral and per case, and the "
+    "case's legal clocks: where each stands, and those that ran out.",
     key=_CASE_KEY,
     partitions=4,
-    payloads=(DeadlineWarning, DeadlineMissed, PackageDeadlineMissed),
+    payloads=(
+        DeadlineWarning,
+        DeadlineMissed,
+        PackageDeadlineMissed,
+        LegalClockMissed,
+        LegalClockChanged,
+    ),
     producers=("sla-monitor",),
     # The router re-routes a referral whose provider stayed silent past its deadline;
     # intake keeps the alerts to coordinators for them to see and acknowledge.

@@ -22,6 +22,10 @@ from lindung_contracts import (
     Channel,
     DeadlineMissed,
     Envelope,
+    LegalClockChanged,
+    LegalClockMissed,
+    LegalClockState,
+    MilestoneKind,
     NotificationDelivered,
     NotificationFailed,
     RecipientRole,
@@ -402,3 +406,94 @@ async def test_the_queue_shows_who_on_call_received_the_alert(browser, late, wir
     page = await browser.sign_in(SEL, "/desk/")
 
     assert "Sent to, on call: <strong>kl-cc-night</strong>" in _main(page)
+
+
+async def test_a_coordinator_records_a_legal_milestone_on_the_case_page(browser, late, outbox):
+    case_id, _, _ = late
+    page = await browser.sign_in(SEL, f"/desk/cases/{case_id}")
+    assert "Legal milestones" in _main(page)
+    assert 'type="datetime-local"' in _main(page)
+    csrf = _csrf(page)
+
+    # 06:00 in Malaysia, as the form's datetime-local field gives it: 22:00 UTC the day before.
+    recorded = await browser.http.post(
+        f"/desk/cases/{case_id}/milestones",
+        data={"csrf": csrf, "kind": "taken_into_care", "at": "2026-03-03T06:00"},
+    )
+    assert recorded.status_code == 303, recorded.text
+    [milestone] = await _queued(outbox, "org.lindung.case.milestone-recorded.v1")
+    assert (milestone.case_id, milestone.kind.value, milestone.coordinator_id) == (
+        case_id, "taken_into_care", SEL,
+    )  # fmt: skip
+    assert milestone.at == datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    shown = await browser.http.get(recorded.headers["location"])
+    assert "Taken into temporary custody" in _main(shown)
+    assert "The milestone is recorded" in _main(shown)
+
+    again = await browser.http.post(
+        f"/desk/cases/{case_id}/milestones",
+        data={"csrf": csrf, "kind": "taken_into_care", "at": "2026-03-03T05:00"},
+    )
+    assert again.status_code == 409
+    for wrong in (
+        {"kind": "rescued", "at": "2026-03-03T05:00"},
+        {"kind": "court_date_set", "at": "2026-03-03T05:00"},
+        {"kind": "court_date_set", "at": "2026-03-03T05:00", "court_date": "20 March"},
+        {"kind": "brought_before_protector", "at": "yesterday"},
+    ):
+        bad = await browser.http.post(
+            f"/desk/cases/{case_id}/milestones", data={"csrf": csrf, **wrong}
+        )
+        assert bad.status_code == 422, (wrong, bad.status_code)
+    assert len(await _queued(outbox, "org.lindung.case.milestone-recorded.v1")) == 1
+
+
+async def test_a_missed_legal_clock_is_an_alert_in_the_queue_and_on_the_case(browser, late, wired):
+    case_id, _, _ = late
+    missed = LegalClockMissed(
+        case_id=case_id,
+        clock="medical_examination",
+        started_by=MilestoneKind.TAKEN_INTO_CARE,
+        started_at=NOW - timedelta(hours=48),
+        stopped_by=MilestoneKind.MEDICAL_EXAMINATION_DONE,
+        due_at=NOW,
+        source="Child Act 2001 s.20",
+        notify=RecipientRole.CASE_COORDINATOR,
+        fired_at=NOW,
+    )
+    alert = Envelope.wrap(missed, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+    common = {"case_id": case_id, "started_by": MilestoneKind.TAKEN_INTO_CARE,
+              "started_at": NOW - timedelta(hours=48), "at": NOW}  # fmt: skip
+    changes = [
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.RUNNING,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18"),
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.MET,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18",
+                          stopped_at=NOW - timedelta(hours=40)),
+        LegalClockChanged(**common, clock="medical_examination", state=LegalClockState.MISSED,
+                          stopped_by=MilestoneKind.MEDICAL_EXAMINATION_DONE, due_at=NOW,
+                          source="Child Act 2001 s.20"),
+        # A repeat of an earlier change, arriving late: a met clock does not run again.
+        LegalClockChanged(**common, clock="before_protector", state=LegalClockState.RUNNING,
+                          stopped_by=MilestoneKind.BROUGHT_BEFORE_PROTECTOR,
+                          due_at=NOW - timedelta(hours=36), source="Child Act 2001 s.18"),
+    ]  # fmt: skip
+    await wired.runtime.deliver(
+        alert,
+        *(Envelope.wrap(c, event_id=uuid.uuid4(), time=NOW, source="/lindung/sla-monitor")
+          for c in changes),
+        consumer="intake",
+    )  # fmt: skip
+
+    queue = await browser.sign_in(SEL, "/desk/")
+    case = await browser.http.get(f"/desk/cases/{case_id}")
+
+    assert "Legal time limit missed" in _main(queue)
+    assert "Medical examination done: not recorded" in _main(case)
+    assert "Child Act 2001 s.20" in _main(case)
+    assert "Legal time limits" in _main(case)
+    shown = re.sub(r"\s+", " ", _main(case))
+    assert re.search(r"Brought before a Protector, due by [^<]*: <strong>met</strong>", shown)
+    assert re.search(r"Medical examination done, due by [^<]*: <strong>missed</strong>", shown)

@@ -22,7 +22,7 @@ from lindung_contracts import (
     decode,
 )
 from lindung_router.bootstrap import build
-from lindung_router.settings import RouterSettings
+from lindung_router.settings import DEFAULT_POLICY_FILE, RouterSettings
 
 pytestmark = pytest.mark.integration
 
@@ -44,10 +44,17 @@ DIRECTORY = {
 async def router(stack, schema, tmp_path, clock):
     directory_file = tmp_path / "directory.json"
     directory_file.write_text(json.dumps(DIRECTORY))
+    # One shelter at a time, so that each re-route names those passed over before it (an
+    # urgent shelter offered to three at once leaves none of these three passed over).
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(
+        DEFAULT_POLICY_FILE.read_text().replace("offer_to = 3\n", "offer_to = 1\n")
+    )
     settings = RouterSettings(
         **stack.kafka_settings("router"),
         database_url=stack.database_url,
         directory_file=directory_file,
+        policy_file=policy_file,
     )
     runtime = Runtime(build(settings, schema=f"{schema}_router", clock=clock))
     await runtime.start()

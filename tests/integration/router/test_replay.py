@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -253,7 +254,9 @@ async def test_a_draft_replayed_over_a_week_prints_its_changes_and_sends_and_kee
     lines = done.stdout.splitlines()
     assert set(lines[1:-1]) == expected(cases)
     assert len(lines[1:-1]) == 2 * DAYS + 3
-    assert lines[0].startswith("replay of 7 cases recorded since ")
+    # Every case on the topic since then is read, other tests' too; only this test's
+    # cases have decisions in its schema, so only they are replayed (the summary).
+    assert re.match(r"replay of \d+ cases recorded since ", lines[0]), lines[0]
     assert "under policy draft-2 and directory hsds-" in lines[0]
     summary = lines[-1]
     assert f"summary: {DAYS} cases replayed" in summary

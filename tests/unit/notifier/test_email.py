@@ -14,8 +14,10 @@ from lindung_contracts import (
     DetentionEscalated,
     EscalationStep,
     Gender,
+    LegalClockMissed,
     Location,
     MalaysianState,
+    MilestoneKind,
     NoProviderAvailable,
     PackageDeadlineMissed,
     RecipientRole,
@@ -128,6 +130,17 @@ def _every_kind() -> list[object]:
             notify=RecipientRole.CASE_COORDINATOR,
             fired_at=DUE,
         ),
+        LegalClockMissed(
+            case_id=CASE,
+            clock="medical_examination",
+            started_by=MilestoneKind.TAKEN_INTO_CARE,
+            started_at=AT,
+            stopped_by=MilestoneKind.MEDICAL_EXAMINATION_DONE,
+            due_at=DUE,
+            source="Child Act 2001 s.20",
+            notify=RecipientRole.CASE_COORDINATOR,
+            fired_at=DUE,
+        ),
     ]
 
 
@@ -188,7 +201,7 @@ def test_the_escalation_says_what_is_late_since_when_what_was_tried_and_where_to
 
 
 # Where each kind of notice's recipient acts: the referral's page, or the case's.
-CASE_LEVEL = (DetentionEscalated, NoProviderAvailable, PackageDeadlineMissed)
+CASE_LEVEL = (DetentionEscalated, NoProviderAvailable, PackageDeadlineMissed, LegalClockMissed)
 
 
 @pytest.mark.parametrize("desk", [DESK, DESK + "/"])
@@ -269,3 +282,27 @@ def test_a_referral_offered_to_several_says_the_first_to_accept_takes_it(languag
 
     assert says in notice.text
     assert says not in alone.text
+
+
+def test_a_missed_legal_clock_says_what_is_not_recorded_by_when_and_the_law_in_both_languages():
+    clock = next(p for p in _every_kind() if isinstance(p, LegalClockMissed))
+    link = notice_link(clock, DESK)
+
+    english = render_email(
+        clock,
+        language=Language.ENGLISH,
+        reference="7F3C2A10",
+        link=link,
+        now=DUE + timedelta(hours=3),
+    )
+    malay = render_email(clock, language=Language.MALAY, reference="7F3C2A10", link=link)
+
+    assert english.subject == (
+        f"[Lindung] Legal time limit MISSED for case {CASE}: medical examination done"
+    )
+    assert "Started:      taken into temporary custody, 2026-12-02 14:00 MYT" in english.text
+    assert "Due:          2026-12-02 18:00 MYT, late for 3 hours" in english.text
+    assert "Time limit:   Child Act 2001 s.20" in english.text
+    assert f"Where to act: {DESK}/cases/{CASE}" in english.text
+    assert malay.subject.endswith("pemeriksaan perubatan selesai")
+    assert "Belum direkodkan: pemeriksaan perubatan selesai" in malay.text

@@ -27,6 +27,7 @@ from .use_cases import (
     Coordination,
     Intake,
     KafkaDoor,
+    Milestones,
     Mirror,
     Notes,
     OldWords,
@@ -86,6 +87,11 @@ def build(
         closings=Closings(units, data_keys=data_keys),
         coordination=Coordination(units, cases, data_keys=data_keys),
         capacities=Capacities(units),
+        milestones=Milestones(
+            units,
+            clock_skew_seconds=settings.clock_skew_seconds,
+            oldest_days=settings.oldest_identification_days,
+        ),
     )
     # Words an older version stored as reasons, sealed into notes once the database is up.
     old_words = OldWords(units, data_keys, backoff_cap_seconds=settings.retry_backoff_cap_seconds)

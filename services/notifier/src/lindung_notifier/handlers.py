@@ -14,6 +14,7 @@ from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
+    LegalClockMissed,
     NoProviderAvailable,
     PackageDeadlineMissed,
     ReferralAccepted,
@@ -49,6 +50,7 @@ DELIVERED_TYPES: tuple[type[Payload], ...] = (
     DeadlineWarning,
     DeadlineMissed,
     PackageDeadlineMissed,
+    LegalClockMissed,
 )
 
 

@@ -13,6 +13,7 @@ from lindung_common import ConfigError, Service, Timer, Units, foundations
 from lindung_common.keys import load_keys
 from lindung_common.signin import IdentityProvider, PeopleSessions
 
+from .adapters.legal_clocks import load_policy
 from .dashboard import Dashboard
 from .dashboard.people import PATH, TABLES, Door, operations_person
 from .handlers import Handlers
@@ -49,6 +50,7 @@ def build(
 
     `clock` is the wall clock (events' times, and the scheduler's with `monotonic`).
     """
+    legal_clocks = load_policy(settings.legal_clocks_file)
     db, events = foundations(SERVICE, settings, MIGRATIONS, schema=schema, clock=clock, ids=ids)
     units = Units(db, events, max_event_bytes=settings.outbox_max_event_bytes)
     scheduler = Scheduler(
@@ -76,7 +78,7 @@ def build(
         settings=settings,
         db=db,
         events=events,
-        consumers=[Handlers(events, deadlines_channel(db.schema)).consumer()],
+        consumers=[Handlers(events, deadlines_channel(db.schema), legal_clocks).consumer()],
         routes=[dashboard.routes()],
         # One leader fires for the whole group; PostgreSQL row locks keep it exact anyway.
         timers=[

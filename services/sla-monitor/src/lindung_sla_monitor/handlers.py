@@ -9,11 +9,13 @@ import structlog
 from lindung_common import Consumer
 from lindung_contracts import (
     ALERT_ACKNOWLEDGEMENTS,
+    CASES,
     NOTIFICATIONS,
     REFERRALS,
     AlertAcknowledged,
     CapacityChanged,
     CaseClosed,
+    CaseMilestoneRecorded,
     NotificationFailed,
     ReferralCompleted,
     ReferralPaused,
@@ -36,6 +38,7 @@ from .domain import (
     receive_requests,
 )
 from .escalations import DeliveryFailures
+from .legal_clocks import LegalClocks
 from .metrics import count_fired
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from lindung_contracts import Envelope, Payload
 
     from .domain import Recorded
+    from .domain.legal_clocks import LegalClockPolicy
 
 __all__ = ["CONSUMER", "Handlers"]
 
@@ -53,13 +57,16 @@ log = structlog.get_logger(__name__)
 class Handlers:
     """What the sla-monitor does with each event it reads: start, stop, pause a clock.
 
+    `legal_clocks` chains a case's legal clocks to the milestones coordinators record.
+
     `channel` is where a stored deadline is announced (NOTIFY, at commit), so every
     instance's scheduler looks again at once.
     """
 
-    def __init__(self, events: Events, channel: str) -> None:
+    def __init__(self, events: Events, channel: str, legal_clocks: LegalClockPolicy) -> None:
         self._events = events
         self._channel = channel
+        self._legal_clocks = legal_clocks
 
     def consumer(self) -> Consumer:
         """What the sla-monitor reads, and the handler of each event type."""
@@ -70,9 +77,12 @@ class Handlers:
         handlers[AlertAcknowledged] = Acknowledgements(self._channel).on_acknowledged
         handlers[CaseClosed] = on_case_closed
         handlers[CapacityChanged] = on_capacity_changed
+        handlers[CaseMilestoneRecorded] = LegalClocks(
+            self._legal_clocks, self._channel, self._events
+        ).on_milestone
         return Consumer(
             name=CONSUMER,
-            topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS),
+            topics=(REFERRALS, NOTIFICATIONS, ALERT_ACKNOWLEDGEMENTS, CASES),
             handlers=handlers,
             run_handlers={ReferralRequested: self.on_requested},
         )

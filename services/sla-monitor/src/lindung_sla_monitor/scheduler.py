@@ -18,6 +18,7 @@ import structlog
 
 from .adapters import ladders, offers, schedule
 from .domain import plan_fires, settle_packages
+from .legal_clocks import fire_legal_clocks
 from .metrics import BREACHES, OPEN_REFERRALS, count_fired
 from .scheduler_clock import SchedulerClock
 
@@ -139,6 +140,7 @@ class Scheduler:
     async def fire_due(self, now: datetime) -> FireReport:
         """Raise every warning and escalation due at `now`, each exactly once, in time order.
 
+        Legal clocks come due alert their case's coordinator, once each.
         After downtime only the highest escalation level already due fires per referral;
         the lower ones are skipped, saying why. Steps locked by another scheduler are left
         to it.
@@ -148,7 +150,13 @@ class Scheduler:
             pass
         while await self._fire_packages(now, report) == self._batch_size:
             pass
-        return report
+        while True:
+            raised, locked = await fire_legal_clocks(
+                self._units, now, self._grace, self._batch_size
+            )
+            report.fired += raised
+            if locked < self._batch_size:
+                return report
 
     async def _fire_batch(self, now: datetime, report: FireReport) -> int:
         """One batch of due steps in one unit of work; how many were locked."""

@@ -46,6 +46,13 @@ class SlaMonitorSettings(ServiceSettings):
         title="Firing batch",
         description="Steps fired per transaction; a tick keeps going until none are due.",
     )
+    legal_clocks_file: Path | None = Field(
+        default=None,
+        title="Legal clocks policy",
+        description="The TOML file chaining the legal clocks to case milestones, each with "
+        "its legal source. Unset: the packaged one (`policy/legal_clocks.toml`: Child Act "
+        "2001 s.18 and s.20, ATIPSOM 2007 s.44 and s.51).",
+    )
     api_keys_file: Path | None = Field(
         default=None,
         title="API keys file",

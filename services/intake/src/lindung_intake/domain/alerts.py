@@ -2,7 +2,7 @@
 
 Intake keeps the alerts the sla-monitor, the router and the notifier raise for people (a
 late referral's escalation, a case's package deadline, no provider left, a detained child,
-a notice that could not be delivered), each with the
+a notice that could not be delivered, a legal time limit missed), each with the
 state of its case, so a coordinator sees those of the states they cover, addressed to
 their role (`shown_to`). Acknowledging one takes ownership (`AlertAcknowledged`); it
 accepts nothing. An alert of a state the caller does not cover, or addressed to another
@@ -19,6 +19,7 @@ from lindung_contracts import (
     AlertKind,
     DeadlineMissed,
     DetentionEscalated,
+    LegalClockMissed,
     NoProviderAvailable,
     NotificationFailed,
     PackageDeadlineMissed,
@@ -52,6 +53,7 @@ ALERT_EVENTS: dict[type[Payload], AlertKind] = {
     NoProviderAvailable: AlertKind.NO_PROVIDER,
     DetentionEscalated: AlertKind.DETENTION,
     NotificationFailed: AlertKind.DELIVERY_FAILED,
+    LegalClockMissed: AlertKind.LEGAL_CLOCK_MISSED,
 }
 
 
@@ -75,7 +77,7 @@ class Alert:
     on_call: str | None = None
 
 
-def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | None:
+def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | None:  # noqa: PLR0911 - one case each
     """The alert an event raises, with its case's state; None for an event that is none."""
     detail: dict[str, Any]
     match payload:
@@ -111,7 +113,23 @@ def alert_of(alert_id: UUID, payload: Payload, state: str | None) -> Alert | Non
                          detail)  # fmt: skip
         case NotificationFailed():
             return _delivery_failed(alert_id, payload, state)
+        case LegalClockMissed():
+            return _legal_clock(alert_id, payload, state)
     return None
+
+
+def _legal_clock(alert_id: UUID, payload: LegalClockMissed, state: str | None) -> Alert:
+    """A legal time limit passed without its milestone: which, since when, and the law."""
+    detail = {
+        "clock": payload.clock,
+        "started_by": payload.started_by.value,
+        "started_at": payload.started_at.isoformat(),
+        "stopped_by": payload.stopped_by.value,
+        "due_at": payload.due_at.isoformat(),
+        "source": payload.source,
+    }
+    return Alert(alert_id, AlertKind.LEGAL_CLOCK_MISSED, payload.case_id, None, None,
+                 payload.notify.value, state, payload.fired_at, detail)  # fmt: skip
 
 
 def _delivery_failed(alert_id: UUID, payload: NotificationFailed, state: str | None) -> Alert:

@@ -29,6 +29,7 @@ from lindung_intake.entrypoints.closing import closing_routes
 from lindung_intake.entrypoints.desk import DeskDoor
 from lindung_intake.entrypoints.door import RateLimit, RateLimited
 from lindung_intake.entrypoints.json_body import StrictJson
+from lindung_intake.entrypoints.milestones import milestone_routes
 from lindung_intake.entrypoints.openapi import install as install_openapi
 from lindung_intake.entrypoints.problems import Problem, Unexpected, problem
 from lindung_intake.entrypoints.reasons import (
@@ -316,6 +317,7 @@ def create_api(
     api.include_router(alert_routes(_intake, _caller), responses=_PROBLEMS)
     api.include_router(closing_routes(_intake, _caller), responses=_PROBLEMS)
     api.include_router(capacity_routes(_intake, _caller), responses=_PROBLEMS)
+    api.include_router(milestone_routes(_intake, _caller), responses=_PROBLEMS)
     install_openapi(api)  # servers, security, info: what FastAPI cannot derive
 
     @api.exception_handler(RequestValidationError)

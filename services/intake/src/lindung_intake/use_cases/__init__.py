@@ -16,6 +16,7 @@ from .closing import Closings, on_cases_closed
 from .coordination import CasePage, Coordination
 from .errors import Busy, ClientError, Conflict, Forbidden, Invalid, NotFound
 from .kafka_door import DOOR, KafkaDoor, announce_rejection
+from .milestones import MilestoneRead, Milestones
 from .mirror import CONSUMER, Mirror
 from .notes import NoteRead, Notes, NotesRead, OldWords, seal_old_words
 from .reassignments import Reassignments
@@ -50,6 +51,8 @@ __all__ = [
     "Intake",
     "Invalid",
     "KafkaDoor",
+    "MilestoneRead",
+    "Milestones",
     "Mirror",
     "NotFound",
     "NoteRead",
@@ -79,6 +82,7 @@ class Intake:
     closings: Closings
     coordination: Coordination  # the coordinator's reads at the desk
     capacities: Capacities  # providers' figures of free places
+    milestones: Milestones  # a case's legal milestones, recorded by its coordinator
 
     async def acknowledge(self, principal: Principal, alert_id: UUID) -> Acknowledgement:
         """A coordinator takes ownership of an alert (see `Alerts.acknowledge`)."""

@@ -17,6 +17,7 @@ from lindung_contracts import (
     NOTIFICATIONS,
     REFERRALS,
     CaseClosed,
+    LegalClockChanged,
     NotificationDelivered,
     ReferralCancelled,
     ReferralRequested,
@@ -27,6 +28,7 @@ from lindung_intake.adapters import postgres as db
 from lindung_intake.domain import ALERT_EVENTS
 from lindung_intake.use_cases.alerts import mirror_alerts, mirror_holders
 from lindung_intake.use_cases.closing import on_cases_closed
+from lindung_intake.use_cases.milestones import mirror_clocks
 
 if TYPE_CHECKING:
     from lindung_common import Work
@@ -55,6 +57,7 @@ class Mirror:
                 CaseClosed: on_cases_closed,
                 **dict.fromkeys(ALERT_EVENTS, mirror_alerts),
                 NotificationDelivered: mirror_holders,  # who on call holds an alert
+                LegalClockChanged: mirror_clocks,  # where a case's legal clocks stand
             },
         )
 

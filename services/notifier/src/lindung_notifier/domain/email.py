@@ -16,12 +16,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from lindung_contracts import (
     LOCATION_WORDS,
     MALAYSIA_TIME,
+    MILESTONE_WORDS,
     REASON_WORDS,
     SERVICE_WORDS,
     STATE_WORDS,
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
+    LegalClockMissed,
     NoProviderAvailable,
     PackageDeadlineMissed,
     ReferralCancelled,
@@ -51,6 +53,7 @@ KIND_OF: Final[dict[type[Payload], str]] = {
     DeadlineWarning: "warning",
     DeadlineMissed: "escalation",
     PackageDeadlineMissed: "package_missed",
+    LegalClockMissed: "legal_clock",
 }
 
 _WHAT: Final[dict[str, tuple[str, str]]] = {
@@ -118,6 +121,7 @@ def render_email(
         "services": lambda many: ", ".join(_service(s, language) for s in many),
         "what": lambda w: _WHAT[w][pick],
         "place": lambda location: LOCATION_WORDS[location][language.value],
+        "milestone": lambda kind: MILESTONE_WORDS[kind][language.value],
         "state": lambda state: STATE_WORDS[state][language.value],
         "why": lambda event: _why(event, language),
         "when": lambda at: at.astimezone(MALAYSIA_TIME).strftime("%Y-%m-%d %H:%M MYT"),

@@ -10,6 +10,7 @@ from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
+    LegalClockMissed,
     NoProviderAvailable,
     PackageDeadlineMissed,
     RecipientRole,
@@ -73,7 +74,11 @@ def recipients_for(payload: Payload) -> tuple[Recipient, ...]:  # noqa: PLR0911 
             return (Recipient.provider(provider_id),)
         case NoProviderAvailable():
             return (Recipient.role(RecipientRole.CASE_COORDINATOR),)
-        case DetentionEscalated(notify=notify) | PackageDeadlineMissed(notify=notify):
+        case (
+            DetentionEscalated(notify=notify)
+            | PackageDeadlineMissed(notify=notify)
+            | LegalClockMissed(notify=notify)
+        ):
             return (Recipient.role(notify),)
         case DeadlineWarning() | DeadlineMissed():
             if payload.notify is RecipientRole.PROVIDER:

@@ -14,6 +14,7 @@ from lindung_contracts import (
     DeadlineMissed,
     DeadlineWarning,
     DetentionEscalated,
+    LegalClockMissed,
     NoProviderAvailable,
     PackageDeadlineMissed,
     ReferralCancelled,
@@ -48,6 +49,7 @@ _SAYS: Final[dict[type[Payload], tuple[str, str]]] = {
     DeadlineWarning: ("Tarikh akhir hampir", "Deadline near"),
     DeadlineMissed: ("LEWAT, eskalasi", "LATE, escalation"),
     PackageDeadlineMissed: ("Pakej LEWAT", "Package LATE"),
+    LegalClockMissed: ("Masa undang-undang LEWAT", "Legal time limit LATE"),
 }
 _OPEN: Final = {Language.MALAY: "Lihat", Language.ENGLISH: "Open"}
 

@@ -78,7 +78,7 @@ async def settle_packages(
 
 
 async def next_due(conn: asyncpg.Connection, grace: timedelta) -> datetime | None:
-    """When the next pending step or package comes due to fire (escalations after `grace`)."""
+    """When the next pending step, package or legal clock comes due (escalations after `grace`)."""
     due: datetime | None = await conn.fetchval(
         "SELECT min(t) FROM ("
         " (SELECT s.at AS t FROM deadline_steps s JOIN deadlines d USING (referral_id)"
@@ -90,6 +90,8 @@ async def next_due(conn: asyncpg.Connection, grace: timedelta) -> datetime | Non
         "  AND d.paused_at IS NULL ORDER BY s.at LIMIT 1)"
         " UNION ALL"
         " (SELECT due_at + $1 FROM case_packages WHERE state = 'pending' ORDER BY due_at LIMIT 1)"
+        " UNION ALL"
+        " (SELECT due_at + $1 FROM legal_clocks WHERE state = 'running' ORDER BY due_at LIMIT 1)"
         ") AS upcoming",
         grace,
     )

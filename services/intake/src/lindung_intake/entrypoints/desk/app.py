@@ -65,7 +65,7 @@ class Desk:
 
 def create_desk(intake: Intake, sessions: DeskSessions, *, desk_url: str) -> FastAPI:
     """The desk's app: sign-in, the provider's inbox and referral pages."""
-    from . import audit, capacity, coordinating, referrals, sign_in  # noqa: PLC0415 - routes need `Desk` first
+    from . import audit, capacity, coordinating, milestones, referrals, sign_in  # noqa: PLC0415 - routes need `Desk` first
 
     issuer = urlsplit(sessions.idp.issuer)
     base = urlsplit(desk_url).path.rstrip("/") or PREFIX
@@ -81,6 +81,7 @@ def create_desk(intake: Intake, sessions: DeskSessions, *, desk_url: str) -> Fas
     app.state.desk = desk
     app.include_router(sign_in.routes)
     app.include_router(coordinating.routes)  # before the provider's `/referrals/{id}/{act}`
+    app.include_router(milestones.routes)
     app.include_router(referrals.routes)
     app.include_router(audit.routes)
     app.include_router(capacity.routes)

@@ -12,7 +12,7 @@ from typing import Final
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from lindung_contracts import CaseOutcome, ClockAction, ReasonCode
+from lindung_contracts import CaseOutcome, ClockAction, MilestoneKind, ReasonCode
 from starlette.responses import Response
 
 from lindung_intake.domain import PrincipalKind
@@ -23,7 +23,7 @@ from .forms import safe_return
 from .session import desk_of, posted, signed_in
 from .words import WORDS
 
-__all__ = ["case_page", "queue_page", "referral_page", "routes"]
+__all__ = ["case_page", "queue_page", "referral_page", "refusal_page", "routes"]
 
 routes = APIRouter()
 
@@ -43,7 +43,7 @@ CLOSE_REASONS: Final = (
     ReasonCode.OTHER,
 )  # fmt: skip
 QUEUE_SHOWN: Final = 200  # the newest open alerts shown, and as many taken ones
-_DONE: Final = ("acknowledged", "sent", "paused", "resumed", "closing", "noted")
+_DONE: Final = ("acknowledged", "sent", "paused", "resumed", "closing", "noted", "milestone")
 # A provider id as the router's directory spells them (checked again by the use case).
 _PROVIDER: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -70,6 +70,15 @@ def _refusal(request: Request, session: DeskSession, error: ClientError, back: s
     if isinstance(error, Conflict):
         return _message(request, session, 409, "refused_case_conflict", back)
     return _message(request, session, error.status, "refused_invalid", back)
+
+
+def refusal_page(
+    request: Request, session: DeskSession, error: ClientError | None, back: str
+) -> Response:
+    """The page saying an act was refused: `error`'s, or (None) a form filled in wrong."""
+    if error is None:
+        return _message(request, session, 422, "refused_invalid", back)
+    return _refusal(request, session, error, back)
 
 
 async def queue_page(request: Request, session: DeskSession, done: str | None) -> Response:
@@ -100,11 +109,14 @@ async def case_page(
         return _refusal(request, session, error, "")
     line = next((r for r in page.referrals if r.referral_id == focus), None)
     providers = await desk.intake.coordination.providers_of(line.service) if line else []
+    milestones = [] if focus else await desk.intake.milestones.of_case(case_id)
+    clocks = [] if focus else await desk.intake.milestones.clocks_of(case_id)
     return desk.pages.html(
         "case.html", 200, session.language, session=session, page=page, focus=line,
         providers=providers, here=request.url.path, done=done if done in _DONE else None,
         pause_reasons=PAUSE_REASONS, resume_reasons=RESUME_REASONS, send_reasons=SEND_REASONS,
         close_reasons=CLOSE_REASONS, case_outcomes=tuple(CaseOutcome),
+        milestones=milestones, milestone_kinds=tuple(MilestoneKind), clocks=clocks,
     )  # fmt: skip
 
 

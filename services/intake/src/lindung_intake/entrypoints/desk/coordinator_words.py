@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from lindung_contracts import MILESTONE_WORDS
+
 __all__ = ["COORDINATOR_WORDS", "NOTICE_WORDS"]
 
 COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay)
@@ -23,6 +25,8 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "alert_no_provider": ("No provider left", "Tiada pembekal lagi"),
     "alert_detention": ("Child in detention", "Kanak-kanak dalam tahanan"),
     "alert_delivery_failed": ("Notice not delivered", "Notis tidak dapat dihantar"),
+    "alert_legal_clock_missed": ("Legal time limit missed", "Had masa undang-undang terlepas"),
+    "not_recorded": ("not recorded", "belum direkodkan"),
     "notice": ("Notice", "Notis"),
     "notice_to": ("to", "kepada"),
     "channel_webhook": ("by webhook", "melalui webhook"),
@@ -118,6 +122,10 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "moment_alert_no_provider": ("No provider left", "Tiada pembekal lagi"),
     "moment_alert_detention": ("Child in detention", "Kanak-kanak dalam tahanan"),
     "moment_alert_delivery_failed": ("Notice not delivered", "Notis tidak dapat dihantar"),
+    "moment_alert_legal_clock_missed": (
+        "Legal time limit missed",
+        "Had masa undang-undang terlepas",
+    ),
     "moment_acknowledged": ("Alert taken", "Amaran diambil"),
     "moment_closed": ("Case closed", "Kes ditutup"),
     "send": ("Send to another provider", "Hantar kepada pembekal lain"),
@@ -154,6 +162,51 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
             "akaun lain."
         ),
     ),
+    "milestones": ("Legal milestones", "Peristiwa undang-undang"),
+    "milestones_lead": (
+        (
+            "What happened to the child, and when. Each starts or stops a legal time limit "
+            "(Child Act 2001 s.18 and s.20; legal aid before a court date); when one runs "
+            "out, you are alerted."
+        ),
+        (
+            "Apa yang berlaku kepada kanak-kanak, dan bila. Setiap satu memulakan atau "
+            "menghentikan had masa undang-undang (Akta Kanak-Kanak 2001 s.18 dan s.20; "
+            "bantuan guaman sebelum tarikh mahkamah); apabila had masa tamat, anda dimaklumkan."
+        ),
+    ),
+    "milestones_none": ("None recorded yet.", "Belum ada yang direkodkan."),
+    "milestone_record": ("Record a milestone", "Rekod peristiwa"),
+    "milestone_kind": ("What happened", "Apa yang berlaku"),
+    "milestone_at": ("When it happened (Malaysia time)", "Bila ia berlaku (waktu Malaysia)"),
+    "milestone_at_hint": (
+        "Record it late if need be: the time limits run from when it happened.",
+        "Rekodkan walaupun lewat: had masa dikira dari masa ia berlaku.",
+    ),
+    "milestone_court_date": (
+        'Court date (only for "court date set")',
+        'Tarikh mahkamah (hanya untuk "tarikh mahkamah ditetapkan")',
+    ),
+    "court_date": ("court date", "tarikh mahkamah"),
+    "legal_clocks": ("Legal time limits", "Had masa undang-undang"),
+    "clock_due": ("due by", "perlu sebelum"),
+    "clock_done_at": ("done", "dibuat"),
+    "clockstate_running": ("running", "sedang berjalan"),
+    "clockstate_met": ("met", "dipenuhi"),
+    "clockstate_late": ("done late", "dibuat lewat"),
+    "clockstate_missed": ("missed", "terlepas"),
+    "done_milestone": (
+        "The milestone is recorded; the time limits it starts or stops follow it.",
+        "Peristiwa telah direkodkan; had masa yang dimulakan atau dihentikannya mengikutinya.",
+    ),
+    # Each milestone as the contracts word it, capitalised as a label.
+    **{
+        f"milestone_{kind.value}": (
+            w["en"][0].upper() + w["en"][1:],
+            w["ms"][0].upper() + w["ms"][1:],
+        )
+        for kind, w in MILESTONE_WORDS.items()
+    },
     "refused_case_conflict": (
         (
             "The case or referral has moved on since this page was shown (it was answered, "
@@ -176,4 +229,8 @@ NOTICE_WORDS: Final[dict[str, tuple[str, str]]] = {
     "org.lindung.case.package-missed.v1": ("the package alert", "amaran pakej"),
     "org.lindung.referral.no-provider.v1": ("the no-provider alert", "amaran tiada pembekal"),
     "org.lindung.case.detention-escalated.v1": ("the detention alert", "amaran tahanan"),
+    "org.lindung.case.legal-clock-missed.v1": (
+        "the legal time limit alert",
+        "amaran had masa undang-undang",
+    ),
 }
