@@ -220,8 +220,11 @@ async def test_concurrent_passes_send_each_delivery_once(
         await notifier.handle(referral_requested("shelter-kl-1"))
 
     claimed = await asyncio.gather(*(notifier.dispatcher.dispatch_once() for _ in range(6)))
+    # A pass skips the rows another pass holds locked while it chooses, so a row may be
+    # left to the next pass, as the dispatcher's loop would run it; never taken twice.
+    left = [await notifier.dispatcher.dispatch_once() for _ in range(2)]
 
-    assert sum(claimed) == 7
+    assert sum(claimed) + sum(left) == 7
     keys = [r.headers["Idempotency-Key"] for r in receiver.to("/shelter-kl-1")]
     assert len(keys) == len(set(keys)) == 7
     assert {row["status"] for row in await notifier.deliveries()} == {"delivered"}
