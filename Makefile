@@ -20,7 +20,7 @@ run: setup fetch ## The real system on one machine, data in ./var (RUN_ARGS="--d
 
 # Two workers: the end-to-end tests on one, every other test on the other, each with its
 # own broker, PostgreSQL and Keycloak (tests/conftest.py groups them).
-TEST_WORKERS := -n 3 --dist loadgroup
+TEST_WORKERS := -n 2 --dist loadgroup
 
 test: setup fetch browser interop ## Unit, integration and end-to-end tests (starts its own Kafka, PostgreSQL and Keycloak)
 	$(VENV)/bin/pytest $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -42,19 +42,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Three groups for `make test`'s three workers: end-to-end, broker cluster, the others.
+    """Two halves for `make test`'s two workers: the end-to-end tests, and all the others.
 
-    Under `--dist loadgroup` each worker takes one group and runs it in the order it was
-    collected, as a single worker would. The end-to-end tests spend most of their time
-    waiting out real deadlines, and the cluster's tests waiting for brokers to fail over;
-    the others keep the cores busy meanwhile. The end-to-end and other groups each start
-    a broker, a PostgreSQL and a Keycloak of their own; the cluster group only its
-    three-broker cluster. Marked first, before pytest-xdist reads the marks.
+    Under `--dist loadgroup` each worker takes one half with a broker, a PostgreSQL and
+    a Keycloak of its own, and runs it in the order it was collected, as a single worker
+    would: the end-to-end tests spend most of their time waiting out real deadlines, which
+    the other half fills. Marked first, before pytest-xdist reads the marks.
     """
     for item in items:
-        parts = Path(str(item.path)).parts
-        group = "e2e" if "e2e" in parts else "cluster" if "cluster" in parts else "others"
-        item.add_marker(pytest.mark.xdist_group(group))
+        half = "e2e" if "e2e" in Path(str(item.path)).parts else "others"
+        item.add_marker(pytest.mark.xdist_group(half))
 
 
 # The agencies with Kafka principals (and topics) of their own on the run's broker: the
