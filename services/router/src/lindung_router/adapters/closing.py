@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lindung_contracts import ServiceType
-
-from ..domain import ReferralState, ReferralStatus  # noqa: TID252
+from .postgres import referral_state
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -14,6 +12,8 @@ if TYPE_CHECKING:
 
     import asyncpg
     from lindung_contracts import CaseClosed
+
+    from ..domain import ReferralState  # noqa: TID252
 
 __all__ = ["lock_case", "lock_referrals_of", "record_closing", "withdraw"]
 
@@ -46,21 +46,7 @@ async def lock_referrals_of(conn: asyncpg.Connection, case_id: UUID) -> list[Ref
         " ORDER BY referral_id FOR UPDATE",
         case_id,
     )
-    return [
-        ReferralState(
-            referral_id=row["referral_id"],
-            case_id=row["case_id"],
-            provider_id=row["provider_id"],
-            service=ServiceType(row["service"]),
-            status=ReferralStatus(row["status"]),
-            attempt=row["attempt"],
-            urgent=row["urgent"],
-            reasons=tuple(row["reasons"]),
-            paused_at=row["paused_at"],
-            undelivered_at=row["undelivered_at"],
-        )
-        for row in rows
-    ]
+    return [referral_state(row) for row in rows]
 
 
 async def withdraw(

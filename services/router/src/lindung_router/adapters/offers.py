@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lindung_contracts import ServiceType
-
-from ..domain import ReferralState, ReferralStatus  # noqa: TID252
+from .postgres import referral_state
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     import asyncpg
+
+    from ..domain import ReferralState  # noqa: TID252
 
 __all__ = ["lock_offer", "offer_of"]
 
@@ -45,19 +45,4 @@ async def lock_offer(conn: asyncpg.Connection, offer_id: UUID) -> list[ReferralS
         " ORDER BY referral_id FOR UPDATE",
         offer_id,
     )
-    return [
-        ReferralState(
-            referral_id=row["referral_id"],
-            case_id=row["case_id"],
-            provider_id=row["provider_id"],
-            service=ServiceType(row["service"]),
-            status=ReferralStatus(row["status"]),
-            attempt=row["attempt"],
-            urgent=row["urgent"],
-            reasons=tuple(row["reasons"]),
-            paused_at=row["paused_at"],
-            undelivered_at=row["undelivered_at"],
-            case_closed=bool(closed),
-        )
-        for row in rows
-    ]
+    return [referral_state(row, case_closed=bool(closed)) for row in rows]

@@ -32,6 +32,7 @@ __all__ = [
     "lock_referral",
     "mark_undelivered",
     "record_reassignment",
+    "referral_state",
     "set_status",
     "tried_providers",
 ]
@@ -182,19 +183,7 @@ async def lock_referral(conn: asyncpg.Connection, referral_id: UUID) -> Referral
     )
     if row is None:
         return None
-    return ReferralState(
-        referral_id=row["referral_id"],
-        case_id=row["case_id"],
-        provider_id=row["provider_id"],
-        service=ServiceType(row["service"]),
-        status=ReferralStatus(row["status"]),
-        attempt=row["attempt"],
-        urgent=row["urgent"],
-        reasons=tuple(row["reasons"]),
-        paused_at=row["paused_at"],
-        undelivered_at=row["undelivered_at"],
-        case_closed=bool(closed),
-    )
+    return referral_state(row, case_closed=bool(closed))
 
 
 async def record_clock_change(
@@ -301,4 +290,21 @@ async def insert_unmet_many(conn: asyncpg.Connection, unmet: list[NoProviderAvai
         "INSERT INTO unmet_services (case_id, service, reasons, tried, at)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, service) DO NOTHING",
         [(u.case_id, u.service.value, list(u.reasons), list(u.tried), u.at) for u in unmet],
+    )
+
+
+def referral_state(row: asyncpg.Record, *, case_closed: bool = False) -> ReferralState:
+    """A referral as the router decides on it, from a row of `referrals`."""
+    return ReferralState(
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        provider_id=row["provider_id"],
+        service=ServiceType(row["service"]),
+        status=ReferralStatus(row["status"]),
+        attempt=row["attempt"],
+        urgent=row["urgent"],
+        reasons=tuple(row["reasons"]),
+        paused_at=row["paused_at"],
+        undelivered_at=row["undelivered_at"],
+        case_closed=case_closed,
     )
