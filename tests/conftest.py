@@ -15,7 +15,7 @@ import signal
 import tempfile
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 from lindung_devstack._proc import StartError
@@ -52,6 +52,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         half = "e2e" if "e2e" in Path(str(item.path)).parts else "others"
         item.add_marker(pytest.mark.xdist_group(half))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Stop a `--dist loadgroup` run whose halves pytest-xdist did not keep together.
+
+    It groups by renaming each item `<id>@<group>`; should that stop working (it did with
+    a pytest release), the tests would be dealt out one by one, every worker would start
+    the cluster and the private stacks of its own, and the run would only be slower.
+    """
+    if node.config.getvalue("dist") != "loadgroup":
+        return
+    ungrouped = [nodeid for nodeid in ids if "@" not in nodeid]
+    if ungrouped:
+        pytest.exit(
+            f"pytest-xdist did not group {len(ungrouped)} tests (first: {ungrouped[0]}): "
+            "see the pytest pin in pyproject.toml",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 # The agencies with Kafka principals (and topics) of their own on the run's broker: the
