@@ -86,7 +86,7 @@ def stack() -> Iterator[Stack]:
     any topic with them); `stack.kafka(principal)` and `stack.kafka_settings(service)`
     act as a service or an agency (`agency.<id>`), which the broker's ACLs restrict.
     """
-    running = Stack(agencies=AGENCIES)
+    running = Stack(agencies=AGENCIES, short_lived=True)
     _SCRATCH.append(running.workdir)
     failure = None
     try:

@@ -37,6 +37,7 @@ def cluster_stack(scratch):
     stop brokers skip).
     """
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack(agencies=(faults.AGENCY,), brokers=1 if given_elsewhere() else 3) as running:
+    brokers = 1 if given_elsewhere() else 3
+    with Stack(agencies=(faults.AGENCY,), brokers=brokers, short_lived=True) as running:
         scratch.append(running.workdir)
         yield running

@@ -91,7 +91,7 @@ class Watch:
 @pytest.fixture(scope="module")
 def outage_stack(scratch):
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack(agencies=(faults.AGENCY,)) as running:
+    with Stack(agencies=(faults.AGENCY,), short_lived=True) as running:
         scratch.append(running.workdir)
         yield running
 

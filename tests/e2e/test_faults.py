@@ -74,7 +74,7 @@ class System:
 @pytest.fixture(scope="module")
 def fault_stack(scratch):
     # Not under pytest's own temporary folder: PostgreSQL runs as another user there.
-    with Stack(agencies=(faults.AGENCY,)) as running:
+    with Stack(agencies=(faults.AGENCY,), short_lived=True) as running:
         scratch.append(running.workdir)
         yield running
 

@@ -37,6 +37,7 @@ class KafkaCluster:
     workdir: Path
     size: int = 3
     heap: str = "768m"
+    short_lived: bool = False  # as `KafkaBroker.short_lived`, for every node
     users: Mapping[str, Credentials] = field(default_factory=dict)
     admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
     nodes: list[KafkaBroker] = field(default_factory=list)
@@ -49,6 +50,7 @@ class KafkaCluster:
             KafkaBroker(
                 self.workdir / f"node-{i}",
                 heap=self.heap,
+                short_lived=self.short_lived,
                 users=self.users,
                 admin=self.admin,
                 node_id=i,

