@@ -135,7 +135,8 @@ def test_the_limits_themselves_are_accepted():
 
 def test_no_body_of_a_megabyte_costs_seconds():
     # Without the limits, the first cost 1.3 to 2.4 s of intake's event loop; each is
-    # refused here in a few milliseconds. The bound is the functional one: not seconds.
+    # refused here in a few milliseconds. The bound is the functional one: not seconds of
+    # CPU (this process's own: time spent waiting for a core on a busy machine is not it).
     bodies = [
         json.dumps({"child": {f"k{n}": n for n in range(60_000)}}).encode(),
         b"[" + b",".join([b"1"] * 400_000) + b"]",
@@ -143,7 +144,7 @@ def test_no_body_of_a_megabyte_costs_seconds():
         b"[" + b",".join([b'"a"'] * 250_000) + b"]",
     ]
     for body in bodies:
-        started = time.perf_counter()
+        started = time.process_time()
         with pytest.raises(BodyRefused):
             parse(body)
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < 1.0
