@@ -40,18 +40,35 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+# End-to-end modules the other half runs, so that both take about as long (from the
+# test durations `--durations=0` prints); each has a broker and a PostgreSQL of its own.
+_E2E_IN_THE_OTHER_HALF = {"test_broker_outage.py"}
+
+
+def _signs_in(item: pytest.Item) -> bool:
+    return "keycloak" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Two halves for `make test`'s two workers: the end-to-end tests, and all the others.
+    """Two halves for `make test`'s two workers, and the order each runs in.
 
-    Under `--dist loadgroup` each worker takes one half with a broker, a PostgreSQL and
-    a Keycloak of its own, and runs it in the order it was collected, as a single worker
-    would: the end-to-end tests spend most of their time waiting out real deadlines, which
-    the other half fills. Marked first, before pytest-xdist reads the marks.
+    One half is the end-to-end tests and every test that signs someone in at Keycloak
+    (whole modules), the other all the rest and the end-to-end modules named above.
+    Under `--dist loadgroup` each worker takes one half with a broker and a PostgreSQL
+    of its own, and only the first starts Keycloak: once per run. The end-to-end tests
+    spend much of their time waiting out real deadlines, which the other half fills.
+    Within a half, the modules that sign nobody in come first, so Keycloak starts while
+    they run instead of ahead of the first test. Marked first, before pytest-xdist
+    reads the marks.
     """
+    people = {item.path for item in items if _signs_in(item)}
     for item in items:
-        half = "e2e" if "e2e" in Path(str(item.path)).parts else "others"
-        item.add_marker(pytest.mark.xdist_group(half))
+        path = Path(str(item.path))
+        end_to_end = "e2e" in path.parts and path.name not in _E2E_IN_THE_OTHER_HALF
+        end_to_end = end_to_end or item.path in people
+        item.add_marker(pytest.mark.xdist_group("e2e" if end_to_end else "others"))
+    items.sort(key=lambda item: item.path in people)  # stable: the rest keeps its order
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -125,10 +142,21 @@ class _Keycloak:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start Keycloak beside the broker if a test to run signs someone in; else never."""
-    if session.config.option.collectonly:
+    """Start Keycloak beside the broker if a test to run signs someone in; else never.
+
+    A pytest-xdist worker collects every test but runs one half: it starts Keycloak when
+    it begins the half that has those tests (`pytest_runtest_setup` below).
+    """
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
         return
-    if any("keycloak" in getattr(item, "fixturenames", ()) for item in session.items):
+    if any(_signs_in(item) for item in session.items):
+        _Keycloak.start()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    first_of_the_half = _Keycloak.started is None and item.nodeid.endswith("@e2e")
+    worker = hasattr(item.config, "workerinput")
+    if first_of_the_half and worker and any(_signs_in(i) for i in item.session.items):
         _Keycloak.start()
 
 
@@ -156,10 +184,11 @@ def pytest_sessionfinish(exitstatus: int) -> None:
 def keycloak() -> KeycloakServer:
     """A real Keycloak with the `lindung` realm, once per run, only for runs that use it.
 
-    It starts in the background as soon as the tests are collected, beside the broker and
-    PostgreSQL. `keycloak.issuer`, `keycloak.client_id`, `keycloak.client_secret` are the
-    desk's OIDC client; `keycloak.passwords[user_name]` each demo person's password (this
-    run's); `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
+    It starts in the background as soon as the tests are collected (on a pytest-xdist
+    worker, as its half begins), beside the broker and PostgreSQL. `keycloak.issuer`,
+    `keycloak.client_id`, `keycloak.client_secret` are the desk's OIDC client;
+    `keycloak.passwords[user_name]` each demo person's password (this run's);
+    `keycloak.intake_settings()` (for `ServiceSet`) or `keycloak.intake_env(desk_url)`
     what intake needs to sign people in.
     """
     if _Keycloak.started is None:  # a run whose tests were collected otherwise
