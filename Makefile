@@ -18,8 +18,8 @@ demo: setup fetch ## Run infrastructure + the four services on the demo scenario
 run: setup fetch ## The real system on one machine, data in ./var (RUN_ARGS="--data DIR"); docs/operations.md
 	$(PY) -m lindung_devstack run $(RUN_ARGS)
 
-# Two workers: the end-to-end tests on one, every other test on the other, each with its
-# own broker, PostgreSQL and Keycloak (tests/conftest.py groups them).
+# Two workers: the end-to-end and sign-in tests on one (with the run's Keycloak), the
+# others on the other, each with its own broker and PostgreSQL (tests/conftest.py groups them).
 TEST_WORKERS := -n 2 --dist loadgroup
 
 test: setup fetch browser interop ## Unit, integration and end-to-end tests (starts its own Kafka, PostgreSQL and Keycloak)
