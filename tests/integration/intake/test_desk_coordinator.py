@@ -21,14 +21,18 @@ from lindung_contracts import (
     NOTIFICATIONS,
     Channel,
     DeadlineMissed,
+    DetentionEscalated,
     Envelope,
     LegalClockChanged,
     LegalClockMissed,
     LegalClockState,
+    Location,
+    MalaysianState,
     MilestoneKind,
     NotificationDelivered,
     NotificationFailed,
     RecipientRole,
+    ReferralMade,
     ServiceType,
     encode,
 )
@@ -497,3 +501,43 @@ async def test_a_missed_legal_clock_is_an_alert_in_the_queue_and_on_the_case(bro
     shown = re.sub(r"\s+", " ", _main(case))
     assert re.search(r"Brought before a Protector, due by [^<]*: <strong>met</strong>", shown)
     assert re.search(r"Medical examination done, due by [^<]*: <strong>missed</strong>", shown)
+
+
+async def test_a_detention_alert_says_how_many_referrals_were_made_and_what_is_not_in_place(
+    browser, late, wired
+):
+    case_id, referral_id, _ = late
+
+    def detention(*unmet: ServiceType) -> Envelope:
+        made = ReferralMade(
+            referral_id=referral_id,
+            service=ServiceType.SAFE_SHELTER,
+            provider_id="shelter-kl-1",
+            due_at=NOW + timedelta(hours=4),
+        )
+        alert = DetentionEscalated(
+            case_id=case_id,
+            agency_id="pdrm-kl",
+            location=Location.IMMIGRATION_DETENTION,
+            state=MalaysianState.KUALA_LUMPUR,
+            identified_at=NOW - timedelta(minutes=5),
+            referrals=(made,),
+            unmet=unmet,
+            notify=RecipientRole.CASE_COORDINATOR,
+            at=NOW,
+        )
+        return Envelope.wrap(alert, event_id=uuid.uuid4(), time=NOW, source="/lindung/router")
+
+    await wired.runtime.deliver(detention(), detention(ServiceType.LEGAL_AID), consumer="intake")
+    queue = re.sub(r"\s+", " ", _main(await browser.sign_in(SEL, "/desk/")))
+    page = await browser.http.get("/desk/")
+    await browser.http.post(
+        "/desk/language", data={"csrf": _csrf(page), "language": "ms", "next": "/desk/"}
+    )
+    baris = re.sub(r"\s+", " ", _main(await browser.http.get("/desk/")))
+
+    # Everything referred: what was done, and no empty "not yet in place:" after it.
+    assert re.search(r"immigration detention; referrals made: 1 ?</span>", queue), queue
+    assert "immigration detention; referrals made: 1; not yet in place: Legal aid" in queue
+    assert re.search(r"; rujukan dibuat: 1 ?</span>", baris), baris
+    assert re.search(r"; rujukan dibuat: 1; belum tersedia: [A-Z]", baris), baris

@@ -44,6 +44,7 @@ COORDINATOR_WORDS: Final[dict[str, tuple[str, str]]] = {  # key: (English, Malay
     "was_due": ("was due", "sepatutnya pada"),
     "nobody": ("nobody", "tiada sesiapa"),
     "unmet": ("not yet in place", "belum tersedia"),
+    "referrals_made": ("referrals made", "rujukan dibuat"),
     "held_by": ("Taken by", "Diambil oleh"),
     "on_call": ("Sent to, on call", "Dihantar kepada, bertugas"),
     "acknowledge": ("I am on it", "Saya uruskan"),
