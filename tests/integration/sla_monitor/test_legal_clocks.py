@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,6 +127,30 @@ async def test_the_48_hour_clock_passing_without_an_examination_alerts_the_coord
         if isinstance(e.data, LegalClockChanged) and e.data.clock == "medical_examination"
     ]
     assert medical == [("running", None), ("missed", None), ("missed", examined)]
+
+
+async def test_a_court_date_alerts_seven_days_before_its_day_unless_legal_aid_is_in_place(
+    monitor, fire_due, outbox
+):
+    heard, helped = uuid.uuid4(), uuid.uuid4()
+    for case_id in (heard, helped):
+        await monitor.deliver(
+            _milestone(case_id, MilestoneKind.COURT_DATE_SET, TAKEN, court_date=date(2026, 3, 20))
+        )
+    # 13 March 00:00 in Malaysia (UTC+8): 7 days before the hearing's day.
+    due = datetime(2026, 3, 12, 16, 0, tzinfo=UTC)
+    in_place = due - timedelta(days=2)
+    await monitor.deliver(_milestone(helped, MilestoneKind.LEGAL_AID_IN_PLACE, in_place))
+
+    assert _alerts((await fire_due(due - timedelta(seconds=1))).fired) == []
+    (alert,) = _alerts((await fire_due(due)).fired)
+    assert _alerts((await fire_due(due + timedelta(days=1))).fired) == []
+
+    assert (alert.case_id, alert.clock, alert.due_at) == (heard, "legal_aid_before_court", due)
+    assert "ATIPSOM 2007" in alert.source
+    assert await _clocks(monitor, heard) == {"legal_aid_before_court": ("missed", None)}
+    assert await _clocks(monitor, helped) == {"legal_aid_before_court": ("met", in_place)}
+    assert len(_alerts_envelopes(await outbox())) == 1
 
 
 def _alerts_envelopes(events):
