@@ -63,9 +63,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     reads the marks.
     """
     people = {item.path for item in items if _signs_in(item)}
+    _Keycloak.needed = bool(people)
     for item in items:
-        path = Path(str(item.path))
-        end_to_end = "e2e" in path.parts and path.name not in _E2E_IN_THE_OTHER_HALF
+        end_to_end = "e2e" in item.path.parts and item.path.name not in _E2E_IN_THE_OTHER_HALF
         end_to_end = end_to_end or item.path in people
         item.add_marker(pytest.mark.xdist_group("e2e" if end_to_end else "others"))
     items.sort(key=lambda item: item.path in people)  # stable: the rest keeps its order
@@ -122,6 +122,7 @@ def stack() -> Iterator[Stack]:
 class _Keycloak:
     """The run's Keycloak, started in the background once the run is known to need it."""
 
+    needed = False  # a test collected signs someone in
     server: KeycloakServer | None = None
     started: concurrent.futures.Future[None] | None = None
 
@@ -147,16 +148,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     A pytest-xdist worker collects every test but runs one half: it starts Keycloak when
     it begins the half that has those tests (`pytest_runtest_setup` below).
     """
-    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
-        return
-    if any(_signs_in(item) for item in session.items):
+    worker = hasattr(session.config, "workerinput")
+    if _Keycloak.needed and not worker and not session.config.option.collectonly:
         _Keycloak.start()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     first_of_the_half = _Keycloak.started is None and item.nodeid.endswith("@e2e")
-    worker = hasattr(item.config, "workerinput")
-    if first_of_the_half and worker and any(_signs_in(i) for i in item.session.items):
+    if first_of_the_half and _Keycloak.needed and hasattr(item.config, "workerinput"):
         _Keycloak.start()
 
 

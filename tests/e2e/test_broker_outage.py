@@ -128,13 +128,6 @@ async def system(outage_stack, tmp_path_factory):
     assert codes == dict.fromkeys(codes, 0), f"a service did not stop cleanly: {codes}"
 
 
-async def _until_ready_again(watch: Watch, name: str, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not (watch.seen[name] and watch.seen[name][-1].status == "ready"):
-        assert time.monotonic() < deadline, f"{name} not ready again in {timeout} s"
-        await asyncio.sleep(0.25)
-
-
 def _log_lines(services: ServiceSet, since: dict[str, int]) -> dict[str, list[dict]]:
     """Each service's warning and error lines written since the offsets given."""
     lines: dict[str, list[dict]] = {}
@@ -147,7 +140,7 @@ def _log_lines(services: ServiceSet, since: dict[str, int]) -> dict[str, list[di
 
 
 async def test_through_a_broker_outage_only_the_services_that_need_it_stop_and_nothing_is_lost(
-    outage_stack, system
+    outage_stack, system, eventually
 ):
     services, agency_key = system
     broker = outage_stack.broker
@@ -171,7 +164,9 @@ async def test_through_a_broker_outage_only_the_services_that_need_it_stop_and_n
         await faults.wait_all_ready(watch.urls, timeout=60)
         # Intake answers 200 all along; it says "ready" again once its outbox has caught
         # up with what it held through the outage, which takes longer on a busy machine.
-        await _until_ready_again(watch, "intake", timeout=60)
+        await eventually(
+            lambda: watch.seen["intake"][-1].status == "ready", timeout=60, what="intake ready"
+        )
         await asyncio.sleep(2)
     finally:
         await flow.stop()
